@@ -1,0 +1,244 @@
+/**
+ * In-memory runtime benchmark: publish → handler throughput with validation on both
+ * sides, p99 latency at a fixed rate, beside the raw cost of JSON encode + decode +
+ * validate without the runtime, so the runtime's overhead is a ratio (issue #4).
+ *
+ *   node --import tsx bench/runtime-memory.ts [--events 300000] [--rate 10000] [--seconds 5] [--runs 3]
+ *
+ * Every measurement runs `--runs` times, interleaved (raw, then each runtime variant, then
+ * again), and the median is reported with the spread: on a shared machine absolute
+ * numbers drift, ratios from the same rounds much less. The header line records the
+ * machine state (cores, Node, load average before and after).
+ *
+ * Prints a markdown table; results are collated into BENCHMARKS.md by hand.
+ */
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { createClient, createMemoryTransport, type EventClient } from '../src/runtime/index.js';
+import { orderSystem, type OrderPlaced } from '../test/conformance/system.js';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '300000' },
+    rate: { type: 'string', default: '10000' },
+    seconds: { type: 'string', default: '5' },
+    batch: { type: 'string', default: '500' },
+    runs: { type: 'string', default: '3' },
+  },
+});
+const RUNS = Math.max(1, Number(values.runs));
+const EVENTS = Number(values.events);
+const RATE = Number(values.rate);
+const SECONDS = Number(values.seconds);
+const BATCH = Number(values.batch);
+
+const t = orderSystem('bench.orders');
+
+/** A ~300-byte event once the envelope is filled. */
+function event(i: number): OrderPlaced {
+  return { data: { order_id: `order-${i % 1024}`, seq: i, note: 'two espresso, one flat white, oat milk, no sugar, table 12' } };
+}
+
+function sampleSize(): number {
+  const e = {
+    event_id: '6f1c1a52-6c9e-4f55-9d51-7d0c3e3c8a10',
+    event_type: 'order.placed',
+    timestamp: new Date().toISOString(),
+    correlation_id: '0b6e1f3c-9d2a-4c55-8f1e-3a7c2b9d4e51',
+    sequence: 1,
+    ...event(123456),
+  };
+  return Buffer.byteLength(JSON.stringify(e));
+}
+
+/**
+ * Raw cost without the runtime: stringify + Buffer + parse + validate, per event. With
+ * `validateTwice` the payload is also validated before encoding, which is the least the
+ * runtime must do (it validates on publish and again on consume).
+ */
+function rawBaseline(n: number, validateTwice = false): number {
+  const e = {
+    event_id: '6f1c1a52-6c9e-4f55-9d51-7d0c3e3c8a10',
+    event_type: 'order.placed',
+    timestamp: new Date().toISOString(),
+    correlation_id: '0b6e1f3c-9d2a-4c55-8f1e-3a7c2b9d4e51',
+    sequence: 1,
+    data: event(0).data,
+  };
+  let ok = 0;
+  const start = performance.now();
+  for (let i = 0; i < n; i++) {
+    e.data = event(i).data;
+    if (validateTwice && !t.message.validate(e)) continue;
+    const wire = Buffer.from(JSON.stringify(e), 'utf8');
+    const back = JSON.parse(wire.toString('utf8'));
+    if (t.message.validate(back)) ok++;
+  }
+  const seconds = (performance.now() - start) / 1000;
+  if (ok !== n) throw new Error(`raw baseline: ${n - ok} invalid`);
+  return n / seconds;
+}
+
+async function throughput(n: number, concurrency: number, dedupe: boolean): Promise<number> {
+  const client = createClient(t.system, {
+    transport: createMemoryTransport({ maxLag: 50_000 }),
+    ...(dedupe ? {} : { dedupe: false as const }),
+  });
+  let handled = 0;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  await client.subscribe(
+    t.receive,
+    () => {
+      if (++handled === n) resolveDone();
+    },
+    { group: 'bench', concurrency },
+  );
+  const start = performance.now();
+  for (let i = 0; i < n; i += BATCH) {
+    const payloads = [];
+    for (let j = i; j < Math.min(n, i + BATCH); j++) payloads.push(event(j));
+    await client.publishBatch(t.send, payloads);
+  }
+  await done;
+  const seconds = (performance.now() - start) / 1000;
+  await client.close();
+  return n / seconds;
+}
+
+async function throughputSingle(n: number, concurrency: number): Promise<number> {
+  const client = createClient(t.system, { transport: createMemoryTransport({ maxLag: 50_000 }) });
+  let handled = 0;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  await client.subscribe(t.receive, () => void (++handled === n && resolveDone()), { group: 'bench', concurrency });
+  const start = performance.now();
+  const inFlight: Promise<unknown>[] = [];
+  for (let i = 0; i < n; i++) {
+    inFlight.push(client.publish(t.send, event(i)));
+    if (inFlight.length === BATCH) await Promise.all(inFlight.splice(0));
+  }
+  await Promise.all(inFlight);
+  await done;
+  const seconds = (performance.now() - start) / 1000;
+  await client.close();
+  return n / seconds;
+}
+
+interface LatencyResult {
+  sent: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+  achievedRate: number;
+}
+
+/** Publishes one event at a time on a fixed schedule and measures publish-call → handler-start. */
+async function latencyAtRate(rate: number, seconds: number): Promise<LatencyResult> {
+  const client: EventClient = createClient(t.system, { transport: createMemoryTransport() });
+  const total = Math.round(rate * seconds);
+  const warmup = Math.round(rate * 0.5);
+  const sentAt = new Float64Array(total);
+  const latencies = new Float64Array(total);
+  let handled = 0;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  await client.subscribe(
+    t.receive,
+    (e: OrderPlaced) => {
+      latencies[e.data.seq] = performance.now() - sentAt[e.data.seq]!;
+      if (++handled === total) resolveDone();
+    },
+    { group: 'latency' },
+  );
+  const interval = 1000 / rate;
+  const start = performance.now();
+  let next = 0;
+  // Publish on schedule from a setImmediate loop: no timer has 100 µs resolution.
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      while (next < total && start + next * interval <= now) {
+        sentAt[next] = performance.now();
+        void client.publish(t.send, event(next));
+        next++;
+      }
+      if (next < total) setImmediate(tick);
+      else resolve();
+    };
+    tick();
+  });
+  await done;
+  const elapsed = (performance.now() - start) / 1000;
+  await client.close();
+  const measured = Array.from(latencies.subarray(warmup)).sort((a, b) => a - b);
+  const q = (p: number) => measured[Math.min(measured.length - 1, Math.floor(p * measured.length))]!;
+  return { sent: total, p50: q(0.5), p99: q(0.99), p999: q(0.999), max: measured[measured.length - 1]!, achievedRate: total / elapsed };
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number) => `${n.toFixed(3)} ms`;
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const spread = (xs: number[], f: (n: number) => string) => (xs.length > 1 ? ` (${f(Math.min(...xs))}–${f(Math.max(...xs))})` : '');
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+async function main() {
+  const size = sampleSize();
+  const loadBefore = load();
+  // Warm up the JIT on every path before measuring.
+  rawBaseline(50_000);
+  rawBaseline(50_000, true);
+  await throughput(50_000, 16, true);
+  await throughputSingle(50_000, 16);
+
+  const r = { raw: [] as number[], raw2: [] as number[], batched: [] as number[], batchedC1: [] as number[], noDedupe: [] as number[], single: [] as number[], ratio: [] as number[] };
+  for (let run = 0; run < RUNS; run++) {
+    const raw = rawBaseline(EVENTS);
+    const batched = await throughput(EVENTS, 16, true);
+    r.raw.push(raw);
+    r.batched.push(batched);
+    r.ratio.push(raw / batched);
+    r.raw2.push(rawBaseline(EVENTS, true));
+    r.batchedC1.push(await throughput(EVENTS, 1, true));
+    r.noDedupe.push(await throughput(EVENTS, 16, false));
+    r.single.push(await throughputSingle(EVENTS, 16));
+  }
+  const lats: LatencyResult[] = [];
+  for (let run = 0; run < RUNS; run++) lats.push(await latencyAtRate(RATE, SECONDS));
+  const lat = (f: (l: LatencyResult) => number) => lats.map(f);
+  const loadAfter = load();
+
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const evs = (xs: number[]) => `${fmt(median(xs))} events/s${spread(xs, fmt)}`;
+  const lms = (xs: number[]) => `${ms(median(xs))}${spread(xs, (n) => n.toFixed(3))}`;
+  console.log(`\n## Runtime, in-memory transport\n`);
+  console.log(
+    `nproc ${os.availableParallelism()} (${cpu}), Node ${process.version}, load average ${loadBefore} before / ${loadAfter} after, ` +
+      `event ${size} bytes, ${fmt(EVENTS)} events per run, median of ${RUNS} interleaved runs (min–max)\n`,
+  );
+  console.log('| measure | result | target |');
+  console.log('|---|---|---|');
+  console.log(`| raw JSON encode + decode + validate (no runtime) | ${evs(r.raw)} | – |`);
+  console.log(`| raw, validating before encode and after decode (the runtime's minimum work) | ${evs(r.raw2)} | – |`);
+  console.log(`| publish→handler, publishBatch(${BATCH}), concurrency 16, dedupe on | ${evs(r.batched)} | ≥ 300,000 |`);
+  console.log(`| publish→handler, publishBatch(${BATCH}), concurrency 1, dedupe on | ${evs(r.batchedC1)} | – |`);
+  console.log(`| publish→handler, publishBatch(${BATCH}), concurrency 16, dedupe off | ${evs(r.noDedupe)} | – |`);
+  console.log(`| publish→handler, publish() × ${BATCH} in flight, concurrency 16 | ${evs(r.single)} | – |`);
+  console.log(`| runtime cost vs raw (raw / batched, per round) | ${median(r.ratio).toFixed(2)}×${spread(r.ratio, (n) => n.toFixed(2))} | – |`);
+  console.log(`| runtime cost vs raw validating twice (medians) | ${(median(r.raw2) / median(r.batched)).toFixed(2)}× | – |`);
+  console.log(`| latency at ${fmt(RATE)} events/s (achieved ${fmt(median(lat((l) => l.achievedRate)))}/s): p50 | ${lms(lat((l) => l.p50))} | – |`);
+  console.log(`| latency p99 | ${lms(lat((l) => l.p99))} | < 1 ms |`);
+  console.log(`| latency p99.9 / max | ${ms(median(lat((l) => l.p999)))} / ${ms(median(lat((l) => l.max)))} | – |`);
+}
+
+await main();

@@ -1,0 +1,150 @@
+import { watch as fsWatch, statSync, type FSWatcher } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatDiagnostics } from '../../contract/diagnostics.js';
+import { ConfigError } from '../../codegen/config.js';
+import { generate, type GenerateOptions, type GenerateResult } from '../../codegen/generate.js';
+import { UsageError } from '../usage.js';
+
+export const generateHelp = `Usage: evc generate [contracts...] [--out generated] [--check] [--watch] [--runtime-import <specifier>] [--no-docs] [--no-cache]
+
+Generates a typed SDK per contract (files, or folders of *.yaml|*.yml|*.json; default
+asyncapi/) into <out>/<system>/: types.ts, validators.js (+ .d.ts), client.ts, index.ts
+and schemas/*.json; and the docs of all of them into <out>/docs/ (as \`evc docs\`:
+Markdown per system, index, system map, offline HTML site). Writes only files that
+changed and removes stale files in the system folders and docs it owns. The docs are
+written only when the contracts are given as folders (they span every system).
+
+  --out <dir>                 output folder (default generated)
+  --check                     write nothing; exit 1 and name every stale, missing or
+                              extra file (docs included) when the output differs from
+                              the contracts
+  --watch                     regenerate when a contract changes (Ctrl-C to stop)
+  --runtime-import <spec>     module the generated code imports the runtime from
+                              (default: evc.config.json "runtimeImport", else
+                              event-contracts/runtime)
+  --no-docs                   leave <out>/docs/ alone (neither written nor checked)
+  --no-cache                  ignore and do not update .evc-cache/
+
+Exit 0 done (or up to date), 1 stale output (--check), 2 when it could not run.`;
+
+export async function generateCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      check: { type: 'boolean', default: false },
+      watch: { type: 'boolean', default: false },
+      'runtime-import': { type: 'string' },
+      'no-cache': { type: 'boolean', default: false },
+      'no-docs': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(generateHelp + '\n');
+    return 0;
+  }
+  if (values.check && values.watch) throw new UsageError('--check and --watch cannot be combined');
+  if (values.out !== undefined && values.out.trim() === '') throw new UsageError('--out must not be empty');
+  const options: GenerateOptions = {
+    contracts: positionals.length > 0 ? positionals : ['asyncapi'],
+    ...(values.out !== undefined ? { out: values.out } : {}),
+    ...(values['runtime-import'] !== undefined ? { runtimeImport: values['runtime-import'] } : {}),
+    check: values.check,
+    cache: !values['no-cache'],
+    docs: !values['no-docs'],
+  };
+  try {
+    if (values.watch) return await watchLoop(options);
+    const result = await generate(options);
+    return report(result, options.check === true);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`evc generate: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+/** Prints the outcome; returns the exit code. */
+function report(result: GenerateResult, check: boolean): number {
+  const errors = result.diagnostics.filter((d) => d.severity === 'error');
+  if (result.diagnostics.length > 0) process.stderr.write(formatDiagnostics(result.diagnostics, 'text') + '\n');
+  if (errors.length > 0) {
+    process.stderr.write(`evc generate: ${errors.length} contract error(s); nothing ${check ? 'checked' : 'written'}\n`);
+    return 2;
+  }
+  const count = (s: string) => result.changes.filter((c) => c.status === s).length;
+  const ms = Math.round(result.ms);
+  const systems = (result.systems.join(', ') || 'none') + (result.docs === 'skipped' ? '' : ' + docs');
+  if (check) {
+    const bad = result.changes.filter((c) => c.status !== 'unchanged');
+    for (const c of bad) process.stdout.write(`${c.path}: ${c.status}\n`);
+    if (bad.length > 0) {
+      process.stderr.write(`evc generate --check: ${bad.length} file(s) out of date (${systems}); run \`evc generate\`\n`);
+      return 1;
+    }
+    process.stderr.write(`evc generate --check: up to date, ${result.files.length} file(s) (${systems}) in ${ms} ms\n`);
+    return 0;
+  }
+  for (const c of result.changes) if (c.status === 'written' || c.status === 'removed') process.stdout.write(`${c.status.padEnd(8)} ${c.path}\n`);
+  process.stderr.write(
+    `evc generate: ${result.systems.length} system(s) (${systems}): ${count('written')} written, ${count('unchanged')} unchanged, ${count('removed')} removed in ${ms} ms\n`,
+  );
+  return 0;
+}
+
+/** Regenerates on every change under the contract paths until SIGINT/SIGTERM. */
+async function watchLoop(options: GenerateOptions): Promise<number> {
+  const run = async () => {
+    try {
+      report(await generate(options), false);
+    } catch (err) {
+      process.stderr.write(`evc generate: ${(err as Error).message}\n`);
+    }
+  };
+  await run();
+  const dirs = [...new Set((options.contracts ?? ['asyncapi']).map((p) => {
+    const abs = resolve(p);
+    return statSync(abs, { throwIfNoEntry: false })?.isDirectory() ? abs : dirname(abs);
+  }))];
+  return new Promise<number>((done) => {
+    let timer: NodeJS.Timeout | undefined;
+    let running: Promise<void> | undefined;
+    let again = false;
+    const trigger = () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        timer = undefined;
+        if (running) {
+          again = true;
+          return;
+        }
+        running = run().finally(() => {
+          running = undefined;
+          if (again) {
+            again = false;
+            trigger();
+          }
+        });
+      }, 100);
+    };
+    const watchers: FSWatcher[] = dirs.map((d) => fsWatch(d, { recursive: true }, trigger));
+    process.stderr.write(`evc generate: watching ${dirs.join(', ')} (Ctrl-C to stop)\n`);
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      if (timer) clearTimeout(timer);
+      for (const w of watchers) w.close();
+      void Promise.resolve(running).then(() => {
+        process.stderr.write('evc generate: stopped watching\n');
+        done(0);
+      });
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,48 @@
+import { parseArgs } from 'node:util';
+import { formatDiagnostics, type DiagnosticFormat } from '../../contract/diagnostics.js';
+import { loadContracts } from '../../contract/load.js';
+import { lintSystem, rules } from '../../lint/index.js';
+import { UsageError } from '../usage.js';
+
+export const lintHelp = `Usage: evc lint [paths...] [--format text|json|github] [--allow-remote] [--rules]
+
+Checks contracts (files, or folders of *.yaml|*.yml|*.json; default asyncapi/):
+AsyncAPI spec validation plus event-contracts' rules over the model.
+Exit 0 clean (warnings allowed), 1 on error-level findings, 2 when it could not run.`;
+
+export async function lintCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string', default: 'text' },
+      'allow-remote': { type: 'boolean', default: false },
+      rules: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(lintHelp + '\n');
+    return 0;
+  }
+  if (values.rules) {
+    for (const r of rules) process.stdout.write(`${r.id.padEnd(32)} ${r.severity.padEnd(8)} ${r.description}\n`);
+    return 0;
+  }
+  const format = values.format as DiagnosticFormat;
+  if (!['text', 'json', 'github'].includes(format)) throw new UsageError(`--format must be text, json or github (got "${format}")`);
+  const paths = positionals.length > 0 ? positionals : ['asyncapi/'];
+  const loaded = await loadContracts(paths, { allowRemote: values['allow-remote'] });
+  const diagnostics = [...loaded.diagnostics, ...loaded.systems.flatMap((s) => lintSystem(s))];
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
+  const out = formatDiagnostics(diagnostics, format);
+  if (out) process.stdout.write(out + '\n');
+  if (format === 'text') {
+    const systems = loaded.systems.map((s) => s.id).join(', ') || 'none';
+    process.stderr.write(`evc lint: ${loaded.systems.length} contract(s) (${systems}), ${errors} error(s), ${warnings} warning(s)\n`);
+  }
+  // A path that does not exist means the tool could not run at all.
+  if (diagnostics.some((d) => d.rule === 'file-unreadable' && !loaded.systems.some((s) => s.files.includes(d.location.file)))) return 2;
+  return errors > 0 ? 1 : 0;
+}

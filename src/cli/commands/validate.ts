@@ -1,0 +1,133 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { formatDiagnostics } from '../../contract/diagnostics.js';
+import { loadContracts } from '../../contract/load.js';
+import { createChecker, SelectionError } from '../../validate/checker.js';
+import { violationLine } from '../../validate/explain.js';
+import { fileInput, itemPlace, streamInput, validateInputs, type Input, type ItemResult } from '../../validate/run.js';
+import { UsageError } from '../usage.js';
+
+export const validateHelp = `Usage: evc validate --contract <doc> [--channel c | --message m] [files... | -]
+                    [--format text|json|github] [--max-errors N]
+
+Validates messages against a contract. Inputs are JSON (one value), JSON arrays (each
+element a message) or NDJSON (a message a line); \`-\` (or no file) reads stdin. Large
+inputs stream in constant memory.
+
+The message is picked by the envelope's type field (x-evc-envelope.type); --channel
+picks among that channel's messages (by type, else the one that fits); --message names it.
+--max-errors N prints at most N violations (counting continues).
+Exit 0 all valid, 1 any invalid or of unknown type, 2 when it could not run.`;
+
+type Format = 'text' | 'json' | 'github';
+
+export async function validateCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      contract: { type: 'string' },
+      channel: { type: 'string' },
+      message: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      'max-errors': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(validateHelp + '\n');
+    return 0;
+  }
+  const format = values.format as Format;
+  if (!['text', 'json', 'github'].includes(format)) throw new UsageError(`--format must be text, json or github (got "${format}")`);
+  if (!values.contract) throw new UsageError('--contract <doc> is required');
+  if (values.channel !== undefined && values.message !== undefined) throw new UsageError('give --channel or --message, not both');
+  let maxErrors = Infinity;
+  if (values['max-errors'] !== undefined) {
+    const n = Number(values['max-errors']);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--max-errors must be a whole number >= 0 (got "${values['max-errors']}")`);
+    maxErrors = n;
+  }
+
+  // Inputs are checked before the (slow) contract load, so a typo fails fast.
+  const names = positionals.length > 0 ? positionals : ['-'];
+  if (names.filter((n) => n === '-').length > 1) throw new UsageError('stdin (-) can be read only once');
+  const inputs: Input[] = names.map((name) => {
+    if (name === '-') return streamInput(process.stdin);
+    try {
+      if (!statSync(name).isFile()) throw new Error('not a file');
+      accessSync(name, constants.R_OK);
+    } catch (err) {
+      throw new UsageError(`cannot read input ${name}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    }
+    return fileInput(name);
+  });
+
+  const loaded = await loadContracts([values.contract]);
+  const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0 || loaded.systems.length === 0) {
+    process.stderr.write(formatDiagnostics(errors.length > 0 ? errors : loaded.diagnostics, 'text') + '\n');
+    process.stderr.write(`evc validate: the contract ${values.contract} has errors; nothing validated\n`);
+    return 2;
+  }
+  if (loaded.systems.length > 1) throw new UsageError(`--contract ${values.contract} holds ${loaded.systems.length} contracts (${loaded.systems.map((s) => s.id).join(', ')}); name one file`);
+  const system = loaded.systems[0]!;
+  let checker;
+  try {
+    checker = createChecker(system, { ...(values.message !== undefined ? { message: values.message } : {}), ...(values.channel !== undefined ? { channel: values.channel } : {}) });
+  } catch (err) {
+    if (err instanceof SelectionError) throw new UsageError(err.message);
+    throw err;
+  }
+
+  const out = process.stdout;
+  let shown = 0;
+  let hidden = 0;
+  let firstJson = true;
+  if (format === 'json') out.write('{"results":[');
+  // Wait for stdout to drain when it pushes back, so a flood of errors cannot pile up in memory.
+  const write = (text: string): void | Promise<void> => {
+    if (!out.write(text)) return new Promise((resolve) => out.once('drain', () => resolve()));
+  };
+  const report = async (r: ItemResult): Promise<void> => {
+    if (r.status === 'valid') return;
+    const room = Math.max(0, maxErrors - shown);
+    const list = r.violations.slice(0, room);
+    hidden += r.violations.length - list.length;
+    shown += list.length;
+    if (list.length === 0) return;
+    if (format === 'json') {
+      const entry = {
+        source: r.source,
+        line: r.line,
+        ...(r.inArray ? { index: r.index } : {}),
+        status: r.status,
+        ...(r.messageId !== undefined ? { message: r.messageId } : {}),
+        ...(r.eventType !== undefined ? { eventType: r.eventType } : {}),
+        violations: list,
+      };
+      const text = (firstJson ? '\n' : ',\n') + JSON.stringify(entry);
+      firstJson = false;
+      return write(text);
+    }
+    const what = r.status === 'invalid' ? `${r.messageId}` : r.status === 'unknown-type' ? 'unknown-type' : 'not-json';
+    let text = '';
+    for (const v of list) {
+      if (format === 'github') {
+        const msg = `${what} ${r.inArray ? `[${r.index}] ` : ''}${violationLine(v)}`.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+        text += `::error file=${r.source},line=${r.line},title=evc validate::${msg}\n`;
+      } else {
+        text += `${itemPlace(r)} ${what} ${violationLine(v)}\n`;
+      }
+    }
+    return write(text);
+  };
+  const summary = await validateInputs(inputs, checker, report);
+  const line = `evc validate: ${summary.total} message(s) ${checker.describe} against ${system.id}: ${summary.valid} valid, ${summary.invalid} invalid, ${summary.unknownType} unknown type${hidden > 0 ? ` (${hidden} more violation(s) not shown, --max-errors ${maxErrors})` : ''}`;
+  if (format === 'json') {
+    out.write(`${firstJson ? '' : '\n'}],\n"summary":${JSON.stringify({ contract: system.id, ...summary, violationsShown: shown, violationsHidden: hidden })}}\n`);
+  } else {
+    process.stderr.write(line + '\n');
+  }
+  return summary.invalid > 0 || summary.unknownType > 0 ? 1 : 0;
+}

@@ -1,0 +1,70 @@
+/**
+ * The `evc` command. Each subcommand lives in ./commands and returns its exit code:
+ * 0 ok, 1 findings (lint errors, stale files, invalid messages, breaking changes),
+ * 2 the tool could not run (bad flags, unreadable input).
+ */
+import { isContractError } from '../contract/errors.js';
+import { UsageError } from './usage.js';
+
+type Command = { summary: string; run: () => Promise<(argv: string[]) => Promise<number>> };
+
+const commands: Record<string, Command> = {
+  lint: { summary: 'check contracts: AsyncAPI validation plus event-contracts rules', run: async () => (await import('./commands/lint.js')).lintCommand },
+  generate: { summary: 'generate the typed SDK (types, validators, clients, schemas, docs) into generated/; --check, --watch', run: async () => (await import('./commands/generate.js')).generateCommand },
+  topics: { summary: 'create the contracts\' Kafka topics from their bindings and report drift (topics apply)', run: async () => (await import('./commands/topics.js')).topicsCommand },
+  docs: { summary: 'write Markdown docs, a system map and an offline HTML site from the contracts', run: async () => (await import('./commands/docs.js')).docsCommand },
+  validate: { summary: 'validate JSON / JSON array / NDJSON messages against a contract', run: async () => (await import('./commands/validate.js')).validateCommand },
+  diff: { summary: 'breaking-change analysis between contract versions (files, folders, git refs)', run: async () => (await import('./commands/diff.js')).diffCommand },
+  run: { summary: 'run a seed system (or all) on memory, kafka or redis with a live event trace; --demo runs its scenario', run: async () => (await import('./commands/run.js')).runCommand },
+  replay: { summary: 'replay stored events (event store: PostgreSQL or JSONL) to one consumer group through its own pipeline', run: async () => (await import('./commands/replay.js')).replayCommand },
+};
+
+/** Register a subcommand (used by modules that add commands, and by tests). */
+export function registerCommand(name: string, command: Command): void {
+  commands[name] = command;
+}
+
+function help(): string {
+  const width = Math.max(...Object.keys(commands).map((k) => k.length));
+  return [
+    'Usage: evc <command> [options]',
+    '',
+    'Commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `evc <command> --help` for a command\'s options.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help() + '\n');
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-v') {
+    const { version } = await import('./version.js');
+    process.stdout.write(version + '\n');
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`evc: unknown command "${name}"\n\n${help()}\n`);
+    return 2;
+  }
+  try {
+    return await (await command.run())(rest);
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`evc ${name}: ${(err as Error).message}\n`);
+      return 2;
+    }
+    if (isContractError(err)) {
+      const l = err.location;
+      process.stderr.write(`${l.file}:${l.line}:${l.col} error ${err.rule} ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`evc ${name}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+    return 2;
+  }
+}

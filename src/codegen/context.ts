@@ -1,0 +1,234 @@
+/**
+ * What every template reads: the system's IR plus one naming plan, made once so all
+ * files of a system agree on every identifier. Names are allocated in a fixed order
+ * (system names, payload and header types, inputs, channel types, validators,
+ * descriptors) from one registry per system, so clashes resolve the same way each run.
+ */
+import type { ChannelModel, JsonSchema, MessageModel, OperationModel, SystemModel } from '../contract/ir.js';
+import { camelCase, createNameRegistry, operationMethodName, pascalCase, typeName } from '../contract/names.js';
+import type { Preamble } from './printer.js';
+import { createSchemaTypes, type SchemaTypes } from './schema-types.js';
+import { compileValidators, compileValidatorsParallel, type CompilePool, type CompiledValidators, type ValidatorEntry } from './validators.js';
+
+export interface MessagePlan {
+  model: MessageModel;
+  /** Type of the payload. */
+  payloadType: string;
+  headersType?: string;
+  /** Publish input type: the payload with the envelope fields the runtime fills optional. */
+  inputType: string;
+  /** Top-level payload properties the runtime fills when missing. */
+  inputOptionalKeys: string[];
+  validate: string;
+  validateAll: string;
+  validateHeaders?: string;
+  validateHeadersAll?: string;
+  /** Local const of the MessageDescriptor in client.ts. */
+  descriptorConst: string;
+  /** File names under schemas/. */
+  schemaFile: string;
+  headersSchemaFile?: string;
+  /** JSON pointers into the payload (from `$message.payload#/...` runtime expressions). */
+  keyPointer?: string;
+  correlationIdPointer?: string;
+}
+
+export interface ChannelPlan {
+  model: ChannelModel;
+  /** Union of the channel's message payloads, when it carries several. */
+  unionType?: string;
+  /** Type of the address parameters, when the address has any. */
+  parametersType?: string;
+  descriptorConst: string;
+}
+
+export interface OperationPlan {
+  model: OperationModel;
+  /** Client method: `publish…` (send) or `on…` (receive). */
+  method: string;
+  /** `publish…Batch` for send operations. */
+  batchMethod?: string;
+  descriptorConst: string;
+  channel: ChannelPlan;
+  messages: MessagePlan[];
+}
+
+export interface TemplateContext {
+  system: SystemModel;
+  preamble: Preamble;
+  /** Module specifier of the runtime (`createClient` and its types). */
+  runtimeImport: string;
+  types: SchemaTypes;
+  messages: MessagePlan[];
+  channels: ChannelPlan[];
+  operations: OperationPlan[];
+  message(id: string): MessagePlan;
+  channel(id: string): ChannelPlan;
+  names: {
+    /** The exported SystemDescriptor const. */
+    descriptor: string;
+    /** Operation descriptors by operation id. */
+    operations: string;
+    clientInterface: string;
+    clientFactory: string;
+    /** Map of envelope type value -> payload type. */
+    eventMap: string;
+    /** Helper type that makes envelope fields optional. */
+    envelopeInput: string;
+  };
+  /** The ajv standalone code of every validator (compiled on first use, unless `precompile` ran). */
+  validators(): CompiledValidators;
+  /** Compile the validators ahead of the templates (the all-errors mode in the pool's worker, when given). */
+  precompile(pool?: CompilePool): Promise<void>;
+}
+
+export interface ContextOptions {
+  preamble: Preamble;
+  runtimeImport: string;
+}
+
+/** `$message.payload#/data/id` -> `/data/id`; other runtime expressions (headers) -> undefined. */
+export function payloadPointer(location: string | undefined): string | undefined {
+  if (!location) return undefined;
+  const m = /^\$message\.payload#(\/.*)?$/.exec(location);
+  if (!m) return undefined;
+  return m[1] ?? '';
+}
+
+/** The one property name a pointer like `/event_id` names, or undefined for deeper pointers. */
+function topLevelKey(pointer: string | undefined): string | undefined {
+  if (!pointer || !/^\/[^/]+$/.test(pointer)) return undefined;
+  return pointer.slice(1).replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/** A file name from a message id: safe characters only, never a path. */
+function fileStem(id: string): string {
+  const stem = id.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
+  return stem === '' ? '_' : stem;
+}
+
+export function createTemplateContext(system: SystemModel, options: ContextOptions): TemplateContext {
+  const allocate = createNameRegistry();
+  const base = pascalCase(system.id);
+  const names = {
+    descriptor: allocate(`${camelCase(system.id)}System`),
+    operations: allocate(`${camelCase(system.id)}Operations`),
+    clientInterface: allocate(`${base}Client`),
+    clientFactory: allocate(`create${base}Client`),
+    eventMap: allocate(`${base}Events`),
+    envelopeInput: allocate('EnvelopeInput'),
+  };
+  const types = createSchemaTypes(allocate);
+
+  // Payload and header types first: they carry the contract's own names.
+  const payloadNames = new Map<string, { payload: string; headers?: string }>();
+  for (const m of system.messages) {
+    const payload = types.name(m.payload, m.payloadTypeName);
+    const headers = m.headers ? types.name(m.headers, m.headersTypeName ?? `${m.id}Headers`) : undefined;
+    payloadNames.set(m.id, { payload, ...(headers ? { headers } : {}) });
+  }
+
+  const envelope = system.envelope;
+  const files = createNameRegistry();
+  const messages: MessagePlan[] = system.messages.map((m) => {
+    const { payload, headers } = payloadNames.get(m.id)!;
+    const stem = typeName(m.id);
+    const optional: string[] = [];
+    const present = new Set(types.propertyNames(m.payload));
+    const correlation = envelope?.correlationId ?? payloadPointer(m.correlationIdLocation);
+    const filled = [envelope?.id, m.eventType !== undefined ? envelope?.type : undefined, envelope?.time, correlation, envelope?.causationId, envelope?.sequence];
+    for (const pointer of filled) {
+      const key = topLevelKey(pointer);
+      if (key !== undefined && present.has(key) && !optional.includes(key)) optional.push(key);
+    }
+    const validate = allocate(`validate${stem}`);
+    const plan: MessagePlan = {
+      model: m,
+      payloadType: payload,
+      inputType: allocate(`${stem}Input`),
+      inputOptionalKeys: optional,
+      validate,
+      validateAll: allocate(`${validate}All`),
+      descriptorConst: '',
+      schemaFile: files(`${fileStem(m.id)}.json`),
+    };
+    if (headers) {
+      plan.headersType = headers;
+      plan.validateHeaders = allocate(`${validate}Headers`);
+      plan.validateHeadersAll = allocate(`${validate}HeadersAll`);
+      plan.headersSchemaFile = files(`${fileStem(m.id)}.headers.json`);
+    }
+    const key = payloadPointer(m.keyLocation);
+    if (key) plan.keyPointer = key;
+    const corr = payloadPointer(m.correlationIdLocation);
+    if (corr !== undefined) plan.correlationIdPointer = corr;
+    return plan;
+  });
+  const messageById = new Map(messages.map((p) => [p.model.id, p]));
+
+  const channels: ChannelPlan[] = system.channels.map((c) => {
+    const plan: ChannelPlan = { model: c, descriptorConst: '' };
+    if (c.messageIds.length > 1) plan.unionType = allocate(`${typeName(c.id)}Message`);
+    if (c.parameters.length > 0) plan.parametersType = allocate(`${typeName(c.id)}Parameters`);
+    return plan;
+  });
+  const channelById = new Map(channels.map((p) => [p.model.id, p]));
+
+  for (const p of messages) p.descriptorConst = allocate(`${camelCase(p.model.id)}Message`);
+  for (const p of channels) p.descriptorConst = allocate(`${camelCase(p.model.id)}Channel`);
+
+  // Client methods live on the client object: their own namespace.
+  const member = createNameRegistry(['client', 'close', 'system', 'operations']);
+  const operations: OperationPlan[] = [];
+  for (const o of system.operations) {
+    const channel = channelById.get(o.channelId);
+    if (!channel) continue; // the loader reported it
+    const method = member(operationMethodName(o.action === 'send' ? 'publish' : 'on', o.id));
+    operations.push({
+      model: o,
+      method,
+      ...(o.action === 'send' ? { batchMethod: member(`${method}Batch`) } : {}),
+      descriptorConst: allocate(`${camelCase(o.id)}Operation`),
+      channel,
+      messages: o.messageIds.map((id) => messageById.get(id)).filter((m): m is MessagePlan => m !== undefined),
+    });
+  }
+
+  let compiled: CompiledValidators | undefined;
+  return {
+    system,
+    preamble: options.preamble,
+    runtimeImport: options.runtimeImport,
+    types,
+    messages,
+    channels,
+    operations,
+    names,
+    message(id) {
+      const p = messageById.get(id);
+      if (!p) throw new Error(`generator error: no message "${id}" in system ${system.id}`);
+      return p;
+    },
+    channel(id) {
+      const p = channelById.get(id);
+      if (!p) throw new Error(`generator error: no channel "${id}" in system ${system.id}`);
+      return p;
+    },
+    validators() {
+      compiled ??= compileValidators(validatorEntries());
+      return compiled;
+    },
+    async precompile(pool) {
+      compiled ??= await compileValidatorsParallel(validatorEntries(), pool);
+    },
+  };
+
+  function validatorEntries(): ValidatorEntry[] {
+    const entries: ValidatorEntry[] = [];
+    for (const p of messages) {
+      entries.push({ name: p.validate, schema: p.model.payload, what: `payload of message ${p.model.id}` });
+      if (p.model.headers && p.validateHeaders) entries.push({ name: p.validateHeaders, schema: p.model.headers as JsonSchema, what: `headers of message ${p.model.id}` });
+    }
+    return entries;
+  }
+}

@@ -1,0 +1,451 @@
+/**
+ * `evc generate` as a library: contracts -> planned files -> compare with the output
+ * folder -> write (or, in check mode, report). Only the folders of the systems it
+ * generates are touched.
+ *
+ * An unchanged run must not pay for loading contracts (the loader pulls in the AsyncAPI
+ * parser, ~0.5 s to import): a manifest in `.evc-cache/` maps each root document to the
+ * hashes of the files it was built from and of the files it produced. When both still
+ * match, the system is skipped without parsing anything. Planning and the loader are
+ * imported only when some system needs them.
+ *
+ * The docs (`<out>/docs/`, see ./docs.ts) span every system: the manifest keys them on the
+ * hashes of all contract files and of the renderer's sources. When that key or a docs
+ * file on disk no longer matches, every system is loaded (the ones whose SDK is cached
+ * are not planned again) and the docs are rendered.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, extname, join, relative, resolve } from 'node:path';
+import type { Diagnostic, SystemModel } from '../contract/ir.js';
+import { DEFAULT_RUNTIME_IMPORT, readConfig } from './config.js';
+import { DOCS_FOLDER, docsSourceKey, generatedDocsFiles } from './docs.js';
+import { applyChanges, compareFiles, listFiles, posix, readText, sha256, type FileChange } from './output.js';
+import type { PlannedFile } from './plan.js';
+import type { CompilePool } from './validators.js';
+
+export type { FileChange } from './output.js';
+
+export const GENERATOR_NAME = 'event-contracts evc generate';
+
+export interface GenerateOptions {
+  /** Contract files or folders (relative to `root`). Default `['asyncapi']`. */
+  contracts?: string[];
+  /** Output folder (relative to `root`). Default `generated`. */
+  out?: string;
+  /** Repository root: paths in preambles are relative to it, `evc.config.json` is read from it. Default cwd. */
+  root?: string;
+  /** Runtime module specifier. Default: `evc.config.json` runtimeImport, else `event-contracts/runtime`. */
+  runtimeImport?: string;
+  /** Compare only; write nothing. */
+  check?: boolean;
+  /** Use and update `.evc-cache/` (default true). */
+  cache?: boolean;
+  /** Cache folder (relative to `root`). Default `.evc-cache`. */
+  cacheDir?: string;
+  /**
+   * Also the docs (Markdown, system map, offline HTML site) in `<out>/docs/`; default
+   * true. Only when every contract path is a folder: the docs span all systems, so one
+   * contract file alone would rewrite them without the others.
+   */
+  docs?: boolean;
+}
+
+export interface GenerateResult {
+  /** Ids of the systems generated, in order. */
+  systems: string[];
+  /** Every file the contracts produce (paths relative to the root). */
+  files: PlannedFile[];
+  /** What happened to each file (write mode: written/unchanged/removed; check mode: unchanged/stale/missing/extra). */
+  changes: FileChange[];
+  /** Contract problems; when any is an error nothing was written. */
+  diagnostics: Diagnostic[];
+  /** Systems skipped through the cache (not planned; not loaded unless the docs needed them). */
+  cachedSystems: string[];
+  /** Whether the docs were part of the run (`docs` option, contract folders), and whether they came from the cache. */
+  docs: 'rendered' | 'cached' | 'skipped';
+  /** Wall time in ms. */
+  ms: number;
+  /** Check mode: whether the output folder equals what the contracts produce. */
+  upToDate: boolean;
+}
+
+interface ManifestSystem {
+  id: string;
+  /** Output folder of the system (root-relative). */
+  folder: string;
+  /** Input files (root-relative) -> sha256. Root document first. */
+  inputs: Record<string, string>;
+  /** Output files (root-relative) -> sha256. */
+  outputs: Record<string, string>;
+}
+
+interface ManifestDocs {
+  /** See docsKey: the contracts and the renderer the docs were made from. */
+  key: string;
+  /** Output files (root-relative) -> sha256. */
+  outputs: Record<string, string>;
+}
+
+interface Manifest {
+  key: string;
+  /** Root document (root-relative) -> its system. */
+  systems: Record<string, ManifestSystem>;
+  docs?: ManifestDocs;
+}
+
+const CONTRACT_EXT = new Set(['.yaml', '.yml', '.json']);
+
+/** The root documents under a path (same rule as the loader's findContracts, without importing it). */
+function rootDocuments(path: string): string[] {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) return [];
+  if (st.isFile()) return [path];
+  return readdirSync(path)
+    .filter((name) => CONTRACT_EXT.has(extname(name)) && !name.startsWith('.'))
+    .sort()
+    .map((name) => join(path, name))
+    .filter((file) => statSync(file).isFile());
+}
+
+let generatorVersion: string | undefined;
+/** The toolkit's version (package.json). */
+export function version(): string {
+  generatorVersion ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return generatorVersion;
+}
+
+/**
+ * What the output depends on besides the contracts: the toolkit version, the sources of
+ * the generator, loader and templates, and the ajv versions. Any change misses the cache.
+ */
+function cacheKey(runtimeImport: string, out: string): string {
+  const h = createHash('sha256').update(`${version()}\0${runtimeImport}\0${out}\0`);
+  const here = new URL('.', import.meta.url);
+  const dirs = [here, new URL('../contract/', here), new URL('../../templates/', here)];
+  for (const d of dirs) {
+    for (const name of readdirSync(d).sort()) {
+      if (name.endsWith('.ts')) h.update(name).update(readFileSync(new URL(name, d)));
+    }
+  }
+  for (const pkg of ['ajv', 'ajv-formats']) {
+    const text = readText(new URL(`../../node_modules/${pkg}/package.json`, here).pathname);
+    h.update(pkg).update(text ?? '');
+  }
+  return h.digest('hex');
+}
+
+/** The docs' cache key: the renderer's sources (docsSourceKey) and every input file of every system. */
+function docsKey(outRel: string, systems: Array<[rel: string, entry: ManifestSystem]>): string {
+  const h = createHash('sha256').update(`${version()}\0${outRel}\0${docsSourceKey()}\0`);
+  for (const [rel, entry] of [...systems].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+    h.update(`${rel}\0`);
+    for (const [file, hash] of Object.entries(entry.inputs)) h.update(`${file}\0${hash}\0`);
+  }
+  return h.digest('hex');
+}
+
+function readManifest(file: string): Manifest | undefined {
+  const text = readText(file);
+  if (!text) return undefined;
+  try {
+    const m = JSON.parse(text) as Manifest;
+    if (typeof m.key !== 'string' || typeof m.systems !== 'object' || m.systems === null) return undefined;
+    if (m.docs !== undefined && (typeof m.docs?.key !== 'string' || typeof m.docs.outputs !== 'object' || m.docs.outputs === null)) delete m.docs;
+    return m;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Generate (or, with `check`, compare) the SDK of every contract under `contracts`.
+ * Writes only files whose bytes change and removes stale files in the system folders it
+ * owns; contract errors come back as diagnostics with nothing written.
+ *
+ * @example
+ * const result = await generate({ contracts: ['asyncapi'], out: 'generated', check: true });
+ * for (const c of result.changes) if (c.status !== 'unchanged') console.log(`${c.path}: ${c.status}`);
+ * process.exitCode = result.upToDate ? 0 : 1;
+ */
+/**
+ * Generate (or, with `check`, compare) the SDK of every contract under `contracts`, and
+ * the docs of all of them in `<out>/docs/`. Writes only files whose bytes change and
+ * removes stale files in the system folders it owns and docs files it wrote before;
+ * contract errors come back as diagnostics with nothing written.
+ *
+ * @example
+ * const result = await generate({ contracts: ['asyncapi'], out: 'generated', check: true });
+ * for (const c of result.changes) if (c.status !== 'unchanged') console.log(`${c.path}: ${c.status}`);
+ * process.exitCode = result.upToDate ? 0 : 1;
+ */
+export async function generate(options: GenerateOptions = {}): Promise<GenerateResult> {
+  const started = performance.now();
+  const root = resolve(options.root ?? process.cwd());
+  const contractPaths = (options.contracts && options.contracts.length > 0 ? options.contracts : ['asyncapi']).map((p) => resolve(root, p));
+  const outDir = resolve(root, options.out ?? 'generated');
+  const outRel = posix(relative(root, outDir));
+  const docsDir = `${outRel}/${DOCS_FOLDER}`;
+  const runtimeImport = options.runtimeImport ?? readConfig(root).runtimeImport ?? DEFAULT_RUNTIME_IMPORT;
+  const check = options.check === true;
+  const useCache = options.cache !== false;
+  const manifestFile = join(resolve(root, options.cacheDir ?? '.evc-cache'), 'generate.json');
+  // With a single contract file, the other system folders and the docs of the other systems are not ours to judge.
+  const wholeFolders = contractPaths.every((p) => statSync(p, { throwIfNoEntry: false })?.isDirectory());
+  const withDocs = options.docs !== false && wholeFolders;
+
+  const diagnostics: Diagnostic[] = [];
+  const roots: Array<{ file: string; contractRoot: string }> = [];
+  for (const p of contractPaths) {
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (!st) {
+      diagnostics.push({ severity: 'error', rule: 'file-unreadable', message: `file not found: ${p}`, location: { file: p, pointer: '', line: 0, col: 0 } });
+      continue;
+    }
+    const contractRoot = st.isDirectory() ? p : dirname(p);
+    for (const file of rootDocuments(p)) roots.push({ file, contractRoot });
+  }
+
+  const key = useCache ? cacheKey(runtimeImport, outRel) : '';
+  const previous = useCache ? readManifest(manifestFile) : undefined;
+  // The docs entry survives runs that leave the docs alone (--no-docs, a single contract file).
+  const manifest: Manifest = { key, systems: {}, ...(!withDocs && previous?.docs ? { docs: previous.docs } : {}) };
+
+  const files: PlannedFile[] = [];
+  const changes: FileChange[] = [];
+  const systems: string[] = [];
+  const cachedSystems: string[] = [];
+  const toLoad: typeof roots = [];
+  /** Systems whose SDK is cached: loaded only when the docs must be rendered. */
+  const cachedRoots: typeof roots = [];
+  /** Per system folder (root-relative): the planned files. */
+  const planned = new Map<string, PlannedFile[]>();
+  /** Root document -> its manifest entry, when its input files are unchanged (whatever its outputs). */
+  const knownInputs = new Map<string, ManifestSystem>();
+
+  // 1. Systems whose inputs and outputs still match the manifest: nothing to load.
+  for (const r of roots) {
+    const rel = posix(relative(root, r.file));
+    // Input hashes are facts about the contract files whatever the generator: the docs key
+    // may use them even when the SDK's key changed (another runtime import, say).
+    const recorded = previous?.systems[rel];
+    const inputsOk = recorded !== undefined && recorded.folder !== docsDir && unchangedInputs(recorded);
+    if (inputsOk) knownInputs.set(rel, recorded);
+    const entry = previous?.key === key ? recorded : undefined;
+    const hit = entry && inputsOk ? cachedOutputs(entry) : undefined;
+    if (entry && hit) {
+      systems.push(entry.id);
+      cachedSystems.push(entry.id);
+      manifest.systems[rel] = entry;
+      for (const f of hit) {
+        files.push(f);
+        changes.push({ path: f.path, status: 'unchanged' });
+      }
+      planned.set(entry.folder, hit);
+      cachedRoots.push(r);
+    } else toLoad.push(r);
+  }
+
+  // 1b. The docs: cached when made from exactly these inputs and still intact on disk.
+  let docsState: GenerateResult['docs'] = withDocs ? 'rendered' : 'skipped';
+  if (withDocs && previous?.docs && knownInputs.size === roots.length) {
+    const hit = previous.docs.key === docsKey(outRel, [...knownInputs]) ? cachedDocs(previous.docs) : undefined;
+    if (hit) {
+      docsState = 'cached';
+      manifest.docs = previous.docs;
+      for (const f of hit) {
+        files.push(f);
+        changes.push({ path: f.path, status: 'unchanged' });
+      }
+    }
+  }
+  const needDocs = docsState === 'rendered';
+
+  // 2. The others: load (without spec validation: that is `evc lint`'s job) and plan; for
+  //    the docs, every system is loaded.
+  const loadedSystems: SystemModel[] = [];
+  if (toLoad.length > 0) {
+    // The validator worker boots while this thread imports the loader and parses YAML.
+    const { createCompilePool } = await import('./validators.js');
+    const pool = createCompilePool();
+    try {
+      await loadAndPlan(pool);
+    } finally {
+      await pool.close();
+    }
+  } else if (needDocs && cachedRoots.length > 0) await loadAndPlan(undefined);
+  if (diagnostics.some((d) => d.severity === 'error')) return finish();
+
+  async function loadAndPlan(pool: CompilePool | undefined): Promise<void> {
+    const [{ loadContract }, { planSystem, systemFolder }, { ValidatorCompileError }] = await Promise.all([
+      import('../contract/load.js'),
+      import('./plan.js'),
+      import('./validators.js'),
+    ]);
+    const loaded: Array<{ system: SystemModel; rel: string }> = [];
+    for (const r of toLoad) {
+      const result = await loadContract(r.file, { root: r.contractRoot, specValidation: false });
+      diagnostics.push(...result.diagnostics);
+      for (const system of result.systems) loaded.push({ system, rel: posix(relative(root, r.file)) });
+    }
+    if (needDocs) {
+      for (const r of cachedRoots) {
+        const result = await loadContract(r.file, { root: r.contractRoot, specValidation: false });
+        diagnostics.push(...result.diagnostics);
+        loadedSystems.push(...result.systems);
+      }
+    }
+    if (diagnostics.some((d) => d.severity === 'error')) return;
+    const seen = new Map<string, string>(Object.entries(manifest.systems).map(([rel, e]) => [e.folder, rel]));
+    for (const { system, rel } of loaded) {
+      loadedSystems.push(system);
+      const folder = `${outRel}/${systemFolder(system.id)}`;
+      if (folder === docsDir) {
+        // Reserved even with --no-docs: the docs there would be removed as stale SDK files.
+        diagnostics.push({
+          severity: 'error',
+          rule: 'system-id-unique',
+          message: `system "${system.id}" (${rel}) would generate into ${docsDir}, the docs folder; give it another id (x-evc-system)`,
+          location: { file: system.file, pointer: '', line: 0, col: 0 },
+        });
+        continue;
+      }
+      const other = seen.get(folder);
+      if (other !== undefined) {
+        diagnostics.push({
+          severity: 'error',
+          rule: 'system-id-unique',
+          message: `system "${system.id}" (${rel}) generates into the same folder as ${other}`,
+          location: { file: system.file, pointer: '', line: 0, col: 0 },
+        });
+        continue;
+      }
+      seen.set(folder, rel);
+      const sources = system.files.map((f) => posix(relative(root, f)));
+      let plan: PlannedFile[];
+      try {
+        plan = (await planSystem(system, { runtimeImport, generator: { name: GENERATOR_NAME, version: version() }, sources, ...(pool ? { pool } : {}) })).map((f) => ({
+          path: `${outRel}/${f.path}`,
+          contents: f.contents,
+        }));
+      } catch (err) {
+        if (!(err instanceof ValidatorCompileError)) throw err;
+        diagnostics.push({ severity: 'error', rule: 'codegen-validator', message: err.message, location: { file: system.file, pointer: '', line: 0, col: 0 } });
+        continue;
+      }
+      systems.push(system.id);
+      files.push(...plan);
+      planned.set(folder, plan);
+      const inputs: Record<string, string> = {};
+      for (const f of system.files) inputs[posix(relative(root, f))] = sha256(readFileSync(f));
+      manifest.systems[rel] = { id: system.id, folder, inputs, outputs: Object.fromEntries(plan.map((f) => [f.path, sha256(f.contents)])) };
+    }
+    if (diagnostics.some((d) => d.severity === 'error')) return;
+    for (const { rel } of loaded) {
+      const entry = manifest.systems[rel];
+      if (entry) compareFolder(entry.folder, planned.get(entry.folder) ?? []);
+    }
+  }
+
+  // 3. The docs of all systems; stale docs files are the ones the renderer wrote (its
+  //    marker) or the previous run recorded.
+  if (needDocs) {
+    const { planDocs } = await import('./docs.js');
+    const docs = loadedSystems.length > 0 ? await planDocs(loadedSystems, { dir: docsDir }) : [];
+    const before = new Set(Object.keys(previous?.docs?.outputs ?? {}).filter((p) => p.startsWith(`${docsDir}/`)));
+    changes.push(...compareFiles(root, docs, generatedDocsFiles(root, docsDir, before), check));
+    files.push(...docs);
+    if (useCache) manifest.docs = { key: docsKey(outRel, Object.entries(manifest.systems)), outputs: Object.fromEntries(docs.map((f) => [f.path, sha256(f.contents)])) };
+  }
+
+  // 4. Folders of systems that no longer exist: only when whole contract folders were given
+  //    (with a single file, the other folders belong to contracts not asked about).
+  if (wholeFolders) {
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(outDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    } catch {
+      entries = [];
+    }
+    for (const name of entries) {
+      const folder = `${outRel}/${name}`;
+      if (planned.has(folder) || folder === docsDir) continue;
+      const index = readText(join(root, folder, 'index.ts'));
+      if (!index || !index.startsWith(`// Code generated by ${GENERATOR_NAME}`)) continue; // not ours
+      compareFolder(folder, []);
+    }
+  }
+
+  // 5. Write.
+  if (!check) applyChanges(root, changes, files, outRel);
+  const upToDate = changes.every((c) => c.status === 'unchanged');
+  // The manifest records what is on disk: after writing, or in check mode when equal.
+  if (useCache && (!check || upToDate)) {
+    mkdirSync(dirname(manifestFile), { recursive: true });
+    const text = JSON.stringify(manifest, null, 1) + '\n';
+    if (readText(manifestFile) !== text) writeFileSync(manifestFile, text);
+  }
+  return finish();
+
+  function compareFolder(folder: string, plan: PlannedFile[]): void {
+    const onDisk = listFiles(join(root, folder)).map((p) => `${folder}/${p}`);
+    changes.push(...compareFiles(root, plan, onDisk, check));
+  }
+
+  function unchangedInputs(entry: ManifestSystem): boolean {
+    for (const [file, hash] of Object.entries(entry.inputs)) {
+      const text = readText(join(root, file));
+      if (text === undefined || sha256(text) !== hash) return false;
+    }
+    return true;
+  }
+
+  function cachedOutputs(entry: ManifestSystem): PlannedFile[] | undefined {
+    const out: PlannedFile[] = [];
+    for (const [file, hash] of Object.entries(entry.outputs)) {
+      const text = readText(join(root, file));
+      if (text === undefined || sha256(text) !== hash) return undefined;
+      out.push({ path: file, contents: text });
+    }
+    if (out.length === 0) return undefined;
+    // No extra files in the folder either.
+    const listed = listFiles(join(root, entry.folder));
+    if (listed.length !== out.length || listed.some((f) => !(`${entry.folder}/${f}` in entry.outputs))) return undefined;
+    return out;
+  }
+
+  function cachedDocs(entry: ManifestDocs): PlannedFile[] | undefined {
+    const out: PlannedFile[] = [];
+    for (const [file, hash] of Object.entries(entry.outputs)) {
+      if (!file.startsWith(`${docsDir}/`)) return undefined;
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(join(root, file));
+      } catch {
+        return undefined;
+      }
+      if (sha256(bytes) !== hash) return undefined;
+      out.push({ path: file, contents: bytes.toString('utf8') });
+    }
+    // No docs files the renderer would not write now (hand-written files in the folder are fine).
+    if (generatedDocsFiles(root, docsDir, new Set(Object.keys(entry.outputs))).some((f) => !(f in entry.outputs))) return undefined;
+    return out;
+  }
+
+  function finish(): GenerateResult {
+    const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+    changes.sort(byPath);
+    files.sort(byPath);
+    systems.sort();
+    return {
+      systems,
+      files,
+      changes,
+      diagnostics,
+      cachedSystems,
+      docs: docsState,
+      ms: performance.now() - started,
+      upToDate: changes.every((c) => c.status === 'unchanged') && !diagnostics.some((d) => d.severity === 'error'),
+    };
+  }
+}

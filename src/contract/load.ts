@@ -1,0 +1,108 @@
+/**
+ * Load contracts: files or folders → resolved documents → spec diagnostics → IR.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { dirname, extname, join, resolve as resolvePath } from 'node:path';
+import { buildSystem } from './build.js';
+import { ContractError } from './errors.js';
+import type { Diagnostic, LoadResult } from './ir.js';
+import { isObject, RefResolver } from './resolve.js';
+// The AsyncAPI parser takes ~0.5 s to import: only lint and validate need it, so load it on demand.
+
+export interface LoadOptions {
+  /** Folder `$ref`s may read from. Default: the folder given, or the file's folder. */
+  root?: string;
+  /** Allow http(s) `$ref`s. */
+  allowRemote?: boolean;
+  fetchText?: (url: string) => Promise<string>;
+  /** Run the AsyncAPI spec validation (Spectral). Default true. */
+  specValidation?: boolean;
+}
+
+const CONTRACT_EXT = new Set(['.yaml', '.yml', '.json']);
+
+/**
+ * The root documents under a path: a file is itself; a folder gives its `*.yaml|yml|json`
+ * files (not its subfolders, where shared components live).
+ */
+export function findContracts(path: string): string[] {
+  const abs = resolvePath(path);
+  let stat;
+  try {
+    stat = statSync(abs);
+  } catch {
+    throw new ContractError('file-unreadable', `file not found: ${abs}`, { file: abs, pointer: '', line: 0, col: 0 });
+  }
+  if (stat.isFile()) return [abs];
+  return readdirSync(abs)
+    .filter((name) => CONTRACT_EXT.has(extname(name)) && !name.startsWith('.'))
+    .sort()
+    .map((name) => join(abs, name))
+    .filter((file) => statSync(file).isFile());
+}
+
+/** Load every contract under the given paths. Problems become diagnostics; nothing throws for bad input. */
+export async function loadContracts(paths: string[], options: LoadOptions = {}): Promise<LoadResult> {
+  const result: LoadResult = { systems: [], diagnostics: [] };
+  for (const path of paths) {
+    let files: string[];
+    try {
+      files = findContracts(path);
+    } catch (err) {
+      if (err instanceof ContractError) {
+        result.diagnostics.push(err.toDiagnostic());
+        continue;
+      }
+      throw err;
+    }
+    const root = options.root ?? (statSync(resolvePath(path)).isDirectory() ? resolvePath(path) : dirname(resolvePath(path)));
+    for (const file of files) {
+      const one = await loadContract(file, { ...options, root });
+      result.diagnostics.push(...one.diagnostics);
+      result.systems.push(...one.systems);
+    }
+  }
+  return result;
+}
+
+/** Load one root document. */
+export async function loadContract(file: string, options: LoadOptions = {}): Promise<LoadResult> {
+  const abs = resolvePath(file);
+  const diagnostics: Diagnostic[] = [];
+  const resolver = new RefResolver({
+    root: options.root ?? dirname(abs),
+    ...(options.allowRemote ? { allowRemote: true } : {}),
+    ...(options.fetchText ? { fetchText: options.fetchText } : {}),
+  });
+  try {
+    const source = await resolver.load(abs);
+    checkIsAsyncApi3(source.data, abs, resolver);
+    const document = resolver.resolve(abs);
+    if (!isObject(document)) throw new ContractError('not-asyncapi', 'expected a mapping at the top level', resolver.locate({ file: abs, pointer: '' }));
+    if (options.specValidation !== false) {
+      const { specDiagnostics } = await import('./spec-validate.js');
+      diagnostics.push(...(await specDiagnostics(resolver.bundle(abs), abs, resolver)));
+    }
+    const system = buildSystem({ file: abs, resolver, document }, diagnostics);
+    return { systems: [system], diagnostics };
+  } catch (err) {
+    if (err instanceof ContractError) return { systems: [], diagnostics: [...diagnostics, err.toDiagnostic()] };
+    throw err;
+  }
+}
+
+function checkIsAsyncApi3(data: unknown, file: string, resolver: RefResolver): void {
+  if (!isObject(data)) {
+    throw new ContractError('not-asyncapi', 'not an AsyncAPI document: expected a mapping with `asyncapi: 3.x.x` at the top level', resolver.locate({ file, pointer: '' }));
+  }
+  const version = data.asyncapi;
+  if (version === undefined) {
+    const hint = 'openapi' in data ? ' (this is an OpenAPI document)' : '';
+    throw new ContractError('not-asyncapi', `not an AsyncAPI document${hint}: expected \`asyncapi: 3.x.x\` at the top level`, resolver.locate({ file, pointer: '' }));
+  }
+  if (typeof version !== 'string' || !/^3\.\d+\.\d+$/.test(version)) {
+    const v = String(version);
+    const hint = v.startsWith('2.') ? '; convert it with `asyncapi convert` (AsyncAPI CLI) first' : '';
+    throw new ContractError('not-asyncapi', `unsupported AsyncAPI version "${v}": expected 3.x.x${hint}`, resolver.locate({ file, pointer: '/asyncapi' }));
+  }
+}

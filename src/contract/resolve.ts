@@ -1,0 +1,276 @@
+/**
+ * Offline `$ref` resolution. A contract is untrusted input: a `$ref` may only reach
+ * files inside the contract folder, and never a URL unless the user allowed it.
+ *
+ * The resolver returns plain data with every `$ref` replaced by its target. The same
+ * target always resolves to the same object, so identity tells which component a node
+ * came from, and `originOf` tells where (file and JSON pointer) any node was written.
+ */
+import { realpathSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve as resolvePath, sep } from 'node:path';
+import { ContractError } from './errors.js';
+import type { SourceLocation } from './ir.js';
+import { DATA_KEYWORDS } from './schema-keywords.js';
+import { encodePointerSegment, parseSource, readSource, splitPointer, type SourceFile } from './source.js';
+
+export interface ResolveOptions {
+  /** Folder the contract may read from. `$ref`s outside it are refused. */
+  root: string;
+  /** Allow http(s) `$ref`s (off by default: the tool never fetches unless asked). */
+  allowRemote?: boolean;
+  /** Fetches a remote document's text; defaults to global fetch. */
+  fetchText?: (url: string) => Promise<string>;
+}
+
+export interface Origin {
+  file: string;
+  pointer: string;
+}
+
+export interface ComponentRef {
+  kind: string;
+  name: string;
+}
+
+const REMOTE = /^https?:\/\//i;
+
+export class RefResolver {
+  readonly files = new Map<string, SourceFile>();
+  private readonly origins = new WeakMap<object, Origin>();
+  private readonly components = new WeakMap<object, ComponentRef>();
+  private readonly memo = new Map<string, unknown>();
+  private readonly rootReal: string;
+
+  constructor(private readonly options: ResolveOptions) {
+    this.rootReal = safeRealpath(resolvePath(options.root));
+  }
+
+  /** Where a resolved node was written. */
+  originOf(node: object): Origin | undefined {
+    return this.origins.get(node);
+  }
+
+  /** `{kind: 'schemas', name: 'Uuid'}` when the node is `#/components/schemas/Uuid` of some file. */
+  componentOf(node: object): ComponentRef | undefined {
+    return this.components.get(node);
+  }
+
+  /** Line and column of a place. */
+  locate(origin: Origin): SourceLocation {
+    const file = this.files.get(origin.file);
+    const pos = file ? file.position(origin.pointer) : { line: 0, col: 0 };
+    return { file: origin.file, pointer: origin.pointer, line: pos.line, col: pos.col };
+  }
+
+  /** Load a document and every file it references (recursively), checking each reference. */
+  async load(entry: string): Promise<SourceFile> {
+    const first = this.readLocal(entry, undefined);
+    const queue: SourceFile[] = [first];
+    while (queue.length > 0) {
+      const file = queue.shift()!;
+      for (const ref of collectRefs(file.data, '')) {
+        const target = this.targetOf(file.path, ref.value, ref.pointer);
+        if (this.files.has(target.file)) continue;
+        const loaded = REMOTE.test(target.file)
+          ? await this.readRemote(target.file, { file: file.path, pointer: ref.pointer })
+          : this.readLocal(target.file, { file: file.path, pointer: ref.pointer });
+        queue.push(loaded);
+      }
+    }
+    return first;
+  }
+
+  /** Fully resolve the node at `pointer` of a loaded file. */
+  resolve(file: string, pointer = ''): unknown {
+    const source = this.files.get(file);
+    if (!source) throw new Error(`file not loaded: ${file}`);
+    const node = getAt(source.data, pointer);
+    return this.deref(file, pointer, node, []);
+  }
+
+  /**
+   * The root document with references into other files replaced by their resolved
+   * content and references inside the file kept: what the AsyncAPI parser validates.
+   */
+  bundle(file: string): unknown {
+    const source = this.files.get(file);
+    if (!source) throw new Error(`file not loaded: ${file}`);
+    const walk = (node: unknown, pointer: string): unknown => {
+      if (Array.isArray(node)) return node.map((item, i) => walk(item, `${pointer}/${i}`));
+      if (!isObject(node)) return node;
+      const ref = node.$ref;
+      if (typeof ref === 'string' && !ref.startsWith('#')) {
+        return this.deref(file, pointer, node, []);
+      }
+      const out: Record<string, unknown> = {};
+      this.origins.set(out, { file, pointer });
+      for (const [key, value] of Object.entries(node)) out[key] = isDataKey(key, pointer) ? value : walk(value, `${pointer}/${encodePointerSegment(key)}`);
+      return out;
+    };
+    return walk(source.data, '');
+  }
+
+  private deref(file: string, pointer: string, node: unknown, stack: string[]): unknown {
+    if (Array.isArray(node)) {
+      return node.map((item, i) => this.deref(file, `${pointer}/${i}`, item, stack));
+    }
+    if (!isObject(node)) return node;
+    const memoKey = `${file}#${pointer}`;
+    if (typeof node.$ref === 'string') {
+      const target = this.targetOf(file, node.$ref, pointer);
+      const targetKey = `${target.file}#${target.pointer}`;
+      if (stack.includes(targetKey)) {
+        throw new ContractError('ref-cycle', `recursive $ref "${node.$ref}" is not supported: ${[...stack, targetKey].slice(stack.indexOf(targetKey)).join(' -> ')}`, this.locate({ file, pointer }));
+      }
+      const source = this.files.get(target.file);
+      if (!source) throw new Error(`file not loaded: ${target.file}`);
+      const raw = getAt(source.data, target.pointer, () => {
+        throw new ContractError('ref-not-found', `$ref "${node.$ref}" points at nothing: no ${target.pointer || '/'} in ${target.file}`, this.locate({ file, pointer: `${pointer}/$ref` }));
+      });
+      const resolved = this.deref(target.file, target.pointer, raw, [...stack, memoKey, targetKey]);
+      const siblings = Object.keys(node).filter((k) => k !== '$ref');
+      if (siblings.length === 0 || !isObject(resolved)) return resolved;
+      // JSON Schema 2020-12 lets keywords sit beside $ref (a description, say): they apply too.
+      const merged: Record<string, unknown> = { ...resolved };
+      for (const key of siblings) merged[key] = isDataKey(key, pointer) ? node[key] : this.deref(file, `${pointer}/${encodePointerSegment(key)}`, node[key], stack);
+      this.origins.set(merged, { file, pointer });
+      const component = this.components.get(resolved);
+      if (component) this.components.set(merged, component);
+      return merged;
+    }
+    const hit = this.memo.get(memoKey);
+    if (hit !== undefined) return hit;
+    const out: Record<string, unknown> = {};
+    this.memo.set(memoKey, out);
+    this.origins.set(out, { file, pointer });
+    const component = /^\/components\/([^/]+)\/([^/]+)$/.exec(pointer);
+    if (component) this.components.set(out, { kind: component[1]!, name: decodeURIComponentSafe(splitPointer(pointer)[2]!) });
+    for (const [key, value] of Object.entries(node)) {
+      // Examples, defaults, consts and enums are data: a `$ref` inside them stays text.
+      out[key] = isDataKey(key, pointer) ? value : this.deref(file, `${pointer}/${encodePointerSegment(key)}`, value, stack);
+    }
+    return out;
+  }
+
+  private targetOf(fromFile: string, ref: string, atPointer: string): Origin {
+    const hash = ref.indexOf('#');
+    const path = hash === -1 ? ref : ref.slice(0, hash);
+    let fragment = hash === -1 ? '' : ref.slice(hash + 1);
+    try {
+      fragment = decodeURIComponent(fragment);
+    } catch {
+      throw new ContractError('ref-invalid', `$ref "${ref}" has an invalid fragment`, this.locate({ file: fromFile, pointer: `${atPointer}/$ref` }));
+    }
+    if (fragment !== '' && !fragment.startsWith('/')) {
+      throw new ContractError('ref-invalid', `$ref "${ref}": expected a JSON pointer after '#' (like #/components/schemas/Name)`, this.locate({ file: fromFile, pointer: `${atPointer}/$ref` }));
+    }
+    if (path === '') return { file: fromFile, pointer: fragment };
+    if (REMOTE.test(path) || REMOTE.test(fromFile)) {
+      const url = REMOTE.test(path) ? path : new URL(path, fromFile).toString();
+      if (!REMOTE.test(url)) {
+        throw new ContractError('ref-invalid', `$ref "${ref}" in a remote document resolves to ${url}: only http(s) URLs are followed from remote documents`, this.locate({ file: fromFile, pointer: `${atPointer}/$ref` }));
+      }
+      if (!this.options.allowRemote) {
+        throw new ContractError('ref-remote-disabled', `$ref "${ref}" points at a URL; remote references are off (pass --allow-remote to fetch them)`, this.locate({ file: fromFile, pointer: `${atPointer}/$ref` }));
+      }
+      return { file: url, pointer: fragment };
+    }
+    if (/^[a-z][a-z0-9+.-]*:/i.test(path) && !/^[a-z]:[\\/]/i.test(path)) {
+      throw new ContractError('ref-invalid', `$ref "${ref}": only relative file paths and (with --allow-remote) http(s) URLs are supported`, this.locate({ file: fromFile, pointer: `${atPointer}/$ref` }));
+    }
+    const abs = isAbsolute(path) ? path : resolvePath(dirname(fromFile), path);
+    return { file: abs, pointer: fragment };
+  }
+
+  private readLocal(path: string, from: Origin | undefined): SourceFile {
+    const abs = resolvePath(path);
+    const real = safeRealpath(abs);
+    const rel = relative(this.rootReal, real);
+    if (rel.startsWith('..') || isAbsolute(rel)) {
+      const where = from ? this.locate({ file: from.file, pointer: `${from.pointer}/$ref` }) : { file: abs, pointer: '', line: 0, col: 0 };
+      throw new ContractError('ref-outside-root', `$ref reaches outside the contract folder: ${abs} is not inside ${this.rootReal}${sep}`, where);
+    }
+    try {
+      const source = readSource(abs);
+      this.files.set(abs, source);
+      return source;
+    } catch (err) {
+      if (from && err instanceof ContractError && err.rule === 'file-unreadable') {
+        throw new ContractError('ref-not-found', `$ref points at a missing file: ${abs}`, this.locate({ file: from.file, pointer: `${from.pointer}/$ref` }), { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  private async readRemote(url: string, from: Origin): Promise<SourceFile> {
+    const fetchText = this.options.fetchText ?? (async (u: string) => {
+      const res = await fetch(u);
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return res.text();
+    });
+    let text: string;
+    try {
+      text = await fetchText(url);
+    } catch (err) {
+      throw new ContractError('ref-not-found', `cannot fetch $ref ${url}: ${(err as Error).message}`, this.locate({ file: from.file, pointer: `${from.pointer}/$ref` }), { cause: err });
+    }
+    const source = parseSource(url, text);
+    this.files.set(url, source);
+    return source;
+  }
+}
+
+function safeRealpath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** Keys whose values map names to objects: a child named `default` there is not data. */
+const NAME_MAPS = new Set([
+  'properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas',
+  'components', 'schemas', 'messages', 'channels', 'operations', 'servers', 'parameters', 'variables',
+  'securitySchemes', 'serverVariables', 'correlationIds', 'replies', 'replyAddresses', 'tags',
+  'operationTraits', 'messageTraits', 'serverBindings', 'channelBindings', 'operationBindings', 'messageBindings',
+]);
+
+/** Whether the value under `key` of an object (itself under `parentKey`) is instance data. */
+function isDataKey(key: string, pointer: string): boolean {
+  if (!DATA_KEYWORDS.has(key)) return false;
+  const parentKey = pointer.slice(pointer.lastIndexOf('/') + 1);
+  return !NAME_MAPS.has(parentKey);
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function getAt(data: unknown, pointer: string, onMissing?: () => never): unknown {
+  let node = data;
+  for (const segment of splitPointer(pointer)) {
+    if (Array.isArray(node) && /^\d+$/.test(segment) && Number(segment) < node.length) node = node[Number(segment)];
+    else if (isObject(node) && Object.prototype.hasOwnProperty.call(node, segment)) node = node[segment];
+    else if (onMissing) return onMissing();
+    else return undefined;
+  }
+  return node;
+}
+
+function collectRefs(node: unknown, pointer: string, out: { value: string; pointer: string }[] = []): { value: string; pointer: string }[] {
+  if (Array.isArray(node)) node.forEach((item, i) => collectRefs(item, `${pointer}/${i}`, out));
+  else if (isObject(node)) {
+    if (typeof node.$ref === 'string' && !node.$ref.startsWith('#')) out.push({ value: node.$ref, pointer });
+    for (const [key, value] of Object.entries(node)) if (key !== '$ref' && !isDataKey(key, pointer)) collectRefs(value, `${pointer}/${encodePointerSegment(key)}`, out);
+  }
+  return out;
+}

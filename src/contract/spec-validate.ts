@@ -1,0 +1,91 @@
+/**
+ * AsyncAPI spec validation through @asyncapi/parser (Spectral rules). Runs on the
+ * bundled document (references to other files already inlined, so the parser never
+ * touches the file system or the network) and maps every finding back to file:line:col.
+ */
+import { Parser } from '@asyncapi/parser';
+import type { Diagnostic, Severity } from './ir.js';
+import { isObject, type Origin, type RefResolver } from './resolve.js';
+import { encodePointerSegment, splitPointer } from './source.js';
+
+let parser: Parser | undefined;
+
+function getParser(): Parser {
+  // Building the parser loads the Spectral rulesets: once per process.
+  // The parser must never read a file or fetch a URL: references to other files are
+  // inlined before it runs, and what is left ($ref inside examples, defaults or consts)
+  // is data. Its default file/http(s) readers stay in place after ours, but ours come
+  // first (order 0) and answer every such reference with an empty document.
+  const inert = (schema: string) => ({ schema, order: 0, read: () => '{}' });
+  parser ??= new Parser({ __unstable: { resolver: { resolvers: [inert('file'), inert('http'), inert('https')] } } } as never);
+  return parser;
+}
+
+/**
+ * Findings we do not pass on. `asyncapi-latest-version` is advice (3.0 documents are
+ * valid and most tools do not read 3.1 yet); the other two are reported by our own lint
+ * rules (operation-message-in-channel, address-parameters) with the names involved.
+ */
+const IGNORED = new Set(['asyncapi-latest-version', 'asyncapi3-operation-messages-from-referred-channel', 'asyncapi3-channel-parameters']);
+
+type Found = Awaited<ReturnType<Parser['validate']>>[number];
+
+/**
+ * The parser validates the resolved document, so one bad schema is reported at every
+ * place that references it, and again at each enclosing `if/else` branch. Keep the most
+ * specific finding: drop one whose path is a prefix of another's, then repeats of a message.
+ */
+function leavesOnly(found: Found[]): Found[] {
+  const key = (d: Found) => (d.path ?? []).map(String).join('/');
+  const resolved = found.filter((d) => d.code === 'asyncapi-document-resolved');
+  const leaves = resolved.filter((d) => !resolved.some((o) => o !== d && key(o).startsWith(key(d) + '/')));
+  return [...found.filter((d) => d.code !== 'asyncapi-document-resolved'), ...leaves];
+}
+
+const SEVERITY: Record<number, Severity> = { 0: 'error', 1: 'warning', 2: 'info', 3: 'info' };
+
+export async function specDiagnostics(bundled: unknown, rootFile: string, resolver: RefResolver): Promise<Diagnostic[]> {
+  const found = leavesOnly((await getParser().validate(bundled as never)).filter((d) => !IGNORED.has(String(d.code))));
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const d of found) {
+    const severity = SEVERITY[d.severity] ?? 'info';
+    const path = (d.path ?? []).map(String);
+    const origin = originAtPath(bundled, path, rootFile, resolver);
+    const key = `${String(d.code)}|${origin.file}|${origin.pointer}|${d.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ severity, rule: `asyncapi/${String(d.code)}`, message: d.message, location: resolver.locate(origin) });
+  }
+  return out;
+}
+
+function followLocalRef(root: unknown, ref: string): unknown {
+  let node = root;
+  for (const segment of splitPointer(decodeURIComponent(ref.slice(1)))) {
+    if (Array.isArray(node)) node = node[Number(segment)];
+    else if (isObject(node)) node = node[segment];
+    else return undefined;
+  }
+  return node;
+}
+
+/** Walk a path through the bundled document; where a node came from another file, follow its origin. */
+function originAtPath(root: unknown, path: string[], rootFile: string, resolver: RefResolver): Origin {
+  let current: Origin = { file: rootFile, pointer: '' };
+  let node: unknown = root;
+  for (const segment of path) {
+    let next: unknown;
+    // The parser saw references inside the file resolved; follow them the same way.
+    for (let hops = 0; isObject(node) && typeof node.$ref === 'string' && node.$ref.startsWith('#') && hops < 32; hops++) {
+      node = followLocalRef(root, node.$ref);
+    }
+    if (Array.isArray(node)) next = node[Number(segment)];
+    else if (isObject(node)) next = node[segment];
+    if (next === undefined) break;
+    const origin = isObject(next) || Array.isArray(next) ? resolver.originOf(next as object) : undefined;
+    current = origin ?? { file: current.file, pointer: `${current.pointer}/${encodePointerSegment(segment)}` };
+    node = next;
+  }
+  return current;
+}

@@ -1,0 +1,299 @@
+/**
+ * Compare two versions of a set of contracts (IRs): systems, channels, messages and
+ * operations matched by id; schema changes classified by schema.ts; every finding placed
+ * in both documents and, for schemas, proven with a counterexample.
+ *
+ * The direction of the system's operations softens verdicts: for a message this system
+ * only receives, writers live elsewhere, so what breaks forward (old readers, new data)
+ * is not this system's to break (warning); for a message it only sends, readers live
+ * elsewhere, so what breaks backward (new readers, old data) is a warning. A message
+ * both sent and received here (or by no operation) keeps both verdicts.
+ */
+import type { ChannelModel, JsonSchema, MessageModel, OperationModel, SourceLocation, SystemModel } from '../contract/ir.js';
+import { findCounterexample } from './counterexample.js';
+import { verdictUnder, type Counterexample, type Finding, type Mode, type Verdict } from './finding.js';
+import { ruleOf } from './rules.js';
+import { diffSchemas, instancePointer, sameSchema, type SchemaChange } from './schema.js';
+
+/** One version: its label (a path or `ref:path`), its systems, and how to print its file names. */
+export interface Version {
+  label: string;
+  systems: SystemModel[];
+  /** A file of this version as the user should see it (e.g. `main:asyncapi/x.yaml` for a git ref). */
+  display(file: string): string;
+}
+
+type Role = { sent: boolean; received: boolean };
+
+function roleOf(system: SystemModel | undefined, messageId: string): Role {
+  const ops = system?.operations.filter((o) => o.messageIds.includes(messageId)) ?? [];
+  return { sent: ops.some((o) => o.action === 'send'), received: ops.some((o) => o.action === 'receive') };
+}
+
+interface Draft {
+  rule: string;
+  message: string;
+  system: string;
+  subject: string;
+  channel?: string;
+  messageId?: string;
+  operation?: string;
+  pointer?: string;
+  old?: SourceLocation | undefined;
+  new?: SourceLocation | undefined;
+  role?: Role;
+  search?: { of: Counterexample['of']; oldRoot: JsonSchema; newRoot: JsonSchema; examples: unknown[]; change: Pick<SchemaChange, 'instancePath' | 'oldSchema' | 'newSchema' | 'deletable'> };
+}
+
+/** All findings from `old` to `new` under a mode (non-transitive: the caller pairs versions). */
+export function compareVersions(oldV: Version, newV: Version, mode: Mode): Finding[] {
+  const drafts: Draft[] = [];
+  const place = (v: Version, loc: SourceLocation | undefined): SourceLocation | undefined => (loc ? { ...loc, file: v.display(loc.file) } : undefined);
+
+  const oldById = new Map(oldV.systems.map((s) => [s.id, s]));
+  const newById = new Map(newV.systems.map((s) => [s.id, s]));
+  for (const [id, s] of oldById) {
+    if (!newById.has(id)) drafts.push({ rule: 'system-removed', message: `contract "${id}" was removed`, system: id, subject: `system ${id}`, old: place(oldV, s.locate(s.file, '')) });
+  }
+  for (const [id, s] of newById) {
+    const o = oldById.get(id);
+    if (!o) {
+      drafts.push({ rule: 'system-added', message: `contract "${id}" was added`, system: id, subject: `system ${id}`, new: place(newV, s.locate(s.file, '')) });
+      continue;
+    }
+    drafts.push(...compareSystem(o, s, (loc) => place(oldV, loc), (loc) => place(newV, loc)));
+  }
+
+  const findings = drafts.map((d) => finish(d, mode));
+  return findings.sort(
+    (a, b) =>
+      a.system.localeCompare(b.system) ||
+      (a.new?.file ?? a.old?.file ?? '').localeCompare(b.new?.file ?? b.old?.file ?? '') ||
+      (a.new?.line ?? a.old?.line ?? 0) - (b.new?.line ?? b.old?.line ?? 0) ||
+      (a.old?.line ?? 0) - (b.old?.line ?? 0) ||
+      a.subject.localeCompare(b.subject) ||
+      a.rule.localeCompare(b.rule),
+  );
+}
+
+function finish(d: Draft, mode: Mode): Finding {
+  const rule = ruleOf(d.rule);
+  let backward: Verdict = rule.backward;
+  let forward: Verdict = rule.forward;
+  const notes: string[] = [];
+  if (d.role && (d.role.sent || d.role.received) && !(d.role.sent && d.role.received)) {
+    if (d.role.received && forward === 'breaking') {
+      forward = 'warning';
+      notes.push('forward softened to warning: this system only receives the message, so no writer here sends the new shape to old readers');
+    }
+    if (d.role.sent && backward === 'breaking') {
+      backward = 'warning';
+      notes.push('backward softened to warning: this system only sends the message, so no reader here reads old data with the new contract');
+    }
+  }
+  const counterexamples: Counterexample[] = [];
+  let counterexampleNote: string | undefined;
+  const missing: string[] = [];
+  if (d.search) {
+    const want: Array<['backward' | 'forward', 'old' | 'new']> = [];
+    if (backward !== 'safe') want.push(['backward', 'old']);
+    if (forward !== 'safe') want.push(['forward', 'new']);
+    for (const [direction, validOn] of want) {
+      const found = findCounterexample(
+        {
+          oldRoot: d.search.oldRoot,
+          newRoot: d.search.newRoot,
+          examples: d.search.examples,
+          path: d.search.change.instancePath,
+          oldSchema: d.search.change.oldSchema,
+          newSchema: d.search.change.newSchema,
+          deletable: d.search.change.deletable,
+        },
+        validOn,
+      );
+      if (found) counterexamples.push({ direction, validOn, invalidOn: validOn === 'old' ? 'new' : 'old', of: d.search.of, value: found.value, rejectedBecause: found.rejectedBecause, isolated: found.pure });
+      else missing.push(direction);
+    }
+    if (missing.length > 0) counterexampleNote = `no counterexample found (${missing.join(', ')})`;
+  }
+  return {
+    rule: d.rule,
+    message: d.message,
+    system: d.system,
+    subject: d.subject,
+    ...(d.channel !== undefined ? { channel: d.channel } : {}),
+    ...(d.messageId !== undefined ? { messageId: d.messageId } : {}),
+    ...(d.operation !== undefined ? { operation: d.operation } : {}),
+    ...(d.pointer !== undefined ? { pointer: d.pointer } : {}),
+    backward,
+    forward,
+    verdict: verdictUnder(mode, backward, forward),
+    notes,
+    ...(d.old ? { old: d.old } : {}),
+    ...(d.new ? { new: d.new } : {}),
+    counterexamples,
+    ...(counterexampleNote ? { counterexampleNote } : {}),
+  };
+}
+
+type Place = (loc: SourceLocation | undefined) => SourceLocation | undefined;
+
+function compareSystem(o: SystemModel, n: SystemModel, po: Place, pn: Place): Draft[] {
+  const out: Draft[] = [];
+  const system = n.id;
+  const oMsgs = new Map(o.messages.map((m) => [m.id, m]));
+  const nMsgs = new Map(n.messages.map((m) => [m.id, m]));
+  const oChans = new Map(o.channels.map((c) => [c.id, c]));
+  const nChans = new Map(n.channels.map((c) => [c.id, c]));
+  const role = (id: string): Role => {
+    const a = roleOf(o, id);
+    const b = roleOf(n, id);
+    return { sent: a.sent || b.sent, received: a.received || b.received };
+  };
+
+  // Channels.
+  for (const [id, oc] of oChans) {
+    const nc = nChans.get(id);
+    if (!nc) {
+      out.push({ rule: 'channel-removed', message: `channel "${id}"${oc.address ? ` (${oc.address})` : ''} was removed`, system, subject: `channel ${id}`, channel: id, old: po(oc.location), new: pn(n.locate(n.file, '/channels')) });
+      continue;
+    }
+    out.push(...compareChannel(system, oc, nc, o, n, po, pn, role));
+  }
+  for (const [id, nc] of nChans) {
+    if (!oChans.has(id)) out.push({ rule: 'channel-added', message: `channel "${id}"${nc.address ? ` (${nc.address})` : ''} was added`, system, subject: `channel ${id}`, channel: id, old: po(o.locate(o.file, '/channels')), new: pn(nc.location) });
+  }
+
+  // Messages: a new one on new channels is named once (a removed one is always named by
+  // channel-removed or channel-message-removed: the IR knows messages through channels).
+  for (const [id, nm] of nMsgs) {
+    if (oMsgs.has(id)) continue;
+    if (nm.channelIds.every((c) => !oChans.has(c))) {
+      out.push({ rule: 'message-added', message: `message "${id}" was added (on new channel(s) ${nm.channelIds.join(', ') || 'none'})`, system, subject: `message ${id}`, messageId: id, new: pn(nm.location) });
+    }
+  }
+  for (const [id, om] of oMsgs) {
+    const nm = nMsgs.get(id);
+    if (nm) out.push(...compareMessage(system, om, nm, o, n, po, pn, role(id)));
+  }
+
+  // Operations.
+  const oOps = new Map(o.operations.map((x) => [x.id, x]));
+  const nOps = new Map(n.operations.map((x) => [x.id, x]));
+  const added = [...nOps.values()].filter((x) => !oOps.has(x.id));
+  const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
+  for (const [id, op] of oOps) {
+    const np = nOps.get(id);
+    if (np) {
+      out.push(...compareOperation(system, op, np, po, pn));
+      continue;
+    }
+    // A rename keeps everything but the id: action, channel, messages, group and service.
+    const twin = added.find(
+      (x) => x.action === op.action && x.channelId === op.channelId && sameSet(x.messageIds, op.messageIds) && x.group === op.group && x.service === op.service,
+    );
+    if (twin) {
+      added.splice(added.indexOf(twin), 1);
+      out.push({ rule: 'sdk-method-renamed', message: `operation "${id}" is now "${twin.id}" (same ${op.action} on ${op.channelId}): the generated method is renamed`, system, subject: `operation ${id}`, operation: id, channel: op.channelId, old: po(op.location), new: pn(twin.location) });
+      out.push(...compareOperation(system, op, twin, po, pn));
+      continue;
+    }
+    out.push({ rule: 'operation-removed', message: `operation "${id}" (${op.action} on ${op.channelId}) was removed`, system, subject: `operation ${id}`, operation: id, channel: op.channelId, old: po(op.location), new: pn(n.locate(n.file, '/operations')) });
+  }
+  for (const np of added) {
+    out.push({ rule: 'operation-added', message: `operation "${np.id}" (${np.action} on ${np.channelId}) was added`, system, subject: `operation ${np.id}`, operation: np.id, channel: np.channelId, old: po(o.locate(o.file, '/operations')), new: pn(np.location) });
+  }
+  return out;
+}
+
+function compareChannel(system: string, oc: ChannelModel, nc: ChannelModel, o: SystemModel, n: SystemModel, po: Place, pn: Place, role: (id: string) => Role): Draft[] {
+  const out: Draft[] = [];
+  const base = { system, subject: `channel ${nc.id}`, channel: nc.id };
+  if (oc.address !== nc.address) {
+    out.push({ ...base, rule: 'channel-address-changed', message: `channel "${nc.id}" address ${JSON.stringify(oc.address)} -> ${JSON.stringify(nc.address)}`, old: po(o.locate(o.file, `/channels/${oc.id}/address`)), new: pn(n.locate(n.file, `/channels/${nc.id}/address`)) });
+  }
+  const ok = oc.kafka ?? {};
+  const nk = nc.kafka ?? {};
+  const bindingPlace = { old: po(o.locate(o.file, `/channels/${oc.id}/bindings/kafka`)), new: pn(n.locate(n.file, `/channels/${nc.id}/bindings/kafka`)) };
+  if (typeof ok.partitions === 'number' && typeof nk.partitions === 'number' && ok.partitions !== nk.partitions) {
+    out.push({
+      ...base,
+      ...bindingPlace,
+      rule: nk.partitions < ok.partitions ? 'kafka-partitions-decreased' : 'kafka-partitions-increased',
+      message: `channel "${nc.id}" Kafka partitions ${ok.partitions} -> ${nk.partitions}`,
+      old: po(o.locate(o.file, `/channels/${oc.id}/bindings/kafka/partitions`)),
+      new: pn(n.locate(n.file, `/channels/${nc.id}/bindings/kafka/partitions`)),
+    });
+  }
+  const other = (['topic', 'replicas', 'topicConfiguration'] as const).filter((k) => !sameSchema(ok[k], nk[k]));
+  if ((ok.partitions === undefined) !== (nk.partitions === undefined)) other.unshift('partitions' as never);
+  if (other.length > 0) {
+    out.push({ ...base, ...bindingPlace, rule: 'kafka-binding-changed', message: `channel "${nc.id}" Kafka binding changed: ${other.map((k) => `${k} ${JSON.stringify(ok[k] ?? null)} -> ${JSON.stringify(nk[k] ?? null)}`).join('; ')}` });
+  }
+  for (const mid of nc.messageIds) {
+    if (oc.messageIds.includes(mid)) continue;
+    out.push({ ...base, rule: 'channel-message-added', message: `channel "${nc.id}" now carries message "${mid}"`, messageId: mid, old: po(o.locate(o.file, `/channels/${oc.id}/messages`)), new: pn(n.messages.find((m) => m.id === mid)?.location ?? nc.location), role: role(mid) });
+  }
+  for (const mid of oc.messageIds) {
+    if (nc.messageIds.includes(mid)) continue;
+    out.push({ ...base, rule: 'channel-message-removed', message: `channel "${nc.id}" no longer carries message "${mid}"`, messageId: mid, old: po(o.messages.find((m) => m.id === mid)?.location ?? oc.location), new: pn(n.locate(n.file, `/channels/${nc.id}/messages`)), role: role(mid) });
+  }
+  return out;
+}
+
+function compareMessage(system: string, om: MessageModel, nm: MessageModel, o: SystemModel, n: SystemModel, po: Place, pn: Place, role: Role): Draft[] {
+  const out: Draft[] = [];
+  const base = { system, messageId: nm.id, ...(nm.channelIds[0] ? { channel: nm.channelIds[0] } : {}) };
+  const at = { old: po(om.location), new: pn(nm.location) };
+  if (om.contentType !== nm.contentType) out.push({ ...base, ...at, subject: `message ${nm.id}`, rule: 'content-type-changed', message: `message "${nm.id}" content type ${om.contentType} -> ${nm.contentType}`, role });
+  if (om.payloadTypeName !== nm.payloadTypeName) {
+    out.push({ ...base, subject: `message ${nm.id}`, rule: 'sdk-type-renamed', message: `message "${nm.id}" payload type ${om.payloadTypeName} -> ${nm.payloadTypeName}: generated code importing ${om.payloadTypeName} must change`, old: po(o.locateNode(om.payload) ?? om.location), new: pn(n.locateNode(nm.payload) ?? nm.location) });
+  }
+  if ((om.keyLocation ?? '') !== (nm.keyLocation ?? '')) out.push({ ...base, ...at, subject: `message ${nm.id}`, rule: 'kafka-key-location-changed', message: `message "${nm.id}" key ${om.keyLocation ?? 'none'} -> ${nm.keyLocation ?? 'none'}` });
+  if ((om.correlationIdLocation ?? '') !== (nm.correlationIdLocation ?? '')) out.push({ ...base, ...at, subject: `message ${nm.id}`, rule: 'correlation-id-changed', message: `message "${nm.id}" correlation id ${om.correlationIdLocation ?? 'none'} -> ${nm.correlationIdLocation ?? 'none'}` });
+  if (!sameSchema(om.kafkaKey ?? {}, nm.kafkaKey ?? {})) {
+    const oldKey = om.kafkaKey ?? {};
+    const newKey = nm.kafkaKey ?? {};
+    const detail = diffSchemas(oldKey, newKey).map((c) => c.text).join('; ');
+    out.push({
+      ...base,
+      subject: `message ${nm.id} key`,
+      rule: 'kafka-key-changed',
+      message: `message "${nm.id}" Kafka key schema changed${detail ? `: ${detail}` : ''}`,
+      old: po((om.kafkaKey && o.locateNode(om.kafkaKey)) ?? om.location),
+      new: pn((nm.kafkaKey && n.locateNode(nm.kafkaKey)) ?? nm.location),
+      search: { of: 'key', oldRoot: oldKey, newRoot: newKey, examples: [], change: { instancePath: [], oldSchema: oldKey, newSchema: newKey } },
+    });
+  }
+  const schemaDrafts = (of: 'payload' | 'headers', oldRoot: JsonSchema, newRoot: JsonSchema, examples: unknown[]) => {
+    for (const c of diffSchemas(oldRoot, newRoot)) {
+      const pointer = instancePointer(c.instancePath);
+      out.push({
+        ...base,
+        subject: `message ${nm.id}${of === 'headers' ? ' headers' : ''} ${pointer || '/'}`,
+        pointer,
+        rule: c.rule,
+        message: `${of === 'headers' ? 'headers ' : ''}${c.text}`,
+        old: po((c.oldNode && o.locateNode(c.oldNode)) ?? om.location),
+        new: pn((c.newNode && n.locateNode(c.newNode)) ?? nm.location),
+        role,
+        search: { of, oldRoot, newRoot, examples, change: c },
+      });
+    }
+  };
+  const examples = (m: MessageModel, key: 'payload' | 'headers') => m.examples.map((e) => e[key]).filter((x) => x !== undefined);
+  schemaDrafts('payload', om.payload, nm.payload, [...examples(om, 'payload'), ...examples(nm, 'payload')]);
+  if (om.headers || nm.headers) schemaDrafts('headers', om.headers ?? {}, nm.headers ?? {}, [...examples(om, 'headers'), ...examples(nm, 'headers')]);
+  return out;
+}
+
+function compareOperation(system: string, op: OperationModel, np: OperationModel, po: Place, pn: Place): Draft[] {
+  const out: Draft[] = [];
+  const base = { system, subject: `operation ${np.id}`, operation: np.id, channel: np.channelId, old: po(op.location), new: pn(np.location) };
+  if (op.action !== np.action) out.push({ ...base, rule: 'operation-action-changed', message: `operation "${np.id}" action ${op.action} -> ${np.action}` });
+  if (op.channelId !== np.channelId) out.push({ ...base, rule: 'operation-channel-changed', message: `operation "${np.id}" channel ${op.channelId} -> ${np.channelId}` });
+  if (op.action === 'receive' && np.action === 'receive' && (op.group ?? '') !== (np.group ?? '')) {
+    out.push({ ...base, rule: 'kafka-group-changed', message: `operation "${np.id}" consumer group ${op.group ?? 'none'} -> ${np.group ?? 'none'}` });
+  }
+  return out;
+}

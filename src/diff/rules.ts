@@ -1,0 +1,85 @@
+/**
+ * The rule catalogue: every kind of change `evc diff` names, with its default verdict for
+ * each direction. Backward asks "can a reader on the new contract read data written with
+ * the old one?", forward "can a reader on the old contract read data written with the
+ * new one?". Verdicts are set-theoretic for schemas (a change that rejects some old data
+ * breaks backward; one that admits data the old schema rejects breaks forward) and may be
+ * softened by the direction of the system's operations (see compare.ts).
+ */
+import type { Verdict } from './finding.js';
+
+export interface DiffRule {
+  id: string;
+  backward: Verdict;
+  forward: Verdict;
+  description: string;
+  /** Schema rules get counterexamples. */
+  schema?: boolean;
+}
+
+const r = (id: string, backward: Verdict, forward: Verdict, description: string, schema = false): DiffRule => ({ id, backward, forward, description, schema });
+
+export const DIFF_RULES: readonly DiffRule[] = [
+  // Schemas (payload, headers).
+  r('type-changed', 'breaking', 'breaking', 'The type changed to one that neither includes nor is included in the old (string -> integer).', true),
+  r('type-widened', 'safe', 'breaking', 'The type admits more (integer -> number, a type added to a union): old readers reject the new values.', true),
+  r('type-narrowed', 'breaking', 'safe', 'The type admits less (number -> integer, a type removed from a union): new readers reject old values.', true),
+  r('required-added', 'breaking', 'safe', 'A property became required: old data without it is rejected by new readers.', true),
+  r('required-removed', 'safe', 'breaking', 'A property is no longer required: new data without it is rejected by old readers.', true),
+  r('property-added-open', 'warning', 'safe', 'A property was declared in an open object: old data may carry it with another shape.', true),
+  r('property-added-closed', 'safe', 'breaking', 'A property was added to a closed object (additionalProperties: false): old readers reject new data that sets it.', true),
+  r('property-removed-open', 'safe', 'warning', 'A property was dropped from an open object: new data may carry it with a shape old readers reject.', true),
+  r('property-removed-closed', 'breaking', 'safe', 'A property was removed from a closed object: new readers reject old data that sets it.', true),
+  r('enum-value-added', 'safe', 'breaking', 'An enum gained values: old readers reject them.', true),
+  r('enum-value-removed', 'breaking', 'safe', 'An enum lost values: new readers reject old data that uses them.', true),
+  r('enum-added', 'breaking', 'safe', 'A value is now restricted to an enum: new readers reject old values outside it.', true),
+  r('enum-removed', 'safe', 'breaking', 'An enum restriction was dropped: old readers reject the new values.', true),
+  r('const-changed', 'breaking', 'breaking', 'A const value changed: each side rejects the other\'s value.', true),
+  r('const-added', 'breaking', 'safe', 'A value is now fixed by const: new readers reject other old values.', true),
+  r('const-removed', 'safe', 'breaking', 'A const was dropped: old readers reject other new values.', true),
+  r('constraint-tightened', 'breaking', 'safe', 'A constraint became stricter (minLength/maxLength/minimum/maximum/exclusive*/pattern/minItems/maxItems/multipleOf/uniqueItems): new readers reject some old data.', true),
+  r('constraint-loosened', 'safe', 'breaking', 'A constraint became looser: old readers reject some new data.', true),
+  r('constraint-changed', 'breaking', 'breaking', 'A constraint changed in a way that is neither stricter nor looser (pattern replaced, multipleOf changed).', true),
+  r('format-added', 'breaking', 'safe', 'A string format was added: new readers reject old strings that do not match it.', true),
+  r('format-removed', 'safe', 'breaking', 'A string format was dropped: old readers reject new strings that do not match it.', true),
+  r('format-changed', 'breaking', 'breaking', 'A string format changed.', true),
+  r('branch-added', 'safe', 'breaking', 'A oneOf/anyOf branch was added: old readers reject data of the new branch.', true),
+  r('branch-removed', 'breaking', 'safe', 'A oneOf/anyOf branch was removed: new readers reject old data of that branch.', true),
+  r('additional-properties-narrowed', 'breaking', 'safe', 'additionalProperties became stricter (true -> false, true -> schema, schema -> false): new readers reject old data with extra properties.', true),
+  r('additional-properties-widened', 'safe', 'breaking', 'additionalProperties became looser (false -> true, false -> schema, schema -> true): old readers reject new data with extra properties.', true),
+  r('schema-changed', 'warning', 'warning', 'A schema keyword changed that evc diff does not classify (not, if/then/else, dependentRequired, ...): review it.', true),
+  // Messages.
+  r('message-added', 'safe', 'safe', 'A message was added on a new channel.'),
+  r('channel-message-added', 'safe', 'breaking', 'A channel carries a new message: old readers of the channel get a message they do not know.'),
+  r('channel-message-removed', 'breaking', 'safe', 'A channel no longer carries a message: new readers cannot read old data of that message.'),
+  r('content-type-changed', 'breaking', 'breaking', 'A message\'s content type changed: readers decode it differently.'),
+  r('sdk-type-renamed', 'breaking', 'breaking', 'The generated payload type name changed (title or schema name): code importing it no longer compiles.'),
+  r('kafka-key-changed', 'breaking', 'breaking', 'The Kafka message key schema changed: keys land on other partitions and per-key order breaks.'),
+  r('kafka-key-location-changed', 'breaking', 'breaking', 'The key location (x-evc-key) changed: events of one entity go to other partitions.'),
+  r('correlation-id-changed', 'warning', 'warning', 'The correlation id location changed: tracing links break across versions.'),
+  // Channels.
+  r('channel-added', 'safe', 'safe', 'A channel was added.'),
+  r('channel-removed', 'breaking', 'breaking', 'A channel was removed: its readers and writers have nowhere to go.'),
+  r('channel-address-changed', 'breaking', 'breaking', 'A channel\'s address (topic, stream) changed: old and new sides no longer meet.'),
+  r('kafka-partitions-decreased', 'breaking', 'breaking', 'Kafka partitions decreased: Kafka cannot shrink a topic; keys move and order breaks.'),
+  r('kafka-partitions-increased', 'warning', 'warning', 'Kafka partitions increased: keys move to other partitions, so per-key order breaks across the change.'),
+  r('kafka-binding-changed', 'warning', 'warning', 'Another Kafka topic setting changed (topic, replicas, retention, cleanup policy).'),
+  // Operations.
+  r('operation-added', 'safe', 'safe', 'An operation was added.'),
+  r('operation-removed', 'breaking', 'breaking', 'An operation was removed: its generated SDK method disappears and its readers or writers stop.'),
+  r('sdk-method-renamed', 'breaking', 'breaking', 'An operation id changed (same channel and action): the generated SDK method is renamed.'),
+  r('operation-action-changed', 'breaking', 'breaking', 'An operation flipped between send and receive.'),
+  r('operation-channel-changed', 'breaking', 'breaking', 'An operation moved to another channel.'),
+  r('kafka-group-changed', 'breaking', 'safe', 'A consumer group id changed: the new group has no committed offsets, so it re-reads or skips old data.'),
+  // Systems.
+  r('system-added', 'safe', 'safe', 'A contract was added.'),
+  r('system-removed', 'breaking', 'breaking', 'A contract was removed.'),
+];
+
+const BY_ID = new Map(DIFF_RULES.map((x) => [x.id, x]));
+
+export function ruleOf(id: string): DiffRule {
+  const rule = BY_ID.get(id);
+  if (!rule) throw new Error(`unknown diff rule ${id}`);
+  return rule;
+}

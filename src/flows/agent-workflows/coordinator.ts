@@ -1,0 +1,213 @@
+/**
+ * The coordinator (seed 004: produces WORKFLOW_CREATED / STARTED / COMPLETED / FAILED; the
+ * catalog's PROGRESSED and CANCELLED too). It owns workflow state: the HTTP API creates
+ * and cancels through it; it advances a workflow on each stage result (consumer group
+ * `coordinators`); agents ask it by A2A (`get_workflow`) for the workflow's input and
+ * whether it is still running, which is how a cancellation stops the later stages.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AgentError, AgentWorkflowsClient, Stage } from '../../../generated/agent-workflows/index.js';
+import type { EventSubscription } from '../../runtime/index.js';
+import { createA2AEndpoint, type A2AEndpoint } from './a2a.js';
+import { progressAfter, STAGES, traced, type ServiceDeps } from './deps.js';
+
+export type WorkflowStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface WorkflowState {
+  workflow_id: string;
+  name: string;
+  requested_by?: string | undefined;
+  parameters: Record<string, unknown>;
+  status: WorkflowStatus;
+  /** Last stage that finished (completed or failed). */
+  stage?: Stage | undefined;
+  percentage: number;
+  created_at: string;
+  finished_at?: string | undefined;
+  error?: AgentError | undefined;
+  deployment_url?: string | undefined;
+  cancel_reason?: string | undefined;
+}
+
+export interface CreateWorkflowInput {
+  /** Chosen by the caller (so it can subscribe to /ws before the first event); default wf-<uuid>. */
+  workflow_id?: string | undefined;
+  name: string;
+  requested_by?: string | undefined;
+  parameters?: Record<string, unknown> | undefined;
+}
+
+export type CancelResult = { ok: true; state: WorkflowState } | { ok: false; reason: 'not-found' | 'finished'; state?: WorkflowState };
+
+export interface Coordinator {
+  /** Throws WorkflowExistsError when input.workflow_id is taken. */
+  create(input: CreateWorkflowInput): Promise<WorkflowState>;
+  cancel(workflowId: string, reason: string, by?: string): Promise<CancelResult>;
+  get(workflowId: string): WorkflowState | undefined;
+  readonly a2a: A2AEndpoint;
+  stop(): Promise<void>;
+}
+
+const SERVICE = 'coordinator';
+
+export class WorkflowExistsError extends Error {
+  constructor(readonly workflowId: string) {
+    super(`workflow ${workflowId} exists already`);
+    this.name = new.target.name;
+  }
+}
+
+export async function startCoordinator(deps: ServiceDeps): Promise<Coordinator> {
+  const client: AgentWorkflowsClient = deps.client(SERVICE);
+  const workflows = new Map<string, WorkflowState>();
+  const startedAt = new Map<string, number>();
+  const subs: EventSubscription[] = [];
+
+  const a2a = createA2AEndpoint({
+    agent: 'coordinator',
+    publishRequest: (p) => traced(deps, SERVICE, 'a2a.request', client.publishCoordinatorA2ARequest(p)),
+    publishResponse: (p) => traced(deps, SERVICE, 'a2a.response', client.publishCoordinatorA2AResponse(p)),
+    actions: {
+      // The workflow's input and whether it still runs: agents ask before each stage.
+      get_workflow: (request, event) => {
+        const id = typeof request.payload?.workflow_id === 'string' ? request.payload.workflow_id : event.workflow_id;
+        const wf = workflows.get(id);
+        if (!wf) return { found: false, status: 'unknown' };
+        return { found: true, status: wf.status, name: wf.name, parameters: wf.parameters };
+      },
+    },
+  });
+
+  function handled(type: string, workflowId: string, detail?: string): void {
+    deps.trace({ at: Date.now(), service: SERVICE, action: 'handled', channel: `events:${type}`, type, correlationId: workflowId, ...(detail ? { detail } : {}) });
+  }
+
+  /** A stage finished well: progress, and after the last stage, completion. */
+  async function stageCompleted(stage: Stage, workflowId: string, deploymentUrl?: string): Promise<void> {
+    const wf = workflows.get(workflowId);
+    if (!wf || wf.status !== 'running') {
+      handled(`${stage}.completed`, workflowId, wf ? `ignored: workflow is ${wf.status}` : 'ignored: unknown workflow');
+      return;
+    }
+    const percentage = progressAfter(stage);
+    // Redelivery after a crash between publishes: progress never goes back.
+    if (percentage <= wf.percentage && wf.stage === stage) return;
+    wf.stage = stage;
+    wf.percentage = percentage;
+    await traced(
+      deps,
+      SERVICE,
+      'workflow.progressed',
+      client.publishCoordinatorWorkflowProgressed({ workflow_id: workflowId, source_agent: 'coordinator', data: { percentage, stage, message: `${stage} completed` } }),
+    );
+    if (stage === STAGES[STAGES.length - 1]) {
+      wf.status = 'completed';
+      wf.finished_at = new Date().toISOString();
+      wf.deployment_url = deploymentUrl;
+      const began = startedAt.get(workflowId) ?? Date.now();
+      startedAt.delete(workflowId);
+      await traced(
+        deps,
+        SERVICE,
+        'workflow.completed',
+        client.publishCoordinatorWorkflowCompleted({
+          workflow_id: workflowId,
+          source_agent: 'coordinator',
+          data: { duration_ms: Math.max(0, Math.round(Date.now() - began)), ...(deploymentUrl ? { deployment_url: deploymentUrl } : {}) },
+        }),
+      );
+    }
+  }
+
+  async function stageFailed(stage: Stage, workflowId: string, error: AgentError): Promise<void> {
+    const wf = workflows.get(workflowId);
+    if (!wf || wf.status !== 'running') {
+      handled(`${stage}.failed`, workflowId, wf ? `ignored: workflow is ${wf.status}` : 'ignored: unknown workflow');
+      return;
+    }
+    wf.status = 'failed';
+    wf.stage = stage;
+    wf.error = error;
+    wf.finished_at = new Date().toISOString();
+    startedAt.delete(workflowId);
+    await traced(
+      deps,
+      SERVICE,
+      'workflow.failed',
+      client.publishCoordinatorWorkflowFailed({ workflow_id: workflowId, source_agent: 'coordinator', data: { error, failed_stage: stage } }),
+    );
+  }
+
+  const opts = deps.subscribe;
+  subs.push(
+    await client.onCoordinatorsGenerationCompleted((e) => stageCompleted('generation', e.workflow_id), opts),
+    await client.onCoordinatorsAuditCompleted((e) => stageCompleted('audit', e.workflow_id), opts),
+    await client.onCoordinatorsTestingCompleted((e) => stageCompleted('testing', e.workflow_id), opts),
+    await client.onCoordinatorsDeploymentConfirmed((e) => stageCompleted('deployment', e.workflow_id, e.data.url), opts),
+    await client.onCoordinatorsGenerationFailed((e) => stageFailed('generation', e.workflow_id, e.data.error), opts),
+    await client.onCoordinatorsAuditFailed((e) => stageFailed('audit', e.workflow_id, e.data.error), opts),
+    await client.onCoordinatorsTestingFailed((e) => stageFailed('testing', e.workflow_id, e.data.error), opts),
+    await client.onCoordinatorsDeploymentFailed((e) => stageFailed('deployment', e.workflow_id, e.data.error), opts),
+    await client.onCoordinatorsA2ARequest((e) => a2a.onRequest(e), opts),
+    await client.onCoordinatorsA2AResponse((e) => a2a.onResponse(e), opts),
+  );
+
+  return {
+    a2a,
+    get: (id) => workflows.get(id),
+    async create(input) {
+      const workflowId = input.workflow_id ?? `wf-${randomUUID()}`;
+      if (workflows.has(workflowId)) throw new WorkflowExistsError(workflowId);
+      const state: WorkflowState = {
+        workflow_id: workflowId,
+        name: input.name,
+        requested_by: input.requested_by,
+        parameters: input.parameters ?? {},
+        status: 'running',
+        percentage: 0,
+        created_at: new Date().toISOString(),
+      };
+      // State first: the generation agent asks for it as soon as workflow.started is out.
+      workflows.set(workflowId, state);
+      startedAt.set(workflowId, Date.now());
+      await traced(
+        deps,
+        SERVICE,
+        'workflow.created',
+        client.publishCoordinatorWorkflowCreated({
+          workflow_id: workflowId,
+          source_agent: 'coordinator',
+          data: { name: input.name, ...(input.requested_by ? { requested_by: input.requested_by } : {}), parameters: state.parameters },
+        }),
+      );
+      await traced(
+        deps,
+        SERVICE,
+        'workflow.started',
+        client.publishCoordinatorWorkflowStarted({ workflow_id: workflowId, source_agent: 'coordinator', data: { stages: [...STAGES] } }),
+      );
+      return state;
+    },
+    async cancel(workflowId, reason, by) {
+      const wf = workflows.get(workflowId);
+      if (!wf) return { ok: false, reason: 'not-found' };
+      if (wf.status !== 'running') return { ok: false, reason: 'finished', state: wf };
+      wf.status = 'cancelled';
+      wf.cancel_reason = reason;
+      wf.finished_at = new Date().toISOString();
+      startedAt.delete(workflowId);
+      await traced(
+        deps,
+        SERVICE,
+        'workflow.cancelled',
+        client.publishCoordinatorWorkflowCancelled({ workflow_id: workflowId, source_agent: 'coordinator', data: { reason, ...(by ? { cancelled_by: by } : {}) } }),
+      );
+      return { ok: true, state: wf };
+    },
+    async stop() {
+      await Promise.all(subs.map((s) => s.stop()));
+      a2a.close();
+      await client.client.close();
+    },
+  };
+}

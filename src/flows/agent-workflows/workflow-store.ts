@@ -1,0 +1,240 @@
+/**
+ * Where the DB writer keeps workflow state and results: PostgreSQL when DATABASE_URL is
+ * set, an in-memory store with the same semantics otherwise.
+ *
+ * Idempotent by construction (an inbox): each event id is recorded in
+ * `<prefix>processed_events` in the same transaction as its effect, and an event whose id
+ * is already there changes nothing. A terminal status (completed, failed, cancelled) is
+ * never overwritten, so a stage result redelivered late cannot move a workflow back.
+ */
+import pg from 'pg';
+
+export type TerminalStatus = 'completed' | 'failed' | 'cancelled';
+export type StoredStatus = 'running' | TerminalStatus;
+
+/** The fields of a seed 004 event the writer persists. */
+export interface PersistableEvent {
+  id: string;
+  type: string;
+  workflow_id: string;
+  timestamp: string;
+  data: unknown;
+}
+
+export interface WorkflowRow {
+  workflow_id: string;
+  status: StoredStatus;
+  last_stage: string | null;
+  /** Data of the terminal event, null while running. */
+  result: unknown;
+  updated_at: string;
+}
+
+export interface StageResultRow {
+  event_id: string;
+  workflow_id: string;
+  stage: string;
+  event_type: string;
+  data: unknown;
+  occurred_at: string;
+}
+
+export interface StoreCounts {
+  workflows: number;
+  stageResults: number;
+  processedEvents: number;
+}
+
+export interface WorkflowStore {
+  readonly kind: 'postgres' | 'memory';
+  /** Creates the tables when they do not exist. */
+  init(): Promise<void>;
+  /** Applies an event; false when its id was applied before (nothing changed). */
+  apply(event: PersistableEvent): Promise<boolean>;
+  workflow(workflowId: string): Promise<WorkflowRow | undefined>;
+  stageResults(workflowId: string): Promise<StageResultRow[]>;
+  counts(): Promise<StoreCounts>;
+  close(): Promise<void>;
+}
+
+const TERMINAL: Record<string, TerminalStatus> = {
+  'workflow.completed': 'completed',
+  'workflow.failed': 'failed',
+  'workflow.cancelled': 'cancelled',
+};
+
+/** Stage results: the event type → its stage. */
+const STAGE_RESULT: Record<string, string> = {
+  'generation.completed': 'generation',
+  'audit.completed': 'audit',
+  'testing.completed': 'testing',
+  'deployment.confirmed': 'deployment',
+};
+
+export function createMemoryWorkflowStore(): WorkflowStore {
+  const processed = new Set<string>();
+  const workflows = new Map<string, WorkflowRow>();
+  const results = new Map<string, StageResultRow>();
+  return {
+    kind: 'memory',
+    async init() {},
+    async apply(e) {
+      if (processed.has(e.id)) return false;
+      processed.add(e.id);
+      const terminal = TERMINAL[e.type];
+      const stage = STAGE_RESULT[e.type];
+      const existing = workflows.get(e.workflow_id);
+      if (stage) {
+        results.set(e.id, { event_id: e.id, workflow_id: e.workflow_id, stage, event_type: e.type, data: e.data, occurred_at: e.timestamp });
+        if (!existing) workflows.set(e.workflow_id, { workflow_id: e.workflow_id, status: 'running', last_stage: stage, result: null, updated_at: e.timestamp });
+        else if (existing.status === 'running' && existing.updated_at <= e.timestamp) {
+          existing.last_stage = stage;
+          existing.updated_at = e.timestamp;
+        }
+      } else if (terminal) {
+        if (!existing) workflows.set(e.workflow_id, { workflow_id: e.workflow_id, status: terminal, last_stage: null, result: e.data, updated_at: e.timestamp });
+        else if (existing.status === 'running') {
+          existing.status = terminal;
+          existing.result = e.data;
+          existing.updated_at = e.timestamp;
+        }
+      }
+      return true;
+    },
+    async workflow(id) {
+      const w = workflows.get(id);
+      return w ? { ...w } : undefined;
+    },
+    async stageResults(id) {
+      return [...results.values()].filter((r) => r.workflow_id === id).sort((a, b) => a.occurred_at.localeCompare(b.occurred_at));
+    },
+    async counts() {
+      return { workflows: workflows.size, stageResults: results.size, processedEvents: processed.size };
+    },
+    async close() {},
+  };
+}
+
+export interface PostgresWorkflowStoreOptions {
+  connectionString: string;
+  /** Table name prefix (tests use a random one). Default `agent_workflows_`. */
+  tablePrefix?: string;
+  /** Pool size. Default 4. */
+  max?: number;
+}
+
+const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v));
+
+export function createPostgresWorkflowStore(o: PostgresWorkflowStoreOptions): WorkflowStore & { readonly tables: string[] } {
+  const p = o.tablePrefix ?? 'agent_workflows_';
+  if (!/^[a-z_][a-z0-9_]*$/.test(p)) throw new Error(`table prefix must be lower-case letters, digits and _: ${JSON.stringify(p)}`);
+  const t = { workflows: `${p}workflows`, results: `${p}stage_results`, processed: `${p}processed_events` };
+  const pool = new pg.Pool({ connectionString: o.connectionString, max: o.max ?? 4 });
+  pool.on('error', () => undefined); // idle client errors surface on the next query
+
+  const rowOf = (r: Record<string, unknown>): WorkflowRow => ({
+    workflow_id: String(r.workflow_id),
+    status: r.status as StoredStatus,
+    last_stage: (r.last_stage as string | null) ?? null,
+    result: r.result ?? null,
+    updated_at: iso(r.updated_at),
+  });
+
+  return {
+    kind: 'postgres',
+    tables: Object.values(t),
+    async init() {
+      await pool.query(`
+        CREATE TABLE IF NOT EXISTS ${t.workflows} (
+          workflow_id text PRIMARY KEY,
+          status text NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'cancelled')),
+          last_stage text,
+          result jsonb,
+          updated_at timestamptz NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS ${t.results} (
+          event_id uuid PRIMARY KEY,
+          workflow_id text NOT NULL,
+          stage text NOT NULL,
+          event_type text NOT NULL,
+          data jsonb NOT NULL,
+          occurred_at timestamptz NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS ${t.results}_workflow ON ${t.results} (workflow_id);
+        CREATE TABLE IF NOT EXISTS ${t.processed} (
+          event_id uuid PRIMARY KEY,
+          event_type text NOT NULL,
+          workflow_id text NOT NULL,
+          processed_at timestamptz NOT NULL DEFAULT now()
+        );`);
+    },
+    async apply(e) {
+      const c = await pool.connect();
+      try {
+        await c.query('BEGIN');
+        const inbox = await c.query(`INSERT INTO ${t.processed} (event_id, event_type, workflow_id) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING`, [
+          e.id,
+          e.type,
+          e.workflow_id,
+        ]);
+        if (inbox.rowCount === 0) {
+          await c.query('ROLLBACK');
+          return false;
+        }
+        const stage = STAGE_RESULT[e.type];
+        const terminal = TERMINAL[e.type];
+        if (stage) {
+          await c.query(
+            `INSERT INTO ${t.results} (event_id, workflow_id, stage, event_type, data, occurred_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING`,
+            [e.id, e.workflow_id, stage, e.type, JSON.stringify(e.data), e.timestamp],
+          );
+          await c.query(
+            `INSERT INTO ${t.workflows} AS w (workflow_id, status, last_stage, result, updated_at) VALUES ($1, 'running', $2, NULL, $3)
+             ON CONFLICT (workflow_id) DO UPDATE SET last_stage = EXCLUDED.last_stage, updated_at = EXCLUDED.updated_at
+             WHERE w.status = 'running' AND w.updated_at <= EXCLUDED.updated_at`,
+            [e.workflow_id, stage, e.timestamp],
+          );
+        } else if (terminal) {
+          await c.query(
+            `INSERT INTO ${t.workflows} AS w (workflow_id, status, last_stage, result, updated_at) VALUES ($1, $2, NULL, $3, $4)
+             ON CONFLICT (workflow_id) DO UPDATE SET status = EXCLUDED.status, result = EXCLUDED.result, updated_at = EXCLUDED.updated_at
+             WHERE w.status = 'running'`,
+            [e.workflow_id, terminal, JSON.stringify(e.data), e.timestamp],
+          );
+        }
+        await c.query('COMMIT');
+        return true;
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        c.release();
+      }
+    },
+    async workflow(id) {
+      const r = await pool.query(`SELECT * FROM ${t.workflows} WHERE workflow_id = $1`, [id]);
+      return r.rows[0] ? rowOf(r.rows[0]) : undefined;
+    },
+    async stageResults(id) {
+      const r = await pool.query(`SELECT * FROM ${t.results} WHERE workflow_id = $1 ORDER BY occurred_at, event_id`, [id]);
+      return r.rows.map((x: Record<string, unknown>) => ({
+        event_id: String(x.event_id),
+        workflow_id: String(x.workflow_id),
+        stage: String(x.stage),
+        event_type: String(x.event_type),
+        data: x.data,
+        occurred_at: iso(x.occurred_at),
+      }));
+    },
+    async counts() {
+      const r = await pool.query(
+        `SELECT (SELECT count(*) FROM ${t.workflows})::int AS w, (SELECT count(*) FROM ${t.results})::int AS s, (SELECT count(*) FROM ${t.processed})::int AS p`,
+      );
+      const row = r.rows[0] as { w: number; s: number; p: number };
+      return { workflows: row.w, stageResults: row.s, processedEvents: row.p };
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * The notification service (groups notification-service-user and
+ * notification-service-chat, overridable by environment): replicates users, stores a
+ * welcome notification per new user and a chat_message notification per recipient of
+ * a message, and publishes NotificationCreated for each. The notification id is also
+ * the event id, so a redelivered source event republishes the same event and consumers
+ * drop the duplicate.
+ */
+import { randomUUID } from 'node:crypto';
+import { chatOperations as ops, type NotificationCreatedInput } from '../../../generated/chat/index.js';
+import type { EventContext, EventSubscription } from '../../runtime/index.js';
+import { SUBSCRIBE } from '../shared/clients.js';
+import { serviceClient, type ServiceContext } from './context.js';
+import type { ChatStore, NotificationRow } from './store.js';
+
+export function startNotificationService(ctx: ServiceContext, store: ChatStore) {
+  const { client, trace } = serviceClient('notification-service', ctx);
+
+  async function notify(c: EventContext, row: NotificationRow): Promise<void> {
+    const { row: stored } = await store.saveNotification(row);
+    const payload: NotificationCreatedInput = {
+      event_id: stored.notification_id,
+      data: {
+        notification_id: stored.notification_id,
+        user_id: stored.user_id,
+        type: stored.type,
+        title: stored.title,
+        body: stored.body,
+        source_event_id: stored.source_event_id,
+        created_at: stored.created_at,
+      },
+    };
+    trace.published(await c.publish(ops.sendNotificationCreated, payload), 'NotificationCreated', `${stored.type} for ${stored.user_id.slice(0, 8)}`);
+  }
+
+  async function subscribe(): Promise<EventSubscription[]> {
+    return Promise.all([
+      client.onNotificationServiceUserUserCreated(async (event, c) => {
+        trace.handled(c, `stored in ${store.where}`);
+        const u = event.data;
+        await store.saveUser({ ...u, source_event_id: event.event_id });
+        await notify(c, {
+          notification_id: randomUUID(),
+          user_id: u.user_id,
+          type: 'welcome',
+          title: `Welcome, ${u.username}!`,
+          body: 'Your account is ready.',
+          source_event_id: event.event_id,
+          correlation_id: event.correlation_id,
+          created_at: new Date().toISOString(),
+        });
+      }, SUBSCRIBE),
+      client.onNotificationServiceChatChatCreated(async (event, c) => {
+        trace.handled(c, `${event.data.recipient_ids.length} recipient(s)`);
+        const m = event.data;
+        const sender = await store.user(m.sender_id);
+        for (const recipient of m.recipient_ids) {
+          await notify(c, {
+            notification_id: randomUUID(),
+            user_id: recipient,
+            type: 'chat_message',
+            title: sender ? `New message from ${sender.username}` : 'New message',
+            body: m.content.length > 200 ? `${m.content.slice(0, 199)}…` : m.content,
+            source_event_id: event.event_id,
+            correlation_id: event.correlation_id,
+            created_at: new Date().toISOString(),
+          });
+        }
+      }, SUBSCRIBE),
+    ]);
+  }
+
+  return {
+    subscribe,
+    store,
+    close: () => client.close(),
+  };
+}
+
+export type NotificationService = ReturnType<typeof startNotificationService>;

@@ -1,0 +1,105 @@
+/** The public types of the client (see docs/runtime-api.md). */
+import type { DedupeStore } from './dedupe.js';
+import type { OperationDescriptor } from './descriptor.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import type { RetryPolicy } from './retry.js';
+import type { PublishReceipt, Transport } from './transport.js';
+
+export interface ClientOptions {
+  /** Default: a new in-memory transport. */
+  transport?: Transport;
+  /** Default: in-memory LRU with TTL. `false` turns deduplication off. */
+  dedupe?: DedupeStore | false;
+  /** How long a handled event id is remembered. Default 24 h. */
+  dedupeTtlMs?: number;
+  /** Default 1 MiB (1_048_576). */
+  maxMessageBytes?: number;
+  /** Service name, used for logs and CloudEvents source. */
+  source?: string;
+  /** Group overrides by operation id or by contract group name. */
+  groups?: Record<string, string>;
+  /** Where `x-evc-group-env` is looked up. Default process.env. */
+  env?: Record<string, string | undefined>;
+  /** prom-client based; default one per client. */
+  metrics?: Metrics;
+  /** Structured JSON logs; default silent. */
+  logger?: Logger;
+  /**
+   * Whether `close()` closes the transport too. Default true, as documented; set false
+   * when several clients share one transport.
+   */
+  closeTransport?: boolean;
+}
+
+/** What a publish returns: where the transport put the event, and the envelope ids it carries. */
+export interface EventReceipt extends PublishReceipt {
+  eventId?: string | undefined;
+  correlationId?: string | undefined;
+}
+
+export interface PublishOptions {
+  key?: string;
+  headers?: Record<string, string>;
+  /** Channel address parameters. */
+  parameters?: Record<string, string>;
+  correlationId?: string;
+  causationId?: string;
+  /** Sequence of the event this one follows (set by ctx.publish); the new one counts on from it. */
+  parentSequence?: number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type EventHandler<E = any> = (event: E, ctx: EventContext) => Promise<void> | void;
+
+export interface EventContext {
+  channel: string;
+  position: string;
+  key?: string | undefined;
+  headers: Record<string, string>;
+  /** Transport deliveries of this message (1 first time). */
+  deliveryCount: number;
+  /** In-process attempt of the handler for this delivery (1 first time). */
+  attempt: number;
+  group: string;
+  eventId?: string | undefined;
+  eventType?: string | undefined;
+  correlationId?: string | undefined;
+  causationId?: string | undefined;
+  /** The envelope's sequence number, when it declares one. */
+  sequence?: number | undefined;
+  /** Message id in the contract. */
+  messageId: string;
+  /** Publish a follow-up event: same correlation id, causation id = this event's id. */
+  publish(op: OperationDescriptor, payload: unknown, options?: PublishOptions): Promise<EventReceipt>;
+}
+
+export interface SubscribeHandlerOptions {
+  group?: string;
+  consumerId?: string;
+  concurrency?: number;
+  fromBeginning?: boolean;
+  /** Concrete channel parameters. */
+  parameters?: Record<string, string>;
+  /** Several concrete addresses instead of `parameters`. */
+  addresses?: string[];
+  /** Default `{ maxAttempts: 5, initialDelayMs: 100, maxDelayMs: 10_000, factor: 2, jitter: true }`. */
+  retry?: RetryPolicy;
+}
+
+export interface EventSubscription {
+  readonly group: string;
+  readonly channels: readonly string[];
+  /** Graceful: stop fetching, finish in-flight handlers, acknowledge them, leave the group. */
+  stop(): Promise<void>;
+}
+
+export interface EventClient {
+  readonly transport: Transport;
+  readonly metrics: Metrics;
+  publish(op: OperationDescriptor, payload: unknown, options?: PublishOptions): Promise<EventReceipt>;
+  publishBatch(op: OperationDescriptor, payloads: unknown[], options?: PublishOptions): Promise<EventReceipt[]>;
+  subscribe(op: OperationDescriptor, handler: EventHandler, options?: SubscribeHandlerOptions): Promise<EventSubscription>;
+  /** Graceful: stops subscriptions, then closes the transport (unless `closeTransport: false`). */
+  close(): Promise<void>;
+}

@@ -1,0 +1,355 @@
+/**
+ * The consume pipeline, one delivery at a time:
+ * decode (JSON) → choose message + validate → dedupe → handler (retried) → mark → ack.
+ *
+ * Every delivery is decoded from its bytes and validated here, whatever the transport:
+ * the consumer never trusts what came off the wire. The common case — a handler that
+ * returns without a promise (or whose promise resolves), a synchronous dedupe store, no
+ * trace context — runs without awaiting anything and returns one shared resolved
+ * promise; anything else continues on the async path with the same semantics.
+ *
+ * Malformed bytes and schema violations go to the dead-letter channel at once: the same
+ * bytes would fail again. Handler errors are retried in process with jittered backoff,
+ * then dead-lettered. The returned promise resolves when the delivery may be
+ * acknowledged, and rejects only when it must not be: the dead-letter write failed, or
+ * the subscription is stopping and the handler did not succeed (another member gets it).
+ */
+import type { EventContext, EventHandler, EventReceipt, PublishOptions } from './client-types.js';
+import { TIME_ORIGIN } from './clock.js';
+import { dedupeKey, scopedDedupe, type DedupeStore } from './dedupe.js';
+import type { MessageDescriptor, OperationDescriptor, SystemDescriptor } from './descriptor.js';
+import { EnvelopePlan, messageByType, type EnvelopeValues } from './envelope.js';
+import {
+  DecodeError,
+  ShutdownError,
+  TransportError,
+  ValidationError,
+  errorClass,
+  errorMessage,
+  isRetriesExhaustedError,
+  isShutdownError,
+} from './errors.js';
+import { HEADER } from './headers.js';
+import type { Logger } from './logger.js';
+import type { ConsumerInstruments, Metrics } from './metrics.js';
+import { retry, type ResolvedRetryPolicy } from './retry.js';
+import { withRemoteParent } from './tracing.js';
+import type { Delivery, Transport } from './transport.js';
+import { explainInvalid, explainInvalidHeaders, userHeaders } from './validation.js';
+
+export type FollowUpPublisher = (op: OperationDescriptor, payload: unknown, options: PublishOptions) => Promise<EventReceipt>;
+
+export interface PipelineOptions {
+  system: SystemDescriptor;
+  op: OperationDescriptor;
+  group: string;
+  handler: EventHandler;
+  retry: ResolvedRetryPolicy;
+  dedupe: DedupeStore | undefined;
+  dedupeTtlMs: number;
+  transport: Transport;
+  metrics: Metrics;
+  logger: Logger;
+  publish: FollowUpPublisher;
+  /** Dead-letter address for a concrete channel. */
+  deadLetterAddress: (channel: string) => string;
+  isStopping: () => boolean;
+}
+
+const MAX_ERROR_HEADER = 1024;
+
+interface Failure {
+  error: unknown;
+  attempts: number;
+}
+
+/** What the handler sees as `ctx`. A class so every delivery shares one `publish` method. */
+class DeliveryContext implements EventContext {
+  attempt = 1;
+  constructor(
+    readonly channel: string,
+    readonly position: string,
+    readonly key: string | undefined,
+    readonly headers: Record<string, string>,
+    readonly deliveryCount: number,
+    readonly group: string,
+    readonly messageId: string,
+    readonly eventId: string | undefined,
+    readonly eventType: string | undefined,
+    readonly correlationId: string | undefined,
+    readonly causationId: string | undefined,
+    readonly sequence: number | undefined,
+    private readonly publisher: FollowUpPublisher,
+  ) {}
+
+  publish(op: OperationDescriptor, payload: unknown, options: PublishOptions = {}): Promise<EventReceipt> {
+    return this.publisher(op, payload, {
+      ...options,
+      correlationId: options.correlationId ?? this.correlationId,
+      causationId: options.causationId ?? this.eventId,
+      parentSequence: options.parentSequence ?? this.sequence,
+    });
+  }
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+
+const isThenable = (r: unknown): r is PromiseLike<unknown> =>
+  r !== null && (typeof r === 'object' || typeof r === 'function') && typeof (r as { then?: unknown }).then === 'function';
+
+export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Promise<void> {
+  const envelope = o.system.envelope;
+  const candidates = o.op.messages.length > 0 ? o.op.messages : o.op.channel.messages;
+  const plans = new Map<MessageDescriptor, EnvelopePlan>();
+  const planFor = (m: MessageDescriptor): EnvelopePlan => {
+    let p = plans.get(m);
+    if (!p) plans.set(m, (p = new EnvelopePlan(envelope, m)));
+    return p;
+  };
+  const single = candidates.length === 1 ? candidates[0]! : undefined;
+  const singlePlan = single ? planFor(single) : undefined;
+  const dedupe = o.dedupe;
+  // The in-memory store's per-group view: same entries, no `<group>:<id>` string per delivery.
+  const scoped = scopedDedupe(dedupe, o.group);
+  const group = o.group;
+  const handler = o.handler;
+  const instruments = new Map<string, ConsumerInstruments>();
+  // Most subscriptions read one channel: remember the last one looked up.
+  let lastChannel: string | undefined;
+  let lastInstruments: ConsumerInstruments | undefined;
+  const instrumentsFor = (channel: string): ConsumerInstruments => {
+    if (channel === lastChannel) return lastInstruments!;
+    let i = instruments.get(channel);
+    if (!i) instruments.set(channel, (i = o.metrics.consumer(channel, group)));
+    lastChannel = channel;
+    lastInstruments = i;
+    return i;
+  };
+
+  function choose(payload: unknown): MessageDescriptor {
+    const typed = single ?? messageByType(candidates, payload, envelope);
+    if (typed) {
+      if (!typed.validate(payload)) throw explainInvalid(typed, payload);
+      return typed;
+    }
+    for (const m of candidates) if (m.validate(payload)) return m;
+    if (candidates[0]) throw explainInvalid(candidates[0], payload);
+    throw new ValidationError([{ path: '', message: `operation ${o.op.id} declares no messages`, keyword: 'message', params: {} }]);
+  }
+
+  async function deadLetter(d: Delivery, error: unknown, attempts: number, reason: 'decode' | 'validation' | 'handler'): Promise<void> {
+    const target = o.deadLetterAddress(d.channel);
+    const headers: Record<string, string> = {
+      ...d.headers,
+      [HEADER.errorClass]: errorClass(error),
+      [HEADER.errorMessage]: errorMessage(error).slice(0, MAX_ERROR_HEADER),
+      [HEADER.attempts]: String(attempts),
+      [HEADER.originalChannel]: d.channel,
+      [HEADER.originalPosition]: d.position,
+      [HEADER.group]: o.group,
+      [HEADER.deadLetteredAt]: new Date().toISOString(),
+    };
+    try {
+      await o.transport.publish(target, [{ key: d.key, value: d.value, headers }]);
+    } catch (e) {
+      o.logger.error('dead-letter publish failed; leaving the message unacknowledged', {
+        channel: d.channel,
+        position: d.position,
+        deadLetter: target,
+        group: o.group,
+        error: e,
+      });
+      throw new TransportError(`dead-letter publish to ${target} failed`, { cause: e });
+    }
+    instrumentsFor(d.channel).deadLettered(reason);
+    o.logger.warn('event dead-lettered', {
+      channel: d.channel,
+      position: d.position,
+      deadLetter: target,
+      group: o.group,
+      reason,
+      attempts,
+      error,
+    });
+  }
+
+  /**
+   * Runs the handler: the first attempt directly, further ones through the retrier.
+   * Resolves undefined on success, else the last error. When the caller already made the
+   * first attempt and it failed, it passes `failedFirst` and that error.
+   */
+  async function invoke(
+    payload: unknown,
+    ctx: DeliveryContext,
+    d: Delivery,
+    inst: ConsumerInstruments,
+    failedFirst = false,
+    firstError?: unknown,
+  ): Promise<Failure | undefined> {
+    let first: unknown = firstError;
+    if (!failedFirst) {
+      try {
+        const r = handler(payload, ctx);
+        if (r !== undefined) await r;
+        return undefined;
+      } catch (e) {
+        first = e;
+      }
+    }
+    let attempts = 1;
+    try {
+      await retry(
+        (n) => {
+          if (n === 1) throw first;
+          if (o.isStopping()) throw new ShutdownError('subscription stopping; leaving the event for redelivery');
+          attempts = n;
+          ctx.attempt = n;
+          return handler(payload, ctx);
+        },
+        o.retry,
+        {
+          shouldContinue: () => !o.isStopping(),
+          onRetry: (n, error, delayMs) => {
+            inst.failed();
+            o.logger.debug('handler failed; retrying', { channel: d.channel, position: d.position, group: o.group, attempt: n, delayMs, error });
+          },
+        },
+      );
+      return undefined;
+    } catch (e) {
+      return { error: isRetriesExhaustedError(e) ? e.cause : e, attempts };
+    }
+  }
+
+  /** The rest of a delivery once the handler ran (or failed): metrics, dead letter, dedupe mark. */
+  async function finish(d: Delivery, inst: ConsumerInstruments, key: string | undefined, started: number, failure: Failure | undefined): Promise<void> {
+    inst.handlerSeconds((performance.now() - started) / 1000);
+    if (failure) {
+      if (isShutdownError(failure.error)) throw failure.error;
+      inst.failed();
+      if (o.isStopping()) throw new ShutdownError('subscription stopping; leaving the event for redelivery', { cause: failure.error });
+      return deadLetter(d, failure.error, failure.attempts, 'handler');
+    }
+    if (key !== undefined) {
+      if (scoped !== undefined) scoped.mark(key, o.dedupeTtlMs);
+      else {
+        const marked = dedupe!.mark(key, o.dedupeTtlMs);
+        if (marked) await marked;
+      }
+    }
+    inst.consumed();
+  }
+
+  /** From the dedupe check on, when the store answered with a promise. */
+  async function afterSeen(d: Delivery, inst: ConsumerInstruments, payload: unknown, message: MessageDescriptor, env: EnvelopeValues, eventId: string | undefined, key: string, seen: Promise<boolean>): Promise<void> {
+    if (await seen) {
+      inst.duplicate();
+      return;
+    }
+    return handle(d, inst, payload, message, env, eventId, key);
+  }
+
+  /** `key`: what to mark after success — the event id for the scoped view, else `<group>:<event id>`; undefined: no dedupe. */
+  function handle(d: Delivery, inst: ConsumerInstruments, payload: unknown, message: MessageDescriptor, env: EnvelopeValues, eventId: string | undefined, key: string | undefined): Promise<void> {
+    const headers = d.headers;
+    const publishedAt = headers[HEADER.publishedAt];
+    // One clock read for both the publish→handle latency and the handler's start.
+    const started = performance.now();
+    const sentMs = publishedAt !== undefined ? Number(publishedAt) : d.timestamp;
+    if (sentMs !== undefined && sentMs > 0) inst.endToEndSeconds(Math.max(0, TIME_ORIGIN + started - sentMs) / 1000);
+
+    const ctx = new DeliveryContext(
+      d.channel,
+      d.position,
+      d.key,
+      headers,
+      d.deliveryCount,
+      group,
+      message.id,
+      eventId,
+      env.type,
+      env.correlationId ?? headers[HEADER.correlationId],
+      env.causationId ?? headers[HEADER.causationId],
+      env.sequence,
+      o.publish,
+    );
+
+    const traceparent = headers[HEADER.traceparent];
+    if (traceparent) {
+      return withRemoteParent(traceparent, `${d.channel} process`, () => invoke(payload, ctx, d, inst)).then((failure) => finish(d, inst, key, started, failure));
+    }
+    // First attempt inline: a handler that returns nothing (or a non-promise) and a
+    // synchronous dedupe store finish here without a single await.
+    let r: unknown;
+    try {
+      r = handler(payload, ctx);
+    } catch (first) {
+      // Retried (or dead-lettered) on the async path.
+      return invoke(payload, ctx, d, inst, true, first).then((failure) => finish(d, inst, key, started, failure));
+    }
+    if (isThenable(r)) {
+      return Promise.resolve(r).then(
+        () => finish(d, inst, key, started, undefined),
+        (first: unknown) => invoke(payload, ctx, d, inst, true, first).then((failure) => finish(d, inst, key, started, failure)),
+      );
+    }
+    inst.handlerSeconds((performance.now() - started) / 1000);
+    if (key !== undefined) {
+      if (scoped !== undefined) scoped.mark(key, o.dedupeTtlMs);
+      else {
+        const marked = dedupe!.mark(key, o.dedupeTtlMs);
+        if (marked) return marked.then(() => inst.consumed());
+      }
+    }
+    inst.consumed();
+    return RESOLVED;
+  }
+
+  return function onDelivery(d: Delivery): Promise<void> {
+    try {
+      const inst = instrumentsFor(d.channel);
+      let payload: unknown;
+      try {
+        payload = JSON.parse(d.value.toString('utf8'));
+      } catch (e) {
+        return deadLetter(d, new DecodeError(`malformed message on ${d.channel} at ${d.position}: ${errorMessage(e)}`, { cause: e }), 1, 'decode');
+      }
+      let message: MessageDescriptor;
+      try {
+        message = choose(payload);
+      } catch (e) {
+        return deadLetter(d, e, 1, 'validation');
+      }
+      // Headers off the wire are checked like the payload (a producer outside the SDK may send anything).
+      if (message.validateHeaders) {
+        const user = userHeaders(d.headers);
+        if (!message.validateHeaders(user)) return deadLetter(d, explainInvalidHeaders(message, user), 1, 'validation');
+      }
+
+      const env: EnvelopeValues = { id: undefined, type: undefined, correlationId: undefined, causationId: undefined, sequence: undefined };
+      (message === single ? singlePlan! : planFor(message)).read(payload, env);
+      const eventId = env.id ?? d.headers[HEADER.id];
+      if (scoped !== undefined && eventId !== undefined) {
+        if (scoped.seen(eventId)) {
+          inst.duplicate();
+          return RESOLVED;
+        }
+        return handle(d, inst, payload, message, env, eventId, eventId);
+      }
+      const key = dedupe && eventId !== undefined ? dedupeKey(group, eventId) : undefined;
+      if (key !== undefined) {
+        const seen = dedupe!.seen(key);
+        if (seen === true) {
+          inst.duplicate();
+          return RESOLVED;
+        }
+        if (seen !== false) return afterSeen(d, inst, payload, message, env, eventId, key, seen);
+      }
+      return handle(d, inst, payload, message, env, eventId, key);
+    } catch (e) {
+      // What the async function this replaces did with a synchronous throw.
+      return Promise.reject(e);
+    }
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * What generated code hands the runtime: everything it needs about a system, with no
+ * AsyncAPI parsing at run time. `evc generate` emits one SystemDescriptor per contract.
+ */
+
+/** A precompiled validator (ajv standalone). Returns true when valid; sets `.errors` otherwise. */
+export interface ValidateFunction {
+  (data: unknown): boolean;
+  errors?: ValidatorError[] | null;
+}
+
+/** ajv's error object, the fields we use. */
+export interface ValidatorError {
+  instancePath: string;
+  schemaPath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+export interface EnvelopeDescriptor {
+  /** JSON pointers into the payload. */
+  id: string;
+  type: string;
+  time?: string;
+  correlationId?: string;
+  causationId?: string;
+  sequence?: string;
+  data?: string;
+}
+
+export interface MessageDescriptor {
+  /** Message id in the contract. */
+  id: string;
+  name: string;
+  /** Value of the envelope's type field for this message. */
+  eventType?: string;
+  contentType: string;
+  /** Validates the whole payload (first-error mode). */
+  validate: ValidateFunction;
+  /**
+   * Same schema compiled in all-errors mode. Run only after `validate` failed, so a
+   * ValidationError can list every violation. Optional: without it the first error is
+   * reported.
+   */
+  validateAll?: ValidateFunction;
+  /** Validates headers when the contract declares them. */
+  validateHeaders?: ValidateFunction;
+  /** JSON pointer into the payload for the key (from `x-evc-key`). */
+  keyPointer?: string;
+  /** JSON pointer into the payload for the correlation id (from `correlationId.location`). */
+  correlationIdPointer?: string;
+}
+
+export interface ChannelDescriptor {
+  id: string;
+  /** Address with `{param}` placeholders. */
+  address: string;
+  parameters: string[];
+  messages: MessageDescriptor[];
+  /** Dead-letter address. */
+  deadLetter: string;
+  kafka?: { partitions?: number; replicas?: number; config?: Record<string, string> };
+  redis?: { maxlen?: number; approximate?: boolean; minIdMs?: number };
+}
+
+export interface OperationDescriptor {
+  id: string;
+  action: 'send' | 'receive';
+  channel: ChannelDescriptor;
+  messages: MessageDescriptor[];
+  /** Consumer group for receive operations. */
+  group?: string;
+  /** Environment variable that overrides the group. */
+  groupEnv?: string;
+  service?: string;
+}
+
+export interface SystemDescriptor {
+  id: string;
+  title: string;
+  version: string;
+  envelope?: EnvelopeDescriptor;
+  channels: ChannelDescriptor[];
+  operations: OperationDescriptor[];
+}

@@ -1,0 +1,61 @@
+/** The runtime's public API: what generated SDKs and services import. */
+export { createClient } from './client.js';
+export type {
+  ClientOptions,
+  EventClient,
+  EventContext,
+  EventHandler,
+  EventReceipt,
+  EventSubscription,
+  PublishOptions,
+  SubscribeHandlerOptions,
+} from './client-types.js';
+export type {
+  ChannelDescriptor,
+  EnvelopeDescriptor,
+  MessageDescriptor,
+  OperationDescriptor,
+  SystemDescriptor,
+  ValidateFunction,
+  ValidatorError,
+} from './descriptor.js';
+export type { ChannelSpec, Delivery, PublishReceipt, SubscribeOptions, Subscription, Transport, WireMessage } from './transport.js';
+export {
+  ConfigurationError,
+  DecodeError,
+  EventContractsError,
+  MessageTooLargeError,
+  RetriesExhaustedError,
+  ShutdownError,
+  TransportError,
+  ValidationError,
+  errorClass,
+  errorMessage,
+  isConfigurationError,
+  isDecodeError,
+  isEventContractsError,
+  isMessageTooLargeError,
+  isRetriable,
+  isRetriesExhaustedError,
+  isShutdownError,
+  isTransportError,
+  isValidationError,
+  type ErrorOptions,
+  type Violation,
+} from './errors.js';
+export { DEFAULT_RETRY_POLICY, backoffDelay, resolveRetryPolicy, retry, type RetryOptions, type RetryPolicy } from './retry.js';
+export { createMemoryTransport, type MemoryTransportOptions } from './transports/memory/index.js';
+export { createMemoryDedupeStore, dedupeKey, type DedupeStore, type MemoryDedupeOptions } from './dedupe.js';
+export { createMetrics, type ConsumerInstruments, type Metrics, type MetricsOptions } from './metrics.js';
+export { createJsonLogger, silentLogger, type JsonLoggerOptions, type LogFields, type LogLevel, type Logger } from './logger.js';
+export {
+  fromBinaryCloudEvent,
+  fromCloudEvent,
+  toBinaryCloudEvent,
+  toCloudEvent,
+  type BinaryCloudEvent,
+  type CloudEvent,
+  type ToCloudEventOptions,
+} from './cloudevents.js';
+export { HEADER } from './headers.js';
+export { resolveAddress } from './address.js';

@@ -1,0 +1,160 @@
+/**
+ * Turns a payload into a wire message: fill the envelope, choose the message, validate,
+ * encode, check the size, take the key, write the headers. Pure apart from ids and
+ * clocks; sends nothing.
+ *
+ * This runs once per published event, so it is written for speed: the envelope handling
+ * is compiled once per message (EnvelopePlan), the envelope values are taken from the
+ * fill instead of being read back, the key pointer is parsed once, and the headers are
+ * one object literal in the common case.
+ */
+import { resolveAddress } from './address.js';
+import { nowMsText } from './clock.js';
+import type { PublishOptions } from './client-types.js';
+import type { MessageDescriptor, OperationDescriptor, SystemDescriptor } from './descriptor.js';
+import { envelopePlan, messageByType, type EnvelopeContext, type EnvelopePlan, type EnvelopeValues, type SequenceCounter } from './envelope.js';
+import { MessageTooLargeError, ValidationError, type Violation } from './errors.js';
+import { parsePointer } from './json-pointer.js';
+import { activeTraceparent } from './tracing.js';
+import type { WireMessage } from './transport.js';
+import { explainInvalid, toViolation } from './validation.js';
+
+export interface PreparedMessage {
+  address: string;
+  message: MessageDescriptor;
+  wire: WireMessage;
+  envelope: EnvelopeValues;
+}
+
+export interface PublisherOptions {
+  maxMessageBytes: number;
+  sequences: SequenceCounter;
+}
+
+export interface Publisher {
+  /**
+   * Throws ValidationError, MessageTooLargeError or ConfigurationError; never sends.
+   * `publishedAt` is the `evc-published-at` header (default: now); a batch passes one
+   * value for all its events.
+   */
+  prepare(op: OperationDescriptor, payload: unknown, options: PublishOptions, publishedAt?: string): PreparedMessage;
+  address(op: OperationDescriptor, parameters: Record<string, string> | undefined): string;
+}
+
+const NO_CONTEXT: EnvelopeContext = Object.freeze({});
+
+function keyTokens(message: MessageDescriptor): string[] | undefined {
+  return message.keyPointer ? parsePointer(message.keyPointer) : undefined;
+}
+
+function readKey(filled: unknown, tokens: string[]): string | undefined {
+  let node = filled;
+  for (let i = 0; i < tokens.length; i++) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[tokens[i]!];
+  }
+  return typeof node === 'string' ? node : typeof node === 'number' || typeof node === 'bigint' ? String(node) : undefined;
+}
+
+export function createPublisher(system: SystemDescriptor, o: PublisherOptions): Publisher {
+  const envelope = system.envelope;
+  const plans = new WeakMap<MessageDescriptor, EnvelopePlan>();
+  const keys = new WeakMap<MessageDescriptor, string[] | null>();
+
+  const address = (op: OperationDescriptor, parameters: Record<string, string> | undefined): string =>
+    resolveAddress(op.channel.address, parameters);
+
+  /**
+   * Fills and validates; returns the first message whose schema accepts the payload and
+   * writes its envelope values into `env`. `filled` is returned through `out`.
+   */
+  function choose(op: OperationDescriptor, payload: unknown, ctx: EnvelopeContext, env: EnvelopeValues, out: { filled: unknown }): MessageDescriptor {
+    const candidates = op.messages.length > 0 ? op.messages : op.channel.messages;
+    const typed = messageByType(candidates, payload, envelope);
+    if (typed) {
+      const filled = envelopePlan(plans, envelope, typed).fill(payload, ctx, o.sequences, env);
+      if (!typed.validate(filled)) throw explainInvalid(typed, filled);
+      out.filled = filled;
+      return typed;
+    }
+    if (candidates.length === 0) throw new ValidationError([{ path: '', message: `operation ${op.id} declares no messages`, keyword: 'message', params: {} }]);
+    let firstFailure: { message: MessageDescriptor; filled: unknown } | undefined;
+    for (const m of candidates) {
+      const filled = envelopePlan(plans, envelope, m).fill(payload, ctx, o.sequences, env);
+      if (m.validate(filled)) {
+        out.filled = filled;
+        return m;
+      }
+      firstFailure ??= { message: m, filled };
+    }
+    throw explainInvalid(firstFailure!.message, firstFailure!.filled);
+  }
+
+  return {
+    address,
+    prepare(op, payload, options, publishedAt) {
+      const target = address(op, options.parameters);
+      const ctx =
+        options.correlationId === undefined && options.causationId === undefined && options.parentSequence === undefined
+          ? NO_CONTEXT
+          : { correlationId: options.correlationId, causationId: options.causationId, parentSequence: options.parentSequence };
+      const env: EnvelopeValues = { id: undefined, type: undefined, correlationId: undefined, causationId: undefined, sequence: undefined };
+      const chosen = { filled: undefined as unknown };
+      const message = choose(op, payload, ctx, env, chosen);
+      const filled = chosen.filled;
+      if (message.validateHeaders && !message.validateHeaders(options.headers ?? {})) {
+        const violations: Violation[] = (message.validateHeaders.errors ?? []).map((e) => {
+          const v = toViolation(e);
+          return { ...v, path: `/headers${v.path}` };
+        });
+        throw new ValidationError(violations, { messageId: message.id });
+      }
+      const value = Buffer.from(JSON.stringify(filled), 'utf8');
+      if (value.length > o.maxMessageBytes) throw new MessageTooLargeError(value.length, o.maxMessageBytes, target);
+
+      let key = options.key;
+      if (key === undefined && message.keyPointer) {
+        let tokens = keys.get(message);
+        if (tokens === undefined) keys.set(message, (tokens = keyTokens(message) ?? null));
+        if (tokens) key = readKey(filled, tokens);
+      }
+
+      env.correlationId ??= options.correlationId;
+      env.causationId ??= options.causationId;
+      const id = env.id;
+      const type = env.type;
+      const correlationId = env.correlationId;
+      // Object literals with constant keys: computed-key stores are slow on this path.
+      let headers: Record<string, string>;
+      if (id !== undefined && type !== undefined && correlationId !== undefined) {
+        headers = {
+          'content-type': message.contentType,
+          'evc-message': message.id,
+          'evc-published-at': publishedAt ?? nowMsText(),
+          'evc-id': id,
+          'evc-type': type,
+          'evc-correlation-id': correlationId,
+        };
+      } else {
+        headers = {
+          'content-type': message.contentType,
+          'evc-message': message.id,
+          'evc-published-at': publishedAt ?? nowMsText(),
+        };
+        if (id !== undefined) headers['evc-id'] = id;
+        if (type !== undefined) headers['evc-type'] = type;
+        if (correlationId !== undefined) headers['evc-correlation-id'] = correlationId;
+      }
+      if (env.causationId !== undefined) headers['evc-causation-id'] = env.causationId;
+      const traceparent = activeTraceparent();
+      if (traceparent) headers.traceparent = traceparent;
+      const extra = options.headers;
+      if (extra) {
+        // The caller's headers never override the runtime's own.
+        for (const k in extra) if (Object.hasOwn(extra, k) && !(k in headers)) headers[k] = extra[k]!;
+      }
+
+      return { address: target, message, wire: { key, value, headers }, envelope: env };
+    },
+  };
+}

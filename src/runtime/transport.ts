@@ -1,0 +1,85 @@
+/**
+ * The one interface every transport (memory, kafka, redis-streams) implements, and
+ * which the conformance suite in test/conformance checks.
+ *
+ * Transports move bytes; they do not validate, retry handlers or dead-letter. The
+ * consume pipeline in the client does that, and only rejects a handler promise when
+ * the event must NOT be acknowledged (e.g. the dead-letter write failed).
+ */
+
+/** One message on the wire. */
+export interface WireMessage {
+  /** Partition / ordering key. Messages with the same key keep their order. */
+  key?: string | undefined;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+export interface PublishReceipt {
+  /** The concrete address (topic / stream key) the message was written to. */
+  channel: string;
+  /** Transport position: `partition:offset` for Kafka, the entry id for Redis, a sequence for memory. */
+  position: string;
+}
+
+/** A message handed to a subscriber. */
+export interface Delivery {
+  /** Concrete address it was read from. */
+  channel: string;
+  key?: string | undefined;
+  value: Buffer;
+  headers: Record<string, string>;
+  /** Transport position, as in PublishReceipt. */
+  position: string;
+  /** 1 on first delivery, more when redelivered (when the transport knows). */
+  deliveryCount: number;
+  /** When the transport accepted the message (ms since epoch), if known. */
+  timestamp?: number | undefined;
+}
+
+export interface SubscribeOptions {
+  /** Consumer group. Every group gets every message; members of one group share them. */
+  group: string;
+  /** Concrete addresses to read. */
+  channels: string[];
+  /** Name of this member inside the group (defaults to a random id). */
+  consumerId?: string;
+  /** Max deliveries handled at once by this member (across keys; order per key kept). Default 1. */
+  concurrency?: number;
+  /** Read only messages published after subscribing (default) or from the beginning. */
+  fromBeginning?: boolean;
+  /**
+   * Called for every delivery. Resolve = acknowledge. Reject = do not acknowledge:
+   * the transport redelivers later (to this or another member).
+   */
+  handler: (delivery: Delivery) => Promise<void>;
+}
+
+export interface Subscription {
+  /** Graceful stop: stop fetching, finish in-flight handlers, ack them, leave the group. */
+  stop(): Promise<void>;
+}
+
+export interface ChannelSpec {
+  address: string;
+  partitions?: number;
+  replicas?: number;
+  config?: Record<string, string>;
+  /** Redis trimming. */
+  maxlen?: number;
+  approximate?: boolean;
+  minIdMs?: number;
+}
+
+export interface Transport {
+  /** `memory`, `kafka`, `redis-streams`. */
+  readonly name: string;
+  connect(): Promise<void>;
+  /** Write messages to one concrete address, in order. Resolves when the transport has accepted them all. */
+  publish(channel: string, messages: WireMessage[]): Promise<PublishReceipt[]>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** Create channels that do not exist yet (topics, streams). Optional. */
+  ensureChannels?(specs: ChannelSpec[]): Promise<void>;
+  /** Stop all subscriptions gracefully and release connections. */
+  close(): Promise<void>;
+}

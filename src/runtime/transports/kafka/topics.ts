@@ -1,0 +1,243 @@
+/**
+ * Topics from the contract: create what is missing, report what differs, change
+ * existing topics only when asked. Kafka cannot lower a partition count nor change a
+ * replication factor without a reassignment, so those stay in the drift report.
+ */
+import kafkajs, { type Admin } from 'kafkajs';
+
+// kafkajs is CommonJS: Node's ESM loader does not see all of its named exports
+const { ConfigResourceTypes, ConfigSource, Kafka, logLevel } = kafkajs;
+import type { ChannelSpec } from '../../transport.js';
+import { toTransportError } from './errors.js';
+
+/** Anything with `info` and `warn` (the runtime Logger, pino, console). */
+export interface TopicLog {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ApplyTopicsOptions {
+  /** Change existing topics: add partitions, set the contract's configs. Default false. */
+  alter?: boolean;
+  log?: TopicLog;
+  /** Used when an admin client is created here. */
+  clientId?: string;
+}
+
+export interface TopicDrift {
+  topic: string;
+  field: 'partitions' | 'replicas' | 'config';
+  /** The config name, for `field: 'config'`. */
+  key?: string;
+  /** What the contract asks for. */
+  expected: string | number;
+  /** What the broker has (undefined: the config is at its default). */
+  actual: string | number | undefined;
+  /** True when `alter` changed the topic to match. */
+  applied: boolean;
+  /** Why it was not applied, when it cannot be. */
+  note?: string;
+}
+
+export interface ApplyTopicsReport {
+  /** Topics created by this call. */
+  created: string[];
+  /** Existing topics that match their spec. */
+  unchanged: string[];
+  /** Existing topics changed by this call (`alter: true`). */
+  altered: string[];
+  /** Every difference found between an existing topic and its spec. */
+  drift: TopicDrift[];
+  warnings: string[];
+}
+
+export type AdminTarget = Admin | string[] | { brokers: string[]; clientId?: string };
+
+const silent: TopicLog = { info: () => {}, warn: () => {} };
+
+/**
+ * Create the contract's topics that do not exist, and compare the others with their spec.
+ *
+ * @example
+ * const report = await applyTopics(['127.0.0.1:9092'], [
+ *   { address: 'skill.created', partitions: 6, config: { 'retention.ms': '604800000' } },
+ * ]);
+ * for (const d of report.drift) console.warn(`${d.topic} ${d.field} ${d.key ?? ''}: ${d.actual} != ${d.expected}`);
+ */
+export async function applyTopics(
+  target: AdminTarget,
+  specs: ChannelSpec[],
+  options: ApplyTopicsOptions = {},
+): Promise<ApplyTopicsReport> {
+  const log = options.log ?? silent;
+  const ownAdmin = !isAdmin(target);
+  const admin = isAdmin(target) ? target : createAdmin(target, options.clientId);
+  try {
+    if (ownAdmin) await admin.connect();
+    return await apply(admin, dedupe(specs), options.alter ?? false, log);
+  } catch (err) {
+    throw toTransportError(err, 'applying topics');
+  } finally {
+    if (ownAdmin) await admin.disconnect().catch(() => {});
+  }
+}
+
+async function apply(admin: Admin, specs: ChannelSpec[], alter: boolean, log: TopicLog): Promise<ApplyTopicsReport> {
+  const report: ApplyTopicsReport = { created: [], unchanged: [], altered: [], drift: [], warnings: [] };
+  if (specs.length === 0) return report;
+  const warn = (message: string, fields?: Record<string, unknown>) => {
+    report.warnings.push(message);
+    log.warn(message, fields);
+  };
+
+  const { brokers } = await admin.describeCluster();
+  const brokerCount = brokers.length;
+  const existing = new Set(await admin.listTopics());
+
+  const replicasFor = (spec: ChannelSpec): number => {
+    if (spec.replicas === undefined) return -1;
+    if (spec.replicas > brokerCount) {
+      warn(`topic ${spec.address}: the contract asks for ${spec.replicas} replicas but the cluster has ${brokerCount} broker(s); using ${brokerCount}`, {
+        topic: spec.address,
+        replicas: spec.replicas,
+        brokers: brokerCount,
+      });
+      return brokerCount;
+    }
+    return spec.replicas;
+  };
+
+  const missing = specs.filter((s) => !existing.has(s.address));
+  if (missing.length > 0) {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((spec) => ({
+        topic: spec.address,
+        numPartitions: spec.partitions ?? -1,
+        replicationFactor: replicasFor(spec),
+        configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value: String(value) })),
+      })),
+    });
+    for (const spec of missing) {
+      report.created.push(spec.address);
+      log.info(`created topic ${spec.address}`, { topic: spec.address, partitions: spec.partitions, config: spec.config });
+    }
+  }
+
+  const present = specs.filter((s) => existing.has(s.address));
+  if (present.length === 0) return report;
+
+  const { topics: metadata } = await admin.fetchTopicMetadata({ topics: present.map((s) => s.address) });
+  const configs = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: present.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.address })),
+  });
+
+  for (const spec of present) {
+    const topic = spec.address;
+    const meta = metadata.find((m) => m.name === topic);
+    const entries = configs.resources.find((r) => r.resourceName === topic)?.configEntries ?? [];
+    const drift: TopicDrift[] = [];
+
+    const actualPartitions = meta?.partitions.length ?? 0;
+    if (spec.partitions !== undefined && spec.partitions !== actualPartitions) {
+      const d: TopicDrift = { topic, field: 'partitions', expected: spec.partitions, actual: actualPartitions, applied: false };
+      if (spec.partitions < actualPartitions) d.note = 'Kafka cannot reduce the partitions of a topic; recreate it to shrink';
+      drift.push(d);
+    }
+
+    if (spec.replicas !== undefined) {
+      const wanted = Math.min(spec.replicas, brokerCount);
+      const actual = meta?.partitions[0]?.replicas.length ?? 0;
+      if (wanted !== actual) {
+        drift.push({
+          topic,
+          field: 'replicas',
+          expected: wanted,
+          actual,
+          applied: false,
+          note: 'changing the replication factor needs a partition reassignment; not done here',
+        });
+      }
+    }
+
+    for (const [key, raw] of Object.entries(spec.config ?? {})) {
+      const expected = String(raw);
+      const entry = entries.find((e) => e.configName === key);
+      const actual = entry?.configValue ?? undefined;
+      if (actual !== expected) drift.push({ topic, field: 'config', key, expected, actual, applied: false });
+    }
+
+    if (drift.length === 0) {
+      report.unchanged.push(topic);
+      continue;
+    }
+
+    if (alter) {
+      let changed = false;
+      const partitions = drift.find((d) => d.field === 'partitions' && !d.note);
+      if (partitions) {
+        await admin.createPartitions({ topicPartitions: [{ topic, count: Number(partitions.expected) }] });
+        partitions.applied = true;
+        changed = true;
+      }
+      const configDrift = drift.filter((d) => d.field === 'config');
+      if (configDrift.length > 0) {
+        // AlterConfigs (not the incremental kind kafkajs lacks) replaces every dynamic
+        // topic config: send the ones already set on the topic plus the contract's.
+        const merged = new Map<string, string>();
+        for (const e of entries) {
+          if (e.configSource === ConfigSource.TOPIC_CONFIG && !e.isDefault) merged.set(e.configName, e.configValue);
+        }
+        for (const [key, value] of Object.entries(spec.config ?? {})) merged.set(key, String(value));
+        await admin.alterConfigs({
+          validateOnly: false,
+          resources: [
+            {
+              type: ConfigResourceTypes.TOPIC,
+              name: topic,
+              configEntries: [...merged].map(([name, value]) => ({ name, value })),
+            },
+          ],
+        });
+        for (const d of configDrift) d.applied = true;
+        changed = true;
+      }
+      if (changed) {
+        report.altered.push(topic);
+        log.info(`altered topic ${topic}`, { topic, drift: drift.filter((d) => d.applied) });
+      }
+    }
+
+    for (const d of drift) {
+      if (d.applied) continue;
+      const what = d.field === 'config' ? `config ${d.key}` : d.field;
+      warn(`topic ${topic}: ${what} is ${d.actual ?? '(default)'}, the contract says ${d.expected}${d.note ? ` (${d.note})` : alter ? '' : ' (run with alter to change it)'}`, {
+        topic,
+        field: d.field,
+        key: d.key,
+        expected: d.expected,
+        actual: d.actual,
+      });
+    }
+    report.drift.push(...drift);
+  }
+  return report;
+}
+
+function isAdmin(target: AdminTarget): target is Admin {
+  return typeof (target as Admin).createTopics === 'function';
+}
+
+function createAdmin(target: string[] | { brokers: string[]; clientId?: string }, clientId?: string): Admin {
+  const brokers = Array.isArray(target) ? target : target.brokers;
+  const id = (Array.isArray(target) ? undefined : target.clientId) ?? clientId ?? 'evc-topics';
+  return new Kafka({ brokers, clientId: id, logLevel: logLevel.ERROR }).admin();
+}
+
+/** The same address twice (two channels, one topic): the first spec wins. */
+function dedupe(specs: ChannelSpec[]): ChannelSpec[] {
+  const seen = new Map<string, ChannelSpec>();
+  for (const s of specs) if (!seen.has(s.address)) seen.set(s.address, s);
+  return [...seen.values()];
+}

@@ -1,0 +1,283 @@
+/**
+ * client.ts of a system: the SystemDescriptor the runtime runs on (addresses, bindings,
+ * groups, precompiled validators) and a typed client: `publish<Op>` / `publish<Op>Batch`
+ * for every send operation, `on<Op>` for every receive operation.
+ */
+import type { ChannelPlan, MessagePlan, OperationPlan, TemplateContext } from '../src/codegen/context.js';
+import type { GeneratedFile, ImportSymbol, Printable } from '../src/codegen/printer.js';
+
+export function clientTemplate(f: GeneratedFile, ctx: TemplateContext): void {
+  const { system, names } = ctx;
+  const rt = (name: string, type = true) => f.import(name, ctx.runtimeImport, { type });
+  const t = (name: string) => f.import(name, './types.js', { type: true });
+  const v = (name: string) => f.import(name, './validators.js');
+  f.declare(
+    ...Object.values(names),
+    ...ctx.messages.map((m) => m.descriptorConst),
+    ...ctx.channels.map((c) => c.descriptorConst),
+    ...ctx.operations.map((o) => o.descriptorConst),
+  );
+
+  for (const m of ctx.messages) messageDescriptor(f, m, rt, v);
+  for (const c of ctx.channels) channelDescriptor(f, c, ctx, rt);
+  for (const o of ctx.operations) operationDescriptor(f, o, rt);
+
+  // The system.
+  f.jsdoc(joinDoc(`${system.title} ${system.version}: the descriptor the runtime runs on.`, system.description));
+  f.print(`export const ${names.descriptor}: `, rt('SystemDescriptor'), ' = {');
+  f.print(`  id: ${f.string(system.id)},`);
+  f.print(`  title: ${f.string(system.title)},`);
+  f.print(`  version: ${f.string(system.version)},`);
+  if (system.envelope) {
+    const e = system.envelope;
+    const fields = (['id', 'type', 'time', 'correlationId', 'causationId', 'sequence', 'data'] as const)
+      .filter((k) => e[k] !== undefined)
+      .map((k) => `${k}: ${f.string(e[k]!)}`);
+    f.print(`  envelope: { ${fields.join(', ')} },`);
+  }
+  printList(f, '  channels', ctx.channels.map((c) => c.descriptorConst));
+  printList(f, '  operations', ctx.operations.map((o) => o.descriptorConst));
+  f.print('};');
+  f.print();
+
+  f.jsdoc(`Operation descriptors of ${system.title} by operation id: for \`ctx.publish(...)\` in handlers and for tools.`);
+  f.print(`export const ${names.operations} = {`);
+  for (const o of ctx.operations) f.print(`  ${f.key(o.model.id)}: ${o.descriptorConst},`);
+  f.print('} as const;');
+  f.print();
+
+  // The typed client.
+  f.jsdoc(`Typed client of ${system.title}: one method per operation of the contract.`);
+  f.print(`export interface ${names.clientInterface} {`);
+  f.jsdoc('The runtime client underneath (untyped publish/subscribe by operation descriptor).', { indent: '  ' });
+  f.print('  readonly client: ', rt('EventClient'), ';');
+  for (const o of ctx.operations) {
+    const sig = signature(f, ctx, o, rt, t);
+    f.jsdoc(operationDoc(ctx, o), { indent: '  ', deprecated: o.model.deprecated || (o.messages.length > 0 && o.messages.every((m) => m.model.deprecated)) });
+    f.print(`  ${o.method}(`, ...sig.params, '): ', sig.returns, ';');
+    if (o.batchMethod && sig.batchParams) {
+      f.jsdoc(`Publishes several events of operation ${o.model.id} in one batch (same options for all).`, { indent: '  ', deprecated: o.model.deprecated });
+      f.print(`  ${o.batchMethod}(`, ...sig.batchParams, '): Promise<', rt('EventReceipt'), '[]>;');
+    }
+  }
+  f.jsdoc('Graceful: stops subscriptions, then closes the transport.', { indent: '  ' });
+  f.print('  close(): Promise<void>;');
+  f.print('}');
+  f.print();
+
+  const example = ctx.operations.find((o) => o.model.action === 'send');
+  f.jsdoc(`Creates a typed client of ${system.title} over \`createClient\` (default transport: in memory).`, {
+    tags: example ? [`example\nconst events = ${names.clientFactory}({ transport });\nawait events.${example.method}(payload);`] : [],
+  });
+  f.print(`export function ${names.clientFactory}(options?: `, rt('ClientOptions'), `): ${names.clientInterface} {`);
+  f.print(`  const client = `, rt('createClient', false), `(${names.descriptor}, options);`);
+  f.print('  return {');
+  f.print('    client,');
+  for (const o of ctx.operations) {
+    // The typed options (parameters, headers) are narrower than the runtime's records.
+    const castSym: Printable[] = needsCast(o) ? [' as ', rt(o.model.action === 'send' ? 'PublishOptions' : 'SubscribeHandlerOptions'), optionsRequired(o) ? '' : ' | undefined'] : [];
+    if (o.model.action === 'send') {
+      f.print(`    ${o.method}: (payload, options) => client.publish(${o.descriptorConst}, payload, options`, ...castSym, '),');
+      if (o.batchMethod) f.print(`    ${o.batchMethod}: (payloads, options) => client.publishBatch(${o.descriptorConst}, payloads, options`, ...castSym, '),');
+    } else {
+      f.print(`    ${o.method}: (handler, options) => client.subscribe(${o.descriptorConst}, handler, options`, ...castSym, '),');
+    }
+  }
+  f.print('    close: () => client.close(),');
+  f.print('  };');
+  f.print('}');
+}
+
+type Rt = (name: string, type?: boolean) => ImportSymbol;
+
+function messageDescriptor(f: GeneratedFile, m: MessagePlan, rt: Rt, v: (name: string) => ImportSymbol): void {
+  const model = m.model;
+  // Internal consts get one line; the full descriptions are on the exported types and methods.
+  f.jsdoc(`Message ${model.id}${model.summary ? `: ${model.summary}` : ''}`, { deprecated: model.deprecated });
+  f.print(`const ${m.descriptorConst}: `, rt('MessageDescriptor'), ' = {');
+  f.print(`  id: ${f.string(model.id)},`);
+  f.print(`  name: ${f.string(model.name)},`);
+  if (model.eventType !== undefined) f.print(`  eventType: ${f.string(model.eventType)},`);
+  f.print(`  contentType: ${f.string(model.contentType)},`);
+  f.print('  validate: ', v(m.validate), ',');
+  f.print('  validateAll: ', v(m.validateAll), ',');
+  if (m.validateHeaders) f.print('  validateHeaders: ', v(m.validateHeaders), ',');
+  if (m.keyPointer !== undefined) f.print(`  keyPointer: ${f.string(m.keyPointer)},`);
+  if (m.correlationIdPointer !== undefined) f.print(`  correlationIdPointer: ${f.string(m.correlationIdPointer)},`);
+  f.print('};');
+  f.print();
+}
+
+/** Kafka topic configuration as the string map Kafka's admin API takes (lists comma-joined, keys sorted). */
+function kafkaConfig(config: Record<string, unknown> | undefined): Record<string, string> | undefined {
+  if (!config) return undefined;
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(config).sort()) {
+    const value = config[key];
+    if (value === null || value === undefined) continue;
+    out[key] = Array.isArray(value) ? value.map(String).join(',') : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function channelDescriptor(f: GeneratedFile, c: ChannelPlan, ctx: TemplateContext, rt: Rt): void {
+  const model = c.model;
+  const address = model.address ?? model.id;
+  f.jsdoc(`Channel ${model.id}: \`${address}\``);
+  f.print(`const ${c.descriptorConst}: `, rt('ChannelDescriptor'), ' = {');
+  f.print(`  id: ${f.string(model.id)},`);
+  f.print(`  address: ${f.string(address)},`);
+  f.print(`  parameters: [${model.parameters.map((p) => f.string(p.name)).join(', ')}],`);
+  printList(f, '  messages', model.messageIds.map((id) => ctx.message(id).descriptorConst));
+  f.print(`  deadLetter: ${f.string(model.deadLetter ?? `${address}.dlq`)},`);
+  if (model.kafka) {
+    const k = model.kafka;
+    const config = kafkaConfig(k.topicConfiguration);
+    const fields = [
+      ...(k.partitions !== undefined ? [`partitions: ${f.literal(k.partitions)}`] : []),
+      ...(k.replicas !== undefined ? [`replicas: ${f.literal(k.replicas)}`] : []),
+      ...(config ? [`config: ${f.literal(config)}`] : []),
+    ];
+    if (fields.length > 0) f.print(`  kafka: { ${fields.join(', ')} },`);
+  }
+  if (model.redis) {
+    const r = model.redis;
+    const fields = [
+      ...(r.maxlen !== undefined ? [`maxlen: ${f.literal(r.maxlen)}`] : []),
+      ...(r.approximate !== undefined ? [`approximate: ${f.literal(r.approximate)}`] : []),
+      ...(r.minIdMs !== undefined ? [`minIdMs: ${f.literal(r.minIdMs)}`] : []),
+    ];
+    if (fields.length > 0) f.print(`  redis: { ${fields.join(', ')} },`);
+  }
+  f.print('};');
+  f.print();
+}
+
+function operationDescriptor(f: GeneratedFile, o: OperationPlan, rt: Rt): void {
+  const model = o.model;
+  f.jsdoc(`Operation ${model.id} (${model.action})`, { deprecated: model.deprecated });
+  f.print(`const ${o.descriptorConst}: `, rt('OperationDescriptor'), ' = {');
+  f.print(`  id: ${f.string(model.id)},`);
+  f.print(`  action: ${f.string(model.action)},`);
+  f.print(`  channel: ${o.channel.descriptorConst},`);
+  printList(f, '  messages', o.messages.map((m) => m.descriptorConst));
+  if (model.group !== undefined) f.print(`  group: ${f.string(model.group)},`);
+  if (model.groupEnv !== undefined) f.print(`  groupEnv: ${f.string(model.groupEnv)},`);
+  if (model.service !== undefined) f.print(`  service: ${f.string(model.service)},`);
+  f.print('};');
+  f.print();
+}
+
+function printList(f: GeneratedFile, label: string, items: string[]): void {
+  if (items.length === 0) f.print(`${label}: [],`);
+  else if (items.length <= 3 && items.join(', ').length < 80) f.print(`${label}: [${items.join(', ')}],`);
+  else {
+    f.print(`${label}: [`);
+    for (const i of items) f.print(`${label.replace(/\S.*$/, '')}  ${i},`);
+    f.print(`${label.replace(/\S.*$/, '')}],`);
+  }
+}
+
+function joinDoc(...parts: Array<string | undefined>): string | undefined {
+  const seen: string[] = [];
+  for (const p of parts) {
+    const text = p?.trim();
+    if (!text) continue;
+    // A summary that is the start of the description says nothing new.
+    if (seen.some((s) => s.startsWith(text) || text.startsWith(s))) {
+      const longer = seen.findIndex((s) => text.startsWith(s));
+      if (longer >= 0) seen[longer] = text;
+      continue;
+    }
+    seen.push(text);
+  }
+  return seen.length > 0 ? seen.join('\n\n') : undefined;
+}
+
+function headerTypes(o: OperationPlan): string[] | undefined {
+  if (!o.messages.some((m) => m.headersType)) return undefined;
+  return [...new Set(o.messages.map((m) => m.headersType ?? ''))];
+}
+
+function needsCast(o: OperationPlan): boolean {
+  return o.channel.parametersType !== undefined || headerTypes(o) !== undefined;
+}
+
+function optionsRequired(o: OperationPlan): boolean {
+  return o.channel.parametersType !== undefined;
+}
+
+function operationDoc(ctx: TemplateContext, o: OperationPlan): string {
+  const model = o.model;
+  const channel = o.channel.model;
+  const address = channel.address ?? channel.id;
+  const messages = o.messages.map((m) => m.model.id).join(', ');
+  const lines: string[] = [];
+  const about = joinDoc(model.summary ?? model.title, model.description);
+  if (about) lines.push(about, '');
+  if (model.action === 'send') {
+    lines.push(`Publishes ${messages} to \`${address}\` (operation ${model.id}${model.service ? `, service ${model.service}` : ''}).`);
+    lines.push('Envelope fields the payload leaves out are filled; the payload is validated before anything is sent.');
+  } else {
+    lines.push(`Subscribes to ${messages} on \`${address}\` (operation ${model.id}${model.service ? `, service ${model.service}` : ''}).`);
+    if (model.group !== undefined) lines.push(`Consumer group \`${model.group}\` by default${model.groupEnv ? ` (environment variable ${model.groupEnv} overrides it)` : ''}.`);
+  }
+  if (model.replyChannelId) {
+    const reply = ctx.channels.find((c) => c.model.id === model.replyChannelId);
+    lines.push(`Replies arrive on \`${reply?.model.address ?? model.replyChannelId}\`.`);
+  }
+  return lines.join('\n');
+}
+
+interface Signature {
+  params: Printable[];
+  batchParams?: Printable[];
+  returns: Printable;
+}
+
+function signature(f: GeneratedFile, ctx: TemplateContext, o: OperationPlan, rt: Rt, t: (name: string) => ImportSymbol): Signature {
+  const c = o.channel;
+  const typeList = (names: string[]): Printable[] => {
+    const unique = [...new Set(names)];
+    return unique.flatMap((n, i) => (i === 0 ? [t(n)] : [' | ', t(n)]));
+  };
+  const headers = headerTypes(o);
+  const headerType: Printable[] | undefined = headers
+    ? headers.flatMap((h, i) => [...(i === 0 ? [] : [' | ']), h === '' ? 'Record<string, string>' : t(h)])
+    : undefined;
+  if (o.model.action === 'send') {
+    const input = typeList(o.messages.map((m) => m.inputType));
+    const omit = [...(c.parametersType ? ['"parameters"'] : []), ...(headerType ? ['"headers"'] : [])];
+    let options: Printable[];
+    if (omit.length === 0) options = ['options?: ', rt('PublishOptions')];
+    else {
+      options = [
+        c.parametersType ? 'options: ' : 'options?: ',
+        'Omit<',
+        rt('PublishOptions'),
+        `, ${omit.join(' | ')}> & { `,
+        ...(c.parametersType ? ['parameters: ', t(c.parametersType), '; '] : []),
+        ...(headerType ? ['headers?: ', ...headerType, '; '] : []),
+        '}',
+      ];
+    }
+    const inputs: Printable[] = input.length === 1 ? [...input, '[]'] : ['Array<', ...input, '>'];
+    return {
+      params: ['payload: ', ...input, ', ', ...options],
+      batchParams: ['payloads: ', ...inputs, ', ', ...options],
+      returns: ['Promise<', rt('EventReceipt'), '>'],
+    };
+  }
+  const event: Printable[] =
+    c.unionType && sameSet(o.messages.map((m) => m.model.id), c.model.messageIds) ? [t(c.unionType)] : typeList(o.messages.map((m) => m.payloadType));
+  if (o.messages.length === 0) event.push('unknown');
+  const handler: Printable[] = ['handler: (event: ', ...event, ', ctx: ', rt('EventContext'), ') => Promise<void> | void'];
+  const options: Printable[] = c.parametersType
+    ? ['options: Omit<', rt('SubscribeHandlerOptions'), ', "parameters" | "addresses"> & ({ parameters: ', t(c.parametersType), ' } | { addresses: string[] })']
+    : ['options?: ', rt('SubscribeHandlerOptions')];
+  return { params: [...handler, ', ', ...options], returns: ['Promise<', rt('EventSubscription'), '>'] };
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}

@@ -1,0 +1,45 @@
+import { createAjv, prepareSchema } from '../../src/contract/ajv.js';
+import type { JsonSchema } from '../../src/contract/ir.js';
+import { diffVersions, loadVersion, type DiffReport, type Finding, type Mode } from '../../src/diff/index.js';
+import { contractDir } from '../helpers/contract-dir.js';
+
+export type Doc = Record<string, any>;
+
+/**
+ * A one-channel contract (JSON is YAML): channel `c` carries message `M` with `payload`,
+ * sent and received by this system unless `operations` says otherwise.
+ */
+export function makeDoc(payload: JsonSchema, extra: { message?: Doc; channel?: Doc; operations?: Doc } = {}): Doc {
+  return {
+    asyncapi: '3.0.0',
+    info: { title: 'T', version: '1.0.0' },
+    channels: {
+      c: { address: 'c.topic', messages: { M: { $ref: '#/components/messages/M' } }, ...(extra.channel ?? {}) },
+    },
+    operations: extra.operations ?? {
+      sendM: { action: 'send', channel: { $ref: '#/channels/c' } },
+      receiveM: { action: 'receive', channel: { $ref: '#/channels/c' } },
+    },
+    components: { messages: { M: { payload, ...(extra.message ?? {}) } } },
+  };
+}
+
+export async function diffDocs(oldDoc: Doc | Doc[], newDoc: Doc | Doc[], mode: Mode = 'FULL'): Promise<DiffReport> {
+  const load = async (d: Doc | Doc[]) => {
+    const files = Object.fromEntries((Array.isArray(d) ? d : [d]).map((doc, i) => [`sys${i === 0 ? '' : i}.json`, JSON.stringify(doc, null, 2)]));
+    return loadVersion(contractDir(files), { specValidation: false });
+  };
+  const a = await load(oldDoc);
+  const b = await load(newDoc);
+  return diffVersions([a, b], mode);
+}
+
+/** [rule, pointer, backward, forward] of each finding, for exact comparisons. */
+export function brief(findings: Finding[]): [string, string, string, string][] {
+  return findings.map((f) => [f.rule, f.pointer ?? f.subject, f.backward, f.forward]);
+}
+
+const ajv = createAjv({ allErrors: true });
+export function validOn(schema: JsonSchema, value: unknown): boolean {
+  return ajv.validate(prepareSchema(schema) as object, value) as boolean;
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { createRedisDedupeStore } from '../../src/runtime/transports/redis-streams/index.js';
+import { rawClient, redisAvailable, sleep, testPrefix } from './server.js';
+
+const available = await redisAvailable();
+
+describe.skipIf(!available)('createRedisDedupeStore', () => {
+  const redis = available ? rawClient() : (undefined as never);
+
+  it('claims a key once (SET NX) until released', async () => {
+    const prefix = testPrefix('dedupe');
+    const store = createRedisDedupeStore(redis, { prefix, ttlMs: 60_000 });
+    expect(await store.has('e1')).toBe(false);
+    expect(await store.claim('e1')).toBe(true);
+    expect(await store.claim('e1')).toBe(false);
+    expect(await store.has('e1')).toBe(true);
+    expect(await redis.get(`${prefix}e1`)).toBe('1');
+    const ttl = await redis.pttl(`${prefix}e1`);
+    expect(ttl).toBeGreaterThan(59_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+    await store.release('e1');
+    expect(await store.has('e1')).toBe(false);
+    expect(await store.claim('e1')).toBe(true);
+  });
+
+  it('gives exactly one winner among concurrent claims', async () => {
+    const store = createRedisDedupeStore(redis, { prefix: testPrefix('dedupe') });
+    const results = await Promise.all(Array.from({ length: 20 }, () => store.claim('same')));
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('forgets a claim after its TTL (per call or default)', async () => {
+    const store = createRedisDedupeStore(redis, { prefix: testPrefix('dedupe'), ttlMs: 100 });
+    expect(await store.claim('short')).toBe(true);
+    expect(await store.claim('shorter', 50)).toBe(true);
+    await sleep(150);
+    expect(await store.has('short')).toBe(false);
+    expect(await store.claim('short')).toBe(true);
+    expect(await store.claim('shorter')).toBe(true);
+  });
+
+  it('is the runtime DedupeStore: seen after mark, mark keeps the first expiry', async () => {
+    const prefix = testPrefix('dedupe');
+    const store = createRedisDedupeStore(redis, { prefix });
+    expect(await store.seen('g:e1')).toBe(false);
+    await store.mark('g:e1', 60_000);
+    expect(await store.seen('g:e1')).toBe(true);
+    await store.mark('g:e1', 1_000);
+    expect(await redis.pttl(`${prefix}g:e1`)).toBeGreaterThan(59_000);
+  });
+
+  it('refuses a non-positive TTL', async () => {
+    const store = createRedisDedupeStore(redis, { prefix: testPrefix('dedupe') });
+    await expect(store.claim('x', 0)).rejects.toMatchObject({ name: 'ConfigurationError' });
+  });
+});

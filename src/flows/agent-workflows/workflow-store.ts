@@ -75,6 +75,7 @@ export function createMemoryWorkflowStore(): WorkflowStore {
   const processed = new Set<string>();
   const workflows = new Map<string, WorkflowRow>();
   const results = new Map<string, StageResultRow>();
+  const lastStageAt = new Map<string, string>();
   return {
     kind: 'memory',
     async init() {},
@@ -84,19 +85,24 @@ export function createMemoryWorkflowStore(): WorkflowStore {
       const terminal = TERMINAL[e.type];
       const stage = STAGE_RESULT[e.type];
       const existing = workflows.get(e.workflow_id);
+      // Stage results and the terminal event arrive on different streams, so in any
+      // order: the last stage is the newest stage result whenever it arrives, and the
+      // status moves from running to a terminal one once.
       if (stage) {
         results.set(e.id, { event_id: e.id, workflow_id: e.workflow_id, stage, event_type: e.type, data: e.data, occurred_at: e.timestamp });
+        const at = lastStageAt.get(e.workflow_id);
         if (!existing) workflows.set(e.workflow_id, { workflow_id: e.workflow_id, status: 'running', last_stage: stage, result: null, updated_at: e.timestamp });
-        else if (existing.status === 'running' && existing.updated_at <= e.timestamp) {
+        else if (at === undefined || at <= e.timestamp) {
           existing.last_stage = stage;
-          existing.updated_at = e.timestamp;
+          if (existing.updated_at < e.timestamp) existing.updated_at = e.timestamp;
         }
+        if (at === undefined || at <= e.timestamp) lastStageAt.set(e.workflow_id, e.timestamp);
       } else if (terminal) {
         if (!existing) workflows.set(e.workflow_id, { workflow_id: e.workflow_id, status: terminal, last_stage: null, result: e.data, updated_at: e.timestamp });
         else if (existing.status === 'running') {
           existing.status = terminal;
           existing.result = e.data;
-          existing.updated_at = e.timestamp;
+          if (existing.updated_at < e.timestamp) existing.updated_at = e.timestamp;
         }
       }
       return true;
@@ -149,9 +155,11 @@ export function createPostgresWorkflowStore(o: PostgresWorkflowStoreOptions): Wo
           workflow_id text PRIMARY KEY,
           status text NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'cancelled')),
           last_stage text,
+          last_stage_at timestamptz,
           result jsonb,
           updated_at timestamptz NOT NULL
         );
+        ALTER TABLE ${t.workflows} ADD COLUMN IF NOT EXISTS last_stage_at timestamptz;
         CREATE TABLE IF NOT EXISTS ${t.results} (
           event_id uuid PRIMARY KEY,
           workflow_id text NOT NULL,
@@ -189,15 +197,17 @@ export function createPostgresWorkflowStore(o: PostgresWorkflowStoreOptions): Wo
             [e.id, e.workflow_id, stage, e.type, JSON.stringify(e.data), e.timestamp],
           );
           await c.query(
-            `INSERT INTO ${t.workflows} AS w (workflow_id, status, last_stage, result, updated_at) VALUES ($1, 'running', $2, NULL, $3)
-             ON CONFLICT (workflow_id) DO UPDATE SET last_stage = EXCLUDED.last_stage, updated_at = EXCLUDED.updated_at
-             WHERE w.status = 'running' AND w.updated_at <= EXCLUDED.updated_at`,
+            `INSERT INTO ${t.workflows} AS w (workflow_id, status, last_stage, last_stage_at, result, updated_at) VALUES ($1, 'running', $2, $3, NULL, $3)
+             ON CONFLICT (workflow_id) DO UPDATE SET last_stage = EXCLUDED.last_stage, last_stage_at = EXCLUDED.last_stage_at,
+               updated_at = GREATEST(w.updated_at, EXCLUDED.updated_at)
+             WHERE w.last_stage_at IS NULL OR w.last_stage_at <= EXCLUDED.last_stage_at`,
             [e.workflow_id, stage, e.timestamp],
           );
         } else if (terminal) {
           await c.query(
             `INSERT INTO ${t.workflows} AS w (workflow_id, status, last_stage, result, updated_at) VALUES ($1, $2, NULL, $3, $4)
-             ON CONFLICT (workflow_id) DO UPDATE SET status = EXCLUDED.status, result = EXCLUDED.result, updated_at = EXCLUDED.updated_at
+             ON CONFLICT (workflow_id) DO UPDATE SET status = EXCLUDED.status, result = EXCLUDED.result,
+               updated_at = GREATEST(w.updated_at, EXCLUDED.updated_at)
              WHERE w.status = 'running'`,
             [e.workflow_id, terminal, JSON.stringify(e.data), e.timestamp],
           );

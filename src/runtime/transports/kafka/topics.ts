@@ -22,6 +22,13 @@ export interface ApplyTopicsOptions {
   log?: TopicLog;
   /** Used when an admin client is created here. */
   clientId?: string;
+  /**
+   * How long to wait, after creating or altering, until the broker's metadata and
+   * configs show the change (KRaft brokers apply controller changes asynchronously, so a
+   * read right after the write can still see the old state). Default 15 000 ms; 0 skips
+   * the wait. When it runs out, a warning names what is not visible yet.
+   */
+  settleTimeoutMs?: number;
 }
 
 export interface TopicDrift {
@@ -74,7 +81,7 @@ export async function applyTopics(
   const admin = isAdmin(target) ? target : createAdmin(target, options.clientId);
   try {
     if (ownAdmin) await admin.connect();
-    return await apply(admin, dedupe(specs), options.alter ?? false, log);
+    return await apply(admin, dedupe(specs), options.alter ?? false, log, options.settleTimeoutMs ?? 15_000);
   } catch (err) {
     throw toTransportError(err, 'applying topics');
   } finally {
@@ -82,12 +89,21 @@ export async function applyTopics(
   }
 }
 
-async function apply(admin: Admin, specs: ChannelSpec[], alter: boolean, log: TopicLog): Promise<ApplyTopicsReport> {
+async function apply(admin: Admin, specs: ChannelSpec[], alter: boolean, log: TopicLog, settleTimeoutMs: number): Promise<ApplyTopicsReport> {
   const report: ApplyTopicsReport = { created: [], unchanged: [], altered: [], drift: [], warnings: [] };
   if (specs.length === 0) return report;
   const warn = (message: string, fields?: Record<string, unknown>) => {
     report.warnings.push(message);
     log.warn(message, fields);
+  };
+  /** What this call changed, to wait for before returning. */
+  const changes: Expectation[] = [];
+  const finish = async (): Promise<ApplyTopicsReport> => {
+    if (changes.length > 0 && settleTimeoutMs > 0) {
+      const late = await waitVisible(admin, changes, settleTimeoutMs);
+      if (late.length > 0) warn(`the broker does not show these changes yet after ${settleTimeoutMs} ms: ${late.join('; ')}`, { late });
+    }
+    return report;
   };
 
   const { brokers } = await admin.describeCluster();
@@ -120,12 +136,13 @@ async function apply(admin: Admin, specs: ChannelSpec[], alter: boolean, log: To
     });
     for (const spec of missing) {
       report.created.push(spec.address);
+      changes.push({ topic: spec.address, partitions: spec.partitions, config: stringConfig(spec.config) });
       log.info(`created topic ${spec.address}`, { topic: spec.address, partitions: spec.partitions, config: spec.config });
     }
   }
 
   const present = specs.filter((s) => existing.has(s.address));
-  if (present.length === 0) return report;
+  if (present.length === 0) return finish();
 
   const { topics: metadata } = await admin.fetchTopicMetadata({ topics: present.map((s) => s.address) });
   const configs = await admin.describeConfigs({
@@ -204,6 +221,11 @@ async function apply(admin: Admin, specs: ChannelSpec[], alter: boolean, log: To
         changed = true;
       }
       if (changed) {
+        changes.push({
+          topic,
+          partitions: partitions ? Number(partitions.expected) : undefined,
+          config: configDrift.length > 0 ? stringConfig(spec.config) : undefined,
+        });
         report.altered.push(topic);
         log.info(`altered topic ${topic}`, { topic, drift: drift.filter((d) => d.applied) });
       }
@@ -222,7 +244,60 @@ async function apply(admin: Admin, specs: ChannelSpec[], alter: boolean, log: To
     }
     report.drift.push(...drift);
   }
-  return report;
+  return finish();
+}
+
+/** A state the broker should show for a topic once a change has gone through. */
+interface Expectation {
+  topic: string;
+  partitions?: number | undefined;
+  config?: Record<string, string> | undefined;
+}
+
+const stringConfig = (config: Record<string, string> | undefined): Record<string, string> | undefined =>
+  config ? Object.fromEntries(Object.entries(config).map(([k, v]) => [k, String(v)])) : undefined;
+
+/**
+ * Polls metadata and configs until every expectation holds, or the time is up. Returns
+ * what is still not visible (empty when all is). Read errors while the change
+ * propagates (unknown topic, leader not available) count as not visible yet.
+ */
+async function waitVisible(admin: Admin, expectations: Expectation[], timeoutMs: number): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 20;
+  for (;;) {
+    const late = await notVisible(admin, expectations).catch((e: unknown) => [`${expectations.map((x) => x.topic).join(', ')}: ${(e as Error).message}`]);
+    if (late.length === 0 || Date.now() + delay > deadline) return late;
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 500);
+  }
+}
+
+async function notVisible(admin: Admin, expectations: Expectation[]): Promise<string[]> {
+  const topics = expectations.map((x) => x.topic);
+  const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
+  const withConfig = expectations.filter((x) => x.config && Object.keys(x.config).length > 0);
+  const configs =
+    withConfig.length > 0
+      ? (
+          await admin.describeConfigs({
+            includeSynonyms: false,
+            resources: withConfig.map((x) => ({ type: ConfigResourceTypes.TOPIC, name: x.topic })),
+          })
+        ).resources
+      : [];
+  const late: string[] = [];
+  for (const x of expectations) {
+    const meta = metadata.find((m) => m.name === x.topic);
+    const count = meta?.partitions.length ?? 0;
+    if (x.partitions !== undefined && x.partitions > 0 ? count !== x.partitions : count === 0) late.push(`${x.topic} partitions ${count}, expected ${x.partitions ?? '> 0'}`);
+    const entries = configs.find((r) => r.resourceName === x.topic)?.configEntries ?? [];
+    for (const [key, value] of Object.entries(x.config ?? {})) {
+      const actual = entries.find((e) => e.configName === key)?.configValue;
+      if (actual !== value) late.push(`${x.topic} ${key}=${actual ?? '(default)'}, expected ${value}`);
+    }
+  }
+  return late;
 }
 
 function isAdmin(target: AdminTarget): target is Admin {

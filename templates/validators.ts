@@ -33,15 +33,19 @@ function exported(ctx: TemplateContext): Exported[] {
 
 export function validatorsJsTemplate(f: GeneratedFile, ctx: TemplateContext): void {
   const compiled = ctx.validators();
-  // Local names `ajvFormats` / `ajvRuntime_*` cannot clash with the file's own names
+  const cjs = compiled.imports.filter((i) => !i.namespace);
+  // Local names `evcFormats` / `ajvRuntime_*` cannot clash with the file's own names
   // (`firstError`, `allErrors`, `validate…`), so the printer keeps them as ajv's code uses them.
-  for (const i of compiled.imports) f.import(`${i.local}$cjs`, i.from, { default: true });
-  f.declare('firstError', 'allErrors', ...compiled.imports.map((i) => i.local), ...exported(ctx).map((e) => e.name));
+  for (const i of compiled.imports) {
+    if (i.namespace) f.import(i.local, i.from, { namespace: true });
+    else f.import(`${i.local}$cjs`, i.from, { default: true });
+  }
+  f.declare('firstError', 'allErrors', ...cjs.map((i) => i.local), ...exported(ctx).map((e) => e.name));
   // ajv's code reads `require(x).default`. Node hands a CommonJS module's whole
   // `module.exports` to a default import; bundlers and vitest hand over its `default`
   // (a function, for ajv's runtime helpers). Accept both.
-  for (const i of compiled.imports) f.print(`const ${i.local} = typeof ${i.local}$cjs === "function" ? { default: ${i.local}$cjs } : ${i.local}$cjs;`);
-  if (compiled.imports.length > 0) f.print();
+  for (const i of cjs) f.print(`const ${i.local} = typeof ${i.local}$cjs === "function" ? { default: ${i.local}$cjs } : ${i.local}$cjs;`);
+  if (cjs.length > 0) f.print();
   // ajv's code is printed as ajv wrote it: ajv escapes every schema value it embeds.
   for (const mode of ['firstError', 'allErrors'] as const) {
     f.print(`const ${mode} = {};`);

@@ -215,11 +215,11 @@ export function createTemplateContext(system: SystemModel, options: ContextOptio
       return p;
     },
     validators() {
-      compiled ??= compileValidators(validatorEntries());
+      compiled ??= compileValidators(validatorEntries(), options.runtimeImport);
       return compiled;
     },
     async precompile(pool) {
-      compiled ??= await compileValidatorsParallel(validatorEntries(), pool);
+      compiled ??= await compileValidatorsParallel(validatorEntries(), pool, options.runtimeImport);
     },
   };
 

@@ -117,7 +117,8 @@ export function version(): string {
 
 /**
  * What the output depends on besides the contracts: the toolkit version, the sources of
- * the generator, loader and templates, and the ajv versions. Any change misses the cache.
+ * the generator, loader, templates and format set, and the ajv versions. Any change
+ * misses the cache.
  */
 function cacheKey(runtimeImport: string, out: string): string {
   const h = createHash('sha256').update(`${version()}\0${runtimeImport}\0${out}\0`);
@@ -128,6 +129,8 @@ function cacheKey(runtimeImport: string, out: string): string {
       if (name.endsWith('.ts')) h.update(name).update(readFileSync(new URL(name, d)));
     }
   }
+  // Which formats are functions (referenced) or regexes (inlined) shapes the validators' code.
+  h.update(readFileSync(new URL('../runtime/formats.ts', here)));
   for (const pkg of ['ajv', 'ajv-formats']) {
     const text = readText(new URL(`../../node_modules/${pkg}/package.json`, here).pathname);
     h.update(pkg).update(text ?? '');

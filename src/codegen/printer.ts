@@ -34,9 +34,10 @@ export interface GeneratedFile {
   print(...parts: Printable[]): void;
   /**
    * Import `name` from `from`; type-only unless a value import of the same name exists.
-   * With `default`, the module's default export under the local name `name`.
+   * With `default`, the module's default export under the local name `name`; with
+   * `namespace`, the module namespace object (`import * as name`).
    */
-  import(name: string, from: string, options?: { type?: boolean; default?: boolean }): ImportSymbol;
+  import(name: string, from: string, options?: { type?: boolean; default?: boolean; namespace?: boolean }): ImportSymbol;
   /** Names this file declares itself (imports that clash get aliased). */
   declare(...names: string[]): void;
   /** A JSDoc block for `text` (`*∕` escaped), printed as lines; nothing when there is nothing to say. */
@@ -164,7 +165,8 @@ export function preambleLines(p: Preamble, style: 'line' | 'json' = 'line'): str
 
 export function createGeneratedFile(path: string, preamble: Preamble): GeneratedFile {
   const lines: Printable[][] = [];
-  const imports = new Map<string, { name: string; from: string; typeOnly: boolean; isDefault: boolean; symbol: ImportSymbol }>();
+  type Binding = 'named' | 'default' | 'namespace';
+  const imports = new Map<string, { name: string; from: string; typeOnly: boolean; binding: Binding; symbol: ImportSymbol }>();
   const declared = new Set<string>();
 
   const file: GeneratedFile = {
@@ -173,15 +175,15 @@ export function createGeneratedFile(path: string, preamble: Preamble): Generated
       lines.push(parts);
     },
     import(name, from, options = {}) {
-      const isDefault = options.default === true;
-      const key = `${from}\0${isDefault ? 'default' : 'named'}\0${name}`;
+      const binding: Binding = options.namespace === true ? 'namespace' : options.default === true ? 'default' : 'named';
+      const key = `${from}\0${binding}\0${name}`;
       const hit = imports.get(key);
       if (hit) {
         if (!options.type) hit.typeOnly = false;
         return hit.symbol;
       }
       const symbol: ImportSymbol = { kind: 'import', name, from, file };
-      imports.set(key, { name, from, typeOnly: options.type === true && !isDefault, isDefault, symbol });
+      imports.set(key, { name, from, typeOnly: options.type === true && binding === 'named', binding, symbol });
       return symbol;
     },
     declare(...names) {
@@ -195,7 +197,8 @@ export function createGeneratedFile(path: string, preamble: Preamble): Generated
     literal: (value, options) => jsonLiteral(value, options),
     toString() {
       // Resolve local names: sorted by module, then name, so aliases are predictable.
-      const sorted = [...imports.values()].sort((a, b) => cmp(a.from, b.from) || Number(b.isDefault) - Number(a.isDefault) || cmp(a.name, b.name));
+      const rank = { namespace: 0, default: 1, named: 2 } as const;
+      const sorted = [...imports.values()].sort((a, b) => cmp(a.from, b.from) || rank[a.binding] - rank[b.binding] || cmp(a.name, b.name));
       const taken = new Set(declared);
       const local = new Map<ImportSymbol, string>();
       for (const imp of sorted) {
@@ -219,9 +222,10 @@ export function createGeneratedFile(path: string, preamble: Preamble): Generated
       const importLines: string[] = [];
       for (const [from, list] of byModule) {
         const spec = (i: (typeof sorted)[number]) => (local.get(i.symbol) === i.name ? i.name : `${i.name} as ${local.get(i.symbol)}`);
-        for (const d of list.filter((i) => i.isDefault)) importLines.push(`import ${local.get(d.symbol)} from ${stringLiteral(from)};`);
-        const types = list.filter((i) => i.typeOnly && !i.isDefault);
-        const values = list.filter((i) => !i.typeOnly && !i.isDefault);
+        for (const d of list.filter((i) => i.binding === 'namespace')) importLines.push(`import * as ${local.get(d.symbol)} from ${stringLiteral(from)};`);
+        for (const d of list.filter((i) => i.binding === 'default')) importLines.push(`import ${local.get(d.symbol)} from ${stringLiteral(from)};`);
+        const types = list.filter((i) => i.typeOnly && i.binding === 'named');
+        const values = list.filter((i) => !i.typeOnly && i.binding === 'named');
         if (types.length > 0) importLines.push(`import type { ${types.map(spec).join(', ')} } from ${stringLiteral(from)};`);
         if (values.length > 0) importLines.push(`import { ${values.map(spec).join(', ')} } from ${stringLiteral(from)};`);
       }

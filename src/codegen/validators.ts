@@ -1,16 +1,19 @@
 /**
  * Validators compiled ahead of time with ajv standalone, as valid ESM.
  *
- * ajv's standalone code `require`s its runtime helpers (`ajv/dist/runtime/ucs2length`,
- * ajv-formats' format functions). Those become ESM default imports of the same modules
- * (only ajv's and ajv-formats' own modules are accepted). Both modes (first error, all
- * errors) are compiled by separate ajv instances whose generated names overlap, so each
- * mode's code runs in its own function scope and writes its functions on an `exports`
- * object; the file then exports them by our names.
+ * ajv's standalone code `require`s its runtime helpers (`ajv/dist/runtime/ucs2length`) and
+ * the format set (`event-contracts/runtime/formats`, see FORMATS_MODULE in
+ * src/contract/ajv.ts). Helpers become ESM default imports of the same modules; the format
+ * set becomes a namespace import of the runtime's formats module, located from the
+ * runtime specifier the code is generated for (formatsImport). No other module is
+ * accepted. Both modes (first error, all errors) are compiled by separate ajv instances
+ * whose generated names overlap, so each mode's code runs in its own function scope and
+ * writes its functions on an `exports` object; the file then exports them by our names.
  */
 import { DATA_KEYWORDS } from '../contract/schema-keywords.js';
 import standaloneModule from 'ajv/dist/standalone/index.js';
-import { createAjv } from '../contract/ajv.js';
+import { createAjv, FORMATS_MODULE } from '../contract/ajv.js';
+import { DEFAULT_RUNTIME_IMPORT } from './config.js';
 import type { JsonSchema } from '../contract/ir.js';
 import { plainSchema } from './schema-json.js';
 
@@ -29,8 +32,11 @@ export interface ValidatorEntry {
 }
 
 export interface CompiledValidators {
-  /** Module specifier -> local name of its default import. */
-  imports: Array<{ local: string; from: string }>;
+  /**
+   * Module specifier -> local name: of its default import (ajv's CommonJS helpers), or with
+   * `namespace` of `import * as local` (the runtime's formats module, ESM).
+   */
+  imports: Array<{ local: string; from: string; namespace?: true }>;
   /** One function body per mode: code that assigns `exports.<name>`. */
   firstError: string;
   allErrors: string;
@@ -44,7 +50,7 @@ export class ValidatorCompileError extends Error {
   }
 }
 
-const ALLOWED_REQUIRE = /^(ajv\/dist\/runtime\/[a-z0-9_]+|ajv-formats\/dist\/formats)$/;
+const AJV_RUNTIME = /^ajv\/dist\/runtime\/[a-z0-9_]+$/;
 const REQUIRE_CALL = /\brequire\("([^"\\]*)"\)/g;
 
 /** ajv standalone code (CommonJS-shaped: `exports.name = fn`) of one mode. */
@@ -94,9 +100,23 @@ function shadowsPrototype(schema: unknown, seen = new Set<object>()): boolean {
   return false;
 }
 
+/**
+ * Where generated validators import the format set (`fullFormats`) from, given the
+ * specifier they import the runtime from: the package export `event-contracts/runtime/formats`
+ * for `event-contracts/runtime`, the sibling `formats.js` for a path to the runtime's
+ * `index.js` (this repository's `../../src/runtime/index.js`), else the runtime specifier
+ * itself (the runtime's index re-exports `fullFormats`, but loads the whole runtime).
+ */
+export function formatsImport(runtimeImport: string): string {
+  if (runtimeImport === DEFAULT_RUNTIME_IMPORT) return FORMATS_MODULE;
+  const index = /(^|\/)index\.js$/.exec(runtimeImport);
+  if (index) return `${runtimeImport.slice(0, index.index)}${index[1]}formats.js`;
+  return runtimeImport;
+}
+
 /** Compile both modes in this thread. */
-export function compileValidators(entries: readonly ValidatorEntry[]): CompiledValidators {
-  return toEsm(compileMode(entries, false), compileMode(entries, true));
+export function compileValidators(entries: readonly ValidatorEntry[], runtimeImport = DEFAULT_RUNTIME_IMPORT): CompiledValidators {
+  return toEsm(compileMode(entries, false), compileMode(entries, true), runtimeImport);
 }
 
 /** How the last `compileValidatorsParallel` ran (for tests and benchmarks). */
@@ -168,27 +188,38 @@ export function createCompilePool(): CompilePool {
 }
 
 /** Compile both modes, the all-errors one in the pool's worker when there is one. */
-export async function compileValidatorsParallel(entries: readonly ValidatorEntry[], pool?: CompilePool): Promise<CompiledValidators> {
-  if (!pool) return compileValidators(entries);
+export async function compileValidatorsParallel(
+  entries: readonly ValidatorEntry[],
+  pool?: CompilePool,
+  runtimeImport = DEFAULT_RUNTIME_IMPORT,
+): Promise<CompiledValidators> {
+  if (!pool) return compileValidators(entries, runtimeImport);
   const plain = entries.map((e) => ({ ...e, schema: plainSchema(e.schema, { dropAnnotations: true }) }));
   const inWorker = pool.compile(plain);
   const firstError = compileMode(plain, false);
   const fromWorker = await inWorker;
   parallelStats.worker = fromWorker !== undefined;
-  return toEsm(firstError, fromWorker ?? compileMode(plain, true));
+  return toEsm(firstError, fromWorker ?? compileMode(plain, true), runtimeImport);
 }
 
-function toEsm(firstError: string, allErrors: string): CompiledValidators {
+function toEsm(firstError: string, allErrors: string, runtimeImport: string): CompiledValidators {
   const modes = [firstError, allErrors] as const;
   const specifiers = new Set<string>();
   for (const code of modes) for (const m of code.matchAll(REQUIRE_CALL)) specifiers.add(m[1]!);
-  const imports: Array<{ local: string; from: string }> = [];
+  const imports: CompiledValidators['imports'] = [];
   const localOf = new Map<string, string>();
+  // Only these specifiers, mapped to fixed local names: nothing from a contract gets here.
   for (const spec of [...specifiers].sort()) {
-    if (!ALLOWED_REQUIRE.test(spec)) throw new ValidatorCompileError(`ajv standalone code requires an unexpected module "${spec}"`);
-    const local = spec === 'ajv-formats/dist/formats' ? 'ajvFormats' : `ajvRuntime_${spec.slice('ajv/dist/runtime/'.length)}`;
-    localOf.set(spec, local);
-    imports.push({ local, from: `${spec}.js` });
+    if (spec === FORMATS_MODULE) {
+      localOf.set(spec, 'evcFormats');
+      imports.push({ local: 'evcFormats', from: formatsImport(runtimeImport), namespace: true });
+    } else if (AJV_RUNTIME.test(spec)) {
+      const local = `ajvRuntime_${spec.slice('ajv/dist/runtime/'.length)}`;
+      localOf.set(spec, local);
+      imports.push({ local, from: `${spec}.js` });
+    } else {
+      throw new ValidatorCompileError(`ajv standalone code requires an unexpected module "${spec}"`);
+    }
   }
   // ajv escapes quotes and line separators in the values it embeds, but not `</script`;
   // that text can only sit inside ajv's string literals, where `<\/` reads the same.

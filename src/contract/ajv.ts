@@ -2,13 +2,21 @@
  * JSON Schema for ajv: the one place that turns an IR schema into something strict
  * ajv (draft 2020-12) accepts, shared by lint, codegen and `evc validate`.
  */
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import { Ajv2020, _ } from 'ajv/dist/2020.js';
+import formatLimitModule from 'ajv-formats/dist/limit.js';
+import { fullFormats } from '../runtime/formats.js';
 import type { JsonSchema } from './ir.js';
 import { DATA_KEYWORDS, ID_KEYWORDS } from './schema-keywords.js';
 
 // ajv-formats is CommonJS with a default export; under NodeNext the callable sits on .default.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => Ajv2020;
+const formatLimit = ((formatLimitModule as unknown as { default?: unknown }).default ?? formatLimitModule) as (ajv: Ajv2020) => Ajv2020;
+
+/**
+ * The module standalone validator code takes its formats from: `require(FORMATS_MODULE).fullFormats`
+ * (src/runtime/formats.ts, the package export `event-contracts/runtime/formats`). Codegen turns
+ * it into an import of the runtime's formats module (see src/codegen/validators.ts).
+ */
+export const FORMATS_MODULE = 'event-contracts/runtime/formats';
 
 /** AsyncAPI schema keywords that are annotations for ajv (or shaped differently than ajv's own). */
 const ANNOTATIONS = ['externalDocs', 'deprecated', 'discriminator', 'example'] as const;
@@ -54,7 +62,11 @@ export interface AjvOptions {
   standalone?: boolean;
 }
 
-/** A configured ajv: draft 2020-12, formats, strict, unknown formats refused. */
+/**
+ * A configured ajv: draft 2020-12, formats (ajv-formats' full mode, with the runtime's fast
+ * checkers for uuid and dates: src/runtime/formats.ts), formatMinimum & co., strict,
+ * unknown formats refused.
+ */
 export function createAjv(options: AjvOptions = {}): Ajv2020 {
   const ajv = new Ajv2020({
     allErrors: options.allErrors ?? false,
@@ -63,8 +75,9 @@ export function createAjv(options: AjvOptions = {}): Ajv2020 {
     strictTypes: false,
     allowUnionTypes: true,
     validateFormats: true,
-    ...(options.standalone ? { code: { source: true, esm: true } } : {}),
+    ...(options.standalone ? { code: { source: true, esm: true, formats: _`require(${FORMATS_MODULE}).fullFormats` } } : {}),
   });
-  addFormats(ajv);
+  for (const [name, format] of Object.entries(fullFormats)) ajv.addFormat(name, format);
+  formatLimit(ajv);
   return ajv;
 }

@@ -111,6 +111,12 @@ describe('createGeneratedFile', () => {
     expect(f.toString()).toContain('import fmt from "ajv-formats/dist/formats.js";');
   });
 
+  it('renders namespace imports before the default and named imports of a module', () => {
+    const f = createGeneratedFile('x.js', preamble);
+    f.print(f.import('ns', './m.js', { namespace: true }), '.a, ', f.import('def', './m.js', { default: true }), ', ', f.import('named', './m.js'), ';');
+    expect(f.toString()).toContain('import * as ns from "./m.js";\nimport def from "./m.js";\nimport { named } from "./m.js";\n\nns.a, def, named;');
+  });
+
   it('refuses a symbol from another file', () => {
     const f = createGeneratedFile('x.ts', preamble);
     const g = createGeneratedFile('y.ts', preamble);

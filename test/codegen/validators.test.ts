@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileValidators, compileValidatorsParallel, createCompilePool, parallelStats } from '../../src/codegen/validators.js';
+import { compileValidators, compileValidatorsParallel, createCompilePool, formatsImport, parallelStats } from '../../src/codegen/validators.js';
 import { fixturesDir } from './helpers.js';
 
 const entries = [
@@ -21,17 +21,29 @@ describe('validators', () => {
     }
   });
 
-  it('map ajv requires to ESM default imports of ajv modules only', () => {
+  it("map ajv requires to ESM imports: ajv's helpers, the runtime's formats", () => {
     const compiled = compileValidators(entries);
     expect(compiled.imports).toEqual([
-      { local: 'ajvFormats', from: 'ajv-formats/dist/formats.js' },
       { local: 'ajvRuntime_ucs2length', from: 'ajv/dist/runtime/ucs2length.js' },
+      { local: 'evcFormats', from: 'event-contracts/runtime/formats', namespace: true },
     ]);
     for (const code of [compiled.firstError, compiled.allErrors]) {
       expect(code).not.toMatch(/\brequire\(/);
       expect(code).toContain('exports.validateA = ');
       expect(code).toContain('exports.validateB = ');
+      // uuid and date-time are the runtime's functions, not inlined regexes.
+      expect(code).toContain('= evcFormats.fullFormats.uuid;');
+      expect(code).toContain('= evcFormats.fullFormats["date-time"];');
     }
+    expect(compileValidators(entries, '../../src/runtime/index.js').imports[1]).toEqual({ local: 'evcFormats', from: '../../src/runtime/formats.js', namespace: true });
+  });
+
+  it('import the formats from the module beside the runtime, else from the runtime itself', () => {
+    expect(formatsImport('event-contracts/runtime')).toBe('event-contracts/runtime/formats');
+    expect(formatsImport('../../src/runtime/index.js')).toBe('../../src/runtime/formats.js');
+    expect(formatsImport('/abs/runtime/index.js')).toBe('/abs/runtime/formats.js');
+    expect(formatsImport('@acme/evc-runtime')).toBe('@acme/evc-runtime');
+    expect(formatsImport('../runtime/myindex.js')).toBe('../runtime/myindex.js');
   });
 
   it('report a schema ajv refuses, naming the message', () => {
@@ -42,7 +54,7 @@ describe('validators', () => {
 
   it('the generated module is valid ESM: first-error and all-errors validators of a golden', async () => {
     const file = join(fixturesDir, 'multi-message/expected/orders/validators.js');
-    expect(readFileSync(file, 'utf8')).toMatch(/^import ajvFormats\$cjs from "ajv-formats\/dist\/formats\.js";$/m);
+    expect(readFileSync(file, 'utf8')).toMatch(/^import \* as evcFormats from "(\.\.\/)+src\/runtime\/formats\.js";$/m);
     const v = (await import(file)) as Record<string, ((d: unknown) => boolean) & { errors?: Array<{ instancePath: string; keyword: string }> | null }>;
     const bad = { id: 'not-a-uuid', type: 'order.cancelled', time: 'yesterday', correlationId: 'c', orderId: 'o', reason: 'bored', extra: 1 };
     expect(v.validateOrderCancelled!(bad)).toBe(false);

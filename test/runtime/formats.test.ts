@@ -7,6 +7,7 @@
 import { fullFormats as ajvFormats } from 'ajv-formats/dist/formats.js';
 import type { FormatDefinition } from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { createAjv } from '../../src/contract/ajv.js';
 import { date, dateTime, fullFormats, time, uuid } from '../../src/runtime/formats.js';
 
 type Check = (s: string) => boolean;
@@ -284,5 +285,19 @@ describe('fullFormats', () => {
       expect(def.validate).toBe(check);
       expect(def.compare).toBe((ajvFormats[name] as FormatDefinition<string>).compare);
     }
+  });
+
+  it('is what createAjv validates with, formatMinimum included', () => {
+    const ajv = createAjv();
+    expect(ajv.formats.uuid).toBe(uuid);
+    const validate = ajv.compile({
+      type: 'object',
+      properties: { id: { type: 'string', format: 'uuid' }, at: { type: 'string', format: 'date-time', formatMinimum: '2020-01-01T00:00:00Z' } },
+    });
+    expect(validate({ id: 'URN:UUID:123E4567-E89B-12D3-A456-426614174000', at: '2024-02-29 12:00:00.5+05:30' })).toBe(true);
+    expect(validate({ id: '123e4567-e89b-12d3-a456-42661417400', at: '2024-02-29T12:00:00Z' })).toBe(false);
+    expect(validate({ id: '123e4567-e89b-12d3-a456-426614174000', at: '2024-02-30T00:00:00Z' })).toBe(false);
+    expect(validate({ id: '123e4567-e89b-12d3-a456-426614174000', at: '2019-12-31T23:59:59Z' })).toBe(false);
+    expect(validate({ id: '123e4567-e89b-12d3-a456-426614174000', at: '2024-02-29t12:00:00z' })).toBe(true);
   });
 });

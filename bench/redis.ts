@@ -18,9 +18,8 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
 import { Redis } from 'ioredis';
+import { createAjv } from '../src/contract/ajv.js';
 import { createClient } from '../src/runtime/index.js';
 import type { MessageDescriptor, OperationDescriptor, SystemDescriptor, ValidateFunction } from '../src/runtime/descriptor.js';
 import type { WireMessage } from '../src/runtime/transport.js';
@@ -251,9 +250,7 @@ const eventSchema = {
 } as const;
 
 function compile(allErrors: boolean): ValidateFunction {
-  const ajv = new Ajv({ allErrors, strict: true });
-  addFormats.default(ajv);
-  return ajv.compile(eventSchema) as ValidateFunction;
+  return createAjv({ allErrors }).compile(eventSchema) as ValidateFunction;
 }
 
 function workflowSystem(address: string): { system: SystemDescriptor; send: OperationDescriptor; receive: OperationDescriptor } {

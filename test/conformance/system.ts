@@ -1,10 +1,10 @@
 /**
  * A small SystemDescriptor built by hand, as `evc generate` would emit it: one channel,
- * one message (`order.placed`), ajv-compiled validators in first-error and all-errors mode.
+ * one message (`order.placed`), validators in first-error and all-errors mode compiled by
+ * the toolkit's ajv (createAjv: the same formats as generated validators).
  */
 import { randomUUID } from 'node:crypto';
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
+import { createAjv } from '../../src/contract/ajv.js';
 import type { ChannelDescriptor, MessageDescriptor, OperationDescriptor, SystemDescriptor, ValidateFunction } from '../../src/runtime/index.js';
 
 export const orderPlacedSchema = {
@@ -32,9 +32,7 @@ export const orderPlacedSchema = {
 } as const;
 
 function compile(schema: object, allErrors: boolean): ValidateFunction {
-  const ajv = new Ajv({ allErrors, strict: true });
-  addFormats.default(ajv);
-  return ajv.compile(schema) as ValidateFunction;
+  return createAjv({ allErrors }).compile(schema) as ValidateFunction;
 }
 
 const validate = compile(orderPlacedSchema, false);

@@ -98,7 +98,13 @@ export function createKafkaTransport(options: KafkaTransportOptions = {}): Trans
   }
   const settings: ConsumerSettings = { ...DEFAULT_CONSUMER, ...options.consumer };
 
-  const kafka = new Kafka({
+  // kafkajs keeps committed offsets in one map per Kafka instance and consumer group,
+  // shared by every consumer made from that instance, and a consumer's join clears the
+  // whole group's entry and refills it with its own topics only. Two subscriptions of one
+  // group on different topics then crash each other ("Cannot read properties of undefined
+  // (reading '0')" in the fetch loop, a consumer stopped for good). So the producer and
+  // admin share one instance, and every consumer gets its own.
+  const newKafka = (): InstanceType<typeof Kafka> => new Kafka({
     clientId,
     brokers,
     connectionTimeout: options.connectionTimeout ?? 3_000,
@@ -115,6 +121,7 @@ export function createKafkaTransport(options: KafkaTransportOptions = {}): Trans
       else logger.debug(line, extra);
     },
   });
+  const kafka = newKafka();
 
   let producer: Producer | undefined;
   let admin: Admin | undefined;
@@ -179,7 +186,7 @@ export function createKafkaTransport(options: KafkaTransportOptions = {}): Trans
     async subscribe(subscribeOptions: SubscribeOptions | KafkaSubscribeOptions): Promise<Subscription> {
       if (!admin) await connect();
       const sub = await startSubscription(
-        { kafka, admin: admin!, clientId, settings, logger, ensureTopics },
+        { kafka: newKafka(), admin: admin!, clientId, settings, logger, ensureTopics },
         subscribeOptions,
       );
       const tracked: Subscription = {

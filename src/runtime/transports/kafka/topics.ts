@@ -24,7 +24,7 @@ export interface ApplyTopicsOptions {
   clientId?: string;
   /**
    * How long to wait, after creating or altering, until the broker's metadata and
-   * configs show the change (KRaft brokers apply controller changes asynchronously, so a
+   * configs show the change and every partition has a leader (KRaft brokers apply controller changes asynchronously, so a
    * read right after the write can still see the old state). Default 15 000 ms; 0 skips
    * the wait. When it runs out, a warning names what is not visible yet.
    */
@@ -125,8 +125,12 @@ async function apply(admin: Admin, specs: ChannelSpec[], alter: boolean, log: To
 
   const missing = specs.filter((s) => !existing.has(s.address));
   if (missing.length > 0) {
+    // Not kafkajs's waitForLeaders: it polls metadata and gives up on the
+    // UNKNOWN_TOPIC_OR_PARTITION a KRaft broker answers while the topic propagates (seen
+    // in CI on a fresh broker). waitVisible below polls through that until every
+    // partition has a leader.
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((spec) => ({
         topic: spec.address,
         numPartitions: spec.partitions ?? -1,
@@ -291,6 +295,8 @@ async function notVisible(admin: Admin, expectations: Expectation[]): Promise<st
     const meta = metadata.find((m) => m.name === x.topic);
     const count = meta?.partitions.length ?? 0;
     if (x.partitions !== undefined && x.partitions > 0 ? count !== x.partitions : count === 0) late.push(`${x.topic} partitions ${count}, expected ${x.partitions ?? '> 0'}`);
+    const leaderless = meta?.partitions.filter((p) => p.leader < 0).map((p) => p.partitionId) ?? [];
+    if (leaderless.length > 0) late.push(`${x.topic} partitions ${leaderless.join(', ')} have no leader yet`);
     const entries = configs.find((r) => r.resourceName === x.topic)?.configEntries ?? [];
     for (const [key, value] of Object.entries(x.config ?? {})) {
       const actual = entries.find((e) => e.configName === key)?.configValue;

@@ -33,7 +33,10 @@ for (const b of selected) {
   const t0 = Date.now();
   const r = spawnSync(process.execPath, ['--import', 'tsx', b.file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 15 * 60_000 });
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
-  const body = r.status === 0 ? r.stdout.trim() : `FAILED (exit ${r.status ?? r.signal}):\n\n\`\`\`\n${r.stdout.trim().slice(-2000)}\n\`\`\``;
+  // Headings a bench prints sit under its section: `## ` in the body would start a new
+  // section here and break replacing one section (`npm run bench -- runtime`).
+  const out = r.stdout.trim().replace(/^#{1,2} /gm, '### ');
+  const body = r.status === 0 ? out : `FAILED (exit ${r.status ?? r.signal}):\n\n\`\`\`\n${out.slice(-2000)}\n\`\`\``;
   sections.push(`## ${b.title}\n\nCommand: \`node --import tsx ${b.file}\` (${secs} s)\n\n${body || 'skipped: printed no results'}\n`);
 }
 

@@ -21,6 +21,7 @@ import { isObject, type RefResolver } from './resolve.js';
 import { splitPointer } from './source.js';
 import { pascalCase } from './names.js';
 import { DATA_KEYWORDS } from './schema-keywords.js';
+import { applyTraits } from './traits.js';
 
 type Obj = Record<string, unknown>;
 
@@ -41,6 +42,14 @@ export function buildSystem({ file, resolver, document }: BuildInput, diagnostic
   const schemaCopies = new WeakMap<object, JsonSchema>();
   const originals = new WeakMap<object, object>();
   const toSchema = (node: unknown): JsonSchema => cleanSchema(node, resolver, schemaCopies, originals);
+  // A trait shared by several messages or operations is reported once.
+  const reported = new Set<string>();
+  const report = (d: Diagnostic) => {
+    const key = `${d.rule}|${d.location.file}|${d.location.pointer}`;
+    if (reported.has(key)) return;
+    reported.add(key);
+    diagnostics.push(d);
+  };
 
   const servers: ServerModel[] = Object.entries(objectOr(document.servers)).map(([id, s]) => {
     const server = objectOr(s);
@@ -71,7 +80,9 @@ export function buildSystem({ file, resolver, document }: BuildInput, diagnostic
     return id;
   };
 
-  const buildMessage = (id: string, m: Obj, location: SourceLocation): MessageModel => {
+  const buildMessage = (id: string, node: Obj, location: SourceLocation): MessageModel => {
+    // Every field below is read from the message with its traits merged in.
+    const m = applyTraits(node, 'message', resolver, report);
     const rawPayload = isObject(m.payload) && 'schemaFormat' in m.payload && isObject(m.payload.schema) ? m.payload.schema : m.payload;
     const payload = isObject(rawPayload) ? toSchema(rawPayload) : {};
     const named = schemaName(rawPayload, resolver);
@@ -168,7 +179,7 @@ export function buildSystem({ file, resolver, document }: BuildInput, diagnostic
 
   const operations: OperationModel[] = [];
   for (const [id, o] of Object.entries(objectOr(document.operations))) {
-    const op = objectOr(o);
+    const op = applyTraits(objectOr(o), 'operation', resolver, report);
     const channelNode = op.channel;
     const channelId = (isObject(channelNode) && channelIds.get(channelNode)) || '';
     if (!channelId) {

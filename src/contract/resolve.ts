@@ -50,6 +50,11 @@ export class RefResolver {
     return this.origins.get(node);
   }
 
+  /** Record where a node built from resolved nodes (traits merged into a message, say) belongs. */
+  setOrigin(node: object, origin: Origin): void {
+    this.origins.set(node, origin);
+  }
+
   /** `{kind: 'schemas', name: 'Uuid'}` when the node is `#/components/schemas/Uuid` of some file. */
   componentOf(node: object): ComponentRef | undefined {
     return this.components.get(node);

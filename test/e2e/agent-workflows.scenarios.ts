@@ -210,6 +210,10 @@ export function agentWorkflowScenarios(label: string, setup: () => Promise<Scena
       // DB writer: 1 workflow row each, 4 stage results for a, 2 for b (generation, audit).
       await waitFor(async () => (await running.store.workflow(b))?.status === 'failed', 10_000, `${b} persisted as failed`);
       await waitFor(async () => (await running.store.workflow(a))?.status === 'completed', 10_000, `${a} persisted as completed`);
+      // The stage results come on other streams than the terminal event, so in any order:
+      // wait for all 8 events (a: 4 results + completed, b: 2 results + failed) to be written.
+      let written = await running.store.counts();
+      await waitFor(async () => (written = await running.store.counts()).processedEvents === 8, 10_000, () => `the DB writer to write 8 events; ${JSON.stringify(written)}`);
       const rowA = await running.store.workflow(a);
       expect(rowA).toMatchObject({ workflow_id: a, status: 'completed', last_stage: 'deployment' });
       expect(rowA!.result).toMatchObject({ deployment_url: `https://${a}.staging.deploy.invalid/` });
@@ -236,11 +240,19 @@ export function agentWorkflowScenarios(label: string, setup: () => Promise<Scena
       expect((await get('/workflows/wf-unknown')).status).toBe(404);
 
       // /metrics: events by type, stage durations, finished workflows.
-      const metrics = await (await fetch(`${running.url}/metrics`)).text();
+      // The collector reads every stream on its own: wait until the last counts are in.
+      let metrics = '';
       await waitFor(
-        async () => /agent_workflows_events_total\{type="workflow.failed"\} 1\n/.test(await (await fetch(`${running.url}/metrics`)).text()),
+        async () => {
+          metrics = await (await fetch(`${running.url}/metrics`)).text();
+          return (
+            /agent_workflows_events_total\{type="workflow.failed"\} 1\n/.test(metrics) &&
+            /agent_workflows_events_total\{type="workflow.progressed"\} 6\n/.test(metrics) &&
+            /agent_workflows_events_total\{type="a2a.request"\} 8\n/.test(metrics)
+          );
+        },
         10_000,
-        'metrics of b',
+        () => `metrics of a and b; have ${metrics.split('\n').filter((l) => l.startsWith('agent_workflows_events_total')).join(', ')}`,
       );
       expect(metrics).toMatch(/^# TYPE agent_workflows_events_total counter$/m);
       expect(metrics).toMatch(/^agent_workflows_events_total\{type="workflow.created"\} 2$/m);

@@ -106,6 +106,11 @@ export function agentWorkflowScenarios(label: string, setup: () => Promise<Scena
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
     const terminal = (w: WsWatch, type: string) => () => w.events().some((e) => e.type === type);
+    /**
+     * The terminal event and at least `n` events on the socket: the manager reads every
+     * stream on its own, so the terminal event may come before earlier events of other streams.
+     */
+    const chainOn = (w: WsWatch, type: string, n: number) => () => terminal(w, type)() && w.events().length >= n;
 
     beforeAll(async () => {
       s = await setup();
@@ -157,8 +162,8 @@ export function agentWorkflowScenarios(label: string, setup: () => Promise<Scena
       const rb = await post('/workflows', { workflow_id: b, name: 'build other-api', parameters: { fail_at: 'testing' } });
       expect(rb.status).toBe(201);
 
-      await waitFor(terminal(wsA, 'workflow.completed'), 20_000, () => `workflow.completed on ${a}'s socket; got ${wsA.events().map((e) => e.type)}`);
-      await waitFor(terminal(wsB, 'workflow.failed'), 20_000, () => `workflow.failed on ${b}'s socket; got ${wsB.events().map((e) => e.type)}`);
+      await waitFor(chainOn(wsA, 'workflow.completed', COMPLETED_CHAIN.length), 20_000, () => `workflow.completed and ${COMPLETED_CHAIN.length} events on ${a}'s socket; got ${wsA.events().map((e) => e.type)}`);
+      await waitFor(chainOn(wsB, 'workflow.failed', 11), 20_000, () => `workflow.failed and 11 events on ${b}'s socket; got ${wsB.events().map((e) => e.type)}`);
 
       // WebSocket: exactly this workflow's events, nothing of the other one.
       expect(sorted(wsA.events().map((e) => e.type))).toEqual(sorted(COMPLETED_CHAIN));
@@ -189,7 +194,13 @@ export function agentWorkflowScenarios(label: string, setup: () => Promise<Scena
       expect(sorted(published(a))).toEqual(sorted([...COMPLETED_CHAIN, ...Array(5).fill('a2a.request'), ...Array(5).fill('a2a.response')]));
 
       // A2A: the testing agent's question to the audit agent and its answer share the request id.
-      await waitFor(() => tapped.responses.filter((r) => r.workflow_id === a).length === 5, 10_000, 'the tap to see 5 responses of a');
+      // Requests and responses come on two streams, each read on its own: wait for both.
+      const tappedOf = (xs: { workflow_id: string }[]) => xs.filter((r) => r.workflow_id === a).length;
+      await waitFor(
+        () => tappedOf(tapped.requests) === 5 && tappedOf(tapped.responses) === 5,
+        10_000,
+        () => `the tap to see 5 requests and 5 responses of a; has ${tappedOf(tapped.requests)} and ${tappedOf(tapped.responses)}`,
+      );
       const ask = tapped.requests.filter((r) => r.workflow_id === a && r.data.action === 'get_findings');
       expect(ask).toHaveLength(1);
       expect(ask[0]!.source_agent).toBe('testing-agent');
@@ -240,31 +251,47 @@ export function agentWorkflowScenarios(label: string, setup: () => Promise<Scena
       expect((await get('/workflows/wf-unknown')).status).toBe(404);
 
       // /metrics: events by type, stage durations, finished workflows.
-      // The collector reads every stream on its own: wait until the last counts are in.
+      // The collector reads every stream on its own (and the runtime counts a consumed event
+      // only after its dedupe mark): wait until every asserted series has its final value.
+      const expectedSeries = [
+        'agent_workflows_events_total{type="workflow.created"} 2',
+        'agent_workflows_events_total{type="workflow.progressed"} 6',
+        'agent_workflows_events_total{type="workflow.failed"} 1',
+        'agent_workflows_events_total{type="a2a.request"} 8',
+        'agent_workflows_stage_duration_seconds_count{stage="generation",outcome="completed"} 2',
+        'agent_workflows_stage_duration_seconds_count{stage="testing",outcome="failed"} 1',
+        'agent_workflows_workflows_finished_total{status="completed"} 1',
+        'evc_consumed_total{channel="events:workflow.completed",group="websocket_workers"} 1',
+      ];
       let metrics = '';
+      const metricLines = () => new Set(metrics.split('\n'));
       await waitFor(
         async () => {
           metrics = await (await fetch(`${running.url}/metrics`)).text();
-          return (
-            /agent_workflows_events_total\{type="workflow.failed"\} 1\n/.test(metrics) &&
-            /agent_workflows_events_total\{type="workflow.progressed"\} 6\n/.test(metrics) &&
-            /agent_workflows_events_total\{type="a2a.request"\} 8\n/.test(metrics)
-          );
+          const have = metricLines();
+          return expectedSeries.every((l) => have.has(l));
         },
         10_000,
-        () => `metrics of a and b; have ${metrics.split('\n').filter((l) => l.startsWith('agent_workflows_events_total')).join(', ')}`,
+        () => {
+          const have = metricLines();
+          const seriesOf = (l: string) => l.slice(0, l.lastIndexOf(' ') + 1);
+          const missing = expectedSeries.filter((l) => !have.has(l));
+          return `metrics of a and b; missing ${missing.join(', ')}; have ${[...have].filter((l) => missing.some((m) => l.startsWith(seriesOf(m)))).join(', ') || 'none of those series'}`;
+        },
       );
       expect(metrics).toMatch(/^# TYPE agent_workflows_events_total counter$/m);
-      expect(metrics).toMatch(/^agent_workflows_events_total\{type="workflow.created"\} 2$/m);
-      expect(metrics).toMatch(/^agent_workflows_events_total\{type="workflow.progressed"\} 6$/m);
-      expect(metrics).toMatch(/^agent_workflows_events_total\{type="a2a.request"\} 8$/m);
-      expect(metrics).toMatch(/^agent_workflows_stage_duration_seconds_count\{stage="generation",outcome="completed"\} 2$/m);
-      expect(metrics).toMatch(/^agent_workflows_stage_duration_seconds_count\{stage="testing",outcome="failed"\} 1$/m);
-      expect(metrics).toMatch(/^agent_workflows_workflows_finished_total\{status="completed"\} 1$/m);
-      expect(metrics).toMatch(/^evc_consumed_total\{channel="events:workflow.completed",group="websocket_workers"\} 1$/m);
+      for (const line of expectedSeries) expect(metricLines().has(line), line).toBe(true);
 
       // Log aggregator: one JSON line per event of a (the chain and the A2A traffic).
-      await waitFor(() => logLines(running).filter((l) => l.workflow_id === a).length === 25, 10_000, 'log lines of a');
+      // Every stream is read on its own: wait for a's lines and for b's testing.failed.
+      await waitFor(
+        () => {
+          const all = logLines(running);
+          return all.filter((l) => l.workflow_id === a).length === 25 && all.some((l) => l.type === 'testing.failed' && l.workflow_id === b);
+        },
+        10_000,
+        () => `25 log lines of a and b's testing.failed; have ${logLines(running).filter((l) => l.workflow_id === a).length} of a, b: ${logLines(running).filter((l) => l.workflow_id === b).map((l) => l.type)}`,
+      );
       const lines = logLines(running).filter((l) => l.workflow_id === a);
       expect(sorted(lines.map((l) => String(l.type)))).toEqual(sorted(published(a)));
       expect(lines[0]).toMatchObject({ level: 'info', msg: 'event', workflow_id: a });
@@ -278,12 +305,14 @@ export function agentWorkflowScenarios(label: string, setup: () => Promise<Scena
       const id = `wf-f-${randomUUID().slice(0, 8)}`;
       const ws = await watch(running.wsUrl, id);
       expect((await post('/workflows', { workflow_id: id, name: 'doomed', parameters: { fail_at: 'audit' } })).status).toBe(201);
-      await waitFor(terminal(ws, 'workflow.failed'), 20_000, () => `workflow.failed; got ${ws.events().map((e) => e.type)}`);
+      await waitFor(chainOn(ws, 'workflow.failed', 8), 20_000, () => `workflow.failed and 8 events; got ${ws.events().map((e) => e.type)}`);
       expect(sorted(ws.events().map((e) => e.type))).toEqual(
         sorted(['workflow.created', 'workflow.started', 'generation.started', 'generation.completed', 'workflow.progressed', 'audit.started', 'audit.failed', 'workflow.failed']),
       );
       const failed = ws.events().find((e) => e.type === 'workflow.failed')!;
       expect(failed.data).toEqual({ error: { code: 'AUDIT_ERROR', message: 'audit failed: the workflow input asked for it (fail_at)', retryable: false }, failed_stage: 'audit' });
+      // The services record a publish once it returns; the socket may be faster than that.
+      await waitFor(() => published(id).length >= 12, 10_000, () => `12 events of ${id}, have ${published(id)}`);
       expect(sorted(published(id))).toEqual(
         sorted([
           'workflow.created',
@@ -311,7 +340,11 @@ export function agentWorkflowScenarios(label: string, setup: () => Promise<Scena
       const gate = hold(id, 'testing');
       const ws = await watch(running.wsUrl, id);
       expect((await post('/workflows', { workflow_id: id, name: 'to cancel' })).status).toBe(201);
-      await waitFor(() => gate.reached, 20_000, 'the testing agent to reach its stage');
+      // The testing agent starts on audit.completed; the coordinator handles the same event in
+      // its own group and only then publishes workflow.progressed (50 %). Cancel after both,
+      // or the coordinator would rightly ignore an audit.completed that comes after the cancel.
+      const progressed = () => published(id).filter((t) => t === 'workflow.progressed').length;
+      await waitFor(() => gate.reached && progressed() === 2, 20_000, () => `the testing agent to reach its stage (${gate.reached}) and 2 progress events (${progressed()})`);
       expect(await post(`/workflows/${id}/cancel`, { reason: 'changed my mind', cancelled_by: 'ada' })).toEqual({ status: 200, body: { workflow_id: id, status: 'cancelled' } });
       expect((await post(`/workflows/${id}/cancel`, {})).status).toBe(409);
       expect((await post(`/workflows/wf-nope/cancel`, {})).status).toBe(404);
@@ -327,6 +360,9 @@ export function agentWorkflowScenarios(label: string, setup: () => Promise<Scena
       expect(types.filter((t) => t === 'workflow.progressed')).toHaveLength(2);
       expect(ws.events().find((e) => e.type === 'workflow.cancelled')!.data).toEqual({ reason: 'changed my mind', cancelled_by: 'ada' });
       await waitFor(async () => (await running.store.workflow(id))?.status === 'cancelled', 10_000, 'cancelled row');
+      // Stage results come on other streams than workflow.cancelled.
+      let stages: string[] = [];
+      await waitFor(async () => (stages = (await running.store.stageResults(id)).map((r) => r.stage)).length >= 2, 10_000, () => `2 stage results of ${id}, have ${stages}`);
       expect((await running.store.stageResults(id)).map((r) => r.stage)).toEqual(['generation', 'audit']);
       expect((await get(`/workflows/${id}`)).body).toMatchObject({ status: 'cancelled', percentage: 50, cancel_reason: 'changed my mind' });
       ws.close();
@@ -340,6 +376,7 @@ async function dbWriterDuplicates(running: AgentWorkflowsRunning): Promise<numbe
   return m ? Number(m[1]) : 0;
 }
 
+/** The complete lines of the aggregator's file (it writes on its own: a read may catch the last line half written). */
 function logLines(running: AgentWorkflowsRunning): Record<string, unknown>[] {
   let text = '';
   try {
@@ -348,6 +385,7 @@ function logLines(running: AgentWorkflowsRunning): Record<string, unknown>[] {
     return [];
   }
   return text
+    .slice(0, text.lastIndexOf('\n') + 1)
     .split('\n')
     .filter((l) => l.length > 0)
     .map((l) => JSON.parse(l) as Record<string, unknown>);

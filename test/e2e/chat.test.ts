@@ -150,10 +150,15 @@ for (const kind of ['memory', 'kafka'] as const) {
       const { url, log } = h.running;
       const a = await register(url, 'ada');
       const b = await register(url, 'bob');
+      // Two users' events are keyed apart (other partitions): one settling says nothing of the other.
+      await settled(h.running, a.cid, 1, timeoutMs);
       await settled(h.running, b.cid, 1, timeoutMs);
       const res = await requestJson(url, 'POST', '/chat/messages', { sender_id: a.user_id, recipient_ids: [b.user_id], content: 'hi' });
       const cid = res.correlationId!;
       await settled(h.running, cid, 1, timeoutMs);
+      // settled() waits for the NotificationCreated push; the socket service reads ChatCreated
+      // in another group, on another topic.
+      await log.waitFor(() => log.types(cid, 'socket-service', 'handled').includes('ChatCreated'), `the socket service to handle ChatCreated under ${cid}`, timeoutMs);
       const groupOf = (c: string, service: string, type: string) => /^group=(\S+)/.exec(log.forCorrelation(c).find((e) => e.service === service && e.action === 'handled' && e.type === type)!.detail!)![1];
       expect(groupOf(a.cid, 'notification-service', 'UserCreated')).toBe(notifyUser);
       expect(groupOf(cid, 'socket-service', 'ChatCreated')).toBe(socketChat);
@@ -186,12 +191,15 @@ describe.skipIf(!DATABASE_URL)('chat with PostgreSQL (DATABASE_URL)', () => {
     const { url } = h.running;
     ada = await register(url, 'ada');
     const bob = await register(url, 'bob');
+    // Handled side by side (keyed by user): wait for each.
+    await settled(h.running, ada.cid, 1, 10_000);
     await settled(h.running, bob.cid, 1, 10_000);
     const res = await requestJson(url, 'POST', '/chat/messages', { sender_id: ada.user_id, recipient_ids: [bob.user_id], content: 'stored?' });
     await settled(h.running, res.correlationId!, 1, 10_000);
 
     expect(await count(`SELECT count(*) AS n FROM "${schema}".chat_users`)).toBe(2);
-    const rows = (await db.query(`SELECT user_id, type, title, body, correlation_id FROM "${schema}".chat_notifications ORDER BY created_at, type`)).rows;
+    // Not by created_at: the two welcomes are made concurrently, in either order.
+    const rows = (await db.query(`SELECT user_id, type, title, body, correlation_id FROM "${schema}".chat_notifications ORDER BY type DESC, title`)).rows;
     expect(rows).toEqual([
       { user_id: ada.user_id, type: 'welcome', title: 'Welcome, ada!', body: 'Your account is ready.', correlation_id: ada.cid },
       { user_id: bob.user_id, type: 'welcome', title: 'Welcome, bob!', body: 'Your account is ready.', correlation_id: bob.cid },

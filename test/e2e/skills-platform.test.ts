@@ -15,6 +15,7 @@ import { startSkillsPlatform, type SkillsPlatformRunning } from '../../src/flows
 import { renderProject } from '../../src/flows/skills-platform/project-template.js';
 import { checkProject, withinProjects } from '../../src/flows/skills-platform/validation-service.js';
 import { kafkaAvailable } from '../kafka/broker.js';
+import { waitFor } from './agent-workflows.scenarios.js';
 import { chainOf, startFlow, type Harness } from './helpers.js';
 
 const kafka = await kafkaAvailable();
@@ -110,6 +111,9 @@ for (const kind of ['memory', 'kafka'] as const) {
         'validation-service': { handled: ['project.generated'], published: ['validation.completed'] },
       });
 
+      // The build service traces project.generated when it starts, and stores its build only
+      // after reading every file.
+      await waitFor(() => h.running.services.builds.build(projectId) !== undefined, timeoutMs, `the build of ${projectId}`);
       expect(outputPath).toBe(join(h.workDir, 'projects', projectId));
       expect((await readdir(outputPath, { recursive: true })).sort()).toEqual(['README.md', 'package.json', 'src', 'src/index.js', 'test', 'test/index.test.js']);
       expect(JSON.parse(await readFile(join(outputPath, 'package.json'), 'utf8'))).toMatchObject({ name: 'hello-greeter', type: 'module', skill: { id: skillId, revision: 2 } });

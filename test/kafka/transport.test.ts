@@ -97,10 +97,18 @@ describe.skipIf(!run)('kafka transport', () => {
     expect(threes.map((d) => d.position)).toEqual([receipts[3]!.position, receipts[3]!.position, receipts[3]!.position]);
     expect(threes.map((d) => d.deliveryCount)).toEqual([1, 2, 3]);
 
-    // the group's committed offset is just past the last message
+    // the group's committed offset is just past the last message (the commit follows the
+    // last handler on its own round trip: poll for it rather than trust the sleep above)
     const [partition, last] = receipts[5]!.position.split(':').map(Number) as [number, number];
-    const committed = (await (await rawAdmin()).fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions;
-    expect(committed.find((p) => p.partition === partition)?.offset).toBe(String(last + 1));
+    const admin = await rawAdmin();
+    let committed: string | undefined;
+    const readCommitted = async () => {
+      committed = (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions.find((p) => p.partition === partition)?.offset;
+      return committed === String(last + 1);
+    };
+    const deadline = Date.now() + 15_000;
+    while (!(await readCommitted()) && Date.now() < deadline) await sleep(50);
+    expect(committed, `the committed offset of partition ${partition}`).toBe(String(last + 1));
   });
 
   it('does not commit a message whose handler rejected: a new member of the group gets it', async () => {
@@ -178,14 +186,19 @@ describe.skipIf(!run)('kafka transport', () => {
     const ta = kafkaTransport();
     await ta.ensureChannels!([{ address: topic, partitions: 4 }]);
     const slow = async () => sleep(4);
-    const a = await collect(ta, { group, channels: [topic], consumerId: 'a', concurrency: 4, handler: slow });
+    // a learns of b's join only at its next heartbeat (up to heartbeatInterval later), and the
+    // join itself takes a few hundred ms: until b is in, a is slower, so that the rebalance
+    // lands mid-stream however long it takes (at full speed a could finish all 400 first).
+    let bJoined = false;
+    const a = await collect(ta, { group, channels: [topic], consumerId: 'a', concurrency: 4, handler: async () => sleep(bJoined ? 4 : 50) });
     const keys = Array.from({ length: 16 }, (_, k) => `k${k}`);
     const messages: WireMessage[] = [];
     for (let n = 0; n < 25; n++) for (const k of keys) messages.push(msg({ k, n }, k));
     await ta.publish(topic, messages);
-    await waitFor(() => a.got.length >= 40, { timeoutMs: 15_000, what: 'member a to make progress' });
+    await waitFor(() => a.got.length >= 40, { timeoutMs: 30_000, what: () => `member a to make progress, has ${a.got.length}` });
     const tb = kafkaTransport();
     const b = await collect(tb, { group, channels: [topic], consumerId: 'b', concurrency: 4, handler: slow });
+    bJoined = true;
     const distinct = () => new Set([...a.got, ...b.got].map((d) => d.position)).size;
     await waitFor(() => distinct() === 400, { timeoutMs: 30_000, what: () => `400 distinct, got ${distinct()}` });
     await sleep(500);

@@ -7,7 +7,7 @@ const available = await redisAvailable();
 
 const msg = (value: unknown, key?: string, headers: Record<string, string> = {}) => ({ key, value: Buffer.from(JSON.stringify(value)), headers });
 
-describe.skipIf(!available)('redis-streams transport against a real Redis', { timeout: 20_000 }, () => {
+describe.skipIf(!available)('redis-streams transport against a real Redis', { timeout: 40_000 }, () => {
   const open: RedisStreamsTransport[] = [];
   const subs: Subscription[] = [];
   const raw = available ? rawClient() : (undefined as never);
@@ -56,7 +56,7 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     const group = randomName('g');
     const { got } = await collect(t, { group, channels: ['events:a2a.request'] });
     await raw.xadd(t.streamKey('events:a2a.request'), '*', 'data', '{"id":"x"}');
-    await waitFor(() => got.length === 1, 5000, 'the foreign entry');
+    await waitFor(() => got.length === 1, 10_000, 'the foreign entry');
     expect(got[0]!.value.toString()).toBe('{"id":"x"}');
     expect(got[0]!.headers).toEqual({});
     expect(got[0]!.key).toBeUndefined();
@@ -67,13 +67,13 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     const group = randomName('g');
     const { got } = await collect(t, { group, channels: ['s.orders'] });
     const receipts = await t.publish('s.orders', Array.from({ length: 50 }, (_, i) => msg({ i }, `k${i % 3}`, { n: String(i) })));
-    await waitFor(() => got.length === 50, 5000, '50 deliveries');
+    await waitFor(() => got.length === 50, 10_000, '50 deliveries');
     expect(got.map((d) => JSON.parse(d.value.toString()).i)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(got.map((d) => d.position)).toEqual(receipts.map((r) => r.position));
     expect(got.every((d) => d.channel === 's.orders' && d.deliveryCount === 1 && typeof d.timestamp === 'number')).toBe(true);
     expect(got[7]!.key).toBe('k1');
     expect(got[7]!.headers).toEqual({ n: '7' });
-    await waitFor(async () => (await raw.xpending(t.streamKey('s.orders'), group)) [0] === 0, 2000, 'every entry acked');
+    await waitFor(async () => (await raw.xpending(t.streamKey('s.orders'), group)) [0] === 0, 10_000, 'every entry acked');
   });
 
   it('keeps binary values byte for byte', async () => {
@@ -82,7 +82,7 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     const { got } = await collect(t, { group, channels: ['s.bin'] });
     const bytes = Buffer.from([0xff, 0x00, 0xfe, 0x41, 0x0a]);
     await t.publish('s.bin', [{ value: bytes, headers: {} }]);
-    await waitFor(() => got.length === 1, 5000, 'the binary entry');
+    await waitFor(() => got.length === 1, 10_000, 'the binary entry');
     expect(got[0]!.value.equals(bytes)).toBe(true);
   });
 
@@ -92,7 +92,7 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     const fromStart = await collect(t, { group: randomName('g'), channels: ['s.history'], fromBeginning: true });
     const fromNow = await collect(t, { group: randomName('g'), channels: ['s.history'] });
     await t.publish('s.history', [msg({ n: 3 })]);
-    await waitFor(() => fromStart.got.length === 3 && fromNow.got.length === 1, 5000, 'both groups');
+    await waitFor(() => fromStart.got.length === 3 && fromNow.got.length === 1, 10_000, 'both groups');
     expect(fromNow.got.map((d) => JSON.parse(d.value.toString()).n)).toEqual([3]);
   });
 
@@ -101,7 +101,7 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     const a = await collect(t, { group: randomName('ga'), channels: ['s.fanout'] });
     const b = await collect(t, { group: randomName('gb'), channels: ['s.fanout'] });
     await t.publish('s.fanout', Array.from({ length: 30 }, (_, i) => msg({ i })));
-    await waitFor(() => a.got.length === 30 && b.got.length === 30, 5000, 'both groups to get 30');
+    await waitFor(() => a.got.length === 30 && b.got.length === 30, 10_000, 'both groups to get 30');
     await sleep(100);
     expect(a.got.length).toBe(30);
     expect(b.got.length).toBe(30);
@@ -127,7 +127,7 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     const { got } = await collect(t, { group: randomName('g'), channels: ['events:workflow.started', 'events:workflow.completed'] });
     await t.publish('events:workflow.started', [msg({ s: 1 })]);
     await t.publish('events:workflow.completed', [msg({ c: 1 })]);
-    await waitFor(() => got.length === 2, 5000, 'one event from each stream');
+    await waitFor(() => got.length === 2, 10_000, 'one event from each stream');
     expect(got.map((d) => d.channel).sort()).toEqual(['events:workflow.completed', 'events:workflow.started']);
   });
 
@@ -171,15 +171,15 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     });
     await t.publish('s.restart', [msg({ n: 1 }), msg({ n: 2 })]);
     const key = t.streamKey('s.restart');
-    await waitFor(async () => (await raw.xpending(key, group))[0] === 2, 5000, 'two pending entries');
+    await waitFor(async () => (await raw.xpending(key, group))[0] === 2, 10_000, 'two pending entries');
     await first.sub.stop();
     expect(first.got).toEqual([]);
 
     failing = false;
     const second = await collect(t, { group, channels: ['s.restart'], consumerId: 'worker-1' });
-    await waitFor(() => second.got.length === 2, 5000, 'the pending entries re-read');
+    await waitFor(() => second.got.length === 2, 10_000, 'the pending entries re-read');
     expect(second.got.map((d) => [JSON.parse(d.value.toString()).n, d.deliveryCount])).toEqual([[1, 2], [2, 2]]);
-    await waitFor(async () => (await raw.xpending(key, group))[0] === 0, 2000, 'acked after the re-read');
+    await waitFor(async () => (await raw.xpending(key, group))[0] === 0, 10_000, 'acked after the re-read');
     expect(t.stats().pendingReread).toBe(2);
   });
 
@@ -189,15 +189,16 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     const key = t.streamKey('s.claim');
     await raw.xgroup('CREATE', key, group, '$', 'MKSTREAM');
     await t.publish('s.claim', [msg({ n: 1 }), msg({ n: 2 }), msg({ n: 3 })]);
-    // A member reads and dies before acking.
-    await raw.xreadgroup('GROUP', group, 'dead-member', 'COUNT', 10, 'STREAMS', key, '>');
+    // A member reads and dies before acking. The clock starts before its read, so that a
+    // stalled test process cannot make a correct claim (300 ms after the read) look early.
     const started = Date.now();
+    await raw.xreadgroup('GROUP', group, 'dead-member', 'COUNT', 10, 'STREAMS', key, '>');
     const { got } = await collect(t, { group, channels: ['s.claim'], consumerId: 'survivor' });
-    await waitFor(() => got.length === 3, 5000, 'the orphaned entries');
+    await waitFor(() => got.length === 3, 10_000, 'the orphaned entries');
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     expect(got.map((d) => d.deliveryCount)).toEqual([2, 2, 2]);
     expect(t.stats().claimed).toBe(3);
-    await waitFor(async () => (await raw.xpending(key, group))[0] === 0, 2000, 'acked by the survivor');
+    await waitFor(async () => (await raw.xpending(key, group))[0] === 0, 10_000, 'acked by the survivor');
   });
 
   it('a busy member still takes over orphaned entries while new ones keep coming', async () => {
@@ -238,7 +239,7 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     const [receipt] = await t.publish('s.poison', [msg({ poison: true }, 'k1', { h: 'v' })]);
     const dlq = t.deadLetterKey('s.poison');
     expect(dlq).toBe(t.streamKey('s.poison.dlq'));
-    await waitFor(async () => (await raw.xlen(dlq)) === 1, 5000, 'one dead letter');
+    await waitFor(async () => (await raw.xlen(dlq)) === 1, 10_000, 'one dead letter');
     await sleep(400);
     expect(await raw.xlen(dlq)).toBe(1);
     expect(attempts).toEqual([1, 2, 3]);
@@ -281,7 +282,7 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     await raw.xreadgroup('GROUP', group, 'crashed-1', 'COUNT', 1, 'STREAMS', key, '0');
     let calls = 0;
     await collect(t, { group, channels: ['s.crashloop'], handler: async () => void calls++ });
-    await waitFor(async () => (await raw.xlen(t.deadLetterKey('s.crashloop'))) === 1, 5000, 'the dead letter');
+    await waitFor(async () => (await raw.xlen(t.deadLetterKey('s.crashloop'))) === 1, 10_000, 'the dead letter');
     expect(calls).toBe(0);
     const [dead] = await readEntries(raw, t.deadLetterKey('s.crashloop'));
     expect(dead!.fields).toMatchObject({ data: '{"n":1}', error_name: 'MaxDeliveriesExceeded', attempts: '3', source_stream: 's.crashloop' });
@@ -294,11 +295,11 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     const key = t.streamKey('s.nogroup');
     const { got } = await collect(t, { group, channels: ['s.nogroup'] });
     await t.publish('s.nogroup', [msg({ n: 1 })]);
-    await waitFor(() => got.length === 1, 5000, 'the first event');
+    await waitFor(() => got.length === 1, 10_000, 'the first event');
     expect(await raw.xgroup('DESTROY', key, group)).toBe(1);
-    await waitFor(() => t.stats().groupsRecreated >= 1, 5000, 'the group to be recreated');
+    await waitFor(() => t.stats().groupsRecreated >= 1, 10_000, 'the group to be recreated');
     await t.publish('s.nogroup', [msg({ n: 2 })]);
-    await waitFor(() => got.length === 2, 5000, 'the event after the recreation');
+    await waitFor(() => got.length === 2, 10_000, 'the event after the recreation');
     expect(got.map((d) => JSON.parse(d.value.toString()).n)).toEqual([1, 2]);
   });
 
@@ -307,11 +308,11 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     const group = randomName('g');
     const { got } = await collect(t, { group, channels: ['s.deleted'] });
     await t.publish('s.deleted', [msg({ n: 1 })]);
-    await waitFor(() => got.length === 1, 5000, 'the first event');
+    await waitFor(() => got.length === 1, 10_000, 'the first event');
     await raw.del(t.streamKey('s.deleted'));
-    await waitFor(() => t.stats().groupsRecreated >= 1, 5000, 'the group to be recreated');
+    await waitFor(() => t.stats().groupsRecreated >= 1, 10_000, 'the group to be recreated');
     await t.publish('s.deleted', [msg({ n: 2 })]);
-    await waitFor(() => got.length === 2, 5000, 'the event after the deletion');
+    await waitFor(() => got.length === 2, 10_000, 'the event after the deletion');
   });
 
   it('acks and counts pending entries trimmed away before a restarted member re-reads them', async () => {
@@ -323,10 +324,10 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     await raw.xreadgroup('GROUP', group, 'worker-1', 'COUNT', 10, 'STREAMS', key, '>');
     await raw.xtrim(key, 'MAXLEN', 1); // n: 1 and 2 are gone, 3 is still there
     const { got } = await collect(t, { group, channels: ['s.trimmed'], consumerId: 'worker-1' });
-    await waitFor(() => got.length === 1, 5000, 'the surviving entry');
+    await waitFor(() => got.length === 1, 10_000, 'the surviving entry');
     expect(JSON.parse(got[0]!.value.toString())).toEqual({ n: 3 });
     expect(t.stats().deletedWhilePending).toBe(2);
-    await waitFor(async () => (await raw.xpending(key, group))[0] === 0, 2000, 'nothing left pending');
+    await waitFor(async () => (await raw.xpending(key, group))[0] === 0, 10_000, 'nothing left pending');
   });
 
   it('counts pending entries trimmed away before XAUTOCLAIM takes them over', async () => {
@@ -338,7 +339,7 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     await raw.xreadgroup('GROUP', group, 'dead', 'COUNT', 10, 'STREAMS', key, '>');
     await raw.xtrim(key, 'MAXLEN', 0);
     const { got } = await collect(t, { group, channels: ['s.trimclaim'] });
-    await waitFor(() => t.stats().deletedWhilePending === 2, 5000, 'the deleted ids to be counted');
+    await waitFor(() => t.stats().deletedWhilePending === 2, 10_000, 'the deleted ids to be counted');
     expect(got).toEqual([]);
     expect((await raw.xpending(key, group))[0]).toBe(0);
   });
@@ -373,7 +374,7 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     const key = t.streamKey('s.graceful');
     const { got, sub } = await collect(t, { group, channels: ['s.graceful'], handler: () => sleep(20) });
     await t.publish('s.graceful', Array.from({ length: 10 }, (_, i) => msg({ i })));
-    await waitFor(() => got.length >= 1, 5000, 'the first delivery');
+    await waitFor(() => got.length >= 1, 10_000, 'the first delivery');
     const started = Date.now();
     await sub.stop();
     expect(Date.now() - started).toBeLessThan(2000);

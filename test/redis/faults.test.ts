@@ -137,7 +137,7 @@ describe.skipIf(!available)('redis-streams under faults', { timeout: 60_000 }, (
     const child = startFixture({ REDIS_PORT: String(REDIS_PORT), KEY_PREFIX: prefix, STREAM: stream, GROUP: group, CONSUMER: 'doomed', CLAIM_IDLE_MS: '60000' });
     await child.waitLine(/^STARTED 5$/, 20_000);
     // Its acks for 0-4 are on the wire; wait until Redis has them, then kill before 5 is acked.
-    await waitFor(async () => (await raw.xpending(key, group))[0] === 5, 5000, 'the child to ack 0-4');
+    await waitFor(async () => (await raw.xpending(key, group))[0] === 5, 10_000, 'the child to ack 0-4');
     child.proc.kill('SIGKILL');
     await child.exited;
 
@@ -155,7 +155,7 @@ describe.skipIf(!available)('redis-streams under faults', { timeout: 60_000 }, (
     subs.push(sub);
     await waitFor(() => survivorDone.length === 5, 10_000, 'the survivor to take over 5-9');
     expect(survivorDone).toEqual([5, 6, 7, 8, 9]);
-    await waitFor(async () => (await raw.xpending(key, group))[0] === 0, 5000, 'nothing pending');
+    await waitFor(async () => (await raw.xpending(key, group))[0] === 0, 10_000, 'nothing pending');
     const done = await Promise.all(Array.from({ length: 10 }, (_, n) => raw.get(`${prefix}done:${n}`)));
     expect(done).toEqual(Array.from({ length: 10 }, () => '1'));
     expect(t.stats().claimed).toBe(5);
@@ -181,6 +181,9 @@ describe.skipIf(!available)('redis-streams under faults', { timeout: 60_000 }, (
         await child.exited;
         continue;
       }
+      // DONE is printed inside the handler; the child acks after it returns (and has no
+      // SIGTERM handler to flush acks): let Redis have the acks before stopping it.
+      await waitFor(async () => (await raw.xpending(key, group))[0] === 0, 10_000, 'the child to ack n: 2 and 3');
       child.proc.kill('SIGTERM');
       await child.exited;
       break;
@@ -216,7 +219,7 @@ describe.skipIf(!available)('redis-streams under faults', { timeout: 60_000 }, (
       await client.publish(t.send, { data: { order_id: `o-${seq % 3}`, seq, ...(seq === 4 ? { note: 'poison' } : {}) } });
     }
     await waitFor(() => handled.length === 9, 10_000, 'the nine good events');
-    await waitFor(async () => (await raw.xlen(transport.deadLetterKey(t.address))) === 1, 5000, 'one dead letter');
+    await waitFor(async () => (await raw.xlen(transport.deadLetterKey(t.address))) === 1, 10_000, 'one dead letter');
     await sleep(200);
     expect(handled).toEqual([0, 1, 2, 3, 5, 6, 7, 8, 9]);
     expect(calls.filter((s) => s === 4)).toHaveLength(3);
@@ -236,7 +239,7 @@ describe.skipIf(!available)('redis-streams under faults', { timeout: 60_000 }, (
     const got: string[] = [];
     const sub = await t.subscribe({ group: 'g', channels: ['s.down'], handler: async (d) => void got.push(d.position) });
     await t.publish('s.down', [msg({ n: 1 })]);
-    await waitFor(() => got.length === 1, 5000, 'the first event');
+    await waitFor(() => got.length === 1, 10_000, 'the first event');
     await server.crash();
     await sleep(200);
     const started = Date.now();
@@ -302,6 +305,11 @@ describe.skipIf(!available)('redis-streams under faults', { timeout: 60_000 }, (
         await sleep(2);
       }
       await crash;
+      if (!persist) {
+        // The consumer finds its group gone only when it reconnects (ioredis backs off): it
+        // may not have handled anything new yet when the producer is done.
+        await waitFor(() => accepted.some((n) => n > 150 && handled.has(n)), 20_000, () => `an event after the restart to be handled (accepted ${accepted.length}, handled ${handled.size})`);
+      }
       const firstAfterRestart = accepted.find((n) => n > 150 && handled.has(n)) ?? total;
 
       if (persist) {

@@ -82,30 +82,59 @@ export async function startCoordinator(deps: ServiceDeps): Promise<Coordinator> 
     deps.trace({ at: Date.now(), service: SERVICE, action: 'handled', channel: `events:${type}`, type, correlationId: workflowId, ...(detail ? { detail } : {}) });
   }
 
-  /** A stage finished well: progress, and after the last stage, completion. */
+  /**
+   * Stages whose result arrived, per running workflow. Each result comes on its own
+   * stream, so they can arrive in any order (the next agent starts on the previous
+   * stage's result, not on our progress): progress is reported for the completed prefix
+   * of STAGES only, in stage order, once per stage, so it never goes back or skips.
+   */
+  const completedStages = new Map<string, Set<Stage>>();
+  const deploymentUrls = new Map<string, string>();
+
+  /** A stage finished well: progress for every stage now complete in order, and after the last one, completion. */
   async function stageCompleted(stage: Stage, workflowId: string, deploymentUrl?: string): Promise<void> {
     const wf = workflows.get(workflowId);
     if (!wf || wf.status !== 'running') {
       handled(`${stage}.completed`, workflowId, wf ? `ignored: workflow is ${wf.status}` : 'ignored: unknown workflow');
       return;
     }
-    const percentage = progressAfter(stage);
-    // Redelivery after a crash between publishes: progress never goes back.
-    if (percentage <= wf.percentage && wf.stage === stage) return;
-    wf.stage = stage;
-    wf.percentage = percentage;
-    await traced(
-      deps,
-      SERVICE,
-      'workflow.progressed',
-      client.publishCoordinatorWorkflowProgressed({ workflow_id: workflowId, source_agent: 'coordinator', data: { percentage, stage, message: `${stage} completed` } }),
-    );
-    if (stage === STAGES[STAGES.length - 1]) {
+    let done = completedStages.get(workflowId);
+    if (!done) completedStages.set(workflowId, (done = new Set()));
+    // A redelivered result (same stage again) adds nothing.
+    if (done.has(stage)) return;
+    done.add(stage);
+    if (deploymentUrl !== undefined) deploymentUrls.set(workflowId, deploymentUrl);
+    // Decide synchronously what to report (handlers of other streams run concurrently).
+    const report: Stage[] = [];
+    for (let i = STAGES.indexOf(wf.stage as Stage) + 1; i < STAGES.length && done.has(STAGES[i]!); i++) report.push(STAGES[i]!);
+    if (report.length === 0) {
+      handled(`${stage}.completed`, workflowId, `held: waiting for ${STAGES.filter((s) => !done.has(s)).join(', ')}`);
+      return;
+    }
+    const last = report[report.length - 1]!;
+    wf.stage = last;
+    wf.percentage = progressAfter(last);
+    const finished = last === STAGES[STAGES.length - 1];
+    if (finished) {
       wf.status = 'completed';
       wf.finished_at = new Date().toISOString();
-      wf.deployment_url = deploymentUrl;
+      wf.deployment_url = deploymentUrls.get(workflowId);
+      completedStages.delete(workflowId);
+      deploymentUrls.delete(workflowId);
+    }
+    for (const s of report) {
+      const percentage = progressAfter(s);
+      await traced(
+        deps,
+        SERVICE,
+        'workflow.progressed',
+        client.publishCoordinatorWorkflowProgressed({ workflow_id: workflowId, source_agent: 'coordinator', data: { percentage, stage: s, message: `${s} completed` } }),
+      );
+    }
+    if (finished) {
       const began = startedAt.get(workflowId) ?? Date.now();
       startedAt.delete(workflowId);
+      const url = wf.deployment_url;
       await traced(
         deps,
         SERVICE,
@@ -113,7 +142,7 @@ export async function startCoordinator(deps: ServiceDeps): Promise<Coordinator> 
         client.publishCoordinatorWorkflowCompleted({
           workflow_id: workflowId,
           source_agent: 'coordinator',
-          data: { duration_ms: Math.max(0, Math.round(Date.now() - began)), ...(deploymentUrl ? { deployment_url: deploymentUrl } : {}) },
+          data: { duration_ms: Math.max(0, Math.round(Date.now() - began)), ...(url ? { deployment_url: url } : {}) },
         }),
       );
     }
@@ -126,6 +155,8 @@ export async function startCoordinator(deps: ServiceDeps): Promise<Coordinator> 
       return;
     }
     wf.status = 'failed';
+    completedStages.delete(workflowId);
+    deploymentUrls.delete(workflowId);
     wf.stage = stage;
     wf.error = error;
     wf.finished_at = new Date().toISOString();
@@ -193,6 +224,8 @@ export async function startCoordinator(deps: ServiceDeps): Promise<Coordinator> 
       if (!wf) return { ok: false, reason: 'not-found' };
       if (wf.status !== 'running') return { ok: false, reason: 'finished', state: wf };
       wf.status = 'cancelled';
+      completedStages.delete(workflowId);
+      deploymentUrls.delete(workflowId);
       wf.cancel_reason = reason;
       wf.finished_at = new Date().toISOString();
       startedAt.delete(workflowId);

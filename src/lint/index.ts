@@ -3,6 +3,7 @@ import type { Diagnostic, SystemModel } from '../contract/ir.js';
 import { runRule, type LintRule } from './rule.js';
 import { addressParameters } from './rules/address-parameters.js';
 import { additionalPropertiesExplicit } from './rules/additional-properties.js';
+import { declaredFlows } from './rules/declared-flows.js';
 import { envelopeType } from './rules/envelope-type.js';
 import { examplesValid } from './rules/examples-valid.js';
 import { kafkaReceiveGroup } from './rules/kafka-group.js';
@@ -23,6 +24,7 @@ export const rules: readonly LintRule[] = [
   addressParameters,
   envelopeType,
   unusedMessage,
+  declaredFlows,
 ];
 
 export function lintSystem(system: SystemModel, only?: readonly string[]): Diagnostic[] {

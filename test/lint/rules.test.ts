@@ -170,6 +170,32 @@ describe('lint rules: each with a contract that breaks it and the exact finding'
       'unused-message: a component message no channel carries',
       { given: demoContract({ components: user(baseProps, `    Orphan:\n      payload:\n        $ref: '#/components/schemas/UserCreatedEvent'\n`) }), want: ['41:5 warning unused-message message "Orphan" is not carried by any channel'] },
     ],
+    [
+      'declared-flows: x-evc-flows that is not a list',
+      { given: demoContract({ extra: 'x-evc-flows: {signup: []}\n' }), want: ['61:1 error declared-flows x-evc-flows must be a list of { name, steps }, found object'] },
+    ],
+    [
+      'declared-flows: a step missing its message, a typo in a service and in a message, a flow without steps',
+      {
+        given: demoContract({
+          extra: `x-evc-flows:
+  - name: signup
+    steps:
+      - {from: "(operation publishUserCreated)", to: "(operation receiveUserCreated)", message: UserCreated}
+      - {from: "(operation publishUserCreated)", to: "(operation receiveUserCreated)", message: user.created}
+      - {from: "(operation publishUserCreated)", to: "(operation receiveUserCreated)"}
+      - {from: "(operation publishUserCreated)", to: notifier, message: UserCreatd}
+  - name: broken
+`,
+        }),
+        want: [
+          '66:9 error declared-flows x-evc-flows[0].steps[2].message must be a non-empty string, found nothing',
+          '67:50 warning declared-flows x-evc-flows[0].steps[3].to "notifier" is not a service of this contract (x-evc-service of an operation); services: (operation publishUserCreated), (operation receiveUserCreated)',
+          '67:64 warning declared-flows x-evc-flows[0].steps[3].message "UserCreatd" is neither a message (id or name) nor a channel (id or address) of this contract',
+          '68:5 error declared-flows x-evc-flows[1].steps must be a list of { from, to, message }, found nothing',
+        ],
+      },
+    ],
   ];
 
   it.each(cases)('%s', async (_name, { given, want }) => {

@@ -89,7 +89,6 @@ export async function startCoordinator(deps: ServiceDeps): Promise<Coordinator> 
    * of STAGES only, in stage order, once per stage, so it never goes back or skips.
    */
   const completedStages = new Map<string, Set<Stage>>();
-  const deploymentUrls = new Map<string, string>();
 
   /** A stage finished well: progress for every stage now complete in order, and after the last one, completion. */
   async function stageCompleted(stage: Stage, workflowId: string, deploymentUrl?: string): Promise<void> {
@@ -103,7 +102,7 @@ export async function startCoordinator(deps: ServiceDeps): Promise<Coordinator> 
     // A redelivered result (same stage again) adds nothing.
     if (done.has(stage)) return;
     done.add(stage);
-    if (deploymentUrl !== undefined) deploymentUrls.set(workflowId, deploymentUrl);
+    if (deploymentUrl !== undefined) wf.deployment_url = deploymentUrl;
     // Decide synchronously what to report (handlers of other streams run concurrently).
     const report: Stage[] = [];
     for (let i = STAGES.indexOf(wf.stage as Stage) + 1; i < STAGES.length && done.has(STAGES[i]!); i++) report.push(STAGES[i]!);
@@ -118,9 +117,7 @@ export async function startCoordinator(deps: ServiceDeps): Promise<Coordinator> 
     if (finished) {
       wf.status = 'completed';
       wf.finished_at = new Date().toISOString();
-      wf.deployment_url = deploymentUrls.get(workflowId);
       completedStages.delete(workflowId);
-      deploymentUrls.delete(workflowId);
     }
     for (const s of report) {
       const percentage = progressAfter(s);
@@ -156,7 +153,6 @@ export async function startCoordinator(deps: ServiceDeps): Promise<Coordinator> 
     }
     wf.status = 'failed';
     completedStages.delete(workflowId);
-    deploymentUrls.delete(workflowId);
     wf.stage = stage;
     wf.error = error;
     wf.finished_at = new Date().toISOString();
@@ -225,7 +221,6 @@ export async function startCoordinator(deps: ServiceDeps): Promise<Coordinator> 
       if (wf.status !== 'running') return { ok: false, reason: 'finished', state: wf };
       wf.status = 'cancelled';
       completedStages.delete(workflowId);
-      deploymentUrls.delete(workflowId);
       wf.cancel_reason = reason;
       wf.finished_at = new Date().toISOString();
       startedAt.delete(workflowId);

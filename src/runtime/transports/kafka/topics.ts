@@ -24,9 +24,10 @@ export interface ApplyTopicsOptions {
   clientId?: string;
   /**
    * How long to wait, after creating or altering, until the broker's metadata and
-   * configs show the change and every partition has a leader (KRaft brokers apply controller changes asynchronously, so a
-   * read right after the write can still see the old state). Default 15 000 ms; 0 skips
-   * the wait. When it runs out, a warning names what is not visible yet.
+   * configs show the change and every partition has a leader (KRaft brokers apply
+   * controller changes asynchronously, so a read right after the write can still see the
+   * old state). Default 15 000 ms; 0 skips the wait. When it runs out, a warning names
+   * what is not visible yet.
    */
   settleTimeoutMs?: number;
 }

@@ -311,7 +311,8 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
       const inst = instrumentsFor(d.channel);
       let payload: unknown;
       try {
-        payload = JSON.parse(d.value.toString('utf8'));
+        const v = d.value;
+        payload = JSON.parse(typeof v === 'string' ? v : v.toString('utf8'));
       } catch (e) {
         return deadLetter(d, new DecodeError(`malformed message on ${d.channel} at ${d.position}: ${errorMessage(e)}`, { cause: e }), 1, 'decode');
       }

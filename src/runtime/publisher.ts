@@ -109,8 +109,13 @@ export function createPublisher(system: SystemDescriptor, o: PublisherOptions): 
         });
         throw new ValidationError(violations, { messageId: message.id });
       }
-      const value = Buffer.from(JSON.stringify(filled), 'utf8');
-      if (value.length > o.maxMessageBytes) throw new MessageTooLargeError(value.length, o.maxMessageBytes, target);
+      // UTF-8 text, not bytes: transports take either, and in memory no Buffer is ever made.
+      const value = JSON.stringify(filled);
+      // A UTF-16 unit is at most 3 UTF-8 bytes, so short text needs no byte count.
+      if (value.length * 3 > o.maxMessageBytes) {
+        const bytes = Buffer.byteLength(value, 'utf8');
+        if (bytes > o.maxMessageBytes) throw new MessageTooLargeError(bytes, o.maxMessageBytes, target);
+      }
 
       let key = options.key;
       if (key === undefined && message.keyPointer) {

@@ -11,7 +11,11 @@
 export interface WireMessage {
   /** Partition / ordering key. Messages with the same key keep their order. */
   key?: string | undefined;
-  value: Buffer;
+  /**
+   * The encoded message: UTF-8 text (what the client's publisher writes: no Buffer is
+   * made for the in-memory transport) or bytes (any payload, binary included).
+   */
+  value: Buffer | string;
   headers: Record<string, string>;
 }
 
@@ -27,7 +31,8 @@ export interface Delivery {
   /** Concrete address it was read from. */
   channel: string;
   key?: string | undefined;
-  value: Buffer;
+  /** Bytes from Kafka and Redis; from memory, what was published (text or bytes). */
+  value: Buffer | string;
   headers: Record<string, string>;
   /** Transport position, as in PublishReceipt. */
   position: string;

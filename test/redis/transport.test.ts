@@ -83,7 +83,7 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     const bytes = Buffer.from([0xff, 0x00, 0xfe, 0x41, 0x0a]);
     await t.publish('s.bin', [{ value: bytes, headers: {} }]);
     await waitFor(() => got.length === 1, 10_000, 'the binary entry');
-    expect(got[0]!.value.equals(bytes)).toBe(true);
+    expect(Buffer.from(got[0]!.value).equals(bytes)).toBe(true);
   });
 
   it('reads from the beginning only when asked', async () => {

@@ -175,7 +175,7 @@ export function createBatcher(producer: Producer, options: BatcherOptions): Batc
         };
         messages.forEach((m, index) => {
           const message: Message = { key: m.key ?? null, value: m.value, headers: m.headers };
-          let bytes = RECORD_OVERHEAD + m.value.length + (m.key ? Buffer.byteLength(m.key) : 0);
+          let bytes = RECORD_OVERHEAD + (typeof m.value === 'string' ? Buffer.byteLength(m.value) : m.value.length) + (m.key ? Buffer.byteLength(m.key) : 0);
           for (const h in m.headers) bytes += h.length + Buffer.byteLength(m.headers[h]!) + 2;
           queue.push({ request, index, message, bytes });
         });

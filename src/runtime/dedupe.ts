@@ -18,7 +18,7 @@ export interface DedupeStore {
 }
 
 export interface MemoryDedupeOptions {
-  /** Most keys kept; the least recently marked are forgotten first. Default 100 000. */
+  /** Most keys kept; the earliest marked is forgotten first. Default 100 000. */
   maxEntries?: number;
   now?: () => number;
 }
@@ -46,126 +46,300 @@ export function scopedDedupe(store: DedupeStore | undefined, group: string): Sco
 }
 
 /**
- * In-process store with per-key TTL, bounded: past `maxEntries` the oldest half of the
- * marks is forgotten at once (two generations, as in GenerationalMap). The default store
- * of a client.
+ * In-process store with per-key TTL, bounded: past `maxEntries` marks the earliest
+ * marked is forgotten first (the slot of a mark found expired counts until then). The
+ * default store of a client.
  *
- * Inside, marks are kept per group (`<group>:<event id>` split at the first `:`), each
- * group's under its event id, with the expiry relative to the store's creation so it
- * stays a small integer (no heap number per mark). `seen`/`mark` with string keys and
- * the pipeline's per-group views read and write the same entries.
+ * Marks live in ring arrays (oldest first) behind an open-addressing hash index, all in
+ * typed arrays. A canonical lowercase UUID, which is what the envelope generates, is kept
+ * as four 32-bit words instead of as its string, so the id parsed from each delivery dies
+ * young: kept for a day in a Map, every id string was copied out of the young heap and
+ * then swept, which cost more than the lookups. Other ids are kept as strings. Expiry is
+ * relative to the store's creation, in a Float64Array (no heap number per mark).
+ *
+ * `seen`/`mark` with `<group>:<event id>` keys (split at the first `:`) and the pipeline's
+ * per-group views read and write the same entries.
  */
 export function createMemoryDedupeStore(options: MemoryDedupeOptions = {}): DedupeStore & { readonly size: number } {
   const now = options.now ?? Date.now;
   const base = now();
-  const half = Math.max(1, Math.floor((options.maxEntries ?? 100_000) / 2));
-  let young = new Map<string, Map<string, number>>();
-  let old = new Map<string, Map<string, number>>();
-  let youngSize = 0;
-  /** Bumped when the generations turn over, so views drop the maps they hold. */
-  let generation = 0;
+  const table = new MarkTable(Math.max(1, options.maxEntries ?? 100_000));
+  const groups = new Map<string, number>();
+  const groupId = (group: string): number => {
+    let g = groups.get(group);
+    if (g === undefined) groups.set(group, (g = groups.size));
+    return g;
+  };
+
+  function seen(g: number, id: string): boolean {
+    const e = table.find(g, id);
+    if (e < 0) return false;
+    if (table.expiry(e) <= now() - base) {
+      table.remove(e);
+      return false;
+    }
+    return true;
+  }
+
+  const mark = (g: number, id: string, ttlMs: number): void => table.put(g, id, now() - base + ttlMs);
 
   const split = (key: string): [string, string] => {
     const i = key.indexOf(':');
     return i < 0 ? ['', key] : [key.slice(0, i), key.slice(i + 1)];
   };
 
-  function youngFor(group: string): Map<string, number> {
-    let m = young.get(group);
-    if (!m) young.set(group, (m = new Map()));
-    return m;
-  }
-
-  function seen(group: string, id: string): boolean {
-    const y = young.get(group);
-    let exp = y?.get(id);
-    if (exp === undefined) exp = old.get(group)?.get(id);
-    if (exp === undefined) return false;
-    if (exp <= now() - base) {
-      forget(y, old.get(group), id);
-      return false;
-    }
-    return true;
-  }
-
-  function mark(group: string, id: string, ttlMs: number): void {
-    const m = youngFor(group);
-    const before = m.size;
-    m.set(id, now() - base + ttlMs);
-    if (m.size !== before) grew();
-  }
-
-  /** One more key in the young generation; it becomes the old one when it is full. */
-  function grew(): void {
-    if (++youngSize < half) return;
-    old = young;
-    young = new Map();
-    youngSize = 0;
-    generation++;
-  }
-
-  function forget(y: Map<string, number> | undefined, o: Map<string, number> | undefined, id: string): void {
-    if (y?.delete(id)) youngSize--;
-    o?.delete(id);
-  }
-
   function scope(group: string): ScopedDedupe | undefined {
     // `<group>:<id>` splits at the first ':', so a group with a ':' keeps the string keys.
     if (group.includes(':')) return undefined;
-    let gen = -1;
-    let y: Map<string, number> | undefined;
-    let o: Map<string, number> | undefined;
-    const refresh = () => {
-      gen = generation;
-      y = youngFor(group);
-      o = old.get(group);
-    };
-    return {
-      seen(id) {
-        if (gen !== generation) refresh();
-        let exp = y!.get(id);
-        if (exp === undefined && o !== undefined) exp = o.get(id);
-        if (exp === undefined) return false;
-        if (exp <= now() - base) {
-          forget(y, o, id);
-          return false;
-        }
-        return true;
-      },
-      mark(id, ttlMs) {
-        if (gen !== generation) refresh();
-        const before = y!.size;
-        y!.set(id, now() - base + ttlMs);
-        if (y!.size !== before) grew();
-      },
-    };
+    const g = groupId(group);
+    return { seen: (id) => seen(g, id), mark: (id, ttlMs) => mark(g, id, ttlMs) };
   }
 
   const store: DedupeStore & Scopable & { readonly size: number } = {
     seen(key) {
       const [group, id] = split(key);
-      return seen(group, id);
+      return seen(groupId(group), id);
     },
     mark(key, ttlMs) {
       const [group, id] = split(key);
-      mark(group, id, ttlMs);
+      mark(groupId(group), id, ttlMs);
     },
     close() {
-      young.clear();
-      old.clear();
-      youngSize = 0;
-      generation++;
+      table.clear();
     },
-    /** Upper bound: a key may sit in both generations. */
     get size() {
-      let n = 0;
-      for (const m of young.values()) n += m.size;
-      for (const m of old.values()) n += m.size;
-      return n;
+      return table.size;
     },
     [SCOPE]: scope,
   };
   return store;
+}
+
+/** Hex digit values of the lowercase characters; -1 for anything else. */
+const HEX = new Int8Array(128).fill(-1);
+for (let c = 0; c < 10; c++) HEX[48 + c] = c;
+for (let c = 0; c < 6; c++) HEX[97 + c] = 10 + c;
+
+/** Parses a canonical lowercase UUID into the four words of W; false for any other string. */
+function uuidWords(s: string, W: Int32Array): boolean {
+  if (s.length !== 36 || s.charCodeAt(8) !== 45 || s.charCodeAt(13) !== 45 || s.charCodeAt(18) !== 45 || s.charCodeAt(23) !== 45) return false;
+  let word = 0;
+  let w = 0;
+  let n = 0;
+  for (let i = 0; i < 36; i++) {
+    if (i === 8 || i === 13 || i === 18 || i === 23) continue;
+    const c = s.charCodeAt(i);
+    const v = c < 128 ? HEX[c]! : -1;
+    if (v < 0) return false;
+    word = (word << 4) | v;
+    if (++n === 8) {
+      W[w++] = word;
+      word = 0;
+      n = 0;
+    }
+  }
+  return true;
+}
+
+const mix = (h: number): number => {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+};
+
+function stringHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/**
+ * The marks: a ring of entries in mark order and a hash index (linear probing,
+ * backward-shift deletion, so no tombstones) from (group, id) to ring slot. The ring
+ * grows by doubling up to `max` entries; when it is full at `max`, writing a mark first
+ * forgets the oldest. Marking an id again only renews its expiry (its place is that of
+ * its first mark). A mark found expired leaves a dead slot, reused when the ring's head
+ * comes round to it.
+ */
+export class MarkTable {
+  private cap = 0;
+  private head = 0;
+  /** Slots in use between head and tail, dead ones included. */
+  private used = 0;
+  private live = 0;
+  /** Group of each slot; -1 for a dead slot. */
+  private group = new Int32Array(0);
+  private words = new Int32Array(0);
+  /** The id when it is not a canonical UUID (undefined for UUIDs). */
+  private strings: (string | undefined)[] = [];
+  private hashes = new Int32Array(0);
+  private expiries = new Float64Array(0);
+  /** Slot + 1 of each index position; 0 is empty. */
+  private index = new Int32Array(0);
+  private mask = 0;
+  /** The words of the UUID being looked up (scratch: no allocation per lookup). */
+  private readonly w = new Int32Array(4);
+  /** The last `find`: its question, what it computed and its answer (w holds the words). A removal or resize clears lastId. */
+  private lastId: string | undefined;
+  private lastGroup = -1;
+  private lastSlot = -1;
+  private lastHash = 0;
+  private lastUuid = false;
+
+  constructor(private readonly max: number) {
+    this.resize(Math.min(max, 1024));
+  }
+
+  get size(): number {
+    return this.live;
+  }
+
+  expiry(slot: number): number {
+    return this.expiries[slot]!;
+  }
+
+  /** The slot holding (g, id), or -1. */
+  find(g: number, id: string): number {
+    // The pipeline asks `seen` and then, after the handler, `mark` for the same id: the
+    // second call reuses the first's answer when nothing happened in between.
+    if (id === this.lastId && g === this.lastGroup) return this.lastSlot;
+    const W = this.w;
+    const isUuid = uuidWords(id, W);
+    const h = isUuid ? mix(W[0]! ^ mix(W[1]! ^ mix(W[2]! ^ mix(W[3]! ^ g)))) : mix(stringHash(id) ^ Math.imul(g, 0x9e3779b1));
+    this.lastHash = h;
+    this.lastUuid = isUuid;
+    this.lastId = id;
+    this.lastGroup = g;
+    return (this.lastSlot = this.probe(g, id, h, isUuid));
+  }
+
+  private probe(g: number, id: string, h: number, isUuid: boolean): number {
+    const W = this.w;
+    const index = this.index;
+    const mask = this.mask;
+    for (let pos = h & mask; ; pos = (pos + 1) & mask) {
+      const v = index[pos]!;
+      if (v === 0) return -1;
+      const e = v - 1;
+      if (this.hashes[e] !== h || this.group[e] !== g) continue;
+      if (isUuid) {
+        const o = e * 4;
+        const ws = this.words;
+        if (this.strings[e] === undefined && ws[o] === W[0] && ws[o + 1] === W[1] && ws[o + 2] === W[2] && ws[o + 3] === W[3]) return e;
+      } else if (this.strings[e] === id) {
+        return e;
+      }
+    }
+  }
+
+  /** Marks (g, id) until `expiry`: a new entry, or a new expiry for the one it has. */
+  put(g: number, id: string, expiry: number): void {
+    const old = this.find(g, id);
+    if (old >= 0) {
+      this.expiries[old] = expiry;
+      return;
+    }
+    const h = this.lastHash;
+    const isUuid = this.lastUuid;
+    if (this.used === this.cap) {
+      if (this.cap < this.max) this.resize(Math.min(this.max, this.cap * 2));
+      else this.evictOldest();
+    }
+    // w still holds the words parsed by find (resize and evict do not parse).
+    const W = this.w;
+    const e = (this.head + this.used) % this.cap;
+    this.used++;
+    this.live++;
+    this.group[e] = g;
+    this.hashes[e] = h;
+    this.expiries[e] = expiry;
+    if (isUuid) {
+      const o = e * 4;
+      this.words[o] = W[0]!;
+      this.words[o + 1] = W[1]!;
+      this.words[o + 2] = W[2]!;
+      this.words[o + 3] = W[3]!;
+      this.strings[e] = undefined;
+    } else {
+      this.strings[e] = id;
+    }
+    this.insert(e, h);
+    this.lastId = id;
+    this.lastGroup = g;
+    this.lastSlot = e;
+  }
+
+  /** Drops the entry in `slot` from the index; the ring slot stays dead until the head passes it. */
+  remove(slot: number): void {
+    const index = this.index;
+    const mask = this.mask;
+    let pos = this.hashes[slot]! & mask;
+    while (index[pos] !== slot + 1) pos = (pos + 1) & mask;
+    // Backward-shift deletion: pull later entries of the probe run into the gap.
+    let gap = pos;
+    for (let next = (gap + 1) & mask; index[next] !== 0; next = (next + 1) & mask) {
+      const home = this.hashes[index[next]! - 1]! & mask;
+      // Movable when its home is not in the (cyclic) range (gap, next].
+      if (((next - home) & mask) >= ((next - gap) & mask)) {
+        index[gap] = index[next]!;
+        gap = next;
+      }
+    }
+    index[gap] = 0;
+    this.lastId = undefined;
+    this.group[slot] = -1;
+    this.strings[slot] = undefined;
+    this.live--;
+  }
+
+  clear(): void {
+    this.resize(Math.min(this.max, 1024), false);
+  }
+
+  private insert(slot: number, h: number): void {
+    const index = this.index;
+    const mask = this.mask;
+    let pos = h & mask;
+    while (index[pos] !== 0) pos = (pos + 1) & mask;
+    index[pos] = slot + 1;
+  }
+
+  private evictOldest(): void {
+    const e = this.head;
+    if (this.group[e] !== -1) this.remove(e);
+    this.head = (this.head + 1) % this.cap;
+    this.used--;
+  }
+
+  /** New arrays of `cap` slots holding the entries in order, dead slots too (none when `keep` is false). */
+  private resize(cap: number, keep = true): void {
+    const { group, words, strings, hashes, expiries, head, used, live } = this;
+    const oldCap = this.cap;
+    this.cap = cap;
+    this.group = new Int32Array(cap);
+    this.words = new Int32Array(cap * 4);
+    this.strings = new Array<string | undefined>(cap).fill(undefined);
+    this.hashes = new Int32Array(cap);
+    this.expiries = new Float64Array(cap);
+    let size = 2;
+    while (size < cap * 2) size *= 2;
+    this.index = new Int32Array(size);
+    this.mask = size - 1;
+    this.lastId = undefined;
+    this.head = 0;
+    this.used = keep ? used : 0;
+    this.live = keep ? live : 0;
+    if (!keep) return;
+    for (let to = 0; to < used; to++) {
+      const from = (head + to) % oldCap;
+      this.group[to] = group[from]!;
+      this.words.set(words.subarray(from * 4, from * 4 + 4), to * 4);
+      this.strings[to] = strings[from];
+      this.hashes[to] = hashes[from]!;
+      this.expiries[to] = expiries[from]!;
+      if (group[from] !== -1) this.insert(to, hashes[from]!);
+    }
+  }
 }
 
 export const dedupeKey = (group: string, eventId: string): string => `${group}:${eventId}`;

@@ -1,0 +1,162 @@
+/**
+ * The in-memory dedupe store (typed-array ring + hash index) against a plain model: a
+ * Map in mark order, oldest forgotten first past maxEntries, marks expiring by TTL.
+ * Seeded random operations over UUID ids (kept as words), uppercase UUIDs and other
+ * strings (kept as strings), several groups, both interfaces, growth and eviction.
+ */
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { scopedDedupe } from '../../src/runtime/dedupe.js';
+import { createMemoryDedupeStore } from '../../src/runtime/index.js';
+
+/**
+ * The specification: marks in first-mark order, at most `max` of them; marking again
+ * renews the expiry in place; a mark found expired is dropped but its place still counts
+ * until it is the oldest.
+ */
+class Model {
+  private readonly ring: { key: string; dropped: boolean }[] = [];
+  private readonly marks = new Map<string, { key: string; dropped: boolean; exp: number }>();
+  constructor(
+    private readonly max: number,
+    private readonly now: () => number,
+  ) {}
+  seen(key: string): boolean {
+    const m = this.marks.get(key);
+    if (m === undefined) return false;
+    if (m.exp <= this.now()) {
+      m.dropped = true;
+      this.marks.delete(key);
+      return false;
+    }
+    return true;
+  }
+  mark(key: string, ttl: number): void {
+    const m = this.marks.get(key);
+    if (m) {
+      m.exp = this.now() + ttl;
+      return;
+    }
+    if (this.ring.length === this.max) {
+      const oldest = this.ring.shift()!;
+      if (!oldest.dropped) this.marks.delete(oldest.key);
+    }
+    const entry = { key, dropped: false, exp: this.now() + ttl };
+    this.ring.push(entry);
+    this.marks.set(key, entry);
+  }
+  get size(): number {
+    return this.marks.size;
+  }
+}
+
+/** Small deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('memory dedupe store', () => {
+  for (const [max, seed] of [
+    [7, 1],
+    [100, 2],
+    [3000, 3],
+  ] as const) {
+    it(`behaves like the model: maxEntries ${max}, seed ${seed}`, () => {
+      let now = 5_000;
+      const clock = () => now;
+      const store = createMemoryDedupeStore({ maxEntries: max, now: clock });
+      const model = new Model(max, clock);
+      const random = rng(seed);
+      const groups = ['g', 'h', 'orders-service'];
+      const views = new Map(groups.map((g) => [g, scopedDedupe(store, g)!]));
+      // A pool a little larger than the store, so ids come back after eviction.
+      const pool: string[] = [];
+      for (let i = 0; i < max * 2 + 10; i++) {
+        const kind = random();
+        const u = randomUUID();
+        pool.push(kind < 0.6 ? u : kind < 0.7 ? u.toUpperCase() : kind < 0.8 ? `order-${i}` : kind < 0.9 ? `urn:uuid:${u}` : u.slice(1));
+      }
+      let hits = 0;
+      for (let step = 0; step < 20_000; step++) {
+        const g = groups[Math.floor(random() * groups.length)]!;
+        const id = pool[Math.floor(random() * pool.length)]!;
+        const key = `${g}:${id}`;
+        const viaView = random() < 0.5;
+        const op = random();
+        if (op < 0.5) {
+          const got = viaView ? views.get(g)!.seen(id) : store.seen(key);
+          const want = model.seen(key);
+          if (got !== want) throw new Error(`step ${step}: seen(${key}) = ${got}, model ${want}`);
+          if (want) hits++;
+        } else if (op < 0.97) {
+          const ttl = random() < 0.1 ? 1 + Math.floor(random() * 20) : 60_000;
+          if (viaView) views.get(g)!.mark(id, ttl);
+          else store.mark(key, ttl);
+          model.mark(key, ttl);
+        } else {
+          now += Math.floor(random() * 10);
+        }
+      }
+      // The run must have exercised hits, not only misses.
+      expect(hits).toBeGreaterThan(100);
+      expect(store.size).toBe(model.size);
+      expect(store.size).toBeLessThanOrEqual(max);
+    });
+  }
+
+  it('keeps a UUID and the same UUID in capitals apart, and groups apart', () => {
+    const store = createMemoryDedupeStore();
+    const id = randomUUID();
+    store.mark(`g:${id}`, 60_000);
+    expect(store.seen(`g:${id}`)).toBe(true);
+    expect(store.seen(`g:${id.toUpperCase()}`)).toBe(false);
+    expect(store.seen(`h:${id}`)).toBe(false);
+    expect(scopedDedupe(store, 'g')!.seen(id)).toBe(true);
+    // Same words, different string: not a UUID by the canonical form, so a separate key.
+    expect(store.seen(`g:{${id}}`)).toBe(false);
+  });
+
+  it('forgets the earliest mark first once full; marking again renews the expiry only', () => {
+    let now = 0;
+    const store = createMemoryDedupeStore({ maxEntries: 3, now: () => now });
+    const view = scopedDedupe(store, 'g')!;
+    const [a, b, c, d] = [randomUUID(), 'b', randomUUID(), 'd'];
+    view.mark(a, 10);
+    view.mark(b, 60_000);
+    view.mark(c, 60_000);
+    view.mark(a, 60_000); // renewed, still the earliest
+    now = 20;
+    expect(view.seen(a)).toBe(true);
+    view.mark(d, 60_000); // a goes
+    expect([a, b, c, d].map((x) => view.seen(x))).toEqual([false, true, true, true]);
+    expect(store.size).toBe(3);
+  });
+
+  it('keeps stores apart when their lookups interleave (the seen → mark shortcut)', () => {
+    const a = scopedDedupe(createMemoryDedupeStore(), 'g')!;
+    const b = scopedDedupe(createMemoryDedupeStore(), 'g')!;
+    const [x, y] = [randomUUID(), randomUUID()];
+    expect(a.seen(x)).toBe(false);
+    expect(b.seen(y)).toBe(false);
+    a.mark(x, 60_000);
+    b.mark(y, 60_000);
+    expect([a.seen(x), a.seen(y), b.seen(x), b.seen(y)]).toEqual([true, false, false, true]);
+  });
+
+  it('grows past its first arrays and keeps every mark', () => {
+    const store = createMemoryDedupeStore({ maxEntries: 50_000 });
+    const view = scopedDedupe(store, 'g')!;
+    const ids = Array.from({ length: 20_000 }, (_, i) => (i % 3 === 0 ? `id-${i}` : randomUUID()));
+    for (const id of ids) view.mark(id, 60_000);
+    expect(ids.every((id) => view.seen(id))).toBe(true);
+    expect(store.size).toBe(20_000);
+    store.close?.();
+    expect(store.size).toBe(0);
+    expect(view.seen(ids[1]!)).toBe(false);
+  });
+});

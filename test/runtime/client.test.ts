@@ -183,6 +183,31 @@ describe('publish: validation and limits', () => {
     expect(spy.calls).toHaveLength(0);
   });
 
+  it('counts the limit in UTF-8 bytes, not characters', async () => {
+    const { t, spy, client } = setup({ maxMessageBytes: 400 });
+    const payload = (note: string): OrderPlaced => ({
+      event_id: '6f1c1a52-6c9e-4f55-9d51-7d0c3e3c8a10',
+      event_type: 'order.placed',
+      timestamp: '2026-01-02T03:04:05.000Z',
+      correlation_id: 'c',
+      sequence: 1,
+      data: { order_id: 'o', seq: 0, note },
+    });
+    // 100 characters of 3 bytes each: under 400 characters, over 400 bytes.
+    const over = payload('€'.repeat(100));
+    const size = Buffer.byteLength(JSON.stringify(over));
+    expect(JSON.stringify(over).length).toBeLessThan(400);
+    expect(size).toBeGreaterThan(400);
+    const e = await thrown(client.publish(t.send, over));
+    expect((e as MessageTooLargeError).size).toBe(size);
+    expect(spy.calls).toHaveLength(0);
+    // Just under the limit in bytes goes through.
+    const fits = payload('€'.repeat(60));
+    expect(Buffer.byteLength(JSON.stringify(fits))).toBeLessThanOrEqual(400);
+    await client.publish(t.send, fits);
+    expect(spy.calls).toHaveLength(1);
+  });
+
   it('publishBatch validates everything first: one invalid payload and nothing is sent', async () => {
     const { t, spy, client } = setup();
     const e = (await thrown(

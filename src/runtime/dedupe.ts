@@ -174,7 +174,10 @@ export class MarkTable {
   private strings: (string | undefined)[] = [];
   private hashes = new Int32Array(0);
   private expiries = new Float64Array(0);
-  /** Slot + 1 of each index position; 0 is empty. */
+  /**
+   * Pairs (slot + 1, hash) per index position; slot 0 is empty. The hash sits beside the
+   * slot so that a probe compares it without touching the ring (one cache line, not three).
+   */
   private index = new Int32Array(0);
   private mask = 0;
   /** The words of the UUID being looked up (scratch: no allocation per lookup). */
@@ -218,10 +221,11 @@ export class MarkTable {
     const index = this.index;
     const mask = this.mask;
     for (let pos = h & mask; ; pos = (pos + 1) & mask) {
-      const v = index[pos]!;
+      const v = index[pos * 2]!;
       if (v === 0) return -1;
+      if (index[pos * 2 + 1] !== h) continue;
       const e = v - 1;
-      if (this.hashes[e] !== h || this.group[e] !== g) continue;
+      if (this.group[e] !== g) continue;
       if (isUuid) {
         const o = e * 4;
         const ws = this.words;
@@ -274,18 +278,19 @@ export class MarkTable {
     const index = this.index;
     const mask = this.mask;
     let pos = this.hashes[slot]! & mask;
-    while (index[pos] !== slot + 1) pos = (pos + 1) & mask;
+    while (index[pos * 2] !== slot + 1) pos = (pos + 1) & mask;
     // Backward-shift deletion: pull later entries of the probe run into the gap.
     let gap = pos;
-    for (let next = (gap + 1) & mask; index[next] !== 0; next = (next + 1) & mask) {
-      const home = this.hashes[index[next]! - 1]! & mask;
+    for (let next = (gap + 1) & mask; index[next * 2] !== 0; next = (next + 1) & mask) {
+      const home = index[next * 2 + 1]! & mask;
       // Movable when its home is not in the (cyclic) range (gap, next].
       if (((next - home) & mask) >= ((next - gap) & mask)) {
-        index[gap] = index[next]!;
+        index[gap * 2] = index[next * 2]!;
+        index[gap * 2 + 1] = index[next * 2 + 1]!;
         gap = next;
       }
     }
-    index[gap] = 0;
+    index[gap * 2] = 0;
     this.lastId = undefined;
     this.group[slot] = -1;
     this.strings[slot] = undefined;
@@ -300,8 +305,9 @@ export class MarkTable {
     const index = this.index;
     const mask = this.mask;
     let pos = h & mask;
-    while (index[pos] !== 0) pos = (pos + 1) & mask;
-    index[pos] = slot + 1;
+    while (index[pos * 2] !== 0) pos = (pos + 1) & mask;
+    index[pos * 2] = slot + 1;
+    index[pos * 2 + 1] = h;
   }
 
   private evictOldest(): void {
@@ -323,7 +329,7 @@ export class MarkTable {
     this.expiries = new Float64Array(cap);
     let size = 2;
     while (size < cap * 2) size *= 2;
-    this.index = new Int32Array(size);
+    this.index = new Int32Array(size * 2);
     this.mask = size - 1;
     this.lastId = undefined;
     this.head = 0;

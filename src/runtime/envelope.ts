@@ -2,11 +2,11 @@
  * The contract's envelope: which payload fields carry id, type, time, correlation,
  * causation and sequence. Publishing fills the declared fields the caller left out.
  */
-import { randomUUID } from 'node:crypto';
 import { isoNow } from './clock.js';
 import type { EnvelopeDescriptor, MessageDescriptor } from './descriptor.js';
 import { GenerationalMap } from './generational-map.js';
 import { getPointer, parsePointer, withPointer } from './json-pointer.js';
+import { uuidV4 } from './uuid.js';
 
 /** What the publisher knows beyond the payload. */
 export interface EnvelopeContext {
@@ -67,7 +67,7 @@ export function fillEnvelope(
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return payload;
   const draft = new Draft(payload as Record<string, unknown>);
   if (envelope) {
-    if (isMissing(getPointer(payload, envelope.id))) draft.set(envelope.id, randomUUID());
+    if (isMissing(getPointer(payload, envelope.id))) draft.set(envelope.id, uuidV4());
     if (message.eventType !== undefined && isMissing(getPointer(payload, envelope.type))) draft.set(envelope.type, message.eventType);
     if (envelope.time && isMissing(getPointer(payload, envelope.time))) draft.set(envelope.time, isoNow());
   }
@@ -76,7 +76,7 @@ export function fillEnvelope(
   let freshCorrelation = false;
   if (corrPtr && isMissing(correlationId)) {
     freshCorrelation = context.correlationId === undefined;
-    correlationId = context.correlationId ?? randomUUID();
+    correlationId = context.correlationId ?? uuidV4();
     draft.set(corrPtr, correlationId);
   }
   if (envelope?.causationId && context.causationId !== undefined && isMissing(getPointer(payload, envelope.causationId))) {
@@ -214,7 +214,7 @@ export class EnvelopePlan {
     let fillTime = false;
     if (envelope) {
       id = p[idKey];
-      if (isMissing(id)) (id = randomUUID()), (fillId = true);
+      if (isMissing(id)) (id = uuidV4()), (fillId = true);
       type = p[typeKey];
       if (this.eventType !== undefined && isMissing(type)) (type = this.eventType), (fillType = true);
       if (timeKey !== undefined) {
@@ -227,7 +227,7 @@ export class EnvelopePlan {
     let freshCorrelation = false;
     if (corrKey !== undefined && isMissing(correlationId)) {
       freshCorrelation = context.correlationId === undefined;
-      correlationId = context.correlationId ?? randomUUID();
+      correlationId = context.correlationId ?? uuidV4();
       fillCorr = true;
     }
     let causationId: unknown = causKey !== undefined ? p[causKey] : undefined;

@@ -119,6 +119,11 @@ describe('memory dedupe store', () => {
     expect(scopedDedupe(store, 'g')!.seen(id)).toBe(true);
     // Same words, different string: not a UUID by the canonical form, so a separate key.
     expect(store.seen(`g:{${id}}`)).toBe(false);
+    // A character past ASCII whose low 7 bits are a hex digit ('á' & 127 is 'a'): another id.
+    const a = `${id.slice(0, 35)}a`;
+    store.mark(`g:${a}`, 60_000);
+    expect(store.seen(`g:${id.slice(0, 35)}\u00e1`)).toBe(false);
+    expect(store.seen(`g:${a}`)).toBe(true);
   });
 
   it('forgets the earliest mark first once full; marking again renews the expiry only', () => {

@@ -24,6 +24,10 @@ const BENCHES: { id: string; file: string; title: string }[] = [
 const only = process.argv.slice(2);
 const selected = BENCHES.filter((b) => only.length === 0 || only.includes(b.id));
 const sections: string[] = [];
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+// Machines differ between sessions (seen: 3× apart), so every section names its own.
+const machine = `${cpus().length} × ${cpu}`;
+const today = new Date().toISOString().slice(0, 10);
 for (const b of selected) {
   if (!existsSync(b.file)) {
     sections.push(`## ${b.title}\n\nnot present (${b.file})\n`);
@@ -37,17 +41,17 @@ for (const b of selected) {
   // section here and break replacing one section (`npm run bench -- runtime`).
   const out = r.stdout.trim().replace(/^#{1,2} /gm, '### ');
   const body = r.status === 0 ? out : `FAILED (exit ${r.status ?? r.signal}):\n\n\`\`\`\n${out.slice(-2000)}\n\`\`\``;
-  sections.push(`## ${b.title}\n\nCommand: \`node --import tsx ${b.file}\` (${secs} s)\n\n${body || 'skipped: printed no results'}\n`);
+  sections.push(`## ${b.title}\n\nCommand: \`node --import tsx ${b.file}\` (${secs} s) on ${machine}, ${today}\n\n${body || 'skipped: printed no results'}\n`);
 }
 
-const cpu = cpus()[0]?.model ?? 'unknown CPU';
 const kafkaVersion = existsSync('scripts/kafka.sh') ? /KAFKA_VERSION="([^"]+)"/.exec(readFileSync('scripts/kafka.sh', 'utf8'))?.[1] ?? '?' : '?';
 const redisVersion = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout?.match(/v=(\S+)/)?.[1] ?? '?';
 const header = `# Benchmarks
 
-Written by \`npm run bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}.
-Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, Kafka ${kafkaVersion} (single KRaft node on loopback), Redis ${redisVersion}.
+Written by \`npm run bench\` (bench/run.ts) on ${today}.
+Machine: ${machine}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, Kafka ${kafkaVersion} (single KRaft node on loopback), Redis ${redisVersion}.
 Each benchmark runs in its own process, one after another; numbers are from one run on a shared 2-core machine, so read them as an order of magnitude with a margin, not as exact values.
+\`npm run bench -- <id>\` rewrites only that section: each section's command line names the machine and day it ran on.
 `;
 // A subset (`npm run bench -- flows`) replaces only its own sections of an existing file.
 if (only.length > 0 && existsSync('BENCHMARKS.md')) {

@@ -15,7 +15,11 @@ export interface ClientOptions {
   dedupeTtlMs?: number;
   /** Default 1 MiB (1_048_576). */
   maxMessageBytes?: number;
-  /** Service name, used for logs and CloudEvents source. */
+  /**
+   * Service name: the `evc-source` header of what this client publishes (default: the
+   * system's id), which with the event id identifies an event for dedupe; also the
+   * consumer id prefix and the CloudEvents source.
+   */
   source?: string;
   /** Group overrides by operation id or by contract group name. */
   groups?: Record<string, string>;

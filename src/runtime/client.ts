@@ -49,6 +49,7 @@ export function createClient(system: SystemDescriptor, options: ClientOptions = 
   const env = options.env ?? process.env;
   const publisher = createPublisher(system, {
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_BYTES,
+    source: options.source ?? system.id,
     sequences: createSequenceCounter(),
   });
   const subscriptions = new Set<EventSubscription>();

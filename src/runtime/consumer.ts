@@ -110,7 +110,7 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
   const single = candidates.length === 1 ? candidates[0]! : undefined;
   const singlePlan = single ? planFor(single) : undefined;
   const dedupe = o.dedupe;
-  // The in-memory store's per-group view: same entries, no `<group>:<id>` string per delivery.
+  // The in-memory store's per-group view: same entries, no `<group>:<source>:<id>` string per delivery.
   const scoped = scopedDedupe(dedupe, o.group);
   const group = o.group;
   const handler = o.handler;
@@ -232,7 +232,7 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
       return deadLetter(d, failure.error, failure.attempts, 'handler');
     }
     if (key !== undefined) {
-      if (scoped !== undefined) scoped.mark(key, o.dedupeTtlMs);
+      if (scoped !== undefined) scoped.mark(key, d.headers[HEADER.source] ?? '', o.dedupeTtlMs);
       else {
         const marked = dedupe!.mark(key, o.dedupeTtlMs);
         if (marked) await marked;
@@ -250,7 +250,7 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
     return handle(d, inst, payload, message, env, eventId, key);
   }
 
-  /** `key`: what to mark after success — the event id for the scoped view, else `<group>:<event id>`; undefined: no dedupe. */
+  /** `key`: what to mark after success — the event id for the scoped view (with the delivery's source), else `dedupeKey(…)`; undefined: no dedupe. */
   function handle(d: Delivery, inst: ConsumerInstruments, payload: unknown, message: MessageDescriptor, env: EnvelopeValues, eventId: string | undefined, key: string | undefined): Promise<void> {
     const headers = d.headers;
     const publishedAt = headers[HEADER.publishedAt];
@@ -296,7 +296,7 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
     }
     inst.handlerSeconds((performance.now() - started) / 1000);
     if (key !== undefined) {
-      if (scoped !== undefined) scoped.mark(key, o.dedupeTtlMs);
+      if (scoped !== undefined) scoped.mark(key, d.headers[HEADER.source] ?? '', o.dedupeTtlMs);
       else {
         const marked = dedupe!.mark(key, o.dedupeTtlMs);
         if (marked) return marked.then(() => inst.consumed());
@@ -332,13 +332,13 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
       (message === single ? singlePlan! : planFor(message)).read(payload, env);
       const eventId = env.id ?? d.headers[HEADER.id];
       if (scoped !== undefined && eventId !== undefined) {
-        if (scoped.seen(eventId)) {
+        if (scoped.seen(eventId, d.headers[HEADER.source] ?? '')) {
           inst.duplicate();
           return RESOLVED;
         }
         return handle(d, inst, payload, message, env, eventId, eventId);
       }
-      const key = dedupe && eventId !== undefined ? dedupeKey(group, eventId) : undefined;
+      const key = dedupe && eventId !== undefined ? dedupeKey(group, eventId, d.headers[HEADER.source] ?? '') : undefined;
       if (key !== undefined) {
         const seen = dedupe!.seen(key);
         if (seen === true) {

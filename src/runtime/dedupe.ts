@@ -1,7 +1,12 @@
 /**
  * Idempotency. The consume pipeline asks `seen(key)` before the handler and calls
  * `mark(key, ttl)` only after the handler succeeded, so a crash in between redelivers
- * and the retry is allowed. Keys are `<group>:<event id>`.
+ * and the retry is allowed. An event is identified by its source and id (as in
+ * CloudEvents: two producers may use the same id), and each group handles it once, so
+ * keys are `<group>:<source>:<event id>` (`dedupeKey`; the source URI-encoded, so it
+ * holds no ':'). The source is the publishing client's `source` option (else the
+ * system's id), carried in the `evc-source` header; empty when a producer outside the
+ * SDK sent none.
  *
  * A Redis store fits directly: `seen` = `EXISTS key`, `mark` = `SET key 1 PX ttl`
  * (or `SET key 1 NX PX ttl` to keep the first mark's expiry). Both may return plain
@@ -24,14 +29,14 @@ export interface MemoryDedupeOptions {
 }
 
 /**
- * The in-memory store's view of one group, keyed by event id alone: what `seen(key)` and
- * `mark(key)` do for `key = dedupeKey(group, eventId)`, without building that string per
- * delivery (and hashing it twice, and keeping it for a day). The pipeline uses it when
- * the store offers one (`scopedDedupe`).
+ * The in-memory store's view of one group: what `seen(key)` and `mark(key)` do for
+ * `key = dedupeKey(group, eventId, source)`, without building that string per delivery
+ * (and hashing it twice, and keeping it for a day). The pipeline uses it when the store
+ * offers one (`scopedDedupe`).
  */
 export interface ScopedDedupe {
-  seen(eventId: string): boolean;
-  mark(eventId: string, ttlMs: number): void;
+  seen(eventId: string, source: string): boolean;
+  mark(eventId: string, source: string, ttlMs: number): void;
 }
 
 const SCOPE = Symbol('event-contracts.dedupe-scope');
@@ -57,18 +62,32 @@ export function scopedDedupe(store: DedupeStore | undefined, group: string): Sco
  * then swept, which cost more than the lookups. Other ids are kept as strings. Expiry is
  * relative to the store's creation, in a Float64Array (no heap number per mark).
  *
- * `seen`/`mark` with `<group>:<event id>` keys (split at the first `:`) and the pipeline's
- * per-group views read and write the same entries.
+ * `seen`/`mark` with `<group>:<source>:<event id>` keys (split at the first two `:`) and
+ * the pipeline's per-group views read and write the same entries.
  */
 export function createMemoryDedupeStore(options: MemoryDedupeOptions = {}): DedupeStore & { readonly size: number } {
   const now = options.now ?? Date.now;
   const base = now();
   const table = new MarkTable(Math.max(1, options.maxEntries ?? 100_000));
-  const groups = new Map<string, number>();
-  const groupId = (group: string): number => {
-    let g = groups.get(group);
-    if (g === undefined) groups.set(group, (g = groups.size));
-    return g;
+  /**
+   * A number per `<group>:<encoded source>`, the scope the table's entries carry. Sources
+   * come off the wire, so the registry is bounded: past MAX_SCOPES, a new source's marks
+   * go to its group's overflow scope `<group>::` (no encoded source has a ':') under the
+   * id `<encoded source>:<id>`, exact but without the UUID shortcut.
+   */
+  const scopes = new Map<string, number>();
+  /** The scope and id prefix for `<group>:<encoded source>` (prefix '' for a registered scope). */
+  const route = (group: string, groupAndSource: string): [number, string] => {
+    let g = scopes.get(groupAndSource);
+    if (g !== undefined) return [g, ''];
+    if (scopes.size < MAX_SCOPES) {
+      scopes.set(groupAndSource, (g = scopes.size));
+      return [g, ''];
+    }
+    const overflow = `${group}::`;
+    g = scopes.get(overflow);
+    if (g === undefined) scopes.set(overflow, (g = scopes.size));
+    return [g, `${groupAndSource.slice(group.length + 1)}:`];
   };
 
   function seen(g: number, id: string): boolean {
@@ -83,26 +102,49 @@ export function createMemoryDedupeStore(options: MemoryDedupeOptions = {}): Dedu
 
   const mark = (g: number, id: string, ttlMs: number): void => table.put(g, id, now() - base + ttlMs);
 
-  const split = (key: string): [string, string] => {
+  /** `<group>:<source>:<id>` → [scope, id in it]; a key with one ':' has an empty source, one with none an empty group too. */
+  const split = (key: string): [number, string] => {
     const i = key.indexOf(':');
-    return i < 0 ? ['', key] : [key.slice(0, i), key.slice(i + 1)];
+    if (i < 0) return at(route('', ':'), key);
+    const j = key.indexOf(':', i + 1);
+    if (j < 0) return at(route(key.slice(0, i), `${key.slice(0, i)}:`), key.slice(i + 1));
+    return at(route(key.slice(0, i), key.slice(0, j)), key.slice(j + 1));
   };
+  const at = ([g, prefix]: [number, string], id: string): [number, string] => [g, prefix === '' ? id : prefix + id];
 
   function scope(group: string): ScopedDedupe | undefined {
-    // `<group>:<id>` splits at the first ':', so a group with a ':' keeps the string keys.
+    // String keys split at the first ':', so a group with a ':' keeps the string keys.
     if (group.includes(':')) return undefined;
-    const g = groupId(group);
-    return { seen: (id) => seen(g, id), mark: (id, ttlMs) => mark(g, id, ttlMs) };
+    // Deliveries of one subscription mostly come from one or a few sources: remember the last.
+    let lastSource: string | undefined;
+    let last: [number, string] = [-1, ''];
+    const routed = (source: string): [number, string] => {
+      if (source !== lastSource) {
+        last = route(group, `${group}:${encodeURIComponent(source)}`);
+        lastSource = source;
+      }
+      return last;
+    };
+    return {
+      seen(id, source) {
+        const [g, prefix] = routed(source);
+        return seen(g, prefix === '' ? id : prefix + id);
+      },
+      mark(id, source, ttlMs) {
+        const [g, prefix] = routed(source);
+        mark(g, prefix === '' ? id : prefix + id, ttlMs);
+      },
+    };
   }
 
   const store: DedupeStore & Scopable & { readonly size: number } = {
     seen(key) {
-      const [group, id] = split(key);
-      return seen(groupId(group), id);
+      const [g, id] = split(key);
+      return seen(g, id);
     },
     mark(key, ttlMs) {
-      const [group, id] = split(key);
-      mark(groupId(group), id, ttlMs);
+      const [g, id] = split(key);
+      mark(g, id, ttlMs);
     },
     close() {
       table.clear();
@@ -114,6 +156,9 @@ export function createMemoryDedupeStore(options: MemoryDedupeOptions = {}): Dedu
   };
   return store;
 }
+
+/** Distinct (group, source) pairs a memory store numbers; more share their group's overflow scope. */
+const MAX_SCOPES = 4096;
 
 /** Hex digit values of the lowercase characters; -1 for anything else. */
 const HEX = new Int8Array(128).fill(-1);
@@ -352,4 +397,5 @@ export class MarkTable {
   }
 }
 
-export const dedupeKey = (group: string, eventId: string): string => `${group}:${eventId}`;
+/** `<group>:<source>:<event id>`, the source URI-encoded (so the first two ':' split it back). */
+export const dedupeKey = (group: string, eventId: string, source = ''): string => `${group}:${encodeURIComponent(source)}:${eventId}`;

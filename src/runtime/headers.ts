@@ -1,6 +1,8 @@
 /** Header names the runtime writes and reads. All lower case, `evc-` prefixed. */
 export const HEADER = Object.freeze({
   id: 'evc-id',
+  /** The publishing client's `source` (else the system id): with the id, what identifies an event for dedupe. */
+  source: 'evc-source',
   type: 'evc-type',
   message: 'evc-message',
   correlationId: 'evc-correlation-id',

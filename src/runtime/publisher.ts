@@ -28,6 +28,8 @@ export interface PreparedMessage {
 
 export interface PublisherOptions {
   maxMessageBytes: number;
+  /** The `evc-source` header: who publishes (ClientOptions.source, else the system id). */
+  source: string;
   sequences: SequenceCounter;
 }
 
@@ -58,6 +60,7 @@ function readKey(filled: unknown, tokens: string[]): string | undefined {
 
 export function createPublisher(system: SystemDescriptor, o: PublisherOptions): Publisher {
   const envelope = system.envelope;
+  const source = o.source;
   const plans = new WeakMap<MessageDescriptor, EnvelopePlan>();
   const keys = new WeakMap<MessageDescriptor, string[] | null>();
 
@@ -136,6 +139,7 @@ export function createPublisher(system: SystemDescriptor, o: PublisherOptions): 
           'content-type': message.contentType,
           'evc-message': message.id,
           'evc-published-at': publishedAt ?? nowMsText(),
+          'evc-source': source,
           'evc-id': id,
           'evc-type': type,
           'evc-correlation-id': correlationId,
@@ -145,6 +149,7 @@ export function createPublisher(system: SystemDescriptor, o: PublisherOptions): 
           'content-type': message.contentType,
           'evc-message': message.id,
           'evc-published-at': publishedAt ?? nowMsText(),
+          'evc-source': source,
         };
         if (id !== undefined) headers['evc-id'] = id;
         if (type !== undefined) headers['evc-type'] = type;

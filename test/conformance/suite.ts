@@ -11,7 +11,10 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createClient,
+  createMemoryDedupeStore,
+  dedupeKey,
   type ClientOptions,
+  type DedupeStore,
   type Delivery,
   type EventClient,
   type EventContext,
@@ -338,6 +341,50 @@ export function transportConformance(
       },
       testTimeout,
     );
+
+    for (const storeKind of ['the in-memory store', 'a store with string keys only'] as const) {
+      it(
+        `dedupes by (source, event id) per group, with ${storeKind}: the same id from another producer is another event`,
+        async () => {
+          const { t, client } = await setup();
+          // A plain store: only `seen`/`mark` with `dedupeKey` strings, as a Redis store gets them.
+          const marks = new Set<string>();
+          const dedupe: DedupeStore =
+            storeKind === 'the in-memory store' ? createMemoryDedupeStore() : { seen: (k) => marks.has(k), mark: (k) => void marks.add(k) };
+          const handled: { source: string | undefined; id: string; seq: number }[] = [];
+          await client({ dedupe }).subscribe(
+            t.receive,
+            (e: OrderPlaced, ctx: EventContext) => void handled.push({ source: ctx.headers['evc-source'], id: e.event_id!, seq: e.data.seq }),
+            { group: randomName('g'), fromBeginning: true },
+          );
+          const id = randomUUID();
+          const a = client({ source: 'billing-service' });
+          const b = client({ source: 'urn:svc:shipping' });
+          // One key, so the deliveries keep this order: the last one proves the duplicate was read.
+          await a.publish(t.send, { event_id: id, ...order('k', 1) });
+          await b.publish(t.send, { event_id: id, ...order('k', 2) });
+          await a.publish(t.send, { event_id: id, ...order('k', 3) }); // a's id again: a duplicate
+          await a.publish(t.send, order('k', 4));
+          await wait(() => handled.some((h) => h.seq === 4), 'the event after the duplicate');
+          expect(handled.map((h) => [h.source, h.seq])).toEqual([
+            ['billing-service', 1],
+            ['urn:svc:shipping', 2],
+            ['billing-service', 4],
+          ]);
+          expect(handled[0]!.id).toBe(id);
+          expect(handled[1]!.id).toBe(id);
+          if (storeKind !== 'the in-memory store') {
+            // Both marks under the subscription's group, one per source (the ':' of a source encoded).
+            const group = [...marks][0]!.split(':')[0]!;
+            expect([...marks].filter((k) => k.endsWith(`:${id}`)).sort()).toEqual(
+              [dedupeKey(group, id, 'billing-service'), dedupeKey(group, id, 'urn:svc:shipping')].sort(),
+            );
+            expect(dedupeKey(group, id, 'urn:svc:shipping')).toBe(`${group}:urn%3Asvc%3Ashipping:${id}`);
+          }
+        },
+        testTimeout,
+      );
+    }
 
     it(
       'keeps the order per key',

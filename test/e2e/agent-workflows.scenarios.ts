@@ -234,12 +234,17 @@ export function agentWorkflowScenarios(label: string, setup: () => Promise<Scena
       // a: 4 results + completed = 5 events; b: 2 results + failed = 3.
       expect(await running.store.counts()).toEqual({ workflows: 2, stageResults: 6, processedEvents: 8 });
 
-      // Redelivery: the same workflow.completed again (same event id) changes nothing,
-      // neither through the bus (the runtime's dedupe) nor straight into the store.
+      // Redelivery: the same workflow.completed again (same source and event id) changes
+      // nothing, neither through the bus (the runtime's dedupe) nor straight into the store.
       const completed = wsA.events().find((e) => e.type === 'workflow.completed')!;
       expect(await running.store.apply({ ...(completed as unknown as { id: string; type: string; workflow_id: string; timestamp: string; data: unknown }) })).toBe(false);
       const duplicatesBefore = await dbWriterDuplicates(running);
-      await running.client.publishCoordinatorWorkflowCompleted(completed as never);
+      const asCoordinator = createAgentWorkflowsClient({ transport: s.transport, closeTransport: false, source: 'coordinator' });
+      try {
+        await asCoordinator.publishCoordinatorWorkflowCompleted(completed as never);
+      } finally {
+        await asCoordinator.client.close();
+      }
       await waitFor(async () => (await dbWriterDuplicates(running)) === duplicatesBefore + 1, 10_000, 'the db writer to drop the duplicate');
       expect(await running.store.counts()).toEqual({ workflows: 2, stageResults: 6, processedEvents: 8 });
       expect(await running.store.workflow(a)).toEqual(rowA);

@@ -77,6 +77,8 @@ describe('publish: envelope', () => {
       'evc-type': 'order.placed',
       'evc-correlation-id': sent.correlation_id,
       'evc-published-at': expect.stringMatching(/^\d+\.\d{3}$/),
+      // No `source` option: the system's id.
+      'evc-source': t.system.id,
     });
   });
 

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { scopedDedupe } from '../../src/runtime/dedupe.js';
+import { dedupeKey, scopedDedupe } from '../../src/runtime/dedupe.js';
 import { createMemoryDedupeStore } from '../../src/runtime/index.js';
 
 /**
@@ -74,6 +74,7 @@ describe('memory dedupe store', () => {
       const random = rng(seed);
       const groups = ['g', 'h', 'orders-service'];
       const views = new Map(groups.map((g) => [g, scopedDedupe(store, g)!]));
+      const sources = ['', 'svc-a', 'urn:svc:b'];
       // A pool a little larger than the store, so ids come back after eviction.
       const pool: string[] = [];
       for (let i = 0; i < max * 2 + 10; i++) {
@@ -84,18 +85,19 @@ describe('memory dedupe store', () => {
       let hits = 0;
       for (let step = 0; step < 20_000; step++) {
         const g = groups[Math.floor(random() * groups.length)]!;
+        const source = sources[Math.floor(random() * sources.length)]!;
         const id = pool[Math.floor(random() * pool.length)]!;
-        const key = `${g}:${id}`;
+        const key = dedupeKey(g, id, source);
         const viaView = random() < 0.5;
         const op = random();
         if (op < 0.5) {
-          const got = viaView ? views.get(g)!.seen(id) : store.seen(key);
+          const got = viaView ? views.get(g)!.seen(id, source) : store.seen(key);
           const want = model.seen(key);
           if (got !== want) throw new Error(`step ${step}: seen(${key}) = ${got}, model ${want}`);
           if (want) hits++;
         } else if (op < 0.97) {
           const ttl = random() < 0.1 ? 1 + Math.floor(random() * 20) : 60_000;
-          if (viaView) views.get(g)!.mark(id, ttl);
+          if (viaView) views.get(g)!.mark(id, source, ttl);
           else store.mark(key, ttl);
           model.mark(key, ttl);
         } else {
@@ -116,7 +118,7 @@ describe('memory dedupe store', () => {
     expect(store.seen(`g:${id}`)).toBe(true);
     expect(store.seen(`g:${id.toUpperCase()}`)).toBe(false);
     expect(store.seen(`h:${id}`)).toBe(false);
-    expect(scopedDedupe(store, 'g')!.seen(id)).toBe(true);
+    expect(scopedDedupe(store, 'g')!.seen(id, '')).toBe(true);
     // Same words, different string: not a UUID by the canonical form, so a separate key.
     expect(store.seen(`g:{${id}}`)).toBe(false);
     // A character past ASCII whose low 7 bits are a hex digit ('á' & 127 is 'a'): another id.
@@ -131,14 +133,14 @@ describe('memory dedupe store', () => {
     const store = createMemoryDedupeStore({ maxEntries: 3, now: () => now });
     const view = scopedDedupe(store, 'g')!;
     const [a, b, c, d] = [randomUUID(), 'b', randomUUID(), 'd'];
-    view.mark(a, 10);
-    view.mark(b, 60_000);
-    view.mark(c, 60_000);
-    view.mark(a, 60_000); // renewed, still the earliest
+    view.mark(a, '', 10);
+    view.mark(b, '', 60_000);
+    view.mark(c, '', 60_000);
+    view.mark(a, '', 60_000); // renewed, still the earliest
     now = 20;
-    expect(view.seen(a)).toBe(true);
-    view.mark(d, 60_000); // a goes
-    expect([a, b, c, d].map((x) => view.seen(x))).toEqual([false, true, true, true]);
+    expect(view.seen(a, '')).toBe(true);
+    view.mark(d, '', 60_000); // a goes
+    expect([a, b, c, d].map((x) => view.seen(x, ''))).toEqual([false, true, true, true]);
     expect(store.size).toBe(3);
   });
 
@@ -146,22 +148,22 @@ describe('memory dedupe store', () => {
     const a = scopedDedupe(createMemoryDedupeStore(), 'g')!;
     const b = scopedDedupe(createMemoryDedupeStore(), 'g')!;
     const [x, y] = [randomUUID(), randomUUID()];
-    expect(a.seen(x)).toBe(false);
-    expect(b.seen(y)).toBe(false);
-    a.mark(x, 60_000);
-    b.mark(y, 60_000);
-    expect([a.seen(x), a.seen(y), b.seen(x), b.seen(y)]).toEqual([true, false, false, true]);
+    expect(a.seen(x, '')).toBe(false);
+    expect(b.seen(y, '')).toBe(false);
+    a.mark(x, '', 60_000);
+    b.mark(y, '', 60_000);
+    expect([a.seen(x, ''), a.seen(y, ''), b.seen(x, ''), b.seen(y, '')]).toEqual([true, false, false, true]);
   });
 
   it('grows past its first arrays and keeps every mark', () => {
     const store = createMemoryDedupeStore({ maxEntries: 50_000 });
     const view = scopedDedupe(store, 'g')!;
     const ids = Array.from({ length: 20_000 }, (_, i) => (i % 3 === 0 ? `id-${i}` : randomUUID()));
-    for (const id of ids) view.mark(id, 60_000);
-    expect(ids.every((id) => view.seen(id))).toBe(true);
+    for (const id of ids) view.mark(id, '', 60_000);
+    expect(ids.every((id) => view.seen(id, ''))).toBe(true);
     expect(store.size).toBe(20_000);
     store.close?.();
     expect(store.size).toBe(0);
-    expect(view.seen(ids[1]!)).toBe(false);
+    expect(view.seen(ids[1]!, '')).toBe(false);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { isoNow } from '../../src/runtime/clock.js';
-import { scopedDedupe } from '../../src/runtime/dedupe.js';
+import { dedupeKey, scopedDedupe } from '../../src/runtime/dedupe.js';
 import { EnvelopePlan, createSequenceCounter, fillEnvelope, readEnvelope, type EnvelopeValues } from '../../src/runtime/envelope.js';
 import {
   createClient,
@@ -114,18 +114,40 @@ describe('EnvelopePlan', () => {
 });
 
 describe('memory dedupe store: per-group view', () => {
-  it('reads and writes the same entries as `<group>:<id>` string keys', () => {
+  it('reads and writes the same entries as `dedupeKey(group, id, source)` string keys', () => {
     const store = createMemoryDedupeStore();
     const view = scopedDedupe(store, 'g')!;
-    view.mark('e1', 60_000);
-    expect(store.seen('g:e1')).toBe(true);
-    expect(store.seen('other:e1')).toBe(false);
-    store.mark('g:e2', 60_000);
-    expect(view.seen('e2')).toBe(true);
-    expect(view.seen('e3')).toBe(false);
-    // An event id with ':' in it.
-    view.mark('urn:uuid:1', 60_000);
-    expect(store.seen('g:urn:uuid:1')).toBe(true);
+    view.mark('e1', 'svc-a', 60_000);
+    expect(store.seen(dedupeKey('g', 'e1', 'svc-a'))).toBe(true);
+    expect(store.seen('g:svc-a:e1')).toBe(true);
+    expect(store.seen(dedupeKey('g', 'e1', 'svc-b'))).toBe(false);
+    expect(store.seen(dedupeKey('other', 'e1', 'svc-a'))).toBe(false);
+    store.mark(dedupeKey('g', 'e2', 'svc-a'), 60_000);
+    expect(view.seen('e2', 'svc-a')).toBe(true);
+    expect(view.seen('e2', '')).toBe(false);
+    expect(view.seen('e3', 'svc-a')).toBe(false);
+    // An event id and a source with ':' in them.
+    view.mark('urn:uuid:1', 'urn:svc:x', 60_000);
+    expect(store.seen(dedupeKey('g', 'urn:uuid:1', 'urn:svc:x'))).toBe(true);
+    expect(store.seen(dedupeKey('g', 'svc:x:urn:uuid:1', 'urn'))).toBe(false);
+    // No source (a producer outside the SDK): the empty one, also for two-part keys.
+    view.mark('e4', '', 60_000);
+    expect(store.seen('g::e4')).toBe(true);
+    expect(store.seen('g:e4')).toBe(true);
+  });
+
+  it('keeps every source apart past the registry bound (overflow scope, exact ids)', () => {
+    const store = createMemoryDedupeStore({ maxEntries: 20_000 });
+    const view = scopedDedupe(store, 'g')!;
+    const id = '6f1c1a52-6c9e-4f55-9d51-7d0c3e3c8a10';
+    for (let i = 0; i < 5_000; i++) view.mark(id, `src-${i}`, 60_000);
+    expect(store.size).toBe(5_000);
+    for (const i of [0, 4_095, 4_096, 4_999]) {
+      expect(view.seen(id, `src-${i}`)).toBe(true);
+      expect(store.seen(dedupeKey('g', id, `src-${i}`))).toBe(true);
+    }
+    expect(view.seen(id, 'src-5000')).toBe(false);
+    expect(store.seen(dedupeKey('g', id, 'src-5000'))).toBe(false);
   });
 
   it('has no view for a group with a ":" (the string keys would split it elsewhere)', () => {
@@ -136,19 +158,19 @@ describe('memory dedupe store: per-group view', () => {
     let now = 1_000;
     const store = createMemoryDedupeStore({ maxEntries: 10, now: () => now });
     const view = scopedDedupe(store, 'g')!;
-    view.mark('short', 10);
+    view.mark('short', 's', 10);
     now += 11;
-    expect(view.seen('short')).toBe(false);
-    expect(store.seen('g:short')).toBe(false);
+    expect(view.seen('short', 's')).toBe(false);
+    expect(store.seen('g:s:short')).toBe(false);
     // 'short' still holds the earliest place; nine more fill the store.
-    for (let i = 0; i < 9; i++) view.mark(`a${i}`, 60_000);
-    expect(view.seen('a0')).toBe(true);
+    for (let i = 0; i < 9; i++) view.mark(`a${i}`, 's', 60_000);
+    expect(view.seen('a0', 's')).toBe(true);
     // Marks of another group, through string keys, push out the earliest: short's place, then a0, a1.
-    for (let i = 0; i < 3; i++) store.mark(`h:b${i}`, 60_000);
-    expect(view.seen('a0')).toBe(false);
-    expect(store.seen('g:a1')).toBe(false);
-    expect(store.seen('g:a2')).toBe(true);
-    expect(store.seen('h:b0')).toBe(true);
+    for (let i = 0; i < 3; i++) store.mark(`h:s:b${i}`, 60_000);
+    expect(view.seen('a0', 's')).toBe(false);
+    expect(store.seen('g:s:a1')).toBe(false);
+    expect(store.seen('g:s:a2')).toBe(true);
+    expect(store.seen('h:s:b0')).toBe(true);
     expect(store.size).toBe(10);
   });
 });

@@ -23,7 +23,7 @@ export interface DedupeStore {
 }
 
 export interface MemoryDedupeOptions {
-  /** Most keys kept; the earliest marked is forgotten first. Default 100 000. */
+  /** Most keys kept; the least recently used (marked or seen) is forgotten first. Default 100 000. */
   maxEntries?: number;
   now?: () => number;
 }
@@ -51,8 +51,9 @@ export function scopedDedupe(store: DedupeStore | undefined, group: string): Sco
 }
 
 /**
- * In-process store with per-key TTL, bounded: past `maxEntries` marks the earliest
- * marked is forgotten first (the slot of a mark found expired counts until then). The
+ * In-process LRU with per-key TTL: past `maxEntries` places the least recently used mark
+ * (marked, or found by `seen`) is forgotten first. A place left by a moved or expired
+ * mark counts until the ring reclaims it (at the latest when half are such places). The
  * default store of a client.
  *
  * Marks live in ring arrays (oldest first) behind an open-addressing hash index, all in
@@ -97,6 +98,8 @@ export function createMemoryDedupeStore(options: MemoryDedupeOptions = {}): Dedu
       table.remove(e);
       return false;
     }
+    // A duplicate is a use: least recently used marks are forgotten first.
+    table.renew(e, table.expiry(e));
     return true;
   }
 
@@ -206,9 +209,10 @@ function stringHash(s: string): number {
  * The marks: a ring of entries in mark order and a hash index (linear probing,
  * backward-shift deletion, so no tombstones) from (group, id) to ring slot. The ring
  * grows by doubling up to `max` entries; when it is full at `max`, writing a mark first
- * forgets the oldest. Marking an id again only renews its expiry (its place is that of
- * its first mark). A mark found expired leaves a dead slot, reused when the ring's head
- * comes round to it.
+ * forgets the oldest, or, when half the places are dead, compacts. A use (a mark again,
+ * or a seen that finds the mark) moves the entry to the newest place, so this is least
+ * recently used. A mark moved or found expired leaves a dead slot, reused when the ring's
+ * head comes round to it or at the next compaction.
  */
 export class MarkTable {
   private cap = 0;
@@ -231,6 +235,8 @@ export class MarkTable {
   private mask = 0;
   /** The words of the UUID being looked up (scratch: no allocation per lookup). */
   private readonly w = new Int32Array(4);
+  /** The words of an entry being moved to the newest place (scratch). */
+  private readonly moving = new Int32Array(4);
   /** The last `find`: its question, what it computed and its answer (w holds the words). A removal or resize clears lastId. */
   private lastId: string | undefined;
   private lastGroup = -1;
@@ -285,28 +291,50 @@ export class MarkTable {
     }
   }
 
-  /** Marks (g, id) until `expiry`: a new entry, or a new expiry for the one it has. */
+  /** Marks (g, id) until `expiry`, as the newest entry (moved there when it was marked before). */
   put(g: number, id: string, expiry: number): void {
     const old = this.find(g, id);
     if (old >= 0) {
-      this.expiries[old] = expiry;
+      this.renew(old, expiry);
       return;
     }
-    const h = this.lastHash;
-    const isUuid = this.lastUuid;
+    this.append(g, this.lastUuid ? undefined : id, this.lastHash, this.w, expiry);
+    // The next find of this id (the pipeline's mark after its seen) answers from here.
+    this.lastId = id;
+    this.lastGroup = g;
+  }
+
+  /** Makes `slot` the newest entry, until `expiry`: its old place becomes a dead slot. */
+  renew(slot: number, expiry: number): void {
+    if (slot === (this.head + this.used - 1) % this.cap) {
+      this.expiries[slot] = expiry;
+      return;
+    }
+    const g = this.group[slot]!;
+    const h = this.hashes[slot]!;
+    const str = this.strings[slot];
+    const words = this.moving;
+    words.set(this.words.subarray(slot * 4, slot * 4 + 4));
+    this.remove(slot);
+    this.append(g, str, h, words, expiry);
+  }
+
+  /** Writes a new newest entry: `id` for a string id, undefined for a UUID (its words in W). */
+  private append(g: number, id: string | undefined, h: number, W: Int32Array, expiry: number): void {
     if (this.used === this.cap) {
       if (this.cap < this.max) this.resize(Math.min(this.max, this.cap * 2));
+      // Half the places dead (moved or expired marks): reclaim them all at once, O(max)
+      // for at least max/2 places, so at least half of `max` live marks are always kept.
+      else if ((this.used - this.live) * 2 >= this.cap) this.resize(this.cap, true, true);
       else this.evictOldest();
     }
-    // w still holds the words parsed by find (resize and evict do not parse).
-    const W = this.w;
     const e = (this.head + this.used) % this.cap;
     this.used++;
     this.live++;
     this.group[e] = g;
     this.hashes[e] = h;
     this.expiries[e] = expiry;
-    if (isUuid) {
+    if (id === undefined) {
       const o = e * 4;
       this.words[o] = W[0]!;
       this.words[o + 1] = W[1]!;
@@ -317,8 +345,7 @@ export class MarkTable {
       this.strings[e] = id;
     }
     this.insert(e, h);
-    this.lastId = id;
-    this.lastGroup = g;
+    this.lastId = undefined;
     this.lastSlot = e;
   }
 
@@ -366,8 +393,11 @@ export class MarkTable {
     this.used--;
   }
 
-  /** New arrays of `cap` slots holding the entries in order, dead slots too (none when `keep` is false). */
-  private resize(cap: number, keep = true): void {
+  /**
+   * New arrays of `cap` slots holding the entries in order: dead slots too when growing,
+   * only the live ones with `compact`, none when `keep` is false.
+   */
+  private resize(cap: number, keep = true, compact = false): void {
     const { group, words, strings, hashes, expiries, head, used, live } = this;
     const oldCap = this.cap;
     this.cap = cap;
@@ -382,17 +412,19 @@ export class MarkTable {
     this.mask = size - 1;
     this.lastId = undefined;
     this.head = 0;
-    this.used = keep ? used : 0;
+    this.used = keep ? (compact ? live : used) : 0;
     this.live = keep ? live : 0;
     if (!keep) return;
-    for (let to = 0; to < used; to++) {
-      const from = (head + to) % oldCap;
+    for (let i = 0, to = 0; i < used; i++) {
+      const from = (head + i) % oldCap;
+      if (compact && group[from] === -1) continue;
       this.group[to] = group[from]!;
       this.words.set(words.subarray(from * 4, from * 4 + 4), to * 4);
       this.strings[to] = strings[from];
       this.hashes[to] = hashes[from]!;
       this.expiries[to] = expiries[from]!;
       if (group[from] !== -1) this.insert(to, hashes[from]!);
+      to++;
     }
   }
 }

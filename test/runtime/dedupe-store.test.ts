@@ -10,12 +10,13 @@ import { dedupeKey, scopedDedupe } from '../../src/runtime/dedupe.js';
 import { createMemoryDedupeStore } from '../../src/runtime/index.js';
 
 /**
- * The specification: marks in first-mark order, at most `max` of them; marking again
- * renews the expiry in place; a mark found expired is dropped but its place still counts
- * until it is the oldest.
+ * The specification: marks in order of last use, at most `max` places; a use (a mark, or
+ * a seen that finds the mark) moves it to the newest place; a mark found expired or moved
+ * leaves its old place, which still counts until it is the oldest, or until half the
+ * places are such: then they all go at once.
  */
 class Model {
-  private readonly ring: { key: string; dropped: boolean }[] = [];
+  private ring: { key: string; dropped: boolean }[] = [];
   private readonly marks = new Map<string, { key: string; dropped: boolean; exp: number }>();
   constructor(
     private readonly max: number,
@@ -29,19 +30,28 @@ class Model {
       this.marks.delete(key);
       return false;
     }
+    this.use(key, m.exp);
     return true;
   }
   mark(key: string, ttl: number): void {
+    this.use(key, this.now() + ttl);
+  }
+  private use(key: string, exp: number): void {
     const m = this.marks.get(key);
-    if (m) {
-      m.exp = this.now() + ttl;
+    if (m && this.ring[this.ring.length - 1] === m) {
+      m.exp = exp;
       return;
     }
+    if (m) m.dropped = true;
     if (this.ring.length === this.max) {
-      const oldest = this.ring.shift()!;
-      if (!oldest.dropped) this.marks.delete(oldest.key);
+      const dead = this.ring.filter((x) => x.dropped).length;
+      if (dead * 2 >= this.max) this.ring = this.ring.filter((x) => !x.dropped);
+      else {
+        const oldest = this.ring.shift()!;
+        if (!oldest.dropped) this.marks.delete(oldest.key);
+      }
     }
-    const entry = { key, dropped: false, exp: this.now() + ttl };
+    const entry = { key, dropped: false, exp };
     this.ring.push(entry);
     this.marks.set(key, entry);
   }
@@ -128,20 +138,22 @@ describe('memory dedupe store', () => {
     expect(store.seen(`g:${a}`)).toBe(true);
   });
 
-  it('forgets the earliest mark first once full; marking again renews the expiry only', () => {
+  it('forgets the least recently used mark first: marking again and finding a duplicate are uses', () => {
     let now = 0;
-    const store = createMemoryDedupeStore({ maxEntries: 3, now: () => now });
+    const store = createMemoryDedupeStore({ maxEntries: 4, now: () => now });
     const view = scopedDedupe(store, 'g')!;
-    const [a, b, c, d] = [randomUUID(), 'b', randomUUID(), 'd'];
+    const [a, b, c, d, e] = [randomUUID(), 'b', randomUUID(), 'd', randomUUID()];
     view.mark(a, '', 10);
     view.mark(b, '', 60_000);
     view.mark(c, '', 60_000);
-    view.mark(a, '', 60_000); // renewed, still the earliest
+    view.mark(a, '', 60_000); // a is used: it moves to the newest place
     now = 20;
-    expect(view.seen(a, '')).toBe(true);
-    view.mark(d, '', 60_000); // a goes
-    expect([a, b, c, d].map((x) => view.seen(x, ''))).toEqual([false, true, true, true]);
-    expect(store.size).toBe(3);
+    expect(view.seen(a, '')).toBe(true); // a duplicate of the newest: nothing moves
+    expect(view.seen(b, '')).toBe(true); // b is used: now the newest (c the least recent)
+    view.mark(d, '', 60_000);
+    view.mark(e, '', 60_000); // full: c, the least recently used, goes
+    expect([a, b, c, d, e].map((x) => view.seen(x, ''))).toEqual([true, true, false, true, true]);
+    expect(store.size).toBe(4);
   });
 
   it('keeps stores apart when their lookups interleave (the seen → mark shortcut)', () => {

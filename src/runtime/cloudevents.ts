@@ -124,7 +124,8 @@ export function toBinaryCloudEvent(ce: CloudEvent): BinaryCloudEvent {
   return { headers, body };
 }
 
-export function fromBinaryCloudEvent(headers: Record<string, string>, body: Buffer): CloudEvent {
+/** `body`: the message value, bytes or text (a delivery's `value` from the in-memory transport is text). */
+export function fromBinaryCloudEvent(headers: Record<string, string>, body: Buffer | string): CloudEvent {
   const ce: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(headers)) {
     const lower = k.toLowerCase();
@@ -136,9 +137,10 @@ export function fromBinaryCloudEvent(headers: Record<string, string>, body: Buff
   if (typeof ce.sequence === 'string' && /^\d+$/.test(ce.sequence)) ce.sequence = Number(ce.sequence);
   const contentType = headers['content-type'] ?? headers['Content-Type'];
   if (contentType) ce.datacontenttype = contentType;
-  if (body.length > 0) {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  if (text.length > 0) {
     try {
-      ce.data = JSON.parse(body.toString('utf8'));
+      ce.data = JSON.parse(text);
     } catch (e) {
       throw new DecodeError('binary CloudEvent body is not JSON', { cause: e });
     }

@@ -80,6 +80,8 @@ describe('CloudEvents', () => {
     });
     expect(bin.body.toString('utf8')).toBe('{"skill_id":"s1","name":"x"}');
     expect(fromCloudEvent(snake, fromBinaryCloudEvent(bin.headers, bin.body))).toEqual(skillCreated);
+    // The same body as text, as an in-memory delivery carries it.
+    expect(fromCloudEvent(snake, fromBinaryCloudEvent(bin.headers, bin.body.toString('utf8')))).toEqual(skillCreated);
   });
 
   it('refuses headers that are not a binary CloudEvent', () => {

@@ -123,7 +123,7 @@ export function createMemoryDedupeStore(options: MemoryDedupeOptions = {}): Dedu
     let last: [number, string] = [-1, ''];
     const routed = (source: string): [number, string] => {
       if (source !== lastSource) {
-        last = route(group, `${group}:${encodeURIComponent(source)}`);
+        last = route(group, `${group}:${encodeSource(source)}`);
         lastSource = source;
       }
       return last;
@@ -430,4 +430,16 @@ export class MarkTable {
 }
 
 /** `<group>:<source>:<event id>`, the source URI-encoded (so the first two ':' split it back). */
-export const dedupeKey = (group: string, eventId: string, source = ''): string => `${group}:${encodeURIComponent(source)}:${eventId}`;
+export const dedupeKey = (group: string, eventId: string, source = ''): string => `${group}:${encodeSource(source)}:${eventId}`;
+
+/**
+ * `encodeURIComponent`, which throws on a lone surrogate: a source header off the wire
+ * must not stop a delivery, so those become U+FFFD first.
+ */
+function encodeSource(source: string): string {
+  try {
+    return encodeURIComponent(source);
+  } catch {
+    return encodeURIComponent(source.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD'));
+  }
+}

@@ -130,6 +130,10 @@ describe('memory dedupe store: per-group view', () => {
     view.mark('urn:uuid:1', 'urn:svc:x', 60_000);
     expect(store.seen(dedupeKey('g', 'urn:uuid:1', 'urn:svc:x'))).toBe(true);
     expect(store.seen(dedupeKey('g', 'svc:x:urn:uuid:1', 'urn'))).toBe(false);
+    // A source with a lone surrogate (raw headers can carry any string) does not throw.
+    view.mark('e5', 'bad\uD800source', 60_000);
+    expect(view.seen('e5', 'bad\uD800source')).toBe(true);
+    expect(store.seen(dedupeKey('g', 'e5', 'bad\uD800source'))).toBe(true);
     // No source (a producer outside the SDK): the empty one, also for two-part keys.
     view.mark('e4', '', 60_000);
     expect(store.seen('g::e4')).toBe(true);

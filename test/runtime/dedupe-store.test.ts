@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { dedupeKey, scopedDedupe } from '../../src/runtime/dedupe.js';
 import { createMemoryDedupeStore } from '../../src/runtime/index.js';
+import { prng } from './helpers.js';
 
 /**
  * The specification: marks in order of last use, at most `max` places; a use (a mark, or
@@ -60,16 +61,6 @@ class Model {
   }
 }
 
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('memory dedupe store', () => {
   for (const [max, seed] of [
     [7, 1],
@@ -81,7 +72,7 @@ describe('memory dedupe store', () => {
       const clock = () => now;
       const store = createMemoryDedupeStore({ maxEntries: max, now: clock });
       const model = new Model(max, clock);
-      const random = rng(seed);
+      const random = prng(seed);
       const groups = ['g', 'h', 'orders-service'];
       const views = new Map(groups.map((g) => [g, scopedDedupe(store, g)!]));
       const sources = ['', 'svc-a', 'urn:svc:b'];

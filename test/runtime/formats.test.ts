@@ -9,6 +9,7 @@ import type { FormatDefinition } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { createAjv } from '../../src/contract/ajv.js';
 import { date, dateTime, fullFormats, time, uuid } from '../../src/runtime/formats.js';
+import { prng } from './helpers.js';
 
 type Check = (s: string) => boolean;
 
@@ -31,18 +32,6 @@ function disagreements(ours: Check, ref: Check, inputs: Iterable<string>, limit 
     }
   }
   return out;
-}
-
-/** Seeded PRNG (mulberry32): the same inputs on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const THRESHOLD = '999999999999996447286321199499070644378662109375'; // 1 - 2^-48

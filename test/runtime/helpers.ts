@@ -33,3 +33,15 @@ export function spyTransport(inner: Transport = createMemoryTransport({ redelive
     close: () => inner.close(),
   };
 }
+
+/** Seeded PRNG (mulberry32): the same inputs on every run. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

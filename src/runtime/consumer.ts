@@ -222,6 +222,16 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
     }
   }
 
+  /** The event's source for dedupe: the publisher's `evc-source`, empty from a producer outside the SDK. */
+  const sourceOf = (d: Delivery): string => d.headers[HEADER.source] ?? '';
+
+  /** Marks a handled event in the dedupe store (`key` as in `handle`); a promise only when the store returned one. */
+  function markHandled(d: Delivery, key: string | undefined): Promise<void> | void {
+    if (key === undefined) return;
+    if (scoped !== undefined) return scoped.mark(key, sourceOf(d), o.dedupeTtlMs);
+    return dedupe!.mark(key, o.dedupeTtlMs);
+  }
+
   /** The rest of a delivery once the handler ran (or failed): metrics, dead letter, dedupe mark. */
   async function finish(d: Delivery, inst: ConsumerInstruments, key: string | undefined, started: number, failure: Failure | undefined): Promise<void> {
     inst.handlerSeconds((performance.now() - started) / 1000);
@@ -231,13 +241,8 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
       if (o.isStopping()) throw new ShutdownError('subscription stopping; leaving the event for redelivery', { cause: failure.error });
       return deadLetter(d, failure.error, failure.attempts, 'handler');
     }
-    if (key !== undefined) {
-      if (scoped !== undefined) scoped.mark(key, d.headers[HEADER.source] ?? '', o.dedupeTtlMs);
-      else {
-        const marked = dedupe!.mark(key, o.dedupeTtlMs);
-        if (marked) await marked;
-      }
-    }
+    const marked = markHandled(d, key);
+    if (marked) await marked;
     inst.consumed();
   }
 
@@ -295,13 +300,8 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
       );
     }
     inst.handlerSeconds((performance.now() - started) / 1000);
-    if (key !== undefined) {
-      if (scoped !== undefined) scoped.mark(key, d.headers[HEADER.source] ?? '', o.dedupeTtlMs);
-      else {
-        const marked = dedupe!.mark(key, o.dedupeTtlMs);
-        if (marked) return marked.then(() => inst.consumed());
-      }
-    }
+    const marked = markHandled(d, key);
+    if (marked) return marked.then(() => inst.consumed());
     inst.consumed();
     return RESOLVED;
   }
@@ -332,13 +332,13 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
       (message === single ? singlePlan! : planFor(message)).read(payload, env);
       const eventId = env.id ?? d.headers[HEADER.id];
       if (scoped !== undefined && eventId !== undefined) {
-        if (scoped.seen(eventId, d.headers[HEADER.source] ?? '')) {
+        if (scoped.seen(eventId, sourceOf(d))) {
           inst.duplicate();
           return RESOLVED;
         }
         return handle(d, inst, payload, message, env, eventId, eventId);
       }
-      const key = dedupe && eventId !== undefined ? dedupeKey(group, eventId, d.headers[HEADER.source] ?? '') : undefined;
+      const key = dedupe && eventId !== undefined ? dedupeKey(group, eventId, sourceOf(d)) : undefined;
       if (key !== undefined) {
         const seen = dedupe!.seen(key);
         if (seen === true) {

@@ -113,7 +113,7 @@ export function createMemoryDedupeStore(options: MemoryDedupeOptions = {}): Dedu
     if (j < 0) return at(route(key.slice(0, i), `${key.slice(0, i)}:`), key.slice(i + 1));
     return at(route(key.slice(0, i), key.slice(0, j)), key.slice(j + 1));
   };
-  const at = ([g, prefix]: [number, string], id: string): [number, string] => [g, prefix === '' ? id : prefix + id];
+  const at = ([g, prefix]: [number, string], id: string): [number, string] => [g, within(prefix, id)];
 
   function scope(group: string): ScopedDedupe | undefined {
     // String keys split at the first ':', so a group with a ':' keeps the string keys.
@@ -131,11 +131,11 @@ export function createMemoryDedupeStore(options: MemoryDedupeOptions = {}): Dedu
     return {
       seen(id, source) {
         const [g, prefix] = routed(source);
-        return seen(g, prefix === '' ? id : prefix + id);
+        return seen(g, within(prefix, id));
       },
       mark(id, source, ttlMs) {
         const [g, prefix] = routed(source);
-        mark(g, prefix === '' ? id : prefix + id, ttlMs);
+        mark(g, within(prefix, id), ttlMs);
       },
     };
   }
@@ -159,6 +159,9 @@ export function createMemoryDedupeStore(options: MemoryDedupeOptions = {}): Dedu
   };
   return store;
 }
+
+/** The id as stored in a scope: prefixed in an overflow scope (see `route`). */
+const within = (prefix: string, id: string): string => (prefix === '' ? id : prefix + id);
 
 /** Distinct (group, source) pairs a memory store numbers; more share their group's overflow scope. */
 const MAX_SCOPES = 4096;
@@ -214,7 +217,7 @@ function stringHash(s: string): number {
  * recently used. A mark moved or found expired leaves a dead slot, reused when the ring's
  * head comes round to it or at the next compaction.
  */
-export class MarkTable {
+class MarkTable {
   private cap = 0;
   private head = 0;
   /** Slots in use between head and tail, dead ones included. */

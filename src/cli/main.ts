@@ -6,7 +6,7 @@
 import { isContractError } from '../contract/errors.js';
 import { UsageError } from './usage.js';
 
-type Command = { summary: string; run: () => Promise<(argv: string[]) => Promise<number>> };
+export type Command = { summary: string; run: () => Promise<(argv: string[]) => Promise<number>> };
 
 const commands: Record<string, Command> = {
   lint: { summary: 'check contracts: AsyncAPI validation plus event-contracts rules', run: async () => (await import('./commands/lint.js')).lintCommand },
@@ -15,11 +15,13 @@ const commands: Record<string, Command> = {
   docs: { summary: 'write Markdown docs, a system map and an offline HTML site from the contracts', run: async () => (await import('./commands/docs.js')).docsCommand },
   validate: { summary: 'validate JSON / JSON array / NDJSON messages against a contract', run: async () => (await import('./commands/validate.js')).validateCommand },
   diff: { summary: 'breaking-change analysis between contract versions (files, folders, git refs)', run: async () => (await import('./commands/diff.js')).diffCommand },
-  run: { summary: 'run a seed system (or all) on memory, kafka or redis with a live event trace; --demo runs its scenario', run: async () => (await import('./commands/run.js')).runCommand },
-  replay: { summary: 'replay stored events (event store: PostgreSQL or JSONL) to one consumer group through its own pipeline', run: async () => (await import('./commands/replay.js')).replayCommand },
 };
 
-/** Register a subcommand (used by modules that add commands, and by tests). */
+/**
+ * Register a subcommand. The published CLI has none of its own to add; this repository's
+ * launcher (bin/evc.js) adds `run` and `replay` from the seed systems' package, which the
+ * toolkit itself never imports.
+ */
 export function registerCommand(name: string, command: Command): void {
   commands[name] = command;
 }
@@ -55,13 +57,19 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await (await command.run())(rest);
   } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    // By name: commands registered from other packages bring their own UsageError class.
+    if (err instanceof UsageError || (err as Error)?.name === 'UsageError' || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`evc ${name}: ${(err as Error).message}\n`);
       return 2;
     }
     if (isContractError(err)) {
       const l = err.location;
       process.stderr.write(`${l.file}:${l.line}:${l.col} error ${err.rule} ${err.message}\n`);
+      return 2;
+    }
+    if ((err as Error)?.name === 'ConfigurationError') {
+      // A missing optional package, a bad option: the message says what to do.
+      process.stderr.write(`evc ${name}: ${(err as Error).message}\n`);
       return 2;
     }
     process.stderr.write(`evc ${name}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);

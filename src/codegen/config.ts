@@ -10,7 +10,7 @@ export interface EvcConfig {
   runtimeImport?: string;
 }
 
-export const DEFAULT_RUNTIME_IMPORT = 'event-contracts/runtime';
+export const DEFAULT_RUNTIME_IMPORT = '@event-contracts/runtime';
 export const CONFIG_FILE = 'evc.config.json';
 
 /** Thrown for a config file that exists but cannot be used. */

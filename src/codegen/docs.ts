@@ -4,6 +4,7 @@
  * files, recognising the files a previous run wrote, and what their content depends on.
  * The renderer itself (src/docs/) is imported only when docs are rendered.
  */
+import { hashModules, packageFile } from './sources.js';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -73,10 +74,11 @@ export function docsSourceKey(): string {
     const h = createHash('sha256');
     const here = new URL('.', import.meta.url);
     for (const d of [new URL('../contract/', here), new URL('../docs/', here)]) {
-      for (const name of readdirSync(d).sort()) if (name.endsWith('.ts')) h.update(`${name}\0`).update(readFileSync(new URL(name, d)));
+      hashModules(d, (name, contents) => h.update(`${name}\0`).update(contents));
     }
-    h.update('templates/docs.ts\0').update(readOr(new URL('../../templates/docs.ts', here)));
-    h.update('mermaid\0').update(readOr(new URL('../../node_modules/mermaid/package.json', here)));
+    const template = import.meta.url.endsWith('.ts') ? 'docs.ts' : 'docs.js';
+    h.update('templates/docs.ts\0').update(readOr(new URL(`../../templates/${template}`, here)));
+    h.update('mermaid\0').update(packageFile('mermaid/package.json'));
     sourceKey = h.digest('hex');
   }
   return sourceKey;

@@ -14,6 +14,8 @@
  * file on disk no longer matches, every system is loaded (the ones whose SDK is cached
  * are not planned again) and the docs are rendered.
  */
+import { version as toolkitVersion } from '../contract/version.js';
+import { hashModules, packageFile, resolvedModule } from './sources.js';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve } from 'node:path';
@@ -35,7 +37,7 @@ export interface GenerateOptions {
   out?: string;
   /** Repository root: paths in preambles are relative to it, `evc.config.json` is read from it. Default cwd. */
   root?: string;
-  /** Runtime module specifier. Default: `evc.config.json` runtimeImport, else `event-contracts/runtime`. */
+  /** Runtime module specifier. Default: `evc.config.json` runtimeImport, else `@event-contracts/runtime`. */
   runtimeImport?: string;
   /** Compare only; write nothing. */
   check?: boolean;
@@ -108,11 +110,9 @@ function rootDocuments(path: string): string[] {
     .filter((file) => statSync(file).isFile());
 }
 
-let generatorVersion: string | undefined;
 /** The toolkit's version (package.json). */
 export function version(): string {
-  generatorVersion ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  return generatorVersion;
+  return toolkitVersion;
 }
 
 /**
@@ -124,17 +124,10 @@ function cacheKey(runtimeImport: string, out: string): string {
   const h = createHash('sha256').update(`${version()}\0${runtimeImport}\0${out}\0`);
   const here = new URL('.', import.meta.url);
   const dirs = [here, new URL('../contract/', here), new URL('../../templates/', here)];
-  for (const d of dirs) {
-    for (const name of readdirSync(d).sort()) {
-      if (name.endsWith('.ts')) h.update(name).update(readFileSync(new URL(name, d)));
-    }
-  }
+  for (const d of dirs) hashModules(d, (name, contents) => h.update(name).update(contents));
   // Which formats are functions (referenced) or regexes (inlined) shapes the validators' code.
-  h.update(readFileSync(new URL('../runtime/formats.ts', here)));
-  for (const pkg of ['ajv', 'ajv-formats']) {
-    const text = readText(new URL(`../../node_modules/${pkg}/package.json`, here).pathname);
-    h.update(pkg).update(text ?? '');
-  }
+  h.update(resolvedModule('@event-contracts/runtime/formats'));
+  for (const pkg of ['ajv', 'ajv-formats']) h.update(pkg).update(packageFile(`${pkg}/package.json`));
   return h.digest('hex');
 }
 

@@ -2,7 +2,7 @@
  * Validators compiled ahead of time with ajv standalone, as valid ESM.
  *
  * ajv's standalone code `require`s its runtime helpers (`ajv/dist/runtime/ucs2length`) and
- * the format set (`event-contracts/runtime/formats`, see FORMATS_MODULE in
+ * the format set (`@event-contracts/runtime/formats`, see FORMATS_MODULE in
  * src/contract/ajv.ts). Helpers become ESM default imports of the same modules; the format
  * set becomes a namespace import of the runtime's formats module, located from the
  * runtime specifier the code is generated for (formatsImport). No other module is
@@ -102,8 +102,8 @@ function shadowsPrototype(schema: unknown, seen = new Set<object>()): boolean {
 
 /**
  * Where generated validators import the format set (`fullFormats`) from, given the
- * specifier they import the runtime from: the package export `event-contracts/runtime/formats`
- * for `event-contracts/runtime`, the sibling `formats.js` for a path to the runtime's
+ * specifier they import the runtime from: the package export `@event-contracts/runtime/formats`
+ * for `@event-contracts/runtime`, the sibling `formats.js` for a path to the runtime's
  * `index.js` (this repository's `../../src/runtime/index.js`), else the runtime specifier
  * itself (the runtime's index re-exports `fullFormats`, but loads the whole runtime).
  */

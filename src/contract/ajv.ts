@@ -4,7 +4,7 @@
  */
 import { Ajv2020, _ } from 'ajv/dist/2020.js';
 import formatLimitModule from 'ajv-formats/dist/limit.js';
-import { fullFormats } from '../runtime/formats.js';
+import { fullFormats } from '@event-contracts/runtime/formats';
 import type { JsonSchema } from './ir.js';
 import { DATA_KEYWORDS, ID_KEYWORDS } from './schema-keywords.js';
 
@@ -13,10 +13,10 @@ const formatLimit = ((formatLimitModule as unknown as { default?: unknown }).def
 
 /**
  * The module standalone validator code takes its formats from: `require(FORMATS_MODULE).fullFormats`
- * (src/runtime/formats.ts, the package export `event-contracts/runtime/formats`). Codegen turns
+ * (src/runtime/formats.ts, the package export `@event-contracts/runtime/formats`). Codegen turns
  * it into an import of the runtime's formats module (see src/codegen/validators.ts).
  */
-export const FORMATS_MODULE = 'event-contracts/runtime/formats';
+export const FORMATS_MODULE = '@event-contracts/runtime/formats';
 
 /** AsyncAPI schema keywords that are annotations for ajv (or shaped differently than ajv's own). */
 const ANNOTATIONS = ['externalDocs', 'deprecated', 'discriminator', 'example'] as const;

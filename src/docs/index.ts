@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { SystemModel } from '../contract/ir.js';
-import { version } from '../cli/version.js';
+import { version } from '../contract/version.js';
 import { indexPage, systemMapPage, systemPage, type DocsPageContext } from '../../templates/docs.js';
 import { createDocBuilder, type DocBuilder } from './blocks.js';
 import { renderHtmlPage, SITE_CSS, type SearchItem } from './html.js';

@@ -3,7 +3,7 @@
  * here. Each system lives in src/flows/<system>/ and is built only on generated/ and
  * the runtime.
  */
-import type { Transport } from '../runtime/transport.js';
+import type { Transport } from '@event-contracts/runtime';
 
 export type TransportKind = 'memory' | 'kafka' | 'redis';
 

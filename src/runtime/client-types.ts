@@ -3,6 +3,7 @@ import type { DedupeStore } from './dedupe.js';
 import type { OperationDescriptor } from './descriptor.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { Tracing } from './tracing.js';
 import type { RetryPolicy } from './retry.js';
 import type { PublishReceipt, Transport } from './transport.js';
 
@@ -25,8 +26,16 @@ export interface ClientOptions {
   groups?: Record<string, string>;
   /** Where `x-evc-group-env` is looked up. Default process.env. */
   env?: Record<string, string | undefined>;
-  /** prom-client based; default one per client. */
+  /**
+   * Default one per client, rendered by `metrics.text()` in the Prometheus text format.
+   * `createPrometheusMetrics` (`@event-contracts/runtime/prometheus`) registers them into a prom-client Registry.
+   */
   metrics?: Metrics;
+  /**
+   * Trace context propagation (`traceparent` header, consumer spans). Default none;
+   * `openTelemetryTracing()` from `@event-contracts/runtime/opentelemetry` uses @opentelemetry/api.
+   */
+  tracing?: Tracing;
   /** Structured JSON logs; default silent. */
   logger?: Logger;
   /**

@@ -23,7 +23,7 @@ import { silentLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { createPublisher, type PreparedMessage } from './publisher.js';
 import { resolveRetryPolicy } from './retry.js';
-import { loadTracing, tracingLoaded } from './tracing.js';
+import { noTracing } from './tracing.js';
 import type { ChannelSpec, Transport, WireMessage } from './transport.js';
 import { createMemoryTransport } from './transports/memory/index.js';
 
@@ -46,18 +46,19 @@ export function createClient(system: SystemDescriptor, options: ClientOptions = 
   const dedupeTtlMs = options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS;
   const metrics = options.metrics ?? createMetrics();
   const logger = options.logger ?? silentLogger;
+  const tracing = options.tracing ?? noTracing;
   const env = options.env ?? process.env;
   const publisher = createPublisher(system, {
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_BYTES,
     source: options.source ?? system.id,
     sequences: createSequenceCounter(),
+    tracing,
   });
   const subscriptions = new Set<EventSubscription>();
   const ensured = new Set<string>();
   let connected = false;
   let connecting: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
-  void loadTracing();
 
   function ready(): Promise<void> {
     if (closing) return Promise.reject(new ConfigurationError('client is closed'));
@@ -106,7 +107,6 @@ export function createClient(system: SystemDescriptor, options: ClientOptions = 
 
   async function publish(op: OperationDescriptor, payload: unknown, opts: PublishOptions = {}): Promise<EventReceipt> {
     if (!connected) await ready();
-    if (!tracingLoaded()) await loadTracing();
     const p = publisher.prepare(op, payload, opts);
     if (!ensured.has(p.address)) await ensure(op.channel, p.address);
     const receipts = await transport.publish(p.address, [p.wire]);
@@ -116,7 +116,6 @@ export function createClient(system: SystemDescriptor, options: ClientOptions = 
 
   async function publishBatch(op: OperationDescriptor, payloads: unknown[], opts: PublishOptions = {}): Promise<EventReceipt[]> {
     if (!connected) await ready();
-    if (!tracingLoaded()) await loadTracing();
     // Prepare everything first: one invalid payload means nothing is sent.
     const prepared: PreparedMessage[] = [];
     const violations: Violation[] = [];
@@ -166,7 +165,6 @@ export function createClient(system: SystemDescriptor, options: ClientOptions = 
     const addresses = opts.addresses ?? [resolveAddress(op.channel.address, opts.parameters)];
     if (addresses.length === 0) throw new ConfigurationError(`subscribe to ${op.id}: addresses is empty`);
     await ready();
-    await loadTracing();
     const deadLetterAddress = deadLetterFor(op.channel, opts.parameters);
     for (const a of addresses) await ensure(op.channel, a, deadLetterAddress(a));
     let stopping = false;
@@ -180,6 +178,7 @@ export function createClient(system: SystemDescriptor, options: ClientOptions = 
       dedupeTtlMs,
       transport,
       metrics,
+      tracing,
       logger,
       publish,
       deadLetterAddress,

@@ -33,7 +33,7 @@ import { HEADER } from './headers.js';
 import type { Logger } from './logger.js';
 import type { ConsumerInstruments, Metrics } from './metrics.js';
 import { retry, type ResolvedRetryPolicy } from './retry.js';
-import { withRemoteParent } from './tracing.js';
+import type { Tracing } from './tracing.js';
 import type { Delivery, Transport } from './transport.js';
 import { explainInvalid, explainInvalidHeaders, userHeaders } from './validation.js';
 
@@ -49,6 +49,7 @@ export interface PipelineOptions {
   dedupeTtlMs: number;
   transport: Transport;
   metrics: Metrics;
+  tracing: Tracing;
   logger: Logger;
   publish: FollowUpPublisher;
   /** Dead-letter address for a concrete channel. */
@@ -282,7 +283,7 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
 
     const traceparent = headers[HEADER.traceparent];
     if (traceparent) {
-      return withRemoteParent(traceparent, `${d.channel} process`, () => invoke(payload, ctx, d, inst)).then((failure) => finish(d, inst, key, started, failure));
+      return o.tracing.withRemoteParent(traceparent, `${d.channel} process`, () => invoke(payload, ctx, d, inst)).then((failure) => finish(d, inst, key, started, failure));
     }
     // First attempt inline: a handler that returns nothing (or a non-promise) and a
     // synchronous dedupe store finish here without a single await.

@@ -47,6 +47,8 @@ export { DEFAULT_RETRY_POLICY, backoffDelay, resolveRetryPolicy, retry, type Ret
 export { createMemoryTransport, type MemoryTransportOptions } from './transports/memory/index.js';
 export { createMemoryDedupeStore, dedupeKey, type DedupeStore, type MemoryDedupeOptions } from './dedupe.js';
 export { createMetrics, type ConsumerInstruments, type Metrics, type MetricsOptions } from './metrics.js';
+export type { Collector, MetricValue } from './metric-series.js';
+export { noTracing, type Tracing } from './tracing.js';
 export { createJsonLogger, silentLogger, type JsonLoggerOptions, type LogFields, type LogLevel, type Logger } from './logger.js';
 export {
   fromBinaryCloudEvent,

@@ -1,24 +1,26 @@
 /**
- * Counters and histograms kept as plain numbers per label set and handed to prom-client
- * only when the registry is scraped. prom-client's own `inc`/`observe` validate and hash
- * the labels on every call; on the consume path that cost more than the handler.
+ * Counters and histograms kept as plain numbers per label set and read only when they are
+ * scraped. The core renders them in the Prometheus text format itself, so a service needs
+ * no metrics library; `@event-contracts/runtime/prometheus` hands the same series to a
+ * prom-client Registry. (prom-client's own `inc`/`observe` validate and hash the labels on
+ * every call; on the consume path that cost more than the handler.)
  */
-import type { Registry } from 'prom-client';
 
-type Labels = Record<string, string>;
+export type Labels = Record<string, string>;
 
-interface MetricValue {
+/** One sample, in the shape prom-client's custom metrics return. */
+export interface MetricValue {
   labels: Labels;
   value: number;
   metricName?: string;
 }
 
-interface CustomMetric {
-  name: string;
-  help: string;
-  type: 'counter' | 'histogram';
-  aggregator: 'sum';
-  get(): Promise<{ name: string; help: string; type: string; aggregator: 'sum'; values: MetricValue[] }>;
+/** A metric family: what a scrape reads. */
+export interface Collector {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'counter' | 'histogram';
+  values(): MetricValue[];
   reset(): void;
 }
 
@@ -26,26 +28,14 @@ export interface CounterSeries {
   value: number;
 }
 
-export class LocalCounter {
+export class LocalCounter implements Collector {
+  readonly type = 'counter' as const;
   private readonly series = new Map<string, { labels: Labels; s: CounterSeries }>();
 
-  constructor(registry: Registry, name: string, help: string) {
-    const metric: CustomMetric = {
-      name,
-      help,
-      type: 'counter',
-      aggregator: 'sum',
-      get: async () => ({
-        name,
-        help,
-        type: 'counter',
-        aggregator: 'sum',
-        values: [...this.series.values()].map(({ labels, s }) => ({ labels, value: s.value })),
-      }),
-      reset: () => this.series.clear(),
-    };
-    registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
-  }
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
 
   /** The series for these labels, created at zero. Hold on to it and add to `.value`. */
   bind(labels: Labels): CounterSeries {
@@ -53,6 +43,14 @@ export class LocalCounter {
     let entry = this.series.get(key);
     if (!entry) this.series.set(key, (entry = { labels, s: { value: 0 } }));
     return entry.s;
+  }
+
+  values(): MetricValue[] {
+    return [...this.series.values()].map(({ labels, s }) => ({ labels, value: s.value }));
+  }
+
+  reset(): void {
+    this.series.clear();
   }
 }
 
@@ -77,25 +75,15 @@ export class HistogramSeries {
   }
 }
 
-export class LocalHistogram {
+export class LocalHistogram implements Collector {
+  readonly type = 'histogram' as const;
   private readonly series = new Map<string, { labels: Labels; s: HistogramSeries }>();
 
   constructor(
-    registry: Registry,
-    name: string,
-    help: string,
+    readonly name: string,
+    readonly help: string,
     private readonly bounds: readonly number[],
-  ) {
-    const metric: CustomMetric = {
-      name,
-      help,
-      type: 'histogram',
-      aggregator: 'sum',
-      get: async () => ({ name, help, type: 'histogram', aggregator: 'sum', values: this.values(name) }),
-      reset: () => this.series.clear(),
-    };
-    registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
-  }
+  ) {}
 
   bind(labels: Labels): HistogramSeries {
     const key = JSON.stringify(labels);
@@ -104,8 +92,9 @@ export class LocalHistogram {
     return entry.s;
   }
 
-  private values(name: string): MetricValue[] {
+  values(): MetricValue[] {
     const out: MetricValue[] = [];
+    const name = this.name;
     for (const { labels, s } of this.series.values()) {
       let cumulative = 0;
       this.bounds.forEach((le, i) => {
@@ -118,4 +107,34 @@ export class LocalHistogram {
     }
     return out;
   }
+
+  reset(): void {
+    this.series.clear();
+  }
+}
+
+const escapeLabel = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+const escapeHelp = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+
+function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return String(v);
+}
+
+/** Metric families in the Prometheus text exposition format (version 0.0.4). */
+export function prometheusText(collectors: readonly Collector[]): string {
+  // Families are separated by an empty line, as prom-client writes them.
+  return collectors
+    .map((c) => {
+      let out = `# HELP ${c.name} ${escapeHelp(c.help)}\n# TYPE ${c.name} ${c.type}\n`;
+      for (const v of c.values()) {
+        const labels = Object.entries(v.labels);
+        const l = labels.length === 0 ? '' : `{${labels.map(([k, x]) => `${k}="${escapeLabel(x)}"`).join(',')}}`;
+        out += `${v.metricName ?? c.name}${l} ${formatValue(v.value)}\n`;
+      }
+      return out;
+    })
+    .join('\n');
 }

@@ -1,10 +1,10 @@
 /**
- * Prometheus metrics (prom-client), one Registry per client unless one is passed in.
- * The pipeline binds its series per (channel, group) once and then only adds numbers;
- * prom-client formats them when the registry is scraped.
+ * The runtime's metrics, one set per client unless one is passed in. The pipeline binds
+ * its series per (channel, group) once and then only adds numbers; `text()` renders them
+ * in the Prometheus text format with no metrics library. To expose them through a
+ * prom-client Registry, use `createPrometheusMetrics` from `@event-contracts/runtime/prometheus`.
  */
-import { Registry } from 'prom-client';
-import { LocalCounter, LocalHistogram, type CounterSeries, type HistogramSeries } from './metric-series.js';
+import { LocalCounter, LocalHistogram, prometheusText, type Collector, type CounterSeries, type HistogramSeries } from './metric-series.js';
 
 export interface ConsumerInstruments {
   consumed(): void;
@@ -18,16 +18,15 @@ export interface ConsumerInstruments {
 }
 
 export interface Metrics {
-  readonly registry: Registry;
+  /** The metric families, for exporters (the prom-client bridge reads these). */
+  readonly collectors: readonly Collector[];
   published(channel: string, count?: number): void;
   consumer(channel: string, group: string): ConsumerInstruments;
-  /** The registry in Prometheus text exposition format. */
+  /** Every series in the Prometheus text exposition format (version 0.0.4). */
   text(): Promise<string>;
 }
 
 export interface MetricsOptions {
-  /** Register into this registry instead of a new one. */
-  registry?: Registry;
   /** Metric name prefix. Default `evc_`. */
   prefix?: string;
 }
@@ -46,19 +45,19 @@ const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.
  * http.get('/metrics', async () => metrics.text());
  */
 export function createMetrics(options: MetricsOptions = {}): Metrics {
-  const registry = options.registry ?? new Registry();
   const p = options.prefix ?? 'evc_';
-  const published = new LocalCounter(registry, `${p}published_total`, 'Events published');
-  const consumed = new LocalCounter(registry, `${p}consumed_total`, 'Events handled successfully');
-  const failed = new LocalCounter(registry, `${p}failed_total`, 'Failed handler attempts');
-  const dead = new LocalCounter(registry, `${p}dead_lettered_total`, 'Events sent to the dead-letter channel');
-  const dupes = new LocalCounter(registry, `${p}duplicates_total`, 'Duplicate deliveries acknowledged without calling the handler');
-  const handler = new LocalHistogram(registry, `${p}handler_duration_seconds`, 'Handler duration, all attempts', LATENCY_BUCKETS);
-  const e2e = new LocalHistogram(registry, `${p}publish_to_handle_seconds`, 'Time from publish to the start of the handler', LATENCY_BUCKETS);
+  const published = new LocalCounter(`${p}published_total`, 'Events published');
+  const consumed = new LocalCounter(`${p}consumed_total`, 'Events handled successfully');
+  const failed = new LocalCounter(`${p}failed_total`, 'Failed handler attempts');
+  const dead = new LocalCounter(`${p}dead_lettered_total`, 'Events sent to the dead-letter channel');
+  const dupes = new LocalCounter(`${p}duplicates_total`, 'Duplicate deliveries acknowledged without calling the handler');
+  const handler = new LocalHistogram(`${p}handler_duration_seconds`, 'Handler duration, all attempts', LATENCY_BUCKETS);
+  const e2e = new LocalHistogram(`${p}publish_to_handle_seconds`, 'Time from publish to the start of the handler', LATENCY_BUCKETS);
+  const collectors: readonly Collector[] = [published, consumed, failed, dead, dupes, handler, e2e];
 
   const publishedByChannel = new Map<string, CounterSeries>();
   return {
-    registry,
+    collectors,
     published(channel, count = 1) {
       let series = publishedByChannel.get(channel);
       if (!series) publishedByChannel.set(channel, (series = published.bind({ channel })));
@@ -81,6 +80,6 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         endToEndSeconds: (s) => (e ??= e2e.bind(labels)).observe(s),
       };
     },
-    text: () => registry.metrics(),
+    text: async () => prometheusText(collectors),
   };
 }

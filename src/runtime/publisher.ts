@@ -15,7 +15,7 @@ import type { MessageDescriptor, OperationDescriptor, SystemDescriptor } from '.
 import { envelopePlan, messageByType, type EnvelopeContext, type EnvelopePlan, type EnvelopeValues, type SequenceCounter } from './envelope.js';
 import { MessageTooLargeError, ValidationError, type Violation } from './errors.js';
 import { parsePointer } from './json-pointer.js';
-import { activeTraceparent } from './tracing.js';
+import type { Tracing } from './tracing.js';
 import type { WireMessage } from './transport.js';
 import { explainInvalid, toViolation } from './validation.js';
 
@@ -31,6 +31,7 @@ export interface PublisherOptions {
   /** The `evc-source` header: who publishes (ClientOptions.source, else the system id). */
   source: string;
   sequences: SequenceCounter;
+  tracing: Tracing;
 }
 
 export interface Publisher {
@@ -156,7 +157,7 @@ export function createPublisher(system: SystemDescriptor, o: PublisherOptions): 
         if (correlationId !== undefined) headers['evc-correlation-id'] = correlationId;
       }
       if (env.causationId !== undefined) headers['evc-causation-id'] = env.causationId;
-      const traceparent = activeTraceparent();
+      const traceparent = o.tracing.activeTraceparent();
       if (traceparent) headers.traceparent = traceparent;
       const extra = options.headers;
       if (extra) {

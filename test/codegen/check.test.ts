@@ -46,7 +46,7 @@ describe('evc generate in a scratch repository', () => {
     expect(r.stdout.trim().split('\n')).toEqual(files.map((f) => `written  ${f}`));
     expect(r.stderr).toMatch(/1 system\(s\) \(orders \+ docs\): 18 written, 0 unchanged, 0 removed in \d+ ms/);
     // No evc.config.json here: the package's own runtime specifier.
-    expect(readFileSync(join(root, 'generated/orders/client.ts'), 'utf8')).toContain('import { createClient } from "event-contracts/runtime";');
+    expect(readFileSync(join(root, 'generated/orders/client.ts'), 'utf8')).toContain('import { createClient } from "@event-contracts/runtime";');
     const check = evc('--check');
     expect(check.status).toBe(0);
     expect(check.stdout).toBe('');

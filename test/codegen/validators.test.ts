@@ -25,7 +25,7 @@ describe('validators', () => {
     const compiled = compileValidators(entries);
     expect(compiled.imports).toEqual([
       { local: 'ajvRuntime_ucs2length', from: 'ajv/dist/runtime/ucs2length.js' },
-      { local: 'evcFormats', from: 'event-contracts/runtime/formats', namespace: true },
+      { local: 'evcFormats', from: '@event-contracts/runtime/formats', namespace: true },
     ]);
     for (const code of [compiled.firstError, compiled.allErrors]) {
       expect(code).not.toMatch(/\brequire\(/);
@@ -39,7 +39,7 @@ describe('validators', () => {
   });
 
   it('import the formats from the module beside the runtime, else from the runtime itself', () => {
-    expect(formatsImport('event-contracts/runtime')).toBe('event-contracts/runtime/formats');
+    expect(formatsImport('@event-contracts/runtime')).toBe('@event-contracts/runtime/formats');
     expect(formatsImport('../../src/runtime/index.js')).toBe('../../src/runtime/formats.js');
     expect(formatsImport('/abs/runtime/index.js')).toBe('/abs/runtime/formats.js');
     expect(formatsImport('@acme/evc-runtime')).toBe('@acme/evc-runtime');

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSkafuClient } from '../../generated/skafu/index.js';
-import { createFileEventStore, createPostgresEventStore, replayAddress, replayEvents, type EventStore } from '../../src/eventstore/index.js';
+import { createFileEventStore, createPostgresEventStore, replayAddress, replayEvents, type EventStore } from '../../src/flows/eventstore/index.js';
 import { createMemoryTransport, createMetrics, type Transport } from '../../src/runtime/index.js';
 import { createRedisStreamsTransport } from '../../src/runtime/transports/redis-streams/index.js';
 import { handledBy, READ_MODEL_GROUP, skafuReplayTargets, startProjectsReadModel, startSkafu, type SkafuRunning } from '../../src/flows/skafu/index.js';

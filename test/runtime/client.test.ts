@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { openTelemetryTracing } from '../../src/runtime/opentelemetry.js';
 import { ROOT_CONTEXT, context, trace, type Context, type ContextManager } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -380,7 +381,7 @@ describe('tracing', () => {
     const manager = new AlsContextManager();
     context.setGlobalContextManager(manager);
     try {
-      const { t, spy, client } = setup();
+      const { t, spy, client } = setup({ tracing: openTelemetryTracing() });
       const traceIds: (string | undefined)[] = [];
       await client.subscribe(t.receive, () => void traceIds.push(trace.getActiveSpan()?.spanContext().traceId), { group: 'g' });
       const span = trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 });
@@ -391,6 +392,11 @@ describe('tracing', () => {
 
       await client.publish(t.send, { data: { order_id: 'o', seq: 2 } });
       expect(spy.calls[1]!.messages[0]!.headers.traceparent).toBeUndefined();
+
+      // Without a Tracing the core writes no traceparent, even inside an active span.
+      const plain = setup();
+      await context.with(trace.setSpan(context.active(), span), () => plain.client.publish(plain.t.send, { data: { order_id: 'o', seq: 3 } }));
+      expect(plain.spy.calls[0]!.messages[0]!.headers.traceparent).toBeUndefined();
     } finally {
       context.disable();
     }

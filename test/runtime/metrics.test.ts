@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/runtime/index.js';
+import { createPrometheusMetrics } from '../../src/runtime/prometheus.js';
 
 describe('metrics', () => {
   it('writes exact counter values and cumulative histogram buckets in Prometheus text', async () => {
@@ -52,8 +53,15 @@ describe('metrics', () => {
 
   it('registers into a shared registry with a prefix', async () => {
     const registry = new Registry();
-    const a = createMetrics({ registry, prefix: 'svc_a_' });
+    const a = createPrometheusMetrics({ registry, prefix: 'svc_a_' });
     a.published('x');
     expect(await registry.metrics()).toContain('svc_a_published_total{channel="x"} 1');
+    expect(a.registry).toBe(registry);
+    // prom-client and the core's own renderer write the same text.
+    const own = createMetrics({ prefix: 'svc_a_' });
+    own.published('x');
+    own.consumer('x', 'g').handlerSeconds(0.002);
+    a.consumer('x', 'g').handlerSeconds(0.002);
+    expect(await own.text()).toBe(await registry.metrics());
   });
 });

@@ -22,7 +22,7 @@ written only when the contracts are given as folders (they span every system).
   --watch                     regenerate when a contract changes (Ctrl-C to stop)
   --runtime-import <spec>     module the generated code imports the runtime from
                               (default: evc.config.json "runtimeImport", else
-                              event-contracts/runtime)
+                              @event-contracts/runtime)
   --no-docs                   leave <out>/docs/ alone (neither written nor checked)
   --no-cache                  ignore and do not update .evc-cache/
 

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { formatDiagnostics } from '../../contract/diagnostics.js';
 import type { SystemModel } from '../../contract/ir.js';
 import { loadContracts } from '../../contract/load.js';
-import type { ChannelSpec } from '../../runtime/transport.js';
+import type { ChannelSpec } from '@event-contracts/runtime';
 import { UsageError } from '../usage.js';
 
 export const topicsHelp = `Usage: evc topics apply [contracts...] [--brokers host:port,...] [--alter] [--format text|json]
@@ -79,7 +79,7 @@ export async function topicsCommand(argv: string[]): Promise<number> {
     process.stderr.write('evc topics apply: no Kafka topics in these contracts\n');
     return 0;
   }
-  const { applyTopics, defaultBrokers } = await import('../../runtime/transports/kafka/index.js');
+  const { applyTopics, defaultBrokers } = await import('@event-contracts/runtime/kafka');
   const { default: kafkajs } = await import('kafkajs');
   const brokers = values.brokers ? values.brokers.split(',').map((b) => b.trim()).filter(Boolean) : defaultBrokers();
   // Our own admin: kafkajs's connection logs would bury the one line we print on failure.

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { A2ARequestData, A2ARequestEvent, A2ARequestInput, A2AResponseData, A2AResponseEvent, A2AResponseInput, AgentName } from '../../../generated/agent-workflows/index.js';
-import type { EventReceipt } from '../../runtime/index.js';
+import type { EventReceipt } from '@event-contracts/runtime';
 
 export type PublishA2ARequest = (payload: A2ARequestInput) => Promise<EventReceipt>;
 export type PublishA2AResponse = (payload: A2AResponseInput) => Promise<EventReceipt>;

@@ -10,7 +10,7 @@
  * (A2A `get_findings`) and writes a regression test per finding.
  */
 import type { AgentError, AgentName, AgentWorkflowsClient, Stage } from '../../../generated/agent-workflows/index.js';
-import type { EventSubscription } from '../../runtime/index.js';
+import type { EventSubscription } from '@event-contracts/runtime';
 import { createA2AEndpoint, type A2AAction, type A2AEndpoint } from './a2a.js';
 import { traced, type ServiceDeps } from './deps.js';
 

@@ -14,8 +14,8 @@
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createAgentWorkflowsClient, type AgentWorkflowsClient } from '../../../generated/agent-workflows/index.js';
-import { createMemoryDedupeStore, createMetrics, silentLogger, type DedupeStore, type Logger, type Metrics } from '../../runtime/index.js';
-import { createRedisDedupeStore, type RedisStreamsTransport } from '../../runtime/transports/redis-streams/index.js';
+import { createMemoryDedupeStore, createMetrics, silentLogger, type DedupeStore, type Logger, type Metrics } from '@event-contracts/runtime';
+import { createRedisDedupeStore, type RedisStreamsTransport } from '@event-contracts/runtime/redis-streams';
 import type { FlowRunOptions, RunningFlow } from '../registry.js';
 import { startAgents, type Agent, type AgentHooks } from './agents.js';
 import { startCoordinator, WorkflowExistsError, type Coordinator } from './coordinator.js';

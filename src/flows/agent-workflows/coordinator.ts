@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentError, AgentWorkflowsClient, Stage } from '../../../generated/agent-workflows/index.js';
-import type { EventSubscription } from '../../runtime/index.js';
+import type { EventSubscription } from '@event-contracts/runtime';
 import { createA2AEndpoint, type A2AEndpoint } from './a2a.js';
 import { progressAfter, STAGES, traced, type ServiceDeps } from './deps.js';
 

@@ -5,7 +5,7 @@
  * idempotent by event id, so a redelivered event (the runtime's dedupe forgot it, a
  * replay, another member) changes nothing.
  */
-import type { EventSubscription } from '../../runtime/index.js';
+import type { EventSubscription } from '@event-contracts/runtime';
 import type { ServiceDeps } from './deps.js';
 import type { PersistableEvent, WorkflowStore } from './workflow-store.js';
 

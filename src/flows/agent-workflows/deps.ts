@@ -4,7 +4,7 @@
  * subscription settings.
  */
 import type { AgentWorkflowsClient } from '../../../generated/agent-workflows/index.js';
-import type { EventReceipt, SubscribeHandlerOptions } from '../../runtime/index.js';
+import type { EventReceipt, SubscribeHandlerOptions } from '@event-contracts/runtime';
 import type { TraceEntry } from '../registry.js';
 
 export interface ServiceDeps {

@@ -6,7 +6,7 @@
  */
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
-import type { EventContext, EventSubscription } from '../../runtime/index.js';
+import type { EventContext, EventSubscription } from '@event-contracts/runtime';
 import type { ServiceDeps } from './deps.js';
 
 const SERVICE = 'log-aggregator';

@@ -9,7 +9,7 @@
  * - `agent_workflows_workflows_finished_total{status}`: terminal workflow events.
  */
 import { Counter, Histogram, Registry } from 'prom-client';
-import type { EventSubscription } from '../../runtime/index.js';
+import type { EventSubscription } from '@event-contracts/runtime';
 import type { ServiceDeps } from './deps.js';
 
 const SERVICE = 'metrics-collector';

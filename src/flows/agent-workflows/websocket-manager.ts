@@ -10,7 +10,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { EventContext, EventSubscription } from '../../runtime/index.js';
+import type { EventContext, EventSubscription } from '@event-contracts/runtime';
 import type { ServiceDeps } from './deps.js';
 
 const SERVICE = 'websocket-manager';

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { chatOperations as ops, type NotificationCreatedInput } from '../../../generated/chat/index.js';
-import type { EventContext, EventSubscription } from '../../runtime/index.js';
+import type { EventContext, EventSubscription } from '@event-contracts/runtime';
 import { SUBSCRIBE } from '../shared/clients.js';
 import { serviceClient, type ServiceContext } from './context.js';
 import type { ChatStore, NotificationRow } from './store.js';

@@ -9,7 +9,7 @@
  * client know it has seen all it was sent so far.
  */
 import type { WebSocket } from 'ws';
-import type { EventSubscription } from '../../runtime/index.js';
+import type { EventSubscription } from '@event-contracts/runtime';
 import { SUBSCRIBE } from '../shared/clients.js';
 import { serviceClient, type ServiceContext } from './context.js';
 

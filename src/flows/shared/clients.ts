@@ -4,7 +4,7 @@
  * `x-evc-group-env`, group overrides, and a logger that turns the runtime's
  * dead-letter log line into a trace entry.
  */
-import type { ClientOptions, Logger, OperationDescriptor } from '../../runtime/index.js';
+import type { ClientOptions, Logger, OperationDescriptor } from '@event-contracts/runtime';
 import type { FlowRunOptions, TraceEntry, TransportKind } from '../registry.js';
 
 /**

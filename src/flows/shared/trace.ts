@@ -3,7 +3,7 @@
  * publish, handle, dead letter or HTTP request, with the correlation id that ties a
  * request's chain together.
  */
-import type { EventContext, EventReceipt } from '../../runtime/index.js';
+import type { EventContext, EventReceipt } from '@event-contracts/runtime';
 import type { TraceEntry } from '../registry.js';
 
 /** The first 8 characters of an id: enough to tell the chains of one run apart. */

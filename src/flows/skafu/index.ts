@@ -4,7 +4,7 @@
  * store and replay (`evc replay --system skafu --group project-read-model`).
  */
 import { createSkafuClient, skafuOperations } from '../../../generated/skafu/index.js';
-import { createMetrics } from '../../runtime/index.js';
+import { createMetrics } from '@event-contracts/runtime';
 import type { DemoSummary, FlowRunOptions, FlowSystem, RunningFlow } from '../registry.js';
 import { startSkafu, type SkafuRunning } from './app.js';
 
@@ -66,7 +66,7 @@ export const skafu: FlowSystem = {
 export interface ReplayTarget {
   /** Live addresses the group consumes (only their events are replayed). */
   addresses: string[];
-  start(transport: import('../../runtime/index.js').Transport): Promise<{
+  start(transport: import('@event-contracts/runtime').Transport): Promise<{
     /** Deliveries handled so far: consumed + duplicates + dead-lettered. */
     processed(): Promise<number>;
     snapshot(): unknown;

@@ -10,8 +10,8 @@
  * lastSequence is the highest sequence seen. Live and replayed builds are thus equal.
  */
 import type { SkafuClient } from '../../../generated/skafu/index.js';
-import type { EventSubscription, SubscribeHandlerOptions } from '../../runtime/index.js';
-import { replayableAddresses } from '../../eventstore/index.js';
+import type { EventSubscription, SubscribeHandlerOptions } from '@event-contracts/runtime';
+import { replayableAddresses } from '../eventstore/index.js';
 import { skafuOperations } from '../../../generated/skafu/index.js';
 
 export const READ_MODEL_GROUP = 'project-read-model';

@@ -33,8 +33,8 @@ import {
   type SkafuClient,
   type TemplateSelectedInput,
 } from '../../../generated/skafu/index.js';
-import { replayableAddresses } from '../../eventstore/index.js';
-import type { EventContext, EventSubscription, OperationDescriptor, SubscribeHandlerOptions } from '../../runtime/index.js';
+import { replayableAddresses } from '../eventstore/index.js';
+import type { EventContext, EventSubscription, OperationDescriptor, SubscribeHandlerOptions } from '@event-contracts/runtime';
 import type { TraceEntry } from '../registry.js';
 import { chooseTemplate, IntegrationError, stableUuid, type AiClient, type GitHubClient, type ProjectFacts } from './integrations.js';
 

@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EventSubscription } from '../../runtime/index.js';
+import type { EventSubscription } from '@event-contracts/runtime';
 import { SUBSCRIBE } from '../shared/clients.js';
 import { serviceClient, type ServiceContext } from './context.js';
 import { withinProjects } from './validation-service.js';

@@ -14,7 +14,7 @@ import {
   type ProjectGeneratedInput,
   type TemplatesUpdatedInput,
 } from '../../../generated/skills-platform/index.js';
-import type { EventSubscription } from '../../runtime/index.js';
+import type { EventSubscription } from '@event-contracts/runtime';
 import { SUBSCRIBE } from '../shared/clients.js';
 import { defined, serviceClient, type ServiceContext } from './context.js';
 import { TEMPLATE_FILES, renderProject, templatesTouchedBy, type ProjectSpec, type SkillTemplate } from './project-template.js';

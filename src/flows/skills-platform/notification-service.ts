@@ -3,7 +3,7 @@
  * subscription per topic; every event becomes a stored notification, once per event id.
  */
 import type { SkillsPlatformEvents } from '../../../generated/skills-platform/index.js';
-import type { EventContext, EventSubscription } from '../../runtime/index.js';
+import type { EventContext, EventSubscription } from '@event-contracts/runtime';
 import { SUBSCRIBE } from '../shared/clients.js';
 import { serviceClient, type ServiceContext } from './context.js';
 

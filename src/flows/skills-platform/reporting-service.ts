@@ -1,5 +1,5 @@
 /** The reporting service (group reporting-service, seed 000): one report per validation.completed. */
-import type { EventSubscription } from '../../runtime/index.js';
+import type { EventSubscription } from '@event-contracts/runtime';
 import { SUBSCRIBE } from '../shared/clients.js';
 import { serviceClient, type ServiceContext } from './context.js';
 

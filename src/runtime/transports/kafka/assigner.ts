@@ -22,7 +22,8 @@
  * - a member that supports neither (a Java consumer with the default assignors) cannot
  *   join: the broker answers INCONSISTENT_GROUP_PROTOCOL.
  */
-import kafkajs, { type Assigner, type GroupMemberAssignment, type PartitionAssigner } from 'kafkajs';
+import type { Assigner, GroupMemberAssignment, PartitionAssigner } from 'kafkajs';
+import { kafkajs } from './kafkajs.js';
 
 // kafkajs is CommonJS: Node's ESM loader does not see all of its named exports
 const { AssignerProtocol, PartitionAssigners } = kafkajs;

@@ -26,13 +26,14 @@
  * - A consumer that kafkajs stops for good after subscribe() returned (it does not
  *   restart on its own) is logged as an error and reported to `onError`.
  */
-import kafkajs, {
-  type Consumer,
-  type EachBatchPayload,
-  type Kafka,
-  type KafkaMessage,
-  type Admin,
+import type {
+  Consumer,
+  EachBatchPayload,
+  Kafka,
+  KafkaMessage,
+  Admin,
 } from 'kafkajs';
+import { kafkajs } from './kafkajs.js';
 import { randomUUID } from 'node:crypto';
 import type { Delivery, SubscribeOptions, Subscription } from '../../transport.js';
 import type { Logger } from '../../logger.js';

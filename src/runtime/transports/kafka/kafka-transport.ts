@@ -2,7 +2,8 @@
  * The Kafka transport: kafkajs against Apache Kafka (tested with 3.9; kafkajs 2.2.4 does
  * not speak the request versions Kafka 4.0 removed).
  */
-import kafkajs, { type Admin, type LogEntry, type Producer } from 'kafkajs';
+import type { Admin, LogEntry, Producer } from 'kafkajs';
+import { kafkajs } from './kafkajs.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import type { ChannelSpec, PublishReceipt, SubscribeOptions, Subscription, Transport, WireMessage } from '../../transport.js';
 import { ConfigurationError } from '../../errors.js';

@@ -5,7 +5,8 @@
  * partition it chose on each message, and offsets follow from the base offset the
  * broker returns for each partition of the request.
  */
-import kafkajs, { type Message, type Producer, type ICustomPartitioner } from 'kafkajs';
+import type { Message, Producer, ICustomPartitioner } from 'kafkajs';
+import { kafkajs } from './kafkajs.js';
 
 // kafkajs is CommonJS: Node's ESM loader does not see all of its named exports
 const { CompressionTypes, Partitioners } = kafkajs;

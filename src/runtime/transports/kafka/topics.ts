@@ -3,7 +3,8 @@
  * existing topics only when asked. Kafka cannot lower a partition count nor change a
  * replication factor without a reassignment, so those stay in the drift report.
  */
-import kafkajs, { type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
+import { kafkajs } from './kafkajs.js';
 
 // kafkajs is CommonJS: Node's ESM loader does not see all of its named exports
 const { ConfigResourceTypes, ConfigSource, Kafka, logLevel } = kafkajs;

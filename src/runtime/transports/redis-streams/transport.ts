@@ -2,7 +2,11 @@
  * The Redis Streams transport: XADD / XREADGROUP / XACK / XAUTOCLAIM against a real
  * Redis (>= 6.2 for XAUTOCLAIM; 7.0 reports trimmed pending entries cleanly).
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { requirePeer } from '../../peer.js';
+
+/** ioredis, an optional peer dependency of the runtime: loaded when this entry point is. */
+const ioredis = requirePeer<typeof import('ioredis')>('ioredis', '@event-contracts/runtime/redis-streams');
 import type { ChannelSpec, PublishReceipt, SubscribeOptions, Subscription, Transport, WireMessage } from '../../transport.js';
 import { ConfigurationError, TransportError, errorMessage } from '../../errors.js';
 import { encodeEntry } from './entry.js';
@@ -128,8 +132,8 @@ export function createRedisStreamsTransport(options: RedisStreamsTransportOption
         lazyConnect: true,
       };
       const client = options.url
-        ? new Redis(options.url, redisOptions)
-        : new Redis({ host: options.host ?? '127.0.0.1', port: options.port ?? 6379, ...redisOptions });
+        ? new ioredis.Redis(options.url, redisOptions)
+        : new ioredis.Redis({ host: options.host ?? '127.0.0.1', port: options.port ?? 6379, ...redisOptions });
       let lastError: unknown;
       client.on('error', (err) => {
         lastError = err;

@@ -2,12 +2,12 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { flowIds, loadFlow, type FlowRunOptions, type FlowSystem, type RunningFlow, type TransportKind } from '../../flows/registry.js';
-import '../../flows/systems.js';
-import { formatTraceLine } from '../../flows/shared/trace.js';
-import type { ChannelSpec, SystemDescriptor, Transport } from '../../runtime/index.js';
-import { createMemoryTransport } from '../../runtime/index.js';
-import { UsageError } from '../usage.js';
+import { flowIds, loadFlow, type FlowRunOptions, type FlowSystem, type RunningFlow, type TransportKind } from '../registry.js';
+import '../systems.js';
+import { formatTraceLine } from '../shared/trace.js';
+import type { ChannelSpec, SystemDescriptor, Transport } from '@event-contracts/runtime';
+import { createMemoryTransport } from '@event-contracts/runtime';
+import { UsageError } from './usage.js';
 
 export const runHelp = `Usage: evc run <system|all> [--transport memory|kafka|redis] [--port N] [--demo]
                [--work-dir DIR]
@@ -165,10 +165,10 @@ async function serve(system: FlowSystem, kind: TransportKind, port: number | und
 async function createTransport(kind: TransportKind, systemId: string): Promise<Transport> {
   if (kind === 'memory') return createMemoryTransport();
   if (kind === 'redis') {
-    const { createRedisStreamsTransport } = await import('../../runtime/transports/redis-streams/index.js');
+    const { createRedisStreamsTransport } = await import('@event-contracts/runtime/redis-streams');
     return createRedisStreamsTransport({ url: process.env.REDIS_URL || 'redis://127.0.0.1:6379' });
   }
-  const { applyTopics, createKafkaTransport, defaultBrokers } = await import('../../runtime/transports/kafka/index.js');
+  const { applyTopics, createKafkaTransport, defaultBrokers } = await import('@event-contracts/runtime/kafka');
   const brokers = defaultBrokers(process.env);
   const specs = await kafkaTopics(systemId);
   if (specs.length > 0) {

@@ -3,9 +3,9 @@
  * src/eventstore/replay.ts for how a single group is targeted).
  */
 import { parseArgs } from 'node:util';
-import { createFileEventStore, createPostgresEventStore, replayEvents, type EventFilter, type EventStore } from '../../eventstore/index.js';
-import { createMemoryTransport, type SystemDescriptor, type Transport } from '../../runtime/index.js';
-import { UsageError } from '../usage.js';
+import { createFileEventStore, createPostgresEventStore, replayEvents, type EventFilter, type EventStore } from '../eventstore/index.js';
+import { createMemoryTransport, type SystemDescriptor, type Transport } from '@event-contracts/runtime';
+import { UsageError } from './usage.js';
 
 export const replayHelp = `Usage: evc replay --system <id> --group <group> [--from ISO] [--to ISO] [--correlation-id X]
                   [--store file|postgres] [--file path] [--table name]
@@ -30,9 +30,9 @@ Exit 0 when every matched event was replayed (and, on memory, handled), 1 otherw
 2 on bad flags.`;
 
 /** Systems with an event store: their descriptor and in-process replay targets. */
-async function systemOf(id: string): Promise<{ descriptor: SystemDescriptor; targets: Record<string, import('../../flows/skafu/index.js').ReplayTarget> }> {
+async function systemOf(id: string): Promise<{ descriptor: SystemDescriptor; targets: Record<string, import('../skafu/index.js').ReplayTarget> }> {
   if (id === 'skafu') {
-    const [gen, flow] = await Promise.all([import('../../../generated/skafu/index.js'), import('../../flows/skafu/index.js')]);
+    const [gen, flow] = await Promise.all([import('../../../generated/skafu/index.js'), import('../skafu/index.js')]);
     return { descriptor: gen.skafuSystem, targets: flow.skafuReplayTargets };
   }
   throw new UsageError(`--system ${id} keeps no event store (systems with one: skafu)`);
@@ -132,9 +132,9 @@ export async function replayCommand(argv: string[]): Promise<number> {
 
 async function brokerTransport(kind: string): Promise<Transport> {
   if (kind === 'redis') {
-    const { createRedisStreamsTransport } = await import('../../runtime/transports/redis-streams/index.js');
+    const { createRedisStreamsTransport } = await import('@event-contracts/runtime/redis-streams');
     return createRedisStreamsTransport({ url: process.env.REDIS_URL || 'redis://127.0.0.1:6379' });
   }
-  const { createKafkaTransport, defaultBrokers } = await import('../../runtime/transports/kafka/index.js');
+  const { createKafkaTransport, defaultBrokers } = await import('@event-contracts/runtime/kafka');
   return createKafkaTransport({ brokers: defaultBrokers(process.env), clientId: 'evc-replay' });
 }

@@ -15,7 +15,7 @@
  * Names: `replay.<group>.<address>` uses only the characters of the group and address,
  * which on Kafka must be [a-zA-Z0-9._-] anyway.
  */
-import { HEADER, type OperationDescriptor, type Transport } from '../runtime/index.js';
+import { HEADER, type OperationDescriptor, type Transport } from '@event-contracts/runtime';
 import type { EventFilter, EventStore } from './store.js';
 
 export const REPLAY_HEADER = { replayedAt: 'evc-replayed-at', replayOf: 'evc-replay-of' } as const;

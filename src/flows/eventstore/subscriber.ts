@@ -4,7 +4,7 @@
  * event with its channel, key and headers. The append happens inside the handler, so an
  * event is acknowledged only once it is stored; the store ignores an id it has.
  */
-import type { EventClient, EventContext, EventSubscription, OperationDescriptor, SubscribeHandlerOptions, SystemDescriptor } from '../runtime/index.js';
+import type { EventClient, EventContext, EventSubscription, OperationDescriptor, SubscribeHandlerOptions, SystemDescriptor } from '@event-contracts/runtime';
 import type { EventStore, StoredEvent } from './store.js';
 
 export interface EventStoreSubscriber {

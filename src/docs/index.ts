@@ -48,19 +48,31 @@ export interface RenderDocsOptions extends DocsModelOptions {
   generator?: string;
 }
 
-let cachedMermaid: MermaidAsset | undefined;
+let cachedMermaid: MermaidAsset | false | undefined;
 
-/** mermaid's prebuilt browser bundle and licence from node_modules (read once). */
-export function loadMermaidAsset(): MermaidAsset {
-  if (!cachedMermaid) {
+/**
+ * mermaid's prebuilt browser bundle and licence from node_modules (read once), or false
+ * when mermaid is not installed: it is an optional peer of the CLI (~150 MB with its
+ * tree), read only when the HTML site is written; without it diagrams stay as text.
+ */
+export function loadMermaidAsset(): MermaidAsset | false {
+  if (cachedMermaid === undefined) {
     const require = createRequire(import.meta.url);
-    cachedMermaid = {
-      js: readFileSync(require.resolve('mermaid/dist/mermaid.min.js')),
-      license: readFileSync(require.resolve('mermaid/LICENSE')),
-    };
+    try {
+      cachedMermaid = {
+        js: readFileSync(require.resolve('mermaid/dist/mermaid.min.js')),
+        license: readFileSync(require.resolve('mermaid/LICENSE')),
+      };
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'MODULE_NOT_FOUND') throw err;
+      cachedMermaid = false;
+    }
   }
   return cachedMermaid;
 }
+
+/** Said once by the commands that write the site when mermaid is not installed. */
+export const MERMAID_MISSING_NOTICE = 'note: mermaid is not installed, so the HTML site shows diagrams as text (npm install -D mermaid to render them)';
 
 const RESERVED = new Set(['index', 'system-map', 'site', 'assets']);
 

@@ -1,3 +1,4 @@
+import { loadMermaidAsset, MERMAID_MISSING_NOTICE } from '../../docs/index.js';
 import { normalize } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generatedDocsFiles, planDocs } from '../../codegen/docs.js';
@@ -64,6 +65,7 @@ export async function docsCommand(argv: string[]): Promise<number> {
     process.stderr.write(`evc docs --check: ${report.length === 0 ? `${out} is up to date` : `${report.length} file(s) out of date; run evc docs`}\n`);
     return report.length === 0 ? 0 : 1;
   }
+  if (!values['no-site'] && loadMermaidAsset() === false) process.stderr.write(`${MERMAID_MISSING_NOTICE}\n`);
   process.stderr.write(`evc docs: ${loaded.systems.length} system(s), ${files.length} file(s) in ${out} (${changed} written, ${removed} removed)\n`);
   return 0;
 }

@@ -1,3 +1,4 @@
+import { loadMermaidAsset, MERMAID_MISSING_NOTICE } from '../../docs/index.js';
 import { watch as fsWatch, statSync, type FSWatcher } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -80,6 +81,7 @@ function report(result: GenerateResult, check: boolean): number {
   const count = (s: string) => result.changes.filter((c) => c.status === s).length;
   const ms = Math.round(result.ms);
   const systems = (result.systems.join(', ') || 'none') + (result.docs === 'skipped' ? '' : ' + docs');
+  if (result.docs !== 'skipped' && !check && loadMermaidAsset() === false) process.stderr.write(`${MERMAID_MISSING_NOTICE}\n`);
   if (check) {
     const bad = result.changes.filter((c) => c.status !== 'unchanged');
     for (const c of bad) process.stdout.write(`${c.path}: ${c.status}\n`);

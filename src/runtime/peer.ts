@@ -25,6 +25,9 @@ function nodeRequire(): (id: string) => unknown {
   return req;
 }
 
+/** `@scope/name` or `name` of a specifier that may name a file inside the package. */
+const packageName = (specifier: string): string => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+
 /** True when `name` resolves from the runtime package. */
 export function hasPeer(name: string): boolean {
   try {
@@ -43,9 +46,10 @@ export function requirePeer<T>(name: string, entry: string): T {
   try {
     return nodeRequire()(name) as T;
   } catch (err) {
-    const e = err as { code?: string; message?: string };
-    if (e.code === 'MODULE_NOT_FOUND' && (e.message ?? '').includes(`'${name}'`)) {
-      throw new ConfigurationError(`${entry} needs the package "${name}", which is not installed: npm install ${name}`, { cause: err });
+    // Only the package itself being absent is "not installed"; a broken install or a
+    // missing deep path keeps its own error.
+    if ((err as { code?: string }).code === 'MODULE_NOT_FOUND' && !hasPeer(packageName(name))) {
+      throw new ConfigurationError(`${entry} needs the package "${packageName(name)}", which is not installed: npm install ${packageName(name)}`, { cause: err });
     }
     throw err;
   }

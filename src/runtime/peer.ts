@@ -33,8 +33,9 @@ export function hasPeer(name: string): boolean {
   try {
     nodeRequire()(`${name}/package.json`);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    // A package whose `exports` hide package.json is there all the same.
+    return (err as { code?: string }).code !== 'MODULE_NOT_FOUND';
   }
 }
 

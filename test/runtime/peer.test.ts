@@ -22,6 +22,8 @@ describe('optional peer dependencies', () => {
     expect(typeof kafkajs.Kafka).toBe('function');
     expect(kafkajs.logLevel.NOTHING).toBe(0);
     expect(hasPeer('kafkajs')).toBe(true);
+    // @opentelemetry/api's exports do not list ./package.json: still installed.
+    expect(hasPeer('@opentelemetry/api')).toBe(true);
   });
 
   it('a client that fails for another reason than being absent keeps its own error', () => {

@@ -7,7 +7,7 @@
 import type { DemoSummary, FlowRunOptions } from '../registry.js';
 import { requestJson } from '../shared/http.js';
 import { shortId } from '../shared/trace.js';
-import type { ChatRunning } from './index.js';
+import type { ChatRunning } from './app.js';
 import { connectChatSocket, type ChatSocket } from './ws-client.js';
 
 export async function runChatDemo(running: ChatRunning, options: FlowRunOptions): Promise<DemoSummary> {

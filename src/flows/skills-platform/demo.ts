@@ -7,7 +7,7 @@
 import type { DemoSummary, FlowRunOptions } from '../registry.js';
 import { requestJson } from '../shared/http.js';
 import { shortId } from '../shared/trace.js';
-import type { SkillsPlatformRunning } from './index.js';
+import type { SkillsPlatformRunning } from './app.js';
 
 /** What a chain must have produced, per service and action, before the demo moves on. */
 type Expect = Partial<Record<string, { published?: string[]; handled?: string[] }>>;

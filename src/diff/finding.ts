@@ -17,6 +17,15 @@ export function isTransitive(mode: Mode): boolean {
   return mode.endsWith('_TRANSITIVE');
 }
 
+/** What `diffVersions` returns: the findings of every compared pair, and how many of each verdict. */
+export interface DiffReport {
+  mode: Mode;
+  /** Labels of the versions, oldest first; the last is the new one. */
+  versions: string[];
+  findings: Finding[];
+  counts: Record<Verdict, number>;
+}
+
 /** A JSON message valid on one side and invalid on the other, proven with the side's validator. */
 export interface Counterexample {
   /** Which promise it breaks: backward (valid on old, rejected by new) or forward (valid on new, rejected by old). */

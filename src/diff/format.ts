@@ -1,7 +1,6 @@
 /** A diff report as text, JSON, GitHub workflow commands, a Markdown PR summary, or SARIF 2.1.0. */
 import type { SourceLocation } from '../contract/ir.js';
-import type { Finding, Verdict } from './finding.js';
-import type { DiffReport } from './index.js';
+import type { DiffReport, Finding, Verdict } from './finding.js';
 import { DIFF_RULES } from './rules.js';
 
 export const DIFF_FORMATS = ['text', 'json', 'github', 'markdown', 'sarif'] as const;

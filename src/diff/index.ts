@@ -8,21 +8,13 @@
  *   report.findings.filter((f) => f.verdict === 'breaking');
  */
 import { compareVersions, type Version } from './compare.js';
-import { isTransitive, rankOf, type Finding, type Mode, type Verdict } from './finding.js';
+import { isTransitive, rankOf, type DiffReport, type Finding, type Mode, type Verdict } from './finding.js';
 
 export { compareVersions, type Version } from './compare.js';
-export { MODES, isTransitive, verdictUnder, type Counterexample, type Finding, type Mode, type Verdict } from './finding.js';
+export { MODES, isTransitive, verdictUnder, type Counterexample, type DiffReport, type Finding, type Mode, type Verdict } from './finding.js';
 export { DIFF_RULES, ruleOf, type DiffRule } from './rules.js';
 export { diffSchemas, type SchemaChange } from './schema.js';
 export { loadVersion, SourceError, parseGitSpec, type LoadedVersion } from './sources.js';
-
-export interface DiffReport {
-  mode: Mode;
-  /** Labels of the versions, oldest first; the last is the new one. */
-  versions: string[];
-  findings: Finding[];
-  counts: Record<Verdict, number>;
-}
 
 /**
  * Non-transitive modes compare the last two versions; transitive modes compare each

@@ -5,6 +5,7 @@
  * descriptors) from one registry per system, so clashes resolve the same way each run.
  */
 import type { ChannelModel, JsonSchema, MessageModel, OperationModel, SystemModel } from '../contract/ir.js';
+import { decodePointerSegment } from '../contract/json-pointer.js';
 import { camelCase, createNameRegistry, operationMethodName, pascalCase, typeName } from '../contract/names.js';
 import type { Preamble } from './printer.js';
 import { createSchemaTypes, type SchemaTypes } from './schema-types.js';
@@ -98,7 +99,7 @@ export function payloadPointer(location: string | undefined): string | undefined
 /** The one property name a pointer like `/event_id` names, or undefined for deeper pointers. */
 function topLevelKey(pointer: string | undefined): string | undefined {
   if (!pointer || !/^\/[^/]+$/.test(pointer)) return undefined;
-  return pointer.slice(1).replace(/~1/g, '/').replace(/~0/g, '~');
+  return decodePointerSegment(pointer.slice(1));
 }
 
 /** A file name from a message id: safe characters only, never a path. */

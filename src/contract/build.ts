@@ -18,7 +18,7 @@ import type {
   SystemModel,
 } from './ir.js';
 import { isObject, type RefResolver } from './resolve.js';
-import { splitPointer } from './source.js';
+import { splitPointer } from './json-pointer.js';
 import { pascalCase } from './names.js';
 import { DATA_KEYWORDS } from './schema-keywords.js';
 import { applyTraits } from './traits.js';

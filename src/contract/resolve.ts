@@ -11,7 +11,8 @@ import { dirname, isAbsolute, relative, resolve as resolvePath, sep } from 'node
 import { ContractError } from './errors.js';
 import type { SourceLocation } from './ir.js';
 import { DATA_KEYWORDS } from './schema-keywords.js';
-import { encodePointerSegment, parseSource, readSource, splitPointer, type SourceFile } from './source.js';
+import { encodePointerSegment, splitPointer } from './json-pointer.js';
+import { parseSource, readSource, type SourceFile } from './source.js';
 
 export interface ResolveOptions {
   /** Folder the contract may read from. `$ref`s outside it are refused. */

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { ContractError } from './errors.js';
+import { splitPointer } from './json-pointer.js';
 
 export interface SourceFile {
   path: string;
@@ -13,25 +14,6 @@ export interface SourceFile {
   data: unknown;
   /** 1-based line/col of the node at a JSON pointer (nearest existing ancestor when absent). */
   position(pointer: string): { line: number; col: number };
-}
-
-/** Decode one JSON pointer segment (RFC 6901). */
-export function decodePointerSegment(segment: string): string {
-  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
-}
-
-export function encodePointerSegment(segment: string | number): string {
-  return String(segment).replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-export function splitPointer(pointer: string): string[] {
-  if (pointer === '' || pointer === '/') return [];
-  if (!pointer.startsWith('/')) throw new Error(`not a JSON pointer: ${pointer}`);
-  return pointer.slice(1).split('/').map(decodePointerSegment);
-}
-
-export function joinPointer(segments: ReadonlyArray<string | number>): string {
-  return segments.length === 0 ? '' : '/' + segments.map(encodePointerSegment).join('/');
 }
 
 /** Parse a file's text. Throws ContractError with the place of the first syntax error. */

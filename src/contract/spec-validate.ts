@@ -6,7 +6,7 @@
 import { Parser } from '@asyncapi/parser';
 import type { Diagnostic, Severity } from './ir.js';
 import { isObject, type Origin, type RefResolver } from './resolve.js';
-import { encodePointerSegment, splitPointer } from './source.js';
+import { encodePointerSegment, splitPointer } from './json-pointer.js';
 
 let parser: Parser | undefined;
 

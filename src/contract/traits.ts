@@ -34,7 +34,7 @@
  */
 import type { Diagnostic } from './ir.js';
 import { isObject, type RefResolver } from './resolve.js';
-import { encodePointerSegment } from './source.js';
+import { encodePointerSegment } from './json-pointer.js';
 
 type Obj = Record<string, unknown>;
 

@@ -7,6 +7,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { createAjv, prepareSchema } from '../contract/ajv.js';
 import type { JsonSchema } from '../contract/ir.js';
+import { encodePointerSegment } from '../contract/json-pointer.js';
 import { explainErrors, violationLine } from '../validate/explain.js';
 import { asSchema, type InstanceSegment } from './schema.js';
 
@@ -404,13 +405,13 @@ export function findCounterexample(input: SearchInput, validOn: 'old' | 'new'): 
 
 /** The JSON pointer the probes write to (`/0` for an array item, the extra property's name for additionalProperties). */
 export function probePointer(path: InstanceSegment[]): string {
-  return path.map((s) => '/' + (typeof s === 'string' ? s.replace(/~/g, '~0').replace(/\//g, '~1') : 'item' in s ? '0' : EXTRA_PROPERTY)).join('');
+  return path.map((s) => '/' + (typeof s === 'string' ? encodePointerSegment(s) : 'item' in s ? '0' : EXTRA_PROPERTY)).join('');
 }
 
 /** Whether an ajv error is about the value at `target` (or inside it). */
 function isRelated(e: ErrorObject, target: string): boolean {
   const p = e.params as Record<string, unknown>;
-  const child = (name: unknown) => `${e.instancePath}/${String(name).replace(/~/g, '~0').replace(/\//g, '~1')}`;
+  const child = (name: unknown) => `${e.instancePath}/${encodePointerSegment(String(name))}`;
   const at = e.keyword === 'required' ? child(p.missingProperty) : e.keyword === 'additionalProperties' ? child(p.additionalProperty) : e.keyword === 'unevaluatedProperties' ? child(p.unevaluatedProperty) : e.instancePath;
   return target === '' || at === target || at.startsWith(target + '/');
 }

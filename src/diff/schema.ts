@@ -5,6 +5,7 @@
  * one side accepts and the other rejects.
  */
 import type { JsonSchema } from '../contract/ir.js';
+import { encodePointerSegment } from '../contract/json-pointer.js';
 
 /** A path segment inside an instance: a property name, or `0` for "an item of the array". */
 export type InstanceSegment = string | { item: true } | { extra: true };
@@ -100,7 +101,7 @@ export function isClosed(s: JsonSchema): boolean {
 }
 
 function pathText(path: InstanceSegment[]): string {
-  return path.length === 0 ? '/' : path.map((s) => (typeof s === 'string' ? `/${s.replace(/~/g, '~0').replace(/\//g, '~1')}` : 'item' in s ? '/0' : '/*')).join('');
+  return path.length === 0 ? '/' : path.map((s) => (typeof s === 'string' ? `/${encodePointerSegment(s)}` : 'item' in s ? '/0' : '/*')).join('');
 }
 
 /** The instance path as a JSON pointer (`/0` for an array item, `/*` for any extra property). */

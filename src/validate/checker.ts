@@ -6,7 +6,7 @@
 import type { ValidateFunction } from 'ajv';
 import { createAjv, prepareSchema } from '../contract/ajv.js';
 import type { MessageModel, SystemModel } from '../contract/ir.js';
-import { splitPointer } from '../contract/source.js';
+import { splitPointer } from '../contract/json-pointer.js';
 import { explainErrors, type Violation } from './explain.js';
 
 export type CheckStatus = 'valid' | 'invalid' | 'unknown-type';

@@ -3,7 +3,7 @@
  * what the schema expected, with the value that was there.
  */
 import type { ErrorObject } from 'ajv';
-import { encodePointerSegment } from '../contract/source.js';
+import { decodePointerSegment, encodePointerSegment } from '../contract/json-pointer.js';
 
 export interface Violation {
   /** JSON pointer inside the message ('' is the whole message). */
@@ -38,9 +38,8 @@ function valueAt(root: unknown, pointer: string): unknown {
   if (pointer === '') return root;
   let node: unknown = root;
   for (const raw of pointer.slice(1).split('/')) {
-    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
     if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[seg];
+    node = (node as Record<string, unknown>)[decodePointerSegment(raw)];
   }
   return node;
 }

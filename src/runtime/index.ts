@@ -61,5 +61,6 @@ export {
 } from './cloudevents.js';
 export { HEADER } from './headers.js';
 export { resolveAddress } from './address.js';
+export { getPointer } from './json-pointer.js';
 /** ajv-formats' full format set with fast uuid and date checkers (generated validators import `./formats.js` itself). */
 export { fullFormats } from './formats.js';

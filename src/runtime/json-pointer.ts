@@ -17,6 +17,17 @@ export function parsePointer(pointer: string): string[] {
   return tokens;
 }
 
+/**
+ * The value at an RFC 6901 JSON pointer, or undefined where the path leaves the document:
+ * how a service reads the envelope fields a `SystemDescriptor` names by pointer. Each
+ * distinct pointer is parsed once and kept, which suits a contract's few pointers, not
+ * pointers built from data.
+ *
+ * @example
+ *   getPointer({ data: { 'a/b': 1 } }, '/data/a~1b'); // 1
+ *   const time = system.envelope?.time; // e.g. '/timestamp'
+ *   if (time) console.log(getPointer(event, time));
+ */
 export function getPointer(doc: unknown, pointer: string): unknown {
   let node = doc;
   for (const token of parsePointer(pointer)) {

@@ -4,7 +4,7 @@
  * event with its channel, key and headers. The append happens inside the handler, so an
  * event is acknowledged only once it is stored; the store ignores an id it has.
  */
-import type { EventClient, EventContext, EventSubscription, OperationDescriptor, SubscribeHandlerOptions, SystemDescriptor } from '@event-contracts/runtime';
+import { getPointer, type EventClient, type EventContext, type EventSubscription, type OperationDescriptor, type SubscribeHandlerOptions, type SystemDescriptor } from '@event-contracts/runtime';
 import type { EventStore, StoredEvent } from './store.js';
 
 export interface EventStoreSubscriber {
@@ -14,23 +14,15 @@ export interface EventStoreSubscriber {
   stop(): Promise<void>;
 }
 
-function pointer(doc: unknown, ptr: string | undefined): unknown {
-  if (!ptr) return undefined;
-  let cur: unknown = doc;
-  for (const raw of ptr.split('/').slice(1)) {
-    const k = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[k];
-  }
-  return cur;
-}
+/** An envelope field the descriptor names by pointer; undefined when the contract names none. */
+const field = (doc: unknown, ptr: string | undefined): unknown => (ptr ? getPointer(doc, ptr) : undefined);
 
 /** A StoredEvent from a delivered event and its context. */
 export function toStoredEvent(system: SystemDescriptor, event: unknown, ctx: EventContext): StoredEvent {
-  const time = pointer(event, system.envelope?.time);
+  const time = field(event, system.envelope?.time);
   return {
     system: system.id,
-    eventId: ctx.eventId ?? String(pointer(event, system.envelope?.id)),
+    eventId: ctx.eventId ?? String(field(event, system.envelope?.id)),
     eventType: ctx.eventType ?? ctx.messageId,
     correlationId: ctx.correlationId,
     causationId: ctx.causationId,

@@ -5,6 +5,7 @@
  */
 import type { MessagePlan, TemplateContext } from '../src/codegen/context.js';
 import type { GeneratedFile } from '../src/codegen/printer.js';
+import { compareCodeUnits } from '../src/contract/compare.js';
 
 export function typesTemplate(f: GeneratedFile, ctx: TemplateContext): void {
   const { system, types, names } = ctx;
@@ -70,7 +71,7 @@ export function typesTemplate(f: GeneratedFile, ctx: TemplateContext): void {
     f.print(`export interface ${names.eventMap} {`);
     const byType = new Map<string, string[]>();
     for (const m of typed) byType.set(m.model.eventType!, [...(byType.get(m.model.eventType!) ?? []), m.payloadType]);
-    for (const [type, payloads] of [...byType].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const [type, payloads] of [...byType].sort(([a], [b]) => compareCodeUnits(a, b))) {
       f.print(`  ${f.string(type)}: ${[...new Set(payloads)].join(' | ')};`);
     }
     f.print('}');

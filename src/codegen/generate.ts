@@ -14,6 +14,7 @@
  * file on disk no longer matches, every system is loaded (the ones whose SDK is cached
  * are not planned again) and the docs are rendered.
  */
+import { compareCodeUnits } from '../contract/compare.js';
 import { version as toolkitVersion } from '../contract/version.js';
 import { hashModules, packageFile, resolvedModule } from './sources.js';
 import { createHash } from 'node:crypto';
@@ -134,7 +135,7 @@ function cacheKey(runtimeImport: string, out: string): string {
 /** The docs' cache key: the renderer's sources (docsSourceKey) and every input file of every system. */
 function docsKey(outRel: string, systems: Array<[rel: string, entry: ManifestSystem]>): string {
   const h = createHash('sha256').update(`${version()}\0${outRel}\0${docsSourceKey()}\0`);
-  for (const [rel, entry] of [...systems].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+  for (const [rel, entry] of [...systems].sort((a, b) => compareCodeUnits(a[0], b[0]))) {
     h.update(`${rel}\0`);
     for (const [file, hash] of Object.entries(entry.inputs)) h.update(`${file}\0${hash}\0`);
   }
@@ -429,7 +430,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   }
 
   function finish(): GenerateResult {
-    const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+    const byPath = (a: { path: string }, b: { path: string }) => compareCodeUnits(a.path, b.path);
     changes.sort(byPath);
     files.sort(byPath);
     systems.sort();

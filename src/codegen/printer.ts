@@ -7,6 +7,7 @@
  * deduplicated, sorted by module then name, split into `import type` and value imports,
  * and aliased (`Name$1`) when a name clashes with a local declaration or another import.
  */
+import { compareCodeUnits } from '../contract/compare.js';
 
 /** An imported name. Printed as the local name the import ends up with. */
 export interface ImportSymbol {
@@ -82,7 +83,7 @@ export function jsonLiteral(value: unknown, options: { sortKeys?: boolean } = {}
   if (Array.isArray(value)) return `[${value.map((v) => jsonLiteral(v, options)).join(', ')}]`;
   if (typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    if (options.sortKeys) entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    if (options.sortKeys) entries.sort(([a], [b]) => compareCodeUnits(a, b));
     if (entries.length === 0) return '{}';
     return `{ ${entries.map(([k, v]) => `${objectKey(k)}: ${jsonLiteral(v, options)}`).join(', ')} }`;
   }
@@ -198,7 +199,7 @@ export function createGeneratedFile(path: string, preamble: Preamble): Generated
     toString() {
       // Resolve local names: sorted by module, then name, so aliases are predictable.
       const rank = { namespace: 0, default: 1, named: 2 } as const;
-      const sorted = [...imports.values()].sort((a, b) => cmp(a.from, b.from) || rank[a.binding] - rank[b.binding] || cmp(a.name, b.name));
+      const sorted = [...imports.values()].sort((a, b) => compareCodeUnits(a.from, b.from) || rank[a.binding] - rank[b.binding] || compareCodeUnits(a.name, b.name));
       const taken = new Set(declared);
       const local = new Map<ImportSymbol, string>();
       for (const imp of sorted) {
@@ -242,8 +243,4 @@ export function createGeneratedFile(path: string, preamble: Preamble): Generated
     },
   };
   return file;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { compareCodeUnits } from '../contract/compare.js';
 import type { SystemModel } from '../contract/ir.js';
 import { version } from '../contract/version.js';
 import { indexPage, systemMapPage, systemPage, type DocsPageContext } from '../../templates/docs.js';
@@ -98,7 +99,7 @@ export function renderDocs(systems: SystemModel[], options: RenderDocsOptions = 
   const prefix = options.prefix ?? 'docs/';
   const generator = options.generator ?? `evc ${version}`;
   const docs = [...systems]
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .sort((a, b) => compareCodeUnits(a.id, b.id))
     .map((s) => buildSystemDocs(s, options));
   const usedSlugs = new Set<string>();
   for (const d of docs) {

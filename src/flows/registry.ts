@@ -3,7 +3,7 @@
  * here. Each system lives in src/flows/<system>/ and is built only on generated/ and
  * the runtime.
  */
-import type { Transport } from '@event-contracts/runtime';
+import type { SystemDescriptor, Transport } from '@event-contracts/runtime';
 
 export type TransportKind = 'memory' | 'kafka' | 'redis';
 
@@ -55,11 +55,36 @@ export interface FlowSystem {
   demo(running: RunningFlow, options: FlowRunOptions): Promise<DemoSummary>;
 }
 
-const systems = new Map<string, () => Promise<FlowSystem>>();
+/**
+ * Groups `evc replay --transport memory` can rebuild in process: it starts the group's
+ * consumer on a fresh memory transport, replays into it and prints the result.
+ */
+export interface ReplayTarget {
+  /** Live addresses the group consumes (only their events are replayed). */
+  addresses: string[];
+  start(transport: Transport): Promise<{
+    /** Deliveries handled so far: consumed + duplicates + dead-lettered. */
+    processed(): Promise<number>;
+    snapshot(): unknown;
+    stop(): Promise<void>;
+  }>;
+}
 
-/** Register a system (each src/flows/<system>/index.ts is listed in ./systems.ts). */
-export function registerFlow(id: string, load: () => Promise<FlowSystem>): void {
-  systems.set(id, load);
+/** How the commands find a seed system; each loads on first use. */
+export interface FlowEntry {
+  /** The runnable system: its services and scenario. */
+  flow: () => Promise<FlowSystem>;
+  /** The SystemDescriptor of the system's generated SDK. */
+  descriptor: () => Promise<SystemDescriptor>;
+  /** Consumer groups `evc replay` rebuilds in process; only systems with an event store have them. */
+  replayTargets?: () => Promise<Record<string, ReplayTarget>>;
+}
+
+const systems = new Map<string, FlowEntry>();
+
+/** Register a system (every one is listed in ./systems.ts). */
+export function registerFlow(id: string, entry: FlowEntry): void {
+  systems.set(id, entry);
 }
 
 export function flowIds(): string[] {
@@ -67,5 +92,19 @@ export function flowIds(): string[] {
 }
 
 export async function loadFlow(id: string): Promise<FlowSystem | undefined> {
-  return systems.get(id)?.();
+  return systems.get(id)?.flow();
+}
+
+/** The descriptor of a registered system's generated SDK, without starting anything. */
+export async function loadDescriptor(id: string): Promise<SystemDescriptor | undefined> {
+  return systems.get(id)?.descriptor();
+}
+
+/** The systems that keep an event store, so `evc replay` can rebuild their groups. */
+export function replayableFlowIds(): string[] {
+  return [...systems].filter(([, e]) => e.replayTargets !== undefined).map(([id]) => id);
+}
+
+export async function loadReplayTargets(id: string): Promise<Record<string, ReplayTarget> | undefined> {
+  return systems.get(id)?.replayTargets?.();
 }

@@ -1,10 +1,12 @@
 /**
  * `evc replay`: re-publishes stored events to ONE consumer group (see
- * src/eventstore/replay.ts for how a single group is targeted).
+ * src/flows/eventstore/replay.ts for how a single group is targeted).
  */
 import { parseArgs } from 'node:util';
 import { createFileEventStore, createPostgresEventStore, replayEvents, type EventFilter, type EventStore } from '../eventstore/index.js';
 import { createMemoryTransport, type SystemDescriptor, type Transport } from '@event-contracts/runtime';
+import { loadDescriptor, loadReplayTargets, replayableFlowIds, type ReplayTarget } from '../registry.js';
+import '../systems.js';
 import { UsageError } from './usage.js';
 
 export const replayHelp = `Usage: evc replay --system <id> --group <group> [--from ISO] [--to ISO] [--correlation-id X]
@@ -30,12 +32,10 @@ Exit 0 when every matched event was replayed (and, on memory, handled), 1 otherw
 2 on bad flags.`;
 
 /** Systems with an event store: their descriptor and in-process replay targets. */
-async function systemOf(id: string): Promise<{ descriptor: SystemDescriptor; targets: Record<string, import('../skafu/index.js').ReplayTarget> }> {
-  if (id === 'skafu') {
-    const [gen, flow] = await Promise.all([import('../../../generated/skafu/index.js'), import('../skafu/index.js')]);
-    return { descriptor: gen.skafuSystem, targets: flow.skafuReplayTargets };
-  }
-  throw new UsageError(`--system ${id} keeps no event store (systems with one: skafu)`);
+async function systemOf(id: string): Promise<{ descriptor: SystemDescriptor; targets: Record<string, ReplayTarget> }> {
+  const [targets, descriptor] = await Promise.all([loadReplayTargets(id), loadDescriptor(id)]);
+  if (!targets || !descriptor) throw new UsageError(`--system ${id} keeps no event store (systems with one: ${replayableFlowIds().join(', ')})`);
+  return { descriptor, targets };
 }
 
 function date(name: string, v: string | undefined): Date | undefined {

@@ -2,10 +2,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { flowIds, loadFlow, type FlowRunOptions, type FlowSystem, type RunningFlow, type TransportKind } from '../registry.js';
+import { flowIds, loadDescriptor, loadFlow, type FlowRunOptions, type FlowSystem, type RunningFlow, type TransportKind } from '../registry.js';
 import '../systems.js';
 import { formatTraceLine } from '../shared/trace.js';
-import type { ChannelSpec, SystemDescriptor, Transport } from '@event-contracts/runtime';
+import type { ChannelSpec, Transport } from '@event-contracts/runtime';
 import { createMemoryTransport } from '@event-contracts/runtime';
 import { UsageError } from './usage.js';
 
@@ -184,13 +184,7 @@ async function createTransport(kind: TransportKind, systemId: string): Promise<T
 
 /** The topics (and dead-letter topics) of a system's generated descriptor, with their Kafka settings. */
 async function kafkaTopics(systemId: string): Promise<ChannelSpec[]> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(`../../../generated/${systemId}/index.js`)) as Record<string, unknown>;
-  } catch {
-    return [];
-  }
-  const system = Object.values(mod).find((v): v is SystemDescriptor => typeof v === 'object' && v !== null && (v as SystemDescriptor).id === systemId && Array.isArray((v as SystemDescriptor).channels));
+  const system = await loadDescriptor(systemId);
   if (!system) return [];
   const specs: ChannelSpec[] = [];
   for (const c of system.channels) {

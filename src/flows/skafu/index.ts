@@ -5,7 +5,7 @@
  */
 import { createSkafuClient, skafuOperations } from '../../../generated/skafu/index.js';
 import { createMetrics } from '@event-contracts/runtime';
-import type { DemoSummary, FlowRunOptions, FlowSystem, RunningFlow } from '../registry.js';
+import type { DemoSummary, FlowRunOptions, FlowSystem, ReplayTarget, RunningFlow } from '../registry.js';
 import { startSkafu, type SkafuRunning } from './app.js';
 
 export { EVENT_STORE_OPERATIONS, openEventStore, skafuDedupe, startSkafu, type SkafuOptions, type SkafuRunning } from './app.js';
@@ -58,21 +58,6 @@ export const skafu: FlowSystem = {
   start: (options) => startSkafu(options),
   demo,
 };
-
-/**
- * Groups `evc replay --transport memory` can rebuild in process: it starts the group's
- * consumer on a fresh memory transport, replays into it and prints the result.
- */
-export interface ReplayTarget {
-  /** Live addresses the group consumes (only their events are replayed). */
-  addresses: string[];
-  start(transport: import('@event-contracts/runtime').Transport): Promise<{
-    /** Deliveries handled so far: consumed + duplicates + dead-lettered. */
-    processed(): Promise<number>;
-    snapshot(): unknown;
-    stop(): Promise<void>;
-  }>;
-}
 
 export const skafuReplayTargets: Record<string, ReplayTarget> = {
   [READ_MODEL_GROUP]: {

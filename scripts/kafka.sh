@@ -13,13 +13,19 @@
 #   KAFKA_HOME_DIR         working directory (default <repo>/.kafka)
 #   KAFKA_START_TIMEOUT    seconds to wait for the broker to answer (default 90)
 #   KAFKA_HEAP_OPTS        JVM heap (default -Xms256m -Xmx512m)
+#   KAFKA_VERSION          broker version (default 4.4.0, the newest 4.x on Maven Central;
+#                          3.9.1 still works: it logs through reload4j instead of log4j2)
 #
-# Kafka 3.9.1 is pinned on purpose: kafkajs 2.2.4 speaks old request versions that
-# Kafka 4.0 removed (KIP-896), so a 4.x broker refuses it.
+# kafkajs 2.2.4 negotiates request versions with ApiVersions and uses none of those that
+# Kafka 4.0 removed (KIP-896): the Kafka and conformance suites pass against 4.x. Kafka 4
+# has no ZooKeeper and no log4j 1: the broker is KRaft only and logs through log4j2.
 set -euo pipefail
 
-KAFKA_VERSION="3.9.1"
+KAFKA_VERSION="${KAFKA_VERSION:-4.4.0}"
+KAFKA_MAJOR="${KAFKA_VERSION%%.*}"
 SCALA_BINARY="2.13"
+# the log4j2 release bound to slf4j for a 4.x broker (the one kafka_2.13:4.4.0 depends on)
+LOG4J2_VERSION="${KAFKA_LOG4J2_VERSION:-2.25.5}"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HOME_DIR="${KAFKA_HOME_DIR:-$ROOT/.kafka}"
@@ -32,7 +38,14 @@ LIBS="$HOME_DIR/libs-$KAFKA_VERSION"
 CONF_DIR="$HOME_DIR/config-$PORT"
 DATA_DIR="$HOME_DIR/data-$PORT"
 PID_FILE="$HOME_DIR/kafka-$PORT.pid"
+VERSION_FILE="$HOME_DIR/kafka-$PORT.version"
 LOG_FILE="$HOME_DIR/kafka-$PORT.out"
+SERVER_LOG="$HOME_DIR/server-$PORT.log"
+
+case "$KAFKA_MAJOR" in
+  3 | 4) ;;
+  *) printf '[kafka.sh] KAFKA_VERSION=%s: only 3.x and 4.x brokers are supported\n' "$KAFKA_VERSION" >&2; exit 2 ;;
+esac
 
 log() { printf '[kafka.sh] %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -54,9 +67,31 @@ fetch() {
   fi
   command -v mvn >/dev/null || die "mvn not found: Maven is needed to fetch the Kafka broker"
   command -v java >/dev/null || die "java not found: a JDK (17) is needed to run the Kafka broker"
+  local logging
+  if ((KAFKA_MAJOR >= 4)); then
+    logging="    <!-- Kafka 4 logs through log4j2 (log4j-api/-core come with the broker); bind slf4j to it -->
+    <dependency>
+      <groupId>org.apache.logging.log4j</groupId>
+      <artifactId>log4j-slf4j-impl</artifactId>
+      <version>$LOG4J2_VERSION</version>
+    </dependency>
+    <dependency>
+      <groupId>org.apache.logging.log4j</groupId>
+      <artifactId>log4j-core</artifactId>
+      <version>$LOG4J2_VERSION</version>
+    </dependency>"
+  else
+    logging="    <!-- the broker logs through slf4j; bind it to reload4j as the Kafka 3.x distribution does -->
+    <dependency>
+      <groupId>org.slf4j</groupId>
+      <artifactId>slf4j-reload4j</artifactId>
+      <version>1.7.36</version>
+    </dependency>"
+  fi
   log "fetching Kafka $KAFKA_VERSION (kafka_$SCALA_BINARY) from Maven Central into $LIBS"
-  mkdir -p "$HOME_DIR/fetch"
-  cat >"$HOME_DIR/fetch/pom.xml" <<EOF
+  local fetch_dir="$HOME_DIR/fetch-$KAFKA_VERSION"
+  mkdir -p "$fetch_dir"
+  cat >"$fetch_dir/pom.xml" <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
@@ -70,22 +105,17 @@ fetch() {
       <artifactId>kafka_$SCALA_BINARY</artifactId>
       <version>$KAFKA_VERSION</version>
     </dependency>
-    <!-- the broker logs through slf4j; bind it to reload4j as the Kafka 3.x distribution does -->
-    <dependency>
-      <groupId>org.slf4j</groupId>
-      <artifactId>slf4j-reload4j</artifactId>
-      <version>1.7.36</version>
-    </dependency>
+$logging
   </dependencies>
 </project>
 EOF
   rm -rf "$LIBS.tmp"
-  if ! mvn -q -B -f "$HOME_DIR/fetch/pom.xml" \
+  if ! mvn -q -B -f "$fetch_dir/pom.xml" \
       -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
       dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIBS.tmp" \
-      >"$HOME_DIR/fetch/mvn.log" 2>&1; then
-    tail -n 40 "$HOME_DIR/fetch/mvn.log" >&2
-    die "Maven could not fetch org.apache.kafka:kafka_$SCALA_BINARY:$KAFKA_VERSION (log: $HOME_DIR/fetch/mvn.log)"
+      >"$fetch_dir/mvn.log" 2>&1; then
+    tail -n 40 "$fetch_dir/mvn.log" >&2
+    die "Maven could not fetch org.apache.kafka:kafka_$SCALA_BINARY:$KAFKA_VERSION (log: $fetch_dir/mvn.log)"
   fi
   touch "$LIBS.tmp/.complete"
   rm -rf "$LIBS"
@@ -123,10 +153,26 @@ log.retention.hours=24
 num.network.threads=2
 num.io.threads=4
 EOF
-  cat >"$CONF_DIR/log4j.properties" <<EOF
+  if ((KAFKA_MAJOR >= 4)); then
+    # log4j2 (Kafka 4 has no log4j 1): WARN and up into the server log; the one INFO
+    # line "Kafka Server started" stays, for the start-up wait and for a reader
+    cat >"$CONF_DIR/log4j2.properties" <<EOF
+status = warn
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = $SERVER_LOG
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = WARN
+rootLogger.appenderRef.file.ref = file
+logger.server.name = kafka.server.KafkaRaftServer
+logger.server.level = INFO
+EOF
+  else
+    cat >"$CONF_DIR/log4j.properties" <<EOF
 log4j.rootLogger=INFO, file
 log4j.appender.file=org.apache.log4j.FileAppender
-log4j.appender.file.File=$HOME_DIR/server-$PORT.log
+log4j.appender.file.File=$SERVER_LOG
 log4j.appender.file.layout=org.apache.log4j.PatternLayout
 log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
 log4j.logger.kafka.request.logger=WARN
@@ -134,19 +180,43 @@ log4j.logger.kafka.controller=INFO
 log4j.logger.state.change.logger=WARN
 log4j.logger.org.apache.kafka.clients=WARN
 EOF
+  fi
 }
 
-java_cmd() {
+# JVM options for the broker and its storage tool
+jvm_opts() {
+  local heap="$1"
   # shellcheck disable=SC2086
-  java $HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
-    -Dlog4j.configuration="file:$CONF_DIR/log4j.properties" \
-    -Dkafka.logs.dir="$HOME_DIR" \
-    -cp "$LIBS/*" "$@"
+  printf '%s\n' $heap -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+    "-Dkafka.logs.dir=$HOME_DIR"
+  if ((KAFKA_MAJOR >= 4)); then
+    printf '%s\n' "-Dlog4j2.configurationFile=$CONF_DIR/log4j2.properties"
+  else
+    printf '%s\n' "-Dlog4j.configuration=file:$CONF_DIR/log4j.properties"
+  fi
+  printf '%s\n' -cp "$LIBS/*"
+}
+
+check_java() {
+  # Kafka 4 brokers need Java 17; 3.x runs on 11 and up
+  local spec
+  spec="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
+  if ((KAFKA_MAJOR >= 4)) && [[ -n "$spec" ]] && ((${spec%%.*} < 17)); then
+    die "Kafka $KAFKA_VERSION needs Java 17 or newer; java here is $spec"
+  fi
 }
 
 format_storage() {
+  # a data directory formatted by another broker version (data-PORT.version beside it;
+  # none: 3.9.1, the version before there was one) is dropped, test data only:
+  # a 4.x log cannot be read by 3.x, and a clean format keeps the runs comparable
   if [[ -f "$DATA_DIR/meta.properties" ]]; then
-    return 0
+    if [[ "$(cat "$DATA_DIR.version" 2>/dev/null || echo 3.9.1)" == "$KAFKA_VERSION" ]]; then
+      return 0
+    fi
+    log "$DATA_DIR was formatted by another Kafka version: removing it"
+    rm -rf "$DATA_DIR"
+    mkdir -p "$DATA_DIR"
   fi
   local cluster_id
   # a Kafka cluster id is 16 random bytes, base64url without padding (22 chars)
@@ -156,11 +226,28 @@ format_storage() {
     cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
   done
   log "formatting storage in $DATA_DIR (cluster $cluster_id)"
-  if ! HEAP="-Xmx256m" java_cmd kafka.tools.StorageTool format \
+  local opts
+  mapfile -t opts < <(jvm_opts "-Xmx256m")
+  # kafka.tools.StorageTool: the class behind kafka-storage.sh in 3.x and 4.x
+  if ! java "${opts[@]}" kafka.tools.StorageTool format \
       -t "$cluster_id" -c "$CONF_DIR/server.properties" >"$HOME_DIR/format-$PORT.log" 2>&1; then
     cat "$HOME_DIR/format-$PORT.log" >&2
     die "formatting the KRaft storage failed"
   fi
+  echo "$KAFKA_VERSION" >"$DATA_DIR.version"
+}
+
+startup_failed() { # message
+  log "$1"
+  local f
+  for f in "$SERVER_LOG" "$LOG_FILE"; do
+    if [[ -s "$f" ]]; then
+      log "last lines of $f:"
+      tail -n 25 "$f" >&2
+    else
+      log "$f: nothing logged"
+    fi
+  done
 }
 
 wait_ready() {
@@ -169,14 +256,11 @@ wait_ready() {
   pid="$(cat "$PID_FILE")"
   while ((SECONDS < deadline)); do
     if ! kill -0 "$pid" 2>/dev/null; then
-      log "the broker exited during start-up; last lines of $LOG_FILE and the server log:"
-      tail -n 30 "$LOG_FILE" >&2 || true
-      tail -n 30 "$HOME_DIR/server-$PORT.log" >&2 2>/dev/null || true
-      rm -f "$PID_FILE"
+      startup_failed "Kafka $KAFKA_VERSION exited during start-up"
+      rm -f "$PID_FILE" "$VERSION_FILE"
       exit 1
     fi
-    if port_open "$PORT" && grep -q "Kafka Server started\|\[KafkaRaftServer nodeId=1\] Kafka Server started" \
-        "$HOME_DIR/server-$PORT.log" 2>/dev/null; then
+    if port_open "$PORT" && grep -q "Kafka Server started" "$SERVER_LOG" 2>/dev/null; then
       # the port is open and the server says so; ask it for metadata to be sure
       if probe; then
         return 0
@@ -184,8 +268,9 @@ wait_ready() {
     fi
     sleep 0.5
   done
-  log "the broker did not answer on 127.0.0.1:$PORT within ${TIMEOUT}s; last lines of the server log:"
-  tail -n 30 "$HOME_DIR/server-$PORT.log" >&2 2>/dev/null || tail -n 30 "$LOG_FILE" >&2 || true
+  startup_failed "Kafka $KAFKA_VERSION did not answer a metadata request on 127.0.0.1:$PORT within ${TIMEOUT}s (KAFKA_START_TIMEOUT)"
+  # a half-started broker would hold the port and the data directory: stop it
+  stop >/dev/null 2>&1 || true
   exit 1
 }
 
@@ -204,36 +289,45 @@ probe() {
 
 start() {
   if is_running; then
-    log "already running (pid $(cat "$PID_FILE")) on 127.0.0.1:$PORT"
+    local running
+    running="$(cat "$VERSION_FILE" 2>/dev/null || echo unknown)"
+    log "already running (pid $(cat "$PID_FILE"), Kafka $running) on 127.0.0.1:$PORT"
+    if [[ "$running" != "$KAFKA_VERSION" ]]; then
+      log "note: Kafka $KAFKA_VERSION was asked for; 'scripts/kafka.sh restart' switches"
+    fi
     return 0
   fi
   if port_open "$PORT"; then
     die "127.0.0.1:$PORT is already taken by another process; set KAFKA_PORT or KAFKA_BROKERS"
   fi
+  if port_open "$CONTROLLER_PORT"; then
+    die "the controller port 127.0.0.1:$CONTROLLER_PORT is already taken by another process; set KAFKA_CONTROLLER_PORT"
+  fi
   local started=$SECONDS
   mkdir -p "$HOME_DIR"
+  check_java
   fetch
   write_config
   format_storage
-  : >"$HOME_DIR/server-$PORT.log"
+  : >"$SERVER_LOG"
   log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$PORT (controller $CONTROLLER_PORT)"
+  local opts
+  mapfile -t opts < <(jvm_opts "$HEAP")
   (
     cd "$HOME_DIR"
     # setsid: the broker must outlive the shell (and the test runner) that started it;
     # a background subshell is no group leader, so setsid execs in place and $! is java
-    # shellcheck disable=SC2086
-    exec setsid java $HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
-      -Dlog4j.configuration="file:$CONF_DIR/log4j.properties" -Dkafka.logs.dir="$HOME_DIR" \
-      -cp "$LIBS/*" kafka.Kafka "$CONF_DIR/server.properties" </dev/null >"$LOG_FILE" 2>&1
+    exec setsid java "${opts[@]}" kafka.Kafka "$CONF_DIR/server.properties" </dev/null >"$LOG_FILE" 2>&1
   ) &
   echo $! >"$PID_FILE"
+  echo "$KAFKA_VERSION" >"$VERSION_FILE"
   wait_ready
-  log "ready on 127.0.0.1:$PORT (pid $(cat "$PID_FILE"), $((SECONDS - started))s)"
+  log "ready on 127.0.0.1:$PORT (pid $(cat "$PID_FILE"), Kafka $KAFKA_VERSION, $((SECONDS - started))s)"
 }
 
 stop() {
   if ! is_running; then
-    rm -f "$PID_FILE"
+    rm -f "$PID_FILE" "$VERSION_FILE"
     log "not running"
     return 0
   fi
@@ -249,14 +343,14 @@ stop() {
     log "did not stop within 30s: SIGKILL"
     kill -KILL "$pid" 2>/dev/null || true
   fi
-  rm -f "$PID_FILE"
+  rm -f "$PID_FILE" "$VERSION_FILE"
   log "stopped"
 }
 
 status() {
   if is_running; then
     if port_open "$PORT"; then
-      echo "running (pid $(cat "$PID_FILE")) on 127.0.0.1:$PORT, Kafka $KAFKA_VERSION"
+      echo "running (pid $(cat "$PID_FILE")) on 127.0.0.1:$PORT, Kafka $(cat "$VERSION_FILE" 2>/dev/null || echo "(version not recorded)")"
     else
       echo "starting (pid $(cat "$PID_FILE")), 127.0.0.1:$PORT not open yet"
     fi
@@ -271,7 +365,7 @@ case "${1:-}" in
   stop) stop ;;
   status) status ;;
   restart) stop; start ;;
-  reset) stop; rm -rf "$DATA_DIR" "$CONF_DIR" "$LOG_FILE" "$HOME_DIR/server-$PORT.log" "$HOME_DIR/format-$PORT.log"; log "data removed" ;;
+  reset) stop; rm -rf "$DATA_DIR" "$DATA_DIR.version" "$CONF_DIR" "$LOG_FILE" "$SERVER_LOG" "$HOME_DIR/format-$PORT.log"; log "data removed" ;;
   fetch) mkdir -p "$HOME_DIR"; fetch ;;
   *) echo "usage: $0 start|stop|status|restart|reset|fetch" >&2; exit 2 ;;
 esac

@@ -16,7 +16,8 @@
  */
 import { compareCodeUnits } from '../contract/compare.js';
 import { version as toolkitVersion } from '../contract/version.js';
-import { hashModules, packageFile, resolvedModule } from './sources.js';
+import { hashModules, packageFile } from './sources.js';
+import { fullFormats } from '@event-contracts/runtime/formats';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve } from 'node:path';
@@ -126,10 +127,25 @@ function cacheKey(runtimeImport: string, out: string): string {
   const here = new URL('.', import.meta.url);
   const dirs = [here, new URL('../contract/', here), new URL('../../templates/', here)];
   for (const d of dirs) hashModules(d, (name, contents) => h.update(name).update(contents));
-  // Which formats are functions (referenced) or regexes (inlined) shapes the validators' code.
-  h.update(resolvedModule('@event-contracts/runtime/formats'));
+  h.update(formatsShape());
   for (const pkg of ['ajv', 'ajv-formats']) h.update(pkg).update(packageFile(`${pkg}/package.json`));
   return h.digest('hex');
+}
+
+/**
+ * What of the format set shapes the validators' code: which formats are functions
+ * (referenced from the runtime) and which regexes (inlined), and their other fields.
+ * Described rather than hashed as a file: the same set is src/runtime/formats.ts from
+ * sources (tsx, vitest) and the package's dist/formats.js when built or installed.
+ */
+function formatsShape(): string {
+  const describe = (v: unknown): string => {
+    if (v instanceof RegExp) return `/${v.source}/${v.flags}`;
+    if (typeof v === 'function') return 'function';
+    if (typeof v === 'object' && v !== null) return `{${Object.entries(v).map(([k, x]) => `${k}:${describe(x)}`).join(',')}}`;
+    return JSON.stringify(v) ?? 'undefined';
+  };
+  return Object.entries(fullFormats).map(([name, format]) => `${name}=${describe(format)}\n`).join('');
 }
 
 /** The docs' cache key: the renderer's sources (docsSourceKey) and every input file of every system. */

@@ -9,6 +9,7 @@
  *
  * Prints a markdown table; results are collated into BENCHMARKS.md by hand.
  */
+import { bufferOf } from '../src/runtime/bytes.js';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
@@ -79,7 +80,7 @@ async function rawKafkajs(idempotent: boolean): Promise<Row> {
     const messages = [];
     for (let j = i; j < Math.min(EVENTS, i + CHUNK); j++) {
       const m = wire(j);
-      messages.push({ key: m.key, value: m.value, headers: m.headers });
+      messages.push({ key: m.key, value: bufferOf(m.value), headers: m.headers });
     }
     await producer.send({ topic, acks: -1, messages });
   }

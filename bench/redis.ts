@@ -13,6 +13,7 @@
  *
  * Keys live under a random `evc-bench:<id>:` prefix and are deleted at the end.
  */
+import { bufferOf } from '../src/runtime/bytes.js';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
@@ -113,7 +114,7 @@ async function rawPublish(): Promise<number> {
     const pipe = raw.pipeline();
     for (let j = i; j < Math.min(EVENTS, i + CHUNK); j++) {
       const m = wire(j);
-      pipe.xadd(key, '*', 'data', m.value, 'key', m.key!, 'headers', JSON.stringify(m.headers));
+      pipe.xadd(key, '*', 'data', bufferOf(m.value), 'key', m.key!, 'headers', JSON.stringify(m.headers));
     }
     await pipe.exec();
   }
@@ -142,7 +143,7 @@ async function rawPublishSingles(): Promise<number> {
     Array.from({ length: WINDOW }, async () => {
       while (next < EVENTS) {
         const m = wire(next++);
-        await raw.xadd(key, '*', 'data', m.value, 'key', m.key!, 'headers', JSON.stringify(m.headers));
+        await raw.xadd(key, '*', 'data', bufferOf(m.value), 'key', m.key!, 'headers', JSON.stringify(m.headers));
       }
     }),
   );
@@ -171,7 +172,7 @@ async function prefill(key: string): Promise<void> {
     const pipe = raw.pipeline();
     for (let j = i; j < Math.min(EVENTS, i + 1000); j++) {
       const m = wire(j);
-      pipe.xadd(key, '*', 'data', m.value, 'key', m.key!, 'headers', JSON.stringify(m.headers));
+      pipe.xadd(key, '*', 'data', bufferOf(m.value), 'key', m.key!, 'headers', JSON.stringify(m.headers));
     }
     await pipe.exec();
   }

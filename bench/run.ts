@@ -12,6 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
 const BENCHES: { id: string; file: string; title: string }[] = [
+  { id: 'packaging', file: 'bench/packaging.ts', title: 'Packages: install size and CLI start' },
   { id: 'generate', file: 'bench/generate.ts', title: '`evc generate` wall time' },
   { id: 'runtime', file: 'bench/runtime-memory.ts', title: 'Runtime on the in-memory transport' },
   { id: 'kafka', file: 'bench/kafka.ts', title: 'Kafka transport against a local broker' },

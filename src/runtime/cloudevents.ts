@@ -8,6 +8,7 @@
  * fields. Payload fields that fit neither (beside a declared `data`) travel as JSON in the
  * extension `evcextra`, so the round trip is exact.
  */
+import { textOf } from './bytes.js';
 import type { EnvelopeDescriptor } from './descriptor.js';
 import { DecodeError } from './errors.js';
 import { getPointer, parsePointer, withPointer } from './json-pointer.js';
@@ -36,7 +37,7 @@ export interface ToCloudEventOptions {
 
 export interface BinaryCloudEvent {
   headers: Record<string, string>;
-  body: Buffer;
+  body: Uint8Array;
 }
 
 const str = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : String(v));
@@ -125,7 +126,7 @@ export function toBinaryCloudEvent(ce: CloudEvent): BinaryCloudEvent {
 }
 
 /** `body`: the message value, bytes or text (a delivery's `value` from the in-memory transport is text). */
-export function fromBinaryCloudEvent(headers: Record<string, string>, body: Buffer | string): CloudEvent {
+export function fromBinaryCloudEvent(headers: Record<string, string>, body: Uint8Array | string): CloudEvent {
   const ce: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(headers)) {
     const lower = k.toLowerCase();
@@ -137,7 +138,7 @@ export function fromBinaryCloudEvent(headers: Record<string, string>, body: Buff
   if (typeof ce.sequence === 'string' && /^\d+$/.test(ce.sequence)) ce.sequence = Number(ce.sequence);
   const contentType = headers['content-type'] ?? headers['Content-Type'];
   if (contentType) ce.datacontenttype = contentType;
-  const text = typeof body === 'string' ? body : body.toString('utf8');
+  const text = textOf(body);
   if (text.length > 0) {
     try {
       ce.data = JSON.parse(text);

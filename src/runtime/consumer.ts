@@ -14,6 +14,7 @@
  * acknowledged, and rejects only when it must not be: the dead-letter write failed, or
  * the subscription is stopping and the handler did not succeed (another member gets it).
  */
+import { textOf } from './bytes.js';
 import type { EventContext, EventHandler, EventReceipt, PublishOptions } from './client-types.js';
 import { TIME_ORIGIN } from './clock.js';
 import { dedupeKey, scopedDedupe, type DedupeStore } from './dedupe.js';
@@ -313,7 +314,7 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
       let payload: unknown;
       try {
         const v = d.value;
-        payload = JSON.parse(typeof v === 'string' ? v : v.toString('utf8'));
+        payload = JSON.parse(typeof v === 'string' ? v : textOf(v));
       } catch (e) {
         return deadLetter(d, new DecodeError(`malformed message on ${d.channel} at ${d.position}: ${errorMessage(e)}`, { cause: e }), 1, 'decode');
       }

@@ -60,6 +60,8 @@ export {
   type ToCloudEventOptions,
 } from './cloudevents.js';
 export { HEADER } from './headers.js';
+/** A delivery's value as text: Kafka and Redis deliver bytes (Buffers), memory what was published. */
+export { textOf } from './bytes.js';
 export { resolveAddress } from './address.js';
 export { getPointer } from './json-pointer.js';
 /** ajv-formats' full format set with fast uuid and date checkers (generated validators import `./formats.js` itself). */

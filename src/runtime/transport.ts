@@ -15,7 +15,7 @@ export interface WireMessage {
    * The encoded message: UTF-8 text (what the client's publisher writes: no Buffer is
    * made for the in-memory transport) or bytes (any payload, binary included).
    */
-  value: Buffer | string;
+  value: Uint8Array | string;
   headers: Record<string, string>;
 }
 
@@ -32,7 +32,7 @@ export interface Delivery {
   channel: string;
   key?: string | undefined;
   /** Bytes from Kafka and Redis; from memory, what was published (text or bytes). */
-  value: Buffer | string;
+  value: Uint8Array | string;
   headers: Record<string, string>;
   /** Transport position, as in PublishReceipt. */
   position: string;

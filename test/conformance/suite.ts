@@ -7,6 +7,7 @@
  * from the beginning (a consumer may join after the first publish), and every wait is a
  * waitFor with an explicit, generous timeout. No sleep is ever an assertion.
  */
+import { textOf } from '../../src/runtime/bytes.js';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -43,7 +44,7 @@ interface Handled {
 
 interface DeadLetter {
   key: string | undefined;
-  value: Buffer | string;
+  value: Uint8Array | string;
   headers: Record<string, string>;
   eventId: string | undefined;
 }
@@ -296,7 +297,7 @@ export function transportConformance(
         ]);
         const d = dead[0]!;
         expect(d.key).toBe('dlq-key');
-        expect(JSON.parse(d.value.toString('utf8')).event_id).toBe(first.eventId);
+        expect(JSON.parse(textOf(d.value)).event_id).toBe(first.eventId);
         expect(d.headers['evc-error-class']).toBe('Error');
         expect(d.headers['evc-error-message']).toBe('boom 1');
         expect(d.headers['evc-attempts']).toBe('3');

@@ -1,3 +1,4 @@
+import { textOf } from '../../src/runtime/bytes.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { openTelemetryTracing } from '../../src/runtime/opentelemetry.js';
 import { ROOT_CONTEXT, context, trace, type Context, type ContextManager } from '@opentelemetry/api';
@@ -47,7 +48,7 @@ async function thrown(p: Promise<unknown>): Promise<unknown> {
 }
 
 const decode = (spy: SpyTransport, call: number, message = 0): Record<string, unknown> =>
-  JSON.parse(spy.calls[call]!.messages[message]!.value.toString('utf8'));
+  JSON.parse(textOf(spy.calls[call]!.messages[message]!.value));
 
 describe('publish: envelope', () => {
   it('fills id, type, time, correlation id and sequence the payload lacks, without mutating it', async () => {

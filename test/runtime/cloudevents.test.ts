@@ -1,3 +1,4 @@
+import { textOf } from '../../src/runtime/bytes.js';
 import { describe, expect, it } from 'vitest';
 import {
   fromBinaryCloudEvent,
@@ -78,10 +79,10 @@ describe('CloudEvents', () => {
       'ce-evcextra': '{"version":"1.0"}',
       'content-type': 'application/json',
     });
-    expect(bin.body.toString('utf8')).toBe('{"skill_id":"s1","name":"x"}');
+    expect(textOf(bin.body)).toBe('{"skill_id":"s1","name":"x"}');
     expect(fromCloudEvent(snake, fromBinaryCloudEvent(bin.headers, bin.body))).toEqual(skillCreated);
     // The same body as text, as an in-memory delivery carries it.
-    expect(fromCloudEvent(snake, fromBinaryCloudEvent(bin.headers, bin.body.toString('utf8')))).toEqual(skillCreated);
+    expect(fromCloudEvent(snake, fromBinaryCloudEvent(bin.headers, textOf(bin.body)))).toEqual(skillCreated);
   });
 
   it('refuses headers that are not a binary CloudEvent', () => {

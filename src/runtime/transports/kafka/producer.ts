@@ -5,6 +5,7 @@
  * partition it chose on each message, and offsets follow from the base offset the
  * broker returns for each partition of the request.
  */
+import { bufferOf } from '../../bytes.js';
 import type { Message, Producer, ICustomPartitioner } from 'kafkajs';
 import { kafkajs } from './kafkajs.js';
 
@@ -175,7 +176,7 @@ export function createBatcher(producer: Producer, options: BatcherOptions): Batc
           reject,
         };
         messages.forEach((m, index) => {
-          const message: Message = { key: m.key ?? null, value: m.value, headers: m.headers };
+          const message: Message = { key: m.key ?? null, value: bufferOf(m.value), headers: m.headers };
           let bytes = RECORD_OVERHEAD + (typeof m.value === 'string' ? Buffer.byteLength(m.value) : m.value.length) + (m.key ? Buffer.byteLength(m.key) : 0);
           for (const h in m.headers) bytes += h.length + Buffer.byteLength(m.headers[h]!) + 2;
           queue.push({ request, index, message, bytes });

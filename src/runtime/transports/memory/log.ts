@@ -3,7 +3,7 @@
 export interface Entry {
   channel: string;
   key: string | undefined;
-  value: Buffer | string;
+  value: Uint8Array | string;
   headers: Record<string, string>;
   position: string;
   timestamp: number;

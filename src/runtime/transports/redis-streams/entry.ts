@@ -4,6 +4,7 @@
  * outside the SDK (redis-cli, a Python worker) can still read it. The SDK adds `key`
  * and `headers` (a JSON object of strings) only when there is something to carry.
  */
+import { bufferOf } from '../../bytes.js';
 import type { Delivery, WireMessage } from '../../transport.js';
 
 export const FIELD_DATA = 'data';
@@ -24,7 +25,7 @@ export const DLQ_FIELDS = {
 
 /** Field/value pairs for XADD, in order. */
 export function encodeEntry(message: WireMessage): (string | Buffer)[] {
-  const fields: (string | Buffer)[] = [FIELD_DATA, message.value];
+  const fields: (string | Buffer)[] = [FIELD_DATA, bufferOf(message.value)];
   if (message.key !== undefined) fields.push(FIELD_KEY, message.key);
   const headers = message.headers;
   let hasHeaders = false;

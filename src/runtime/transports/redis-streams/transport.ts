@@ -88,7 +88,7 @@ export function defaultRetryStrategy(times: number): number {
  * const sub = await transport.subscribe({
  *   group: 'websocket_workers',
  *   channels: resolveStreamPattern('events:workflow.*', contractAddresses),
- *   handler: async (d) => console.log(d.channel, d.value.toString()),
+ *   handler: async (d) => console.log(d.channel, textOf(d.value)),
  * });
  */
 export function createRedisStreamsTransport(options: RedisStreamsTransportOptions = {}): RedisStreamsTransport {

@@ -26,6 +26,7 @@ const integration = [
   'test/**/cli.test.ts',
   'test/codegen/check.test.ts',
   'test/codegen/compile-time.test.ts',
+  'test/codegen/emit.test.ts',
   'test/codegen/golden.test.ts',
   'test/codegen/validators.test.ts',
   'test/docs/site.test.ts',

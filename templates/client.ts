@@ -1,16 +1,46 @@
 /**
- * client.ts of a system: the SystemDescriptor the runtime runs on (addresses, bindings,
+ * The client of a system: the SystemDescriptor the runtime runs on (addresses, bindings,
  * groups, precompiled validators) and a typed client: `publish<Op>` / `publish<Op>Batch`
- * for every send operation, `on<Op>` for every receive operation.
+ * for every send operation, `on<Op>` for every receive operation. `client.ts` by default;
+ * `client.js` + `client.d.ts` with `--emit js`, printed from the same code (see Form).
  */
 import type { ChannelPlan, MessagePlan, OperationPlan, TemplateContext } from '../src/codegen/context.js';
 import type { GeneratedFile, ImportSymbol, Printable } from '../src/codegen/printer.js';
 
+/**
+ * Which file of the client is printed. The JavaScript forms are printed directly rather
+ * than by stripping types from the TypeScript: without a TypeScript parser (TypeScript 7
+ * has no JS API, Node 20 no type stripping) a stripper would be a regex over code, which
+ * breaks on the first type it does not expect. Here the few typed spots (descriptor
+ * annotations, `as const`, the interface, the factory's signature and casts) are explicit.
+ */
+type Form = 'ts' | 'js' | 'dts';
+
+/** client.ts */
 export function clientTemplate(f: GeneratedFile, ctx: TemplateContext): void {
+  printClient(f, ctx, 'ts');
+}
+
+/** client.js (with `--emit js`) */
+export function clientJsTemplate(f: GeneratedFile, ctx: TemplateContext): void {
+  printClient(f, ctx, 'js');
+}
+
+/** client.d.ts (with `--emit js`) */
+export function clientDtsTemplate(f: GeneratedFile, ctx: TemplateContext): void {
+  printClient(f, ctx, 'dts');
+}
+
+function printClient(f: GeneratedFile, ctx: TemplateContext, form: Form): void {
   const { system, names } = ctx;
   const rt = (name: string, type = true) => f.import(name, ctx.runtimeImport, { type });
   const t = (name: string) => f.import(name, './types.js', { type: true });
   const v = (name: string) => f.import(name, './validators.js');
+  /** `: <runtime type>`, in the typed forms only (imported only when printed: no `import type` in a .js file). */
+  const typed: Typed = (type) => (form === 'js' ? [] : [': ', rt(type)]);
+  // client.d.ts carries the types; JavaScript projects that check their .js files (checkJs)
+  // would otherwise see the untyped parameters of the factory's arrow functions.
+  if (form === 'js') f.pragma('@ts-nocheck');
   f.declare(
     ...Object.values(names),
     ...ctx.messages.map((m) => m.descriptorConst),
@@ -18,64 +48,94 @@ export function clientTemplate(f: GeneratedFile, ctx: TemplateContext): void {
     ...ctx.operations.map((o) => o.descriptorConst),
   );
 
-  for (const m of ctx.messages) messageDescriptor(f, m, rt, v);
-  for (const c of ctx.channels) channelDescriptor(f, c, ctx, rt);
-  for (const o of ctx.operations) operationDescriptor(f, o, rt);
+  // The descriptors of messages, channels and operations are module-private values.
+  if (form !== 'dts') {
+    for (const m of ctx.messages) messageDescriptor(f, m, v, typed);
+    for (const c of ctx.channels) channelDescriptor(f, c, ctx, typed);
+    for (const o of ctx.operations) operationDescriptor(f, o, typed);
+  }
 
   // The system.
   f.jsdoc(joinDoc(`${system.title} ${system.version}: the descriptor the runtime runs on.`, system.description));
-  f.print(`export const ${names.descriptor}: `, rt('SystemDescriptor'), ' = {');
-  f.print(`  id: ${f.string(system.id)},`);
-  f.print(`  title: ${f.string(system.title)},`);
-  f.print(`  version: ${f.string(system.version)},`);
-  if (system.envelope) {
-    const e = system.envelope;
-    const fields = (['id', 'type', 'time', 'correlationId', 'causationId', 'sequence', 'data'] as const)
-      .filter((k) => e[k] !== undefined)
-      .map((k) => `${k}: ${f.string(e[k]!)}`);
-    f.print(`  envelope: { ${fields.join(', ')} },`);
+  if (form === 'dts') f.print(`export declare const ${names.descriptor}: `, rt('SystemDescriptor'), ';');
+  else {
+    f.print(`export const ${names.descriptor}`, ...typed('SystemDescriptor'), ' = {');
+    f.print(`  id: ${f.string(system.id)},`);
+    f.print(`  title: ${f.string(system.title)},`);
+    f.print(`  version: ${f.string(system.version)},`);
+    if (system.envelope) {
+      const e = system.envelope;
+      const fields = (['id', 'type', 'time', 'correlationId', 'causationId', 'sequence', 'data'] as const)
+        .filter((k) => e[k] !== undefined)
+        .map((k) => `${k}: ${f.string(e[k]!)}`);
+      f.print(`  envelope: { ${fields.join(', ')} },`);
+    }
+    printList(f, '  channels', ctx.channels.map((c) => c.descriptorConst));
+    printList(f, '  operations', ctx.operations.map((o) => o.descriptorConst));
+    f.print('};');
   }
-  printList(f, '  channels', ctx.channels.map((c) => c.descriptorConst));
-  printList(f, '  operations', ctx.operations.map((o) => o.descriptorConst));
-  f.print('};');
   f.print();
 
   f.jsdoc(`Operation descriptors of ${system.title} by operation id: for \`ctx.publish(...)\` in handlers and for tools.`);
-  f.print(`export const ${names.operations} = {`);
-  for (const o of ctx.operations) f.print(`  ${f.key(o.model.id)}: ${o.descriptorConst},`);
-  f.print('} as const;');
+  if (form === 'dts') {
+    // The type `as const` gives the object in client.ts.
+    if (ctx.operations.length === 0) f.print(`export declare const ${names.operations}: {};`);
+    else {
+      f.print(`export declare const ${names.operations}: {`);
+      for (const o of ctx.operations) f.print(`  readonly ${f.key(o.model.id)}: `, rt('OperationDescriptor'), ';');
+      f.print('};');
+    }
+  } else {
+    f.print(`export const ${names.operations} = {`);
+    for (const o of ctx.operations) f.print(`  ${f.key(o.model.id)}: ${o.descriptorConst},`);
+    f.print(form === 'ts' ? '} as const;' : '};');
+  }
   f.print();
 
   // The typed client.
-  f.jsdoc(`Typed client of ${system.title}: one method per operation of the contract.`);
-  f.print(`export interface ${names.clientInterface} {`);
-  f.jsdoc('The runtime client underneath (untyped publish/subscribe by operation descriptor).', { indent: '  ' });
-  f.print('  readonly client: ', rt('EventClient'), ';');
-  for (const o of ctx.operations) {
-    const sig = signature(f, ctx, o, rt, t);
-    f.jsdoc(operationDoc(ctx, o), { indent: '  ', deprecated: o.model.deprecated || (o.messages.length > 0 && o.messages.every((m) => m.model.deprecated)) });
-    f.print(`  ${o.method}(`, ...sig.params, '): ', sig.returns, ';');
-    if (o.batchMethod && sig.batchParams) {
-      f.jsdoc(`Publishes several events of operation ${o.model.id} in one batch (same options for all).`, { indent: '  ', deprecated: o.model.deprecated });
-      f.print(`  ${o.batchMethod}(`, ...sig.batchParams, '): Promise<', rt('EventReceipt'), '[]>;');
+  if (form !== 'js') {
+    f.jsdoc(`Typed client of ${system.title}: one method per operation of the contract.`);
+    f.print(`export interface ${names.clientInterface} {`);
+    f.jsdoc('The runtime client underneath (untyped publish/subscribe by operation descriptor).', { indent: '  ' });
+    f.print('  readonly client: ', rt('EventClient'), ';');
+    for (const o of ctx.operations) {
+      const sig = signature(f, ctx, o, rt, t);
+      f.jsdoc(operationDoc(ctx, o), { indent: '  ', deprecated: o.model.deprecated || (o.messages.length > 0 && o.messages.every((m) => m.model.deprecated)) });
+      f.print(`  ${o.method}(`, ...sig.params, '): ', sig.returns, ';');
+      if (o.batchMethod && sig.batchParams) {
+        f.jsdoc(`Publishes several events of operation ${o.model.id} in one batch (same options for all).`, { indent: '  ', deprecated: o.model.deprecated });
+        f.print(`  ${o.batchMethod}(`, ...sig.batchParams, '): Promise<', rt('EventReceipt'), '[]>;');
+      }
     }
+    f.jsdoc('Graceful: stops subscriptions, then closes the transport.', { indent: '  ' });
+    f.print('  close(): Promise<void>;');
+    f.print('}');
+    f.print();
   }
-  f.jsdoc('Graceful: stops subscriptions, then closes the transport.', { indent: '  ' });
-  f.print('  close(): Promise<void>;');
-  f.print('}');
-  f.print();
 
   const example = ctx.operations.find((o) => o.model.action === 'send');
   f.jsdoc(`Creates a typed client of ${system.title} over \`createClient\` (default transport: in memory).`, {
     tags: example ? [`example\nconst events = ${names.clientFactory}({ transport });\nawait events.${example.method}(payload);`] : [],
   });
-  f.print(`export function ${names.clientFactory}(options?: `, rt('ClientOptions'), `): ${names.clientInterface} {`);
+  if (form === 'dts') {
+    f.print(`export declare function ${names.clientFactory}(options?: `, rt('ClientOptions'), `): ${names.clientInterface};`);
+    return;
+  }
+  if (form === 'ts') f.print(`export function ${names.clientFactory}(options?: `, rt('ClientOptions'), `): ${names.clientInterface} {`);
+  else f.print(`export function ${names.clientFactory}(options) {`);
   f.print(`  const client = `, rt('createClient', false), `(${names.descriptor}, options);`);
   f.print('  return {');
   f.print('    client,');
   for (const o of ctx.operations) {
-    // The typed options (parameters, headers) are narrower than the runtime's records.
-    const castSym: Printable[] = needsCast(o) ? [' as ', rt(o.model.action === 'send' ? 'PublishOptions' : 'SubscribeHandlerOptions'), optionsRequired(o) ? '' : ' | undefined'] : [];
+    // The typed options (parameters, headers) are narrower than the runtime's records. Header
+    // types are interfaces, which have no index signature: under exactOptionalPropertyTypes
+    // TypeScript finds them not comparable with Record<string, string> (without it, their
+    // `undefined` overlaps), so that conversion goes through `unknown`; the method's
+    // signature has already typed what the caller passes.
+    const castSym: Printable[] =
+      form === 'ts' && needsCast(o)
+        ? [headerTypes(o) ? ' as unknown as ' : ' as ', rt(o.model.action === 'send' ? 'PublishOptions' : 'SubscribeHandlerOptions'), optionsRequired(o) ? '' : ' | undefined']
+        : [];
     if (o.model.action === 'send') {
       f.print(`    ${o.method}: (payload, options) => client.publish(${o.descriptorConst}, payload, options`, ...castSym, '),');
       if (o.batchMethod) f.print(`    ${o.batchMethod}: (payloads, options) => client.publishBatch(${o.descriptorConst}, payloads, options`, ...castSym, '),');
@@ -89,12 +149,13 @@ export function clientTemplate(f: GeneratedFile, ctx: TemplateContext): void {
 }
 
 type Rt = (name: string, type?: boolean) => ImportSymbol;
+type Typed = (runtimeType: string) => Printable[];
 
-function messageDescriptor(f: GeneratedFile, m: MessagePlan, rt: Rt, v: (name: string) => ImportSymbol): void {
+function messageDescriptor(f: GeneratedFile, m: MessagePlan, v: (name: string) => ImportSymbol, typed: Typed): void {
   const model = m.model;
   // Internal consts get one line; the full descriptions are on the exported types and methods.
   f.jsdoc(`Message ${model.id}${model.summary ? `: ${model.summary}` : ''}`, { deprecated: model.deprecated });
-  f.print(`const ${m.descriptorConst}: `, rt('MessageDescriptor'), ' = {');
+  f.print(`const ${m.descriptorConst}`, ...typed('MessageDescriptor'), ' = {');
   f.print(`  id: ${f.string(model.id)},`);
   f.print(`  name: ${f.string(model.name)},`);
   if (model.eventType !== undefined) f.print(`  eventType: ${f.string(model.eventType)},`);
@@ -120,11 +181,11 @@ function kafkaConfig(config: Record<string, unknown> | undefined): Record<string
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-function channelDescriptor(f: GeneratedFile, c: ChannelPlan, ctx: TemplateContext, rt: Rt): void {
+function channelDescriptor(f: GeneratedFile, c: ChannelPlan, ctx: TemplateContext, typed: Typed): void {
   const model = c.model;
   const address = model.address ?? model.id;
   f.jsdoc(`Channel ${model.id}: \`${address}\``);
-  f.print(`const ${c.descriptorConst}: `, rt('ChannelDescriptor'), ' = {');
+  f.print(`const ${c.descriptorConst}`, ...typed('ChannelDescriptor'), ' = {');
   f.print(`  id: ${f.string(model.id)},`);
   f.print(`  address: ${f.string(address)},`);
   f.print(`  parameters: [${model.parameters.map((p) => f.string(p.name)).join(', ')}],`);
@@ -153,10 +214,10 @@ function channelDescriptor(f: GeneratedFile, c: ChannelPlan, ctx: TemplateContex
   f.print();
 }
 
-function operationDescriptor(f: GeneratedFile, o: OperationPlan, rt: Rt): void {
+function operationDescriptor(f: GeneratedFile, o: OperationPlan, typed: Typed): void {
   const model = o.model;
   f.jsdoc(`Operation ${model.id} (${model.action})`, { deprecated: model.deprecated });
-  f.print(`const ${o.descriptorConst}: `, rt('OperationDescriptor'), ' = {');
+  f.print(`const ${o.descriptorConst}`, ...typed('OperationDescriptor'), ' = {');
   f.print(`  id: ${f.string(model.id)},`);
   f.print(`  action: ${f.string(model.action)},`);
   f.print(`  channel: ${o.channel.descriptorConst},`);

@@ -1,8 +1,9 @@
 /**
- * validators.js and validators.d.ts of a system: one precompiled ajv validator per
- * message payload (and headers), in two modes: first error (`validateX`, what the
- * runtime runs on every publish and delivery) and all errors (`validateXAll`, for tools
- * and for the runtime's error report after a failure).
+ * The validators of a system: one precompiled ajv validator per message payload (and
+ * headers), in two modes: first error (`validateX`, what the runtime runs on every publish
+ * and delivery) and all errors (`validateXAll`, for tools and for the runtime's error
+ * report after a failure). `validators.ts` by default; `validators.js` + `validators.d.ts`
+ * with `--emit js`. Either imports nothing but the runtime.
  */
 import type { TemplateContext } from '../src/codegen/context.js';
 import type { GeneratedFile } from '../src/codegen/printer.js';
@@ -31,30 +32,19 @@ function exported(ctx: TemplateContext): Exported[] {
   return out;
 }
 
+/** validators.ts: ajv's code, unchecked (`@ts-nocheck`: it is untyped), each validator exported with its declared type. */
+export function validatorsTsTemplate(f: GeneratedFile, ctx: TemplateContext): void {
+  const ValidateFunction = f.import('ValidateFunction', ctx.runtimeImport, { type: true });
+  printAjvCode(f, ctx);
+  for (const e of exported(ctx)) {
+    f.jsdoc(e.doc, { deprecated: e.deprecated });
+    f.print(`export const ${e.name}: `, ValidateFunction, ` = ${e.mode}.${e.key} as `, ValidateFunction, ';');
+  }
+}
+
+/** validators.js (with `--emit js`); validators.d.ts declares its exports. */
 export function validatorsJsTemplate(f: GeneratedFile, ctx: TemplateContext): void {
-  const compiled = ctx.validators();
-  const cjs = compiled.imports.filter((i) => !i.namespace);
-  // Local names `evcFormats` / `ajvRuntime_*` cannot clash with the file's own names
-  // (`firstError`, `allErrors`, `validate…`), so the printer keeps them as ajv's code uses them.
-  for (const i of compiled.imports) {
-    if (i.namespace) f.import(i.local, i.from, { namespace: true });
-    else f.import(`${i.local}$cjs`, i.from, { default: true });
-  }
-  f.declare('firstError', 'allErrors', ...cjs.map((i) => i.local), ...exported(ctx).map((e) => e.name));
-  // ajv's code reads `require(x).default`. Node hands a CommonJS module's whole
-  // `module.exports` to a default import; bundlers and vitest hand over its `default`
-  // (a function, for ajv's runtime helpers). Accept both.
-  for (const i of cjs) f.print(`const ${i.local} = typeof ${i.local}$cjs === "function" ? { default: ${i.local}$cjs } : ${i.local}$cjs;`);
-  if (cjs.length > 0) f.print();
-  // ajv's code is printed as ajv wrote it: ajv escapes every schema value it embeds.
-  for (const mode of ['firstError', 'allErrors'] as const) {
-    f.print(`const ${mode} = {};`);
-    f.print('(function (exports) {');
-    const code = mode === 'firstError' ? compiled.firstError : compiled.allErrors;
-    f.print(code);
-    f.print(`})(${mode});`);
-    f.print();
-  }
+  printAjvCode(f, ctx);
   for (const e of exported(ctx)) {
     f.jsdoc(e.doc, { deprecated: e.deprecated });
     f.print(`export const ${e.name} = ${e.mode}.${e.key};`);
@@ -67,5 +57,28 @@ export function validatorsDtsTemplate(f: GeneratedFile, ctx: TemplateContext): v
   for (const e of exported(ctx)) {
     f.jsdoc(e.doc, { deprecated: e.deprecated });
     f.print(`export declare const ${e.name}: `, ValidateFunction, ';');
+  }
+}
+
+/**
+ * The imports and both modes' code, each mode in its own function scope (their generated
+ * names overlap) writing its validators on a `firstError` / `allErrors` object.
+ */
+function printAjvCode(f: GeneratedFile, ctx: TemplateContext): void {
+  const compiled = ctx.validators();
+  // ajv's code is untyped JavaScript: unchecked in a .ts file under any compiler settings,
+  // and in a .js file for projects that check JavaScript (checkJs).
+  f.pragma('@ts-nocheck');
+  // The helpers keep their names (`ucs2length`, `equal`, `fullFormats`), as ajv's code now
+  // reads them: none can clash with the file's own names (`firstError`, `allErrors`, `validate…`).
+  for (const i of compiled.imports) f.import(i.name, i.from);
+  f.declare('firstError', 'allErrors', ...exported(ctx).map((e) => e.name));
+  // ajv's code is printed as ajv wrote it: ajv escapes every schema value it embeds.
+  for (const mode of ['firstError', 'allErrors'] as const) {
+    f.print(`const ${mode} = {};`);
+    f.print('(function (exports) {');
+    f.print(mode === 'firstError' ? compiled.firstError : compiled.allErrors);
+    f.print(`})(${mode});`);
+    f.print();
   }
 }

@@ -16,4 +16,4 @@ export {
   type Preamble,
   type Printable,
 } from './printer.js';
-export { readConfig, ConfigError, DEFAULT_RUNTIME_IMPORT, type EvcConfig } from './config.js';
+export { readConfig, ConfigError, DEFAULT_RUNTIME_IMPORT, DEFAULT_EMIT, type EvcConfig, type Emit } from './config.js';

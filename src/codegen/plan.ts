@@ -2,12 +2,13 @@
  * Planning: a system's IR to the files of `generated/<system>/`, in memory. Each output
  * is one template; outputs are listed here in a fixed order.
  */
-import { clientTemplate } from '../../templates/client.js';
-import { indexTemplate } from '../../templates/index.js';
+import { clientDtsTemplate, clientJsTemplate, clientTemplate } from '../../templates/client.js';
+import { indexJsTemplate, indexTemplate } from '../../templates/index.js';
 import { schemaFiles, schemaTemplate } from '../../templates/schemas.js';
 import { typesTemplate } from '../../templates/types.js';
-import { validatorsDtsTemplate, validatorsJsTemplate } from '../../templates/validators.js';
+import { validatorsDtsTemplate, validatorsJsTemplate, validatorsTsTemplate } from '../../templates/validators.js';
 import type { SystemModel } from '../contract/ir.js';
+import { DEFAULT_EMIT, type Emit } from './config.js';
 import { createTemplateContext, type TemplateContext } from './context.js';
 import { createGeneratedFile, type GeneratedFile, type Preamble } from './printer.js';
 import type { CompilePool } from './validators.js';
@@ -28,18 +29,33 @@ export interface PlanOptions {
   sources: string[];
   /** Worker that compiles the all-errors validators in parallel (see createCompilePool). */
   pool?: CompilePool;
+  /** TypeScript (default) or JavaScript with declarations. */
+  emit?: Emit;
 }
 
-/** The outputs of one system, in a fixed order. */
-export function outputs(ctx: TemplateContext): Array<[string, Template]> {
-  return [
-    ['types.ts', typesTemplate],
-    ['validators.js', validatorsJsTemplate],
-    ['validators.d.ts', validatorsDtsTemplate],
-    ['client.ts', clientTemplate],
-    ['index.ts', indexTemplate],
-    ...schemaFiles(ctx).map((s): [string, Template] => [s.path, schemaTemplate(s)]),
-  ];
+/**
+ * The outputs of one system, in a fixed order: TypeScript, or with `js` JavaScript plus
+ * declarations (types are declarations only: types.d.ts has no .js beside it).
+ */
+export function outputs(ctx: TemplateContext, emit: Emit = DEFAULT_EMIT): Array<[string, Template]> {
+  const code: Array<[string, Template]> =
+    emit === 'js'
+      ? [
+          ['types.d.ts', typesTemplate],
+          ['validators.js', validatorsJsTemplate],
+          ['validators.d.ts', validatorsDtsTemplate],
+          ['client.js', clientJsTemplate],
+          ['client.d.ts', clientDtsTemplate],
+          ['index.js', indexJsTemplate],
+          ['index.d.ts', indexTemplate],
+        ]
+      : [
+          ['types.ts', typesTemplate],
+          ['validators.ts', validatorsTsTemplate],
+          ['client.ts', clientTemplate],
+          ['index.ts', indexTemplate],
+        ];
+  return [...code, ...schemaFiles(ctx).map((s): [string, Template] => [s.path, schemaTemplate(s)])];
 }
 
 /** A system id as a folder name: safe characters only, never `..` or a path. */
@@ -53,7 +69,7 @@ export async function planSystem(system: SystemModel, options: PlanOptions): Pro
   const ctx = createTemplateContext(system, { preamble, runtimeImport: options.runtimeImport });
   await ctx.precompile(options.pool);
   const folder = systemFolder(system.id);
-  return outputs(ctx).map(([path, template]) => {
+  return outputs(ctx, options.emit).map(([path, template]) => {
     const f = createGeneratedFile(path, preamble);
     template(f, ctx);
     return { path: `${folder}/${path}`, contents: f.toString() };

@@ -41,6 +41,11 @@ export interface GeneratedFile {
   import(name: string, from: string, options?: { type?: boolean; default?: boolean; namespace?: boolean }): ImportSymbol;
   /** Names this file declares itself (imports that clash get aliased). */
   declare(...names: string[]): void;
+  /**
+   * A `//` comment line printed right after the preamble, before the imports: for
+   * directives TypeScript reads only above the first statement (`@ts-nocheck`).
+   */
+  pragma(text: string): void;
   /** A JSDoc block for `text` (`*∕` escaped), printed as lines; nothing when there is nothing to say. */
   jsdoc(text: string | undefined, options?: JsdocOptions): void;
   /** A safe string literal for any text. */
@@ -169,6 +174,7 @@ export function createGeneratedFile(path: string, preamble: Preamble): Generated
   type Binding = 'named' | 'default' | 'namespace';
   const imports = new Map<string, { name: string; from: string; typeOnly: boolean; binding: Binding; symbol: ImportSymbol }>();
   const declared = new Set<string>();
+  const pragmas: string[] = [];
 
   const file: GeneratedFile = {
     path,
@@ -189,6 +195,9 @@ export function createGeneratedFile(path: string, preamble: Preamble): Generated
     },
     declare(...names) {
       for (const n of names) declared.add(n);
+    },
+    pragma(text) {
+      pragmas.push(`// ${commentText(text)}`);
     },
     jsdoc(text, options) {
       for (const l of jsdocLines(text, options)) lines.push([l]);
@@ -217,7 +226,7 @@ export function createGeneratedFile(path: string, preamble: Preamble): Generated
         return local.get(sym)!;
       };
       // JSON has no comments: its template puts the preamble in a `$comment`.
-      const out: string[] = path.endsWith('.json') ? [] : [...preambleLines(preamble)];
+      const out: string[] = path.endsWith('.json') ? [] : [...preambleLines(preamble), ...pragmas];
       const byModule = new Map<string, typeof sorted>();
       for (const imp of sorted) byModule.set(imp.from, [...(byModule.get(imp.from) ?? []), imp]);
       const importLines: string[] = [];

@@ -1,14 +1,16 @@
 /**
- * Validators compiled ahead of time with ajv standalone, as valid ESM.
+ * Validators compiled ahead of time with ajv standalone, as valid ESM that imports nothing
+ * but the runtime.
  *
- * ajv's standalone code `require`s its runtime helpers (`ajv/dist/runtime/ucs2length`) and
- * the format set (`@event-contracts/runtime/formats`, see FORMATS_MODULE in
- * src/contract/ajv.ts). Helpers become ESM default imports of the same modules; the format
- * set becomes a namespace import of the runtime's formats module, located from the
- * runtime specifier the code is generated for (formatsImport). No other module is
- * accepted. Both modes (first error, all errors) are compiled by separate ajv instances
- * whose generated names overlap, so each mode's code runs in its own function scope and
- * writes its functions on an `exports` object; the file then exports them by our names.
+ * ajv's standalone code `require`s its runtime helpers (`require("ajv/dist/runtime/ucs2length").default`)
+ * and the format set (`require("@event-contracts/runtime/formats").fullFormats`, see
+ * FORMATS_MODULE in src/contract/ajv.ts). Each such expression becomes a named import from
+ * the runtime's `validator-support` entry (src/runtime/validator-support.ts), located from
+ * the runtime specifier the code is generated for (validatorSupportImport): a user's
+ * project declares the runtime, not ajv. No other module is accepted (see HELPERS). Both
+ * modes (first error, all errors) are compiled by separate ajv instances whose generated
+ * names overlap, so each mode's code runs in its own function scope and writes its
+ * functions on an `exports` object; the file then exports them by our names.
  */
 import { DATA_KEYWORDS } from '../contract/schema-keywords.js';
 import standaloneModule from 'ajv/dist/standalone/index.js';
@@ -32,11 +34,8 @@ export interface ValidatorEntry {
 }
 
 export interface CompiledValidators {
-  /**
-   * Module specifier -> local name: of its default import (ajv's CommonJS helpers), or with
-   * `namespace` of `import * as local` (the runtime's formats module, ESM).
-   */
-  imports: Array<{ local: string; from: string; namespace?: true }>;
+  /** Named imports the code uses (sorted by name), all from the runtime's validator-support entry. */
+  imports: Array<{ name: string; from: string }>;
   /** One function body per mode: code that assigns `exports.<name>`. */
   firstError: string;
   allErrors: string;
@@ -50,8 +49,29 @@ export class ValidatorCompileError extends Error {
   }
 }
 
-const AJV_RUNTIME = /^ajv\/dist\/runtime\/[a-z0-9_]+$/;
-const REQUIRE_CALL = /\brequire\("([^"\\]*)"\)/g;
+/** The runtime entry generated validators import their helpers from (src/runtime/validator-support.ts). */
+export const VALIDATOR_SUPPORT_MODULE = `${DEFAULT_RUNTIME_IMPORT}/validator-support`;
+
+/**
+ * Every `require(module).member` ajv's standalone code may hold, and the name
+ * validator-support exports it under. What ajv 8 (draft 2020-12) emits: `ucs2length`
+ * (minLength, maxLength), `equal` (const, enum and uniqueItems over objects and arrays),
+ * the format set, and `validation_error` for `$async` schemas only (refused in
+ * compileMode: the runtime validates synchronously). ajv's other runtime modules are never
+ * emitted by this configuration: `timestamp`, `parseJson` and `quote` serve JTD, `re2` the
+ * re2 regexp engine, `uri` only resolves `$id`s at compile time. toEsm refuses anything not
+ * listed here rather than import a package the user's project does not declare.
+ */
+const HELPERS: ReadonlyMap<string, string> = new Map([
+  ['ajv/dist/runtime/ucs2length\0default', 'ucs2length'],
+  ['ajv/dist/runtime/equal\0default', 'equal'],
+  [`${FORMATS_MODULE}\0fullFormats`, 'fullFormats'],
+]);
+/**
+ * `require("module").member`. ajv prints schema values with JSON escapes, so `require("` can
+ * only appear in a string literal as `require(\"`: a match is always ajv's own code.
+ */
+const REQUIRE_CALL = /\brequire\("([^"\\]*)"\)(?:\.([A-Za-z_$][\w$]*))?/g;
 
 /** ajv standalone code (CommonJS-shaped: `exports.name = fn`) of one mode. */
 export function compileMode(entries: readonly ValidatorEntry[], allErrors: boolean): string {
@@ -70,11 +90,17 @@ export function compileMode(entries: readonly ValidatorEntry[], allErrors: boole
   const refs: Record<string, string> = {};
   for (const e of entries) {
     const key = `evc:${e.name}`;
+    let validate: unknown;
     try {
       ajv.addSchema(plainSchema(e.schema, { dropAnnotations: true }) as object, key);
-      ajv.getSchema(key);
+      validate = ajv.getSchema(key);
     } catch (err) {
       throw new ValidatorCompileError(`cannot compile the validator for the ${e.what}: ${(err as Error).message}`, { cause: err });
+    }
+    // An `$async` schema compiles to a validator that returns a promise, which the runtime
+    // (and ValidateFunction) would take for "valid".
+    if ((validate as { $async?: unknown } | undefined)?.$async === true) {
+      throw new ValidatorCompileError(`cannot compile the validator for the ${e.what}: "$async" schemas are not supported (generated validators are synchronous)`);
     }
     refs[e.name] = key;
   }
@@ -101,17 +127,19 @@ function shadowsPrototype(schema: unknown, seen = new Set<object>()): boolean {
 }
 
 /**
- * Where generated validators import the format set (`fullFormats`) from, given the
- * specifier they import the runtime from: the package export `@event-contracts/runtime/formats`
- * for `@event-contracts/runtime`, the sibling `formats.js` for a path to the runtime's
- * `index.js` (this repository's `../../src/runtime/index.js`), else the runtime specifier
- * itself (the runtime's index re-exports `fullFormats`, but loads the whole runtime).
+ * Where generated validators import their helpers (`ucs2length`, `equal`, `fullFormats`)
+ * from, given the specifier they import the runtime from: the package export
+ * `@event-contracts/runtime/validator-support` for `@event-contracts/runtime`; for a path
+ * to the runtime's entry module (this repository's `../../src/runtime/index.js`, a user's
+ * own copy) or any `.../index.js`, the sibling `validator-support.js`; for another package
+ * name (a fork of the runtime), its `validator-support` subpath.
  */
-export function formatsImport(runtimeImport: string): string {
-  if (runtimeImport === DEFAULT_RUNTIME_IMPORT) return FORMATS_MODULE;
-  const index = /(^|\/)index\.js$/.exec(runtimeImport);
-  if (index) return `${runtimeImport.slice(0, index.index)}${index[1]}formats.js`;
-  return runtimeImport;
+export function validatorSupportImport(runtimeImport: string): string {
+  if (runtimeImport === DEFAULT_RUNTIME_IMPORT) return VALIDATOR_SUPPORT_MODULE;
+  const file = /(^|\/)[^/]*$/.exec(runtimeImport)!;
+  const isPath = /^\.{0,2}\//.test(runtimeImport);
+  if (isPath || /(^|\/)index\.js$/.test(runtimeImport)) return `${runtimeImport.slice(0, file.index)}${file[1]}validator-support.js`;
+  return `${runtimeImport.replace(/\/+$/, '')}/validator-support`;
 }
 
 /** Compile both modes in this thread. */
@@ -204,23 +232,25 @@ export async function compileValidatorsParallel(
 
 function toEsm(firstError: string, allErrors: string, runtimeImport: string): CompiledValidators {
   const modes = [firstError, allErrors] as const;
-  const specifiers = new Set<string>();
-  for (const code of modes) for (const m of code.matchAll(REQUIRE_CALL)) specifiers.add(m[1]!);
-  const imports: CompiledValidators['imports'] = [];
-  const localOf = new Map<string, string>();
-  // Only these specifiers, mapped to fixed local names: nothing from a contract gets here.
-  for (const spec of [...specifiers].sort()) {
-    if (spec === FORMATS_MODULE) {
-      localOf.set(spec, 'evcFormats');
-      imports.push({ local: 'evcFormats', from: formatsImport(runtimeImport), namespace: true });
-    } else if (AJV_RUNTIME.test(spec)) {
-      const local = `ajvRuntime_${spec.slice('ajv/dist/runtime/'.length)}`;
-      localOf.set(spec, local);
-      imports.push({ local, from: `${spec}.js` });
-    } else {
-      throw new ValidatorCompileError(`ajv standalone code requires an unexpected module "${spec}"`);
+  const used = new Set<string>();
+  // Only the HELPERS, mapped to fixed names: nothing from a contract gets here. ajv's scope
+  // names end in a counter (`func0`, `formats2`, `validate0`) and its fixed names are
+  // others (`data`, `errors`, `vErrors`, `instancePath`...), so the helper names cannot
+  // clash with ajv's.
+  for (const code of modes) {
+    for (const m of code.matchAll(REQUIRE_CALL)) {
+      const name = HELPERS.get(`${m[1]}\0${m[2] ?? ''}`);
+      if (name === undefined) {
+        const what = m[2] === undefined ? `"${m[1]}"` : `"${m[1]}" (.${m[2]})`;
+        throw new ValidatorCompileError(
+          `ajv standalone code requires ${what}, which generated validators cannot import: they import only ${VALIDATOR_SUPPORT_MODULE} (${[...HELPERS.values()].join(', ')})`,
+        );
+      }
+      used.add(name);
     }
   }
+  const from = validatorSupportImport(runtimeImport);
+  const imports = [...used].sort().map((name) => ({ name, from }));
   // ajv escapes quotes and line separators in the values it embeds, but not `</script`;
   // that text can only sit inside ajv's string literals, where `<\/` reads the same.
   // Backstop: ajv prints a schema's $id into a `/*# sourceURL=... */` comment, where a
@@ -229,6 +259,6 @@ function toEsm(firstError: string, allErrors: string, runtimeImport: string): Co
   for (const code of modes) {
     if (code.includes('/*# sourceURL=')) throw new ValidatorCompileError('ajv standalone code carries a schema $id (sourceURL comment); refusing to emit it');
   }
-  const replace = (code: string) => code.replace(REQUIRE_CALL, (_, spec: string) => localOf.get(spec)!).replace(/<\/(script)/gi, '<\\/$1');
+  const replace = (code: string) => code.replace(REQUIRE_CALL, (_, spec: string, member: string | undefined) => HELPERS.get(`${spec}\0${member ?? ''}`)!).replace(/<\/(script)/gi, '<\\/$1');
   return { imports, firstError: replace(modes[0]), allErrors: replace(modes[1]) };
 }

@@ -2,6 +2,9 @@
  * What ahead-of-time validators (`evc generate`'s validators.ts) call at run time: the
  * format checkers and ajv's two runtime helpers, so generated code imports only
  * `@event-contracts/runtime` and never a package the user's project does not declare.
+ * These are all the helpers ajv's standalone code needs for the schemas codegen accepts:
+ * its other runtime modules serve JTD, re2, `$async` schemas or compile time only, and
+ * codegen refuses code that would need them (HELPERS in src/codegen/validators.ts).
  */
 import ucs2lengthModule from 'ajv/dist/runtime/ucs2length.js';
 import equalModule from 'ajv/dist/runtime/equal.js';

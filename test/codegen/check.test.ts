@@ -11,7 +11,7 @@ import { fixturesDir, repoRoot } from './helpers.js';
 
 const root = join(repoRoot, 'test/.tmp/codegen-check');
 const runner = join(repoRoot, 'test/codegen/cli-runner.ts');
-const sdk = ['client.ts', 'index.ts', 'schemas/AuditNote.json', 'schemas/OrderCancelled.json', 'schemas/OrderPlaced.json', 'schemas/OrderPlaced.headers.json', 'schemas/OrderShipped.json', 'types.ts', 'validators.d.ts', 'validators.js']
+const sdk = ['client.ts', 'index.ts', 'schemas/AuditNote.json', 'schemas/OrderCancelled.json', 'schemas/OrderPlaced.json', 'schemas/OrderPlaced.headers.json', 'schemas/OrderShipped.json', 'types.ts', 'validators.ts']
   .map((f) => `generated/orders/${f}`)
   .sort();
 const docs = ['index.md', 'orders.md', 'site/assets/docs.css', 'site/assets/mermaid.LICENSE.txt', 'site/assets/mermaid.min.js', 'site/index.html', 'site/orders.html', 'system-map.md']
@@ -36,7 +36,7 @@ describe('evc generate in a scratch repository', () => {
     const r = evc('--check');
     expect(r.status).toBe(1);
     expect(r.stdout.trim().split('\n')).toEqual(files.map((f) => `${f}: missing`));
-    expect(r.stderr).toContain('18 file(s) out of date (orders + docs)');
+    expect(r.stderr).toContain('17 file(s) out of date (orders + docs)');
     expect(existsSync(join(root, 'generated'))).toBe(false);
   });
 
@@ -44,13 +44,13 @@ describe('evc generate in a scratch repository', () => {
     const r = evc();
     expect(r.status).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual(files.map((f) => `written  ${f}`));
-    expect(r.stderr).toMatch(/1 system\(s\) \(orders \+ docs\): 18 written, 0 unchanged, 0 removed in \d+ ms/);
+    expect(r.stderr).toMatch(/1 system\(s\) \(orders \+ docs\): 17 written, 0 unchanged, 0 removed in \d+ ms/);
     // No evc.config.json here: the package's own runtime specifier.
     expect(readFileSync(join(root, 'generated/orders/client.ts'), 'utf8')).toContain('import { createClient } from "@event-contracts/runtime";');
     const check = evc('--check');
     expect(check.status).toBe(0);
     expect(check.stdout).toBe('');
-    expect(check.stderr).toContain('up to date, 18 file(s) (orders + docs)');
+    expect(check.stderr).toContain('up to date, 17 file(s) (orders + docs)');
   });
 
   it('--check names hand edits and stray files (cache or not), generate repairs them', () => {
@@ -148,7 +148,7 @@ describe('evc generate in a scratch repository', () => {
     rmSync(join(root, 'generated/docs/site/orders.html'));
     const single = evc('asyncapi/orders.yaml', '--check');
     expect(single.status).toBe(0);
-    expect(single.stderr).toContain('up to date, 10 file(s) (orders) in');
+    expect(single.stderr).toContain('up to date, 9 file(s) (orders) in');
     const noDocs = evc('--no-docs');
     expect(noDocs.status).toBe(0);
     expect(noDocs.stdout).toBe('');
@@ -215,25 +215,64 @@ describe('evc generate in a scratch repository', () => {
     expect(other.cachedSystems).toEqual([]);
     // The docs do not depend on the runtime import.
     expect(other.docs).toBe('cached');
-    // validators.js imports the runtime's formats.
-    expect(other.changes.filter((c) => c.status === 'written').map((c) => c.path)).toEqual([
-      'generated/orders/client.ts',
-      'generated/orders/validators.d.ts',
-      'generated/orders/validators.js',
-    ]);
+    // The validators import the runtime's validator-support.
+    expect(other.changes.filter((c) => c.status === 'written').map((c) => c.path)).toEqual(['generated/orders/client.ts', 'generated/orders/validators.ts']);
   });
 
   it('reads runtimeImport from evc.config.json; --runtime-import wins', () => {
     writeFileSync(join(root, 'evc.config.json'), JSON.stringify({ runtimeImport: '../../runtime/index.js' }));
     expect(evc().status).toBe(0);
     expect(readFileSync(join(root, 'generated/orders/client.ts'), 'utf8')).toContain('from "../../runtime/index.js";');
+    expect(readFileSync(join(root, 'generated/orders/validators.ts'), 'utf8')).toContain('import { fullFormats, ucs2length } from "../../runtime/validator-support.js";');
     expect(evc('--runtime-import', 'x-runtime').status).toBe(0);
-    expect(readFileSync(join(root, 'generated/orders/validators.d.ts'), 'utf8')).toContain('import type { ValidateFunction } from "x-runtime";');
+    const validators = readFileSync(join(root, 'generated/orders/validators.ts'), 'utf8');
+    expect(validators).toContain('import type { ValidateFunction } from "x-runtime";');
+    expect(validators).toContain('import { fullFormats, ucs2length } from "x-runtime/validator-support";');
     writeFileSync(join(root, 'evc.config.json'), '{ "runtimeImport": 3 }');
     const r = evc();
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('"runtimeImport" must be a non-empty string');
     rmSync(join(root, 'evc.config.json'));
+  });
+
+  it('--emit js (or evc.config.json "emit") writes JavaScript with declarations and removes the TypeScript; --emit ts switches back', () => {
+    const ts = ['client.ts', 'index.ts', 'types.ts', 'validators.ts'].map((f) => `generated/orders/${f}`);
+    const js = ['client.d.ts', 'client.js', 'index.d.ts', 'index.js', 'types.d.ts', 'validators.d.ts', 'validators.js'].map((f) => `generated/orders/${f}`);
+    const byPath = (lines: string[]) => lines.sort((a, b) => (a.slice(9) < b.slice(9) ? -1 : 1)).join('\n') + '\n';
+    const toJs = evc('--emit', 'js');
+    expect(toJs.status).toBe(0);
+    expect(toJs.stdout).toBe(byPath([...js.map((f) => `written  ${f}`), ...ts.map((f) => `removed  ${f}`)]));
+    expect(evc('--emit', 'js', '--check').status).toBe(0);
+    const check = evc('--check');
+    expect(check.status).toBe(1);
+    expect(check.stdout).toBe(byPath([...ts.map((f) => `missing  ${f}`), ...js.map((f) => `extra    ${f}`)]).replace(/^(\w+) +(\S+)$/gm, '$2: $1'));
+    writeFileSync(join(root, 'evc.config.json'), JSON.stringify({ emit: 'js' }));
+    expect(evc('--check').status).toBe(0);
+    expect(evc('--emit', 'ts', '--check').status).toBe(1);
+    writeFileSync(join(root, 'evc.config.json'), '{ "emit": "typescript" }');
+    const bad = evc();
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('"emit" must be one of "ts", "js"');
+    rmSync(join(root, 'evc.config.json'));
+    const flag = evc('--emit', 'typescript');
+    expect(flag.status).toBe(2);
+    expect(flag.stderr).toBe('evc generate: --emit must be one of ts, js, not "typescript"\n');
+    const back = evc();
+    expect(back.status).toBe(0);
+    expect(back.stdout).toBe(byPath([...ts.map((f) => `written  ${f}`), ...js.map((f) => `removed  ${f}`)]));
+  });
+
+  it('--out naming a file: one line, exit 2, nothing written', () => {
+    writeFileSync(join(root, 'out.txt'), 'not a folder\n');
+    const r = evc('--out', 'out.txt');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('evc generate: --out out.txt is a file, not a folder\n');
+    expect(r.stdout).toBe('');
+    const under = evc('--out', 'out.txt/sdk');
+    expect(under.status).toBe(2);
+    expect(under.stderr).toBe('evc generate: --out out.txt/sdk cannot be made: out.txt is a file, not a folder\n');
+    expect(readFileSync(join(root, 'out.txt'), 'utf8')).toBe('not a folder\n');
+    rmSync(join(root, 'out.txt'));
   });
 
   it('--watch regenerates on a contract edit, prints what changed, and exits 0 on Ctrl-C', async () => {
@@ -261,7 +300,7 @@ describe('evc generate in a scratch repository', () => {
       expect(stdout).toBe(
         'written  generated/docs/orders.md\nwritten  generated/docs/site/orders.html\nwritten  generated/orders/schemas/OrderPlaced.headers.json\nwritten  generated/orders/types.ts\n',
       );
-      expect(stderr).toMatch(/4 written, 14 unchanged, 0 removed in \d+ ms/);
+      expect(stderr).toMatch(/4 written, 13 unchanged, 0 removed in \d+ ms/);
       expect(readFileSync(join(root, 'generated/orders/types.ts'), 'utf8')).toContain('Tenant of the order (watched).');
       writeFileSync(contract, before);
       await waitFor(() => stdout.split('written  generated/orders/types.ts').length === 3, 'the second regeneration');

@@ -24,6 +24,7 @@ describe('golden output', () => {
       'request-reply',
       'social-media',
       'streetlights-kafka',
+      'strict',
       'traits',
     ]);
   });

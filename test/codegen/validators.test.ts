@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileValidators, compileValidatorsParallel, createCompilePool, formatsImport, parallelStats } from '../../src/codegen/validators.js';
+import { compileValidators, compileValidatorsParallel, createCompilePool, parallelStats, validatorSupportImport } from '../../src/codegen/validators.js';
 import { fixturesDir } from './helpers.js';
 
 const entries = [
@@ -21,40 +21,57 @@ describe('validators', () => {
     }
   });
 
-  it("map ajv requires to ESM imports: ajv's helpers, the runtime's formats", () => {
+  it("map ajv requires to named imports of the runtime's validator-support", () => {
     const compiled = compileValidators(entries);
     expect(compiled.imports).toEqual([
-      { local: 'ajvRuntime_ucs2length', from: 'ajv/dist/runtime/ucs2length.js' },
-      { local: 'evcFormats', from: '@event-contracts/runtime/formats', namespace: true },
+      { name: 'fullFormats', from: '@event-contracts/runtime/validator-support' },
+      { name: 'ucs2length', from: '@event-contracts/runtime/validator-support' },
     ]);
     for (const code of [compiled.firstError, compiled.allErrors]) {
       expect(code).not.toMatch(/\brequire\(/);
       expect(code).toContain('exports.validateA = ');
       expect(code).toContain('exports.validateB = ');
       // uuid and date-time are the runtime's functions, not inlined regexes.
-      expect(code).toContain('= evcFormats.fullFormats.uuid;');
-      expect(code).toContain('= evcFormats.fullFormats["date-time"];');
+      expect(code).toContain('= fullFormats.uuid;');
+      expect(code).toContain('= fullFormats["date-time"];');
+      expect(code).toContain('= ucs2length;');
     }
-    expect(compileValidators(entries, '../../src/runtime/index.js').imports[1]).toEqual({ local: 'evcFormats', from: '../../src/runtime/formats.js', namespace: true });
+    expect(compileValidators(entries, '../../src/runtime/index.js').imports.map((i) => i.from)).toEqual([
+      '../../src/runtime/validator-support.js',
+      '../../src/runtime/validator-support.js',
+    ]);
+    // const, enum and uniqueItems over objects use ajv's deep equality: the runtime's `equal`.
+    const unique = compileValidators([{ name: 'validateU', what: 'payload of U', schema: { type: 'array', uniqueItems: true, items: { type: 'object' } } }]);
+    expect(unique.imports).toEqual([{ name: 'equal', from: '@event-contracts/runtime/validator-support' }]);
+    expect(unique.firstError).toContain('= equal;');
   });
 
-  it('import the formats from the module beside the runtime, else from the runtime itself', () => {
-    expect(formatsImport('@event-contracts/runtime')).toBe('@event-contracts/runtime/formats');
-    expect(formatsImport('../../src/runtime/index.js')).toBe('../../src/runtime/formats.js');
-    expect(formatsImport('/abs/runtime/index.js')).toBe('/abs/runtime/formats.js');
-    expect(formatsImport('@acme/evc-runtime')).toBe('@acme/evc-runtime');
-    expect(formatsImport('../runtime/myindex.js')).toBe('../runtime/myindex.js');
+  it.each([
+    ['the package', '@event-contracts/runtime', '@event-contracts/runtime/validator-support'],
+    ["this repository's sources", '../../src/runtime/index.js', '../../src/runtime/validator-support.js'],
+    ['an absolute path', '/abs/runtime/index.js', '/abs/runtime/validator-support.js'],
+    ["a user's copy under another file name", '../runtime/main.js', '../runtime/validator-support.js'],
+    ['a file in the same folder', './rt.js', './validator-support.js'],
+    ["a package's index file", '@acme/evc-runtime/dist/index.js', '@acme/evc-runtime/dist/validator-support.js'],
+    ['a fork under another name', '@acme/evc-runtime', '@acme/evc-runtime/validator-support'],
+  ])('import the helpers for %s (%s) from %s', (_, runtimeImport, want) => {
+    expect(validatorSupportImport(runtimeImport)).toBe(want);
   });
 
-  it('report a schema ajv refuses, naming the message', () => {
-    expect(() => compileValidators([{ name: 'validateC', what: 'payload of message C', schema: { type: 'object', propertis: {} } }])).toThrow(
-      'cannot compile the validator for the payload of message C: strict mode: unknown keyword: "propertis"',
-    );
+  it.each([
+    [
+      'an $async schema (its validator returns a promise)',
+      { $async: true, type: 'object' },
+      'cannot compile the validator for the payload of message C: "$async" schemas are not supported (generated validators are synchronous)',
+    ],
+    ['a misspelt keyword', { type: 'object', propertis: {} }, 'cannot compile the validator for the payload of message C: strict mode: unknown keyword: "propertis"'],
+  ])('refuse %s, naming the message', (_, schema, message) => {
+    expect(() => compileValidators([{ name: 'validateC', what: 'payload of message C', schema }])).toThrow(message);
   });
 
   it('the generated module is valid ESM: first-error and all-errors validators of a golden', async () => {
-    const file = join(fixturesDir, 'multi-message/expected/orders/validators.js');
-    expect(readFileSync(file, 'utf8')).toMatch(/^import \* as evcFormats from "(\.\.\/)+src\/runtime\/formats\.js";$/m);
+    const file = join(fixturesDir, 'multi-message/expected/orders/validators.ts');
+    expect(readFileSync(file, 'utf8')).toMatch(/^import \{ fullFormats, ucs2length \} from "(\.\.\/)+src\/runtime\/validator-support\.js";$/m);
     const v = (await import(file)) as Record<string, ((d: unknown) => boolean) & { errors?: Array<{ instancePath: string; keyword: string }> | null }>;
     const bad = { id: 'not-a-uuid', type: 'order.cancelled', time: 'yesterday', correlationId: 'c', orderId: 'o', reason: 'bored', extra: 1 };
     expect(v.validateOrderCancelled!(bad)).toBe(false);
@@ -65,8 +82,8 @@ describe('validators', () => {
     expect(v.validateOrderCancelled!(good)).toBe(true);
     expect(v.validateOrderCancelledAll!(good)).toBe(true);
     expect(v.validateOrderPlacedHeaders!({ 'x-tenant': 't', other: 'x' })).toBe(false);
-    // minLength goes through ajv's CommonJS helper ucs2length: vitest hands a default import
-    // of it over differently than Node does, and the generated module must work under both.
+    // minLength goes through ajv's helper ucs2length, which the runtime's validator-support
+    // unwraps from ajv's CommonJS module (vitest and Node hand it over differently).
     const placed = { id: '123e4567-e89b-12d3-a456-426614174000', type: 'order.placed', time: '2025-01-27T10:00:00Z', correlationId: 'c', order: { orderId: '', lines: [{ sku: 's', quantity: 1 }], total: 1 } };
     expect(v.validateOrderPlaced!(placed)).toBe(false);
     expect(v.validateOrderPlaced!.errors!.map((e) => `${e.instancePath} ${e.keyword}`)).toEqual(['/order/orderId minLength']);

@@ -1,22 +1,26 @@
 import { loadMermaidAsset, MERMAID_MISSING_NOTICE } from '../../docs/index.js';
 import { watch as fsWatch, statSync, type FSWatcher } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatDiagnostics } from '../../contract/diagnostics.js';
-import { ConfigError } from '../../codegen/config.js';
+import { ConfigError, EMIT_FORMS, isEmit } from '../../codegen/config.js';
 import { generate, type GenerateOptions, type GenerateResult } from '../../codegen/generate.js';
 import { UsageError } from '../usage.js';
 
-export const generateHelp = `Usage: evc generate [contracts...] [--out generated] [--check] [--watch] [--runtime-import <specifier>] [--no-docs] [--no-cache]
+export const generateHelp = `Usage: evc generate [contracts...] [--out generated] [--emit ts|js] [--check] [--watch] [--runtime-import <specifier>] [--no-docs] [--no-cache]
 
 Generates a typed SDK per contract (files, or folders of *.yaml|*.yml|*.json; default
-asyncapi/) into <out>/<system>/: types.ts, validators.js (+ .d.ts), client.ts, index.ts
-and schemas/*.json; and the docs of all of them into <out>/docs/ (as \`evc docs\`:
-Markdown per system, index, system map, offline HTML site). Writes only files that
-changed and removes stale files in the system folders and docs it owns. The docs are
-written only when the contracts are given as folders (they span every system).
+asyncapi/) into <out>/<system>/: types.ts, validators.ts, client.ts, index.ts and
+schemas/*.json (with --emit js: types.d.ts, validators.js, client.js and index.js, each
+with its .d.ts); and the docs of all of them into <out>/docs/ (as \`evc docs\`:
+Markdown per system, index, system map, offline HTML site). Generated code imports only
+the runtime. Writes only files that changed and removes stale files in the system
+folders and docs it owns. The docs are written only when the contracts are given as
+folders (they span every system).
 
   --out <dir>                 output folder (default generated)
+  --emit ts|js                TypeScript (default), or JavaScript with declarations for
+                              JavaScript projects (default: evc.config.json "emit")
   --check                     write nothing; exit 1 and name every stale, missing or
                               extra file (docs included) when the output differs from
                               the contracts
@@ -38,6 +42,7 @@ export async function generateCommand(argv: string[]): Promise<number> {
       check: { type: 'boolean', default: false },
       watch: { type: 'boolean', default: false },
       'runtime-import': { type: 'string' },
+      emit: { type: 'string' },
       'no-cache': { type: 'boolean', default: false },
       'no-docs': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -49,10 +54,17 @@ export async function generateCommand(argv: string[]): Promise<number> {
   }
   if (values.check && values.watch) throw new UsageError('--check and --watch cannot be combined');
   if (values.out !== undefined && values.out.trim() === '') throw new UsageError('--out must not be empty');
+  if (values.out !== undefined) {
+    const file = fileOnTheWay(resolve(values.out));
+    if (file === resolve(values.out)) throw new UsageError(`--out ${values.out} is a file, not a folder`);
+    if (file !== undefined) throw new UsageError(`--out ${values.out} cannot be made: ${relative(process.cwd(), file)} is a file, not a folder`);
+  }
+  if (values.emit !== undefined && !isEmit(values.emit)) throw new UsageError(`--emit must be one of ${EMIT_FORMS.join(', ')}, not "${values.emit}"`);
   const options: GenerateOptions = {
     contracts: positionals.length > 0 ? positionals : ['asyncapi'],
     ...(values.out !== undefined ? { out: values.out } : {}),
     ...(values['runtime-import'] !== undefined ? { runtimeImport: values['runtime-import'] } : {}),
+    ...(values.emit !== undefined ? { emit: values.emit } : {}),
     check: values.check,
     cache: !values['no-cache'],
     docs: !values['no-docs'],
@@ -67,6 +79,20 @@ export async function generateCommand(argv: string[]): Promise<number> {
       return 2;
     }
     throw err;
+  }
+}
+
+/** The path itself or the nearest existing path above it, when that is a file (no output folder can be made there). */
+function fileOnTheWay(path: string): string | undefined {
+  for (let p = path; ; p = dirname(p)) {
+    let st;
+    try {
+      st = statSync(p, { throwIfNoEntry: false });
+    } catch {
+      st = undefined; // ENOTDIR: a file above it, found on the way up
+    }
+    if (st) return st.isDirectory() ? undefined : p;
+    if (dirname(p) === p) return undefined;
   }
 }
 

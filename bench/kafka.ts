@@ -9,7 +9,7 @@
  *
  * Prints a markdown table; results are collated into BENCHMARKS.md by hand.
  */
-import { bufferOf } from '../src/runtime/bytes.js';
+import { bufferOf } from '../src/runtime/buffers.js';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';

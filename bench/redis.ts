@@ -13,7 +13,7 @@
  *
  * Keys live under a random `evc-bench:<id>:` prefix and are deleted at the end.
  */
-import { bufferOf } from '../src/runtime/bytes.js';
+import { bufferOf } from '../src/runtime/buffers.js';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';

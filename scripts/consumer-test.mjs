@@ -516,6 +516,23 @@ async function main() {
       );
     } else pass(`measure ${name}`, `+${added.length} package(s), only ${clientName}@${version} and its dependencies`);
   };
+  // A transport whose client is not installed: one clear error naming the package, from
+  // import and from require, not a module-not-found stack.
+  if (!base.error) {
+    for (const [entry, client] of [['@event-contracts/runtime/kafka', 'kafkajs'], ['@event-contracts/runtime/redis-streams', 'ioredis'], ['@event-contracts/runtime/prometheus', 'prom-client']]) {
+      for (const how of ['import', 'require']) {
+        const code =
+          how === 'import'
+            ? `import(${JSON.stringify(entry)}).then((m) => { const f = Object.values(m).find((v) => typeof v === 'function'); return f && f(); }).then(() => console.log('loaded'), (e) => console.log(e.name + ': ' + e.message))`
+            : `try { const m = require(${JSON.stringify(entry)}); const f = Object.values(m).find((v) => typeof v === 'function'); f && f(); console.log('loaded'); } catch (e) { console.log(e.name + ': ' + e.message) }`;
+        const r = spawnSync(process.execPath, ['-e', code], { cwd: join(measureRoot, 'memory'), env: childEnv, encoding: 'utf8' });
+        const line = (r.stdout ?? '').trim();
+        const want = `ConfigurationError: ${entry} needs the package "${client}", which is not installed: npm install ${client}`;
+        if (line === want) pass(`missing peer ${client} (${how})`, 'one ConfigurationError naming the package');
+        else fail(`missing peer ${client} (${how})`, `expected "${want}", got "${line || (r.stderr ?? '').split('\n')[0]}"`);
+      }
+    }
+  }
   if (base.error) fail('measure memory-only install', base.error);
   else {
     measurements.memory = { packages: base.packages, kib: base.kib, list: base.list };

@@ -5,7 +5,7 @@
  * partition it chose on each message, and offsets follow from the base offset the
  * broker returns for each partition of the request.
  */
-import { bufferOf } from '../../bytes.js';
+import { bufferOf } from '../../buffers.js';
 import type { Message, Producer, ICustomPartitioner } from 'kafkajs';
 import { kafkajs } from './kafkajs.js';
 

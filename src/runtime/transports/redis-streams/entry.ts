@@ -4,7 +4,7 @@
  * outside the SDK (redis-cli, a Python worker) can still read it. The SDK adds `key`
  * and `headers` (a JSON object of strings) only when there is something to carry.
  */
-import { bufferOf } from '../../bytes.js';
+import { bufferOf } from '../../buffers.js';
 import type { Delivery, WireMessage } from '../../transport.js';
 
 export const FIELD_DATA = 'data';

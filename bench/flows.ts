@@ -107,13 +107,23 @@ async function run(kind: TransportKind): Promise<Result | undefined> {
     const t0 = performance.now();
     sentAt.set(cid, t0);
     if (measured) measuredIds.add(cid);
-    const req = http.request({ host: hostname, port, method: 'POST', path: '/skills', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-correlation-id': cid } }, (res) => {
-      res.resume();
-      res.on('end', () => {
-        if (res.statusCode !== 201) failed(`HTTP ${res.statusCode}`);
-        else if (measured) httpTimes.push(performance.now() - t0);
-      });
-    });
+    const req = http.request(
+      {
+        host: hostname,
+        port,
+        method: 'POST',
+        path: '/skills',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-correlation-id': cid },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode !== 201) failed(`HTTP ${res.statusCode}`);
+          else if (measured) httpTimes.push(performance.now() - t0);
+        });
+      },
+    );
     req.on('error', (err: NodeJS.ErrnoException) => failed(err.code ?? err.message));
     req.end(body);
   };
@@ -144,7 +154,17 @@ async function run(kind: TransportKind): Promise<Result | undefined> {
   await running.stop();
   await transport.close();
   await rm(workDir, { recursive: true, force: true });
-  return { kind, sent, measured, completed, httpErrors, errorKinds, achievedRate: sent / elapsed, e2e: e2e.sort((a, b) => a - b), http: httpTimes.sort((a, b) => a - b) };
+  return {
+    kind,
+    sent,
+    measured,
+    completed,
+    httpErrors,
+    errorKinds,
+    achievedRate: sent / elapsed,
+    e2e: e2e.sort((a, b) => a - b),
+    http: httpTimes.sort((a, b) => a - b),
+  };
 }
 
 const results: Result[] = [];
@@ -154,7 +174,9 @@ for (const kind of KINDS) {
   if (r) results.push(r);
 }
 
-console.log(`POST /skills → notification-service handled skill.created, open loop at ${RATE} req/s for ${SECONDS} s after ${WARMUP} s of warm-up (on Kafka, after every consumer group of the run is Stable); one process (client, API, six services, transport client).\n`);
+console.log(
+  `POST /skills → notification-service handled skill.created, open loop at ${RATE} req/s for ${SECONDS} s after ${WARMUP} s of warm-up (on Kafka, after every consumer group of the run is Stable); one process (client, API, six services, transport client).\n`,
+);
 console.log('| transport | rate sent (req/s) | measured | completed | HTTP errors | p50 ms | p95 ms | p99 ms | max ms | HTTP 201 p50 / p95 ms |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of results) {
@@ -162,9 +184,21 @@ for (const r of results) {
     `| ${r.kind} | ${r.achievedRate.toFixed(0)} | ${r.measured} | ${r.completed} | ${r.httpErrors} | ${ms(pct(r.e2e, 50))} | ${ms(pct(r.e2e, 95))} | ${ms(pct(r.e2e, 99))} | ${ms(r.e2e[r.e2e.length - 1] ?? NaN)} | ${ms(pct(r.http, 50))} / ${ms(pct(r.http, 95))} |`,
   );
 }
-for (const r of results) if (r.httpErrors > 0) console.log(`\n${r.kind}: failed requests by reason: ${Object.entries(r.errorKinds).map(([k, n]) => `${k} ×${n}`).join(', ')}`);
-if (!results.some((r) => r.kind === 'kafka') && KINDS.includes('kafka')) console.log('\nKafka: skipped (no broker answered; start one with scripts/kafka.sh start).');
-console.log(`\nnode ${process.version}, nproc ${os.availableParallelism()}, ${os.cpus()[0]?.model ?? ''}, load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+for (const r of results)
+  if (r.httpErrors > 0)
+    console.log(
+      `\n${r.kind}: failed requests by reason: ${Object.entries(r.errorKinds)
+        .map(([k, n]) => `${k} ×${n}`)
+        .join(', ')}`,
+    );
+if (!results.some((r) => r.kind === 'kafka') && KINDS.includes('kafka'))
+  console.log('\nKafka: skipped (no broker answered; start one with scripts/kafka.sh start).');
+console.log(
+  `\nnode ${process.version}, nproc ${os.availableParallelism()}, ${os.cpus()[0]?.model ?? ''}, load average at the end ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 
 /**
  * A service with several subscriptions in one group joins it once per subscription;

@@ -32,7 +32,13 @@ function run(cwd: string, args: string[]): number {
   return ms;
 }
 
-function measure(label: string, cwd: string, args: string[], targetMs: number, warm?: () => void): { label: string; median: number; min: number; targetMs: number } {
+function measure(
+  label: string,
+  cwd: string,
+  args: string[],
+  targetMs: number,
+  warm?: () => void,
+): { label: string; median: number; min: number; targetMs: number } {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     warm?.();
@@ -57,8 +63,12 @@ results.push(measure('no change (seeds, cache warm)', root, ['--out', seedsOut],
 
 const nodeVersion = process.version;
 // Other work on the machine shows in these numbers: say how busy it was.
-const load = loadavg().map((l) => l.toFixed(1)).join(' ');
-console.log(`evc generate wall time, ${runs} run(s) each, median (min); node ${nodeVersion}, ${availableParallelism()} CPUs, load average ${load}, via ${viaBin ? 'bin/evc.js' : 'tsx + command module'}`);
+const load = loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' ');
+console.log(
+  `evc generate wall time, ${runs} run(s) each, median (min); node ${nodeVersion}, ${availableParallelism()} CPUs, load average ${load}, via ${viaBin ? 'bin/evc.js' : 'tsx + command module'}`,
+);
 for (const r of results) {
   const ok = r.median < r.targetMs ? 'ok' : 'OVER';
   console.log(`  ${r.label.padEnd(52)} ${r.median.toFixed(0).padStart(6)} ms (${r.min.toFixed(0)})  target < ${r.targetMs} ms  ${ok}`);

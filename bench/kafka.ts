@@ -227,22 +227,31 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-const rows: Row[] = variants.filter((v) => results.has(v.key)).map((v) => {
-  const runs = results.get(v.key)!;
-  const perSecond = median(runs.map((r) => r.perSecond));
-  return { ...runs[0]!, perSecond, seconds: EVENTS / perSecond, note: runs.map((r) => Math.round(r.perSecond / 1000)).join(' / ') + 'k' };
-});
+const rows: Row[] = variants
+  .filter((v) => results.has(v.key))
+  .map((v) => {
+    const runs = results.get(v.key)!;
+    const perSecond = median(runs.map((r) => r.perSecond));
+    return { ...runs[0]!, perSecond, seconds: EVENTS / perSecond, note: runs.map((r) => Math.round(r.perSecond / 1000)).join(' / ') + 'k' };
+  });
 const rawOf = (r: Row) => rows.find((x) => x.name.startsWith('raw') && x.name.includes('idempotent') === /, idempotent/.test(r.name))?.perSecond ?? NaN;
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 console.log(`\n### Kafka transport (Kafka ${kafkaVersion()}, ${brokers.join(',')}, ${PARTITIONS} partitions, ${SIZE}-byte values, acks=all)\n`);
-console.log(`node ${process.version}, nproc ${os.availableParallelism()}, ${os.cpus()[0]?.model ?? ''}, load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+console.log(
+  `node ${process.version}, nproc ${os.availableParallelism()}, ${os.cpus()[0]?.model ?? ''}, load average at the end ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}\n`,
+);
 console.log(`| publish (median of ${ROUNDS} rounds, order rotating) | events per run | events/s | vs raw (same idempotence) | each round |`);
 console.log('|---|---:|---:|---:|---|');
 for (const r of rows) console.log(`| ${r.name} | ${fmt(r.events)} | ${fmt(r.perSecond)} | ${fmt(r.perSecond / rawOf(r), 2)}x | ${r.note} |`);
 if (lat) {
   console.log('\n| end to end (publish → handler), one event per call | rate/s | events | p50 ms | p90 ms | p99 ms | max ms |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
-  console.log(`| SDK transport, ${PARTITIONS} partitions, concurrency ${PARTITIONS} | ${fmt(lat.rate)} | ${fmt(lat.events)} | ${fmt(lat.p50, 1)} | ${fmt(lat.p90, 1)} | ${fmt(lat.p99, 1)} | ${fmt(lat.max, 1)} |`);
+  console.log(
+    `| SDK transport, ${PARTITIONS} partitions, concurrency ${PARTITIONS} | ${fmt(lat.rate)} | ${fmt(lat.events)} | ${fmt(lat.p50, 1)} | ${fmt(lat.p90, 1)} | ${fmt(lat.p99, 1)} | ${fmt(lat.max, 1)} |`,
+  );
 }
 
 await admin.deleteTopics({ topics, timeout: 10_000 }).catch(() => {});

@@ -20,7 +20,9 @@ import { parseArgs } from 'node:util';
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' }, 'skip-install': { type: 'boolean', default: false } } });
 const runs = Math.max(3, Number(values.runs));
-const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
+const loadBefore = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ');
 
 const build = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, encoding: 'utf8' });
 if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
@@ -61,7 +63,13 @@ const genDocs = compare(['generate', 'asyncapi/', '--out', join(out, 'b'), '--no
 rmSync(out, { recursive: true, force: true });
 
 type Install = { packages: number; kib: number; deltaPackages?: number; deltaKiB?: number; version?: string };
-let installs: { memory?: Install; kafkajs?: Install; ioredis?: Install; cli?: Install; tarballs?: { runtime: { bytes: number; files: number }; cli: { bytes: number; files: number } } } = {};
+let installs: {
+  memory?: Install;
+  kafkajs?: Install;
+  ioredis?: Install;
+  cli?: Install;
+  tarballs?: { runtime: { bytes: number; files: number }; cli: { bytes: number; files: number } };
+} = {};
 let consumerLine = 'skipped (--skip-install)';
 if (!values['skip-install']) {
   const json = join(mkdtempSync(join(tmpdir(), 'evc-bench-consumer-')), 'consumer.json');
@@ -79,25 +87,41 @@ const ms = (s: ReturnType<typeof stats>) => `${s.median.toFixed(0)} ms (${s.min.
 const ratio = (c: ReturnType<typeof stats>, t: ReturnType<typeof stats>) => `${(c.median / t.median).toFixed(2)}×`;
 const verdict = (ok: boolean | undefined) => (ok === undefined ? '–' : ok ? 'met' : 'NOT met');
 
-console.log(`Node ${process.version}, load average ${loadBefore} before / ${loadavg().map((l) => l.toFixed(2)).join(' ')} after; ${runs} interleaved runs for --version, ${Math.max(3, Math.round(runs / 4))} for generate; median (min–max)\n`);
+console.log(
+  `Node ${process.version}, load average ${loadBefore} before / ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} after; ${runs} interleaved runs for --version, ${Math.max(3, Math.round(runs / 4))} for generate; median (min–max)\n`,
+);
 console.log('| measure | result | target |');
 console.log('|---|---|---|');
 const m = installs.memory;
-console.log(`| production install, memory-only service (runtime tarball) | ${m ? `${m.packages} packages, ${mb(m.kib)}` : '–'} | ≤ 15 packages, ≤ 10 MB: ${verdict(m && m.packages <= 15 && m.kib <= 10 * 1024)} |`);
+console.log(
+  `| production install, memory-only service (runtime tarball) | ${m ? `${m.packages} packages, ${mb(m.kib)}` : '–'} | ≤ 15 packages, ≤ 10 MB: ${verdict(m && m.packages <= 15 && m.kib <= 10 * 1024)} |`,
+);
 for (const client of ['kafkajs', 'ioredis'] as const) {
   const c = installs[client];
-  console.log(`| … plus ${client}${c?.version ? `@${c.version}` : ''} | ${c ? `+${c.deltaPackages} packages, +${mb(c.deltaKiB)}` : '–'} | only that client's tree |`);
+  console.log(
+    `| … plus ${client}${c?.version ? `@${c.version}` : ''} | ${c ? `+${c.deltaPackages} packages, +${mb(c.deltaKiB)}` : '–'} | only that client's tree |`,
+  );
 }
 const cli = installs.cli;
-console.log(`| production install, CLI without mermaid (runtime + cli tarballs) | ${cli ? `${cli.packages} packages, ${mb(cli.kib)}` : '–'} | ≤ 60 MB: ${verdict(cli && cli.kib <= 60 * 1024)} |`);
+console.log(
+  `| production install, CLI without mermaid (runtime + cli tarballs) | ${cli ? `${cli.packages} packages, ${mb(cli.kib)}` : '–'} | ≤ 60 MB: ${verdict(cli && cli.kib <= 60 * 1024)} |`,
+);
 if (installs.tarballs) {
   const t = installs.tarballs;
-  console.log(`| npm pack | runtime ${t.runtime.files} files, ${(t.runtime.bytes / 1024).toFixed(0)} KiB; cli ${t.cli.files} files, ${(t.cli.bytes / 1024).toFixed(0)} KiB | – |`);
+  console.log(
+    `| npm pack | runtime ${t.runtime.files} files, ${(t.runtime.bytes / 1024).toFixed(0)} KiB; cli ${t.cli.files} files, ${(t.cli.bytes / 1024).toFixed(0)} KiB | – |`,
+  );
 }
 console.log(`| \`evc --version\`, compiled CLI | ${ms(version.compiled)} | ≤ 150 ms: ${verdict(version.compiled.median <= 150)} |`);
 console.log(`| \`evc --version\`, from sources through tsx (the old bin) | ${ms(version.tsx)} | – (compiled/tsx ${ratio(version.compiled, version.tsx)}) |`);
-console.log(`| \`evc generate\` seeds --no-docs, compiled | ${ms(genNoDocs.compiled)} | no slower than tsx: ${verdict(genNoDocs.compiled.median <= genNoDocs.tsx.median * 1.05)} (${ratio(genNoDocs.compiled, genNoDocs.tsx)}) |`);
+console.log(
+  `| \`evc generate\` seeds --no-docs, compiled | ${ms(genNoDocs.compiled)} | no slower than tsx: ${verdict(genNoDocs.compiled.median <= genNoDocs.tsx.median * 1.05)} (${ratio(genNoDocs.compiled, genNoDocs.tsx)}) |`,
+);
 console.log(`| \`evc generate\` seeds --no-docs, through tsx | ${ms(genNoDocs.tsx)} | – |`);
-console.log(`| \`evc generate\` seeds with docs, compiled | ${ms(genDocs.compiled)} | no slower than tsx: ${verdict(genDocs.compiled.median <= genDocs.tsx.median * 1.05)} (${ratio(genDocs.compiled, genDocs.tsx)}) |`);
+console.log(
+  `| \`evc generate\` seeds with docs, compiled | ${ms(genDocs.compiled)} | no slower than tsx: ${verdict(genDocs.compiled.median <= genDocs.tsx.median * 1.05)} (${ratio(genDocs.compiled, genDocs.tsx)}) |`,
+);
 console.log(`| \`evc generate\` seeds with docs, through tsx | ${ms(genDocs.tsx)} | – |`);
 console.log(`\nconsumer test: ${consumerLine}`);

@@ -185,7 +185,9 @@ async function rawConsume(): Promise<number> {
   const start = performance.now();
   let handled = 0;
   while (handled < EVENTS) {
-    const reply = (await rawReader.xreadgroupBuffer('GROUP', 'g', 'c', 'COUNT', 100, 'BLOCK', 1000, 'STREAMS', key, '>')) as [Buffer, [Buffer, Buffer[]][]][] | null;
+    const reply = (await rawReader.xreadgroupBuffer('GROUP', 'g', 'c', 'COUNT', 100, 'BLOCK', 1000, 'STREAMS', key, '>')) as
+      | [Buffer, [Buffer, Buffer[]][]][]
+      | null;
     if (!reply) continue;
     const ids: Buffer[] = [];
     for (const [, entries] of reply) {
@@ -285,9 +287,13 @@ async function endToEnd(): Promise<number> {
   let handled = 0;
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
-  await client.subscribe(receive, () => {
-    if (++handled === EVENTS) done();
-  }, { concurrency: 1 });
+  await client.subscribe(
+    receive,
+    () => {
+      if (++handled === EVENTS) done();
+    },
+    { concurrency: 1 },
+  );
   const payloads = Array.from({ length: CHUNK }, (_, i) => {
     const { id: _id, timestamp: _ts, ...rest } = seedEvent(i);
     return rest;
@@ -338,7 +344,9 @@ async function latency(rate: number): Promise<void> {
   const sorted = Array.from(lat).sort((a, b) => a - b);
   const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
   const f = (v: number) => v.toFixed(2);
-  latencyRows.push(`| ${rate}/s for ${SECONDS} s | ${total} | ${Math.round(total / (ms / 1000))} | ${f(q(0.5))} | ${f(q(0.95))} | ${f(q(0.99))} | ${f(sorted[sorted.length - 1]!)} |`);
+  latencyRows.push(
+    `| ${rate}/s for ${SECONDS} s | ${total} | ${Math.round(total / (ms / 1000))} | ${f(q(0.5))} | ${f(q(0.95))} | ${f(q(0.99))} | ${f(sorted[sorted.length - 1]!)} |`,
+  );
   process.stderr.write(`  latency at ${rate}/s: p50 ${f(q(0.5))} ms, p99 ${f(q(0.99))} ms\n`);
 }
 
@@ -348,7 +356,10 @@ try {
   const t = transport();
   await t.connect();
   // Warm-up: connections, JIT.
-  await t.publish('warm', Array.from({ length: 1000 }, (_, i) => wire(i)));
+  await t.publish(
+    'warm',
+    Array.from({ length: 1000 }, (_, i) => wire(i)),
+  );
   await raw.xadd(`${PREFIX}warm`, '*', 'data', 'x');
 
   // Throughput: best of ROUNDS runs, raw and transport alternating, so a noisy neighbour
@@ -379,7 +390,12 @@ try {
       return '?';
     }
   };
-  console.log(`Machine: ${os.cpus()[0]?.model ?? '?'}, nproc ${os.availableParallelism()}, Node ${process.version}, Redis server ${serverVersion} (${version('redis-server', ['--version']).split(' ').slice(0, 3).join(' ')}), ioredis 6.0.0, loopback, transport blockMs ${BLOCK_MS}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end. ${EVENTS} events of ${samplePayload.length} bytes (the seed 004 event), batches of ${CHUNK}.`);
+  console.log(
+    `Machine: ${os.cpus()[0]?.model ?? '?'}, nproc ${os.availableParallelism()}, Node ${process.version}, Redis server ${serverVersion} (${version('redis-server', ['--version']).split(' ').slice(0, 3).join(' ')}), ioredis 6.0.0, loopback, transport blockMs ${BLOCK_MS}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} at the end. ${EVENTS} events of ${samplePayload.length} bytes (the seed 004 event), batches of ${CHUNK}.`,
+  );
   console.log('');
   console.log(`Throughput rows: best of ${ROUNDS} runs.`);
   console.log('');

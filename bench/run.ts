@@ -45,7 +45,7 @@ for (const b of selected) {
   sections.push(`## ${b.title}\n\nCommand: \`node --import tsx ${b.file}\` (${secs} s) on ${machine}, ${today}\n\n${body || 'skipped: printed no results'}\n`);
 }
 
-const kafkaVersion = existsSync('scripts/kafka.sh') ? /KAFKA_VERSION="([^"]+)"/.exec(readFileSync('scripts/kafka.sh', 'utf8'))?.[1] ?? '?' : '?';
+const kafkaVersion = existsSync('scripts/kafka.sh') ? (/KAFKA_VERSION="([^"]+)"/.exec(readFileSync('scripts/kafka.sh', 'utf8'))?.[1] ?? '?') : '?';
 const redisVersion = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout?.match(/v=(\S+)/)?.[1] ?? '?';
 const header = `# Benchmarks
 

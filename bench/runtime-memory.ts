@@ -206,7 +206,15 @@ async function main() {
   await throughput(50_000, 16, true);
   await throughputSingle(50_000, 16);
 
-  const r = { raw: [] as number[], raw2: [] as number[], batched: [] as number[], batchedC1: [] as number[], noDedupe: [] as number[], single: [] as number[], ratio: [] as number[] };
+  const r = {
+    raw: [] as number[],
+    raw2: [] as number[],
+    batched: [] as number[],
+    batchedC1: [] as number[],
+    noDedupe: [] as number[],
+    single: [] as number[],
+    ratio: [] as number[],
+  };
   for (let run = 0; run < RUNS; run++) {
     const raw = rawBaseline(EVENTS);
     const batched = await throughput(EVENTS, 16, true);

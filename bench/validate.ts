@@ -31,16 +31,23 @@ try {
       if (++n % 10000 === 0) rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
     });
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    if (summary.total !== gen.messages || summary.invalid !== gen.invalid) throw new Error(`wrong counts: ${JSON.stringify(summary)} vs ${JSON.stringify(gen)}`);
+    if (summary.total !== gen.messages || summary.invalid !== gen.invalid)
+      throw new Error(`wrong counts: ${JSON.stringify(summary)} vs ${JSON.stringify(gen)}`);
     runs.push({ seconds, rssPeak });
   }
   const best = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
   const avgMsg = gen.bytes / gen.messages;
-  console.log(`evc validate, NDJSON: ${gen.messages} messages (${avgMsg.toFixed(0)} B avg, 1 in ${invalidEvery} invalid), ${(gen.bytes / 1048576).toFixed(0)} MB`);
+  console.log(
+    `evc validate, NDJSON: ${gen.messages} messages (${avgMsg.toFixed(0)} B avg, 1 in ${invalidEvery} invalid), ${(gen.bytes / 1048576).toFixed(0)} MB`,
+  );
   for (const [i, r] of runs.entries()) {
-    console.log(`  run ${i + 1}: ${r.seconds.toFixed(2)} s  ${Math.round(gen.messages / r.seconds).toLocaleString('en-US')} messages/s  ${(gen.bytes / 1048576 / r.seconds).toFixed(1)} MB/s  peak RSS ${(r.rssPeak / 1048576).toFixed(0)} MB`);
+    console.log(
+      `  run ${i + 1}: ${r.seconds.toFixed(2)} s  ${Math.round(gen.messages / r.seconds).toLocaleString('en-US')} messages/s  ${(gen.bytes / 1048576 / r.seconds).toFixed(1)} MB/s  peak RSS ${(r.rssPeak / 1048576).toFixed(0)} MB`,
+    );
   }
-  console.log(`best: ${Math.round(gen.messages / best.seconds).toLocaleString('en-US')} messages/s, ${(gen.bytes / 1048576 / best.seconds).toFixed(1)} MB/s (node ${process.version})`);
+  console.log(
+    `best: ${Math.round(gen.messages / best.seconds).toLocaleString('en-US')} messages/s, ${(gen.bytes / 1048576 / best.seconds).toFixed(1)} MB/s (node ${process.version})`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

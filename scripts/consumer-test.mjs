@@ -519,7 +519,11 @@ async function main() {
   // A transport whose client is not installed: one clear error naming the package, from
   // import and from require, not a module-not-found stack.
   if (!base.error) {
-    for (const [entry, client] of [['@event-contracts/runtime/kafka', 'kafkajs'], ['@event-contracts/runtime/redis-streams', 'ioredis'], ['@event-contracts/runtime/prometheus', 'prom-client']]) {
+    for (const [entry, client] of [
+      ['@event-contracts/runtime/kafka', 'kafkajs'],
+      ['@event-contracts/runtime/redis-streams', 'ioredis'],
+      ['@event-contracts/runtime/prometheus', 'prom-client'],
+    ]) {
       for (const how of ['import', 'require']) {
         const code =
           how === 'import'

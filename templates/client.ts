@@ -70,8 +70,16 @@ function printClient(f: GeneratedFile, ctx: TemplateContext, form: Form): void {
         .map((k) => `${k}: ${f.string(e[k]!)}`);
       f.print(`  envelope: { ${fields.join(', ')} },`);
     }
-    printList(f, '  channels', ctx.channels.map((c) => c.descriptorConst));
-    printList(f, '  operations', ctx.operations.map((o) => o.descriptorConst));
+    printList(
+      f,
+      '  channels',
+      ctx.channels.map((c) => c.descriptorConst),
+    );
+    printList(
+      f,
+      '  operations',
+      ctx.operations.map((o) => o.descriptorConst),
+    );
     f.print('};');
   }
   f.print();
@@ -134,7 +142,11 @@ function printClient(f: GeneratedFile, ctx: TemplateContext, form: Form): void {
     // signature has already typed what the caller passes.
     const castSym: Printable[] =
       form === 'ts' && needsCast(o)
-        ? [headerTypes(o) ? ' as unknown as ' : ' as ', rt(o.model.action === 'send' ? 'PublishOptions' : 'SubscribeHandlerOptions'), optionsRequired(o) ? '' : ' | undefined']
+        ? [
+            headerTypes(o) ? ' as unknown as ' : ' as ',
+            rt(o.model.action === 'send' ? 'PublishOptions' : 'SubscribeHandlerOptions'),
+            optionsRequired(o) ? '' : ' | undefined',
+          ]
         : [];
     if (o.model.action === 'send') {
       f.print(`    ${o.method}: (payload, options) => client.publish(${o.descriptorConst}, payload, options`, ...castSym, '),');
@@ -189,7 +201,11 @@ function channelDescriptor(f: GeneratedFile, c: ChannelPlan, ctx: TemplateContex
   f.print(`  id: ${f.string(model.id)},`);
   f.print(`  address: ${f.string(address)},`);
   f.print(`  parameters: [${model.parameters.map((p) => f.string(p.name)).join(', ')}],`);
-  printList(f, '  messages', model.messageIds.map((id) => ctx.message(id).descriptorConst));
+  printList(
+    f,
+    '  messages',
+    model.messageIds.map((id) => ctx.message(id).descriptorConst),
+  );
   f.print(`  deadLetter: ${f.string(model.deadLetter ?? `${address}.dlq`)},`);
   if (model.kafka) {
     const k = model.kafka;
@@ -221,7 +237,11 @@ function operationDescriptor(f: GeneratedFile, o: OperationPlan, typed: Typed): 
   f.print(`  id: ${f.string(model.id)},`);
   f.print(`  action: ${f.string(model.action)},`);
   f.print(`  channel: ${o.channel.descriptorConst},`);
-  printList(f, '  messages', o.messages.map((m) => m.descriptorConst));
+  printList(
+    f,
+    '  messages',
+    o.messages.map((m) => m.descriptorConst),
+  );
   if (model.group !== undefined) f.print(`  group: ${f.string(model.group)},`);
   if (model.groupEnv !== undefined) f.print(`  groupEnv: ${f.string(model.groupEnv)},`);
   if (model.service !== undefined) f.print(`  service: ${f.string(model.service)},`);
@@ -281,7 +301,8 @@ function operationDoc(ctx: TemplateContext, o: OperationPlan): string {
     lines.push('Envelope fields the payload leaves out are filled; the payload is validated before anything is sent.');
   } else {
     lines.push(`Subscribes to ${messages} on \`${address}\` (operation ${model.id}${model.service ? `, service ${model.service}` : ''}).`);
-    if (model.group !== undefined) lines.push(`Consumer group \`${model.group}\` by default${model.groupEnv ? ` (environment variable ${model.groupEnv} overrides it)` : ''}.`);
+    if (model.group !== undefined)
+      lines.push(`Consumer group \`${model.group}\` by default${model.groupEnv ? ` (environment variable ${model.groupEnv} overrides it)` : ''}.`);
   }
   if (model.replyChannelId) {
     const reply = ctx.channels.find((c) => c.model.id === model.replyChannelId);
@@ -296,7 +317,7 @@ interface Signature {
   returns: Printable;
 }
 
-function signature(f: GeneratedFile, ctx: TemplateContext, o: OperationPlan, rt: Rt, t: (name: string) => ImportSymbol): Signature {
+function signature(_f: GeneratedFile, _ctx: TemplateContext, o: OperationPlan, rt: Rt, t: (name: string) => ImportSymbol): Signature {
   const c = o.channel;
   const typeList = (names: string[]): Printable[] => {
     const unique = [...new Set(names)];
@@ -330,7 +351,13 @@ function signature(f: GeneratedFile, ctx: TemplateContext, o: OperationPlan, rt:
     };
   }
   const event: Printable[] =
-    c.unionType && sameSet(o.messages.map((m) => m.model.id), c.model.messageIds) ? [t(c.unionType)] : typeList(o.messages.map((m) => m.payloadType));
+    c.unionType &&
+    sameSet(
+      o.messages.map((m) => m.model.id),
+      c.model.messageIds,
+    )
+      ? [t(c.unionType)]
+      : typeList(o.messages.map((m) => m.payloadType));
   if (o.messages.length === 0) event.push('unknown');
   const handler: Printable[] = ['handler: (event: ', ...event, ', ctx: ', rt('EventContext'), ') => Promise<void> | void'];
   const options: Printable[] = c.parametersType

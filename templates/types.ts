@@ -30,9 +30,12 @@ export function typesTemplate(f: GeneratedFile, ctx: TemplateContext): void {
   for (const m of ctx.messages) {
     const model = m.model;
     const filled = m.inputOptionalKeys.map((k) => f.string(k)).join(' | ');
-    f.jsdoc(`What \`${m.payloadType}\` publishers pass for message ${model.id}${filled ? `; the runtime fills ${m.inputOptionalKeys.join(', ')} when missing` : ''}.`, {
-      deprecated: model.deprecated,
-    });
+    f.jsdoc(
+      `What \`${m.payloadType}\` publishers pass for message ${model.id}${filled ? `; the runtime fills ${m.inputOptionalKeys.join(', ')} when missing` : ''}.`,
+      {
+        deprecated: model.deprecated,
+      },
+    );
     if (filled) f.print(`export type ${m.inputType} = ${names.envelopeInput}<${m.payloadType}, ${filled}>;`);
     else f.print(`export type ${m.inputType} = ${m.payloadType};`);
     f.print();

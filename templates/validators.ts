@@ -22,11 +22,35 @@ function exported(ctx: TemplateContext): Exported[] {
   for (const m of ctx.messages) {
     const id = m.model.id;
     const deprecated = m.model.deprecated;
-    out.push({ name: m.validate, key: m.validate, mode: 'firstError', doc: `Validates the payload of message ${id} (\`${m.payloadType}\`); stops at the first error.`, deprecated });
-    out.push({ name: m.validateAll, key: m.validate, mode: 'allErrors', doc: `Validates the payload of message ${id} (\`${m.payloadType}\`), reporting every error.`, deprecated });
+    out.push({
+      name: m.validate,
+      key: m.validate,
+      mode: 'firstError',
+      doc: `Validates the payload of message ${id} (\`${m.payloadType}\`); stops at the first error.`,
+      deprecated,
+    });
+    out.push({
+      name: m.validateAll,
+      key: m.validate,
+      mode: 'allErrors',
+      doc: `Validates the payload of message ${id} (\`${m.payloadType}\`), reporting every error.`,
+      deprecated,
+    });
     if (m.validateHeaders && m.validateHeadersAll) {
-      out.push({ name: m.validateHeaders, key: m.validateHeaders, mode: 'firstError', doc: `Validates the headers of message ${id}; stops at the first error.`, deprecated });
-      out.push({ name: m.validateHeadersAll, key: m.validateHeaders, mode: 'allErrors', doc: `Validates the headers of message ${id}, reporting every error.`, deprecated });
+      out.push({
+        name: m.validateHeaders,
+        key: m.validateHeaders,
+        mode: 'firstError',
+        doc: `Validates the headers of message ${id}; stops at the first error.`,
+        deprecated,
+      });
+      out.push({
+        name: m.validateHeadersAll,
+        key: m.validateHeaders,
+        mode: 'allErrors',
+        doc: `Validates the headers of message ${id}, reporting every error.`,
+        deprecated,
+      });
     }
   }
   return out;

@@ -13,8 +13,7 @@ import addFormatsModule from 'ajv-formats';
 import { describe, it, expect, beforeAll } from 'vitest';
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
-  addFormatsModule) as unknown as (ajv: Ajv2020) => Ajv2020;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => Ajv2020;
 
 type Json = unknown;
 type Schema = { [key: string]: Json };

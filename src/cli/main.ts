@@ -10,11 +10,26 @@ export type Command = { summary: string; run: () => Promise<(argv: string[]) => 
 
 const commands: Record<string, Command> = {
   lint: { summary: 'check contracts: AsyncAPI validation plus event-contracts rules', run: async () => (await import('./commands/lint.js')).lintCommand },
-  generate: { summary: 'generate the typed SDK (types, validators, clients, schemas, docs) into generated/; --check, --watch', run: async () => (await import('./commands/generate.js')).generateCommand },
-  topics: { summary: 'create the contracts\' Kafka topics from their bindings and report drift (topics apply)', run: async () => (await import('./commands/topics.js')).topicsCommand },
-  docs: { summary: 'write Markdown docs, a system map and an offline HTML site from the contracts', run: async () => (await import('./commands/docs.js')).docsCommand },
-  validate: { summary: 'validate JSON / JSON array / NDJSON messages against a contract', run: async () => (await import('./commands/validate.js')).validateCommand },
-  diff: { summary: 'breaking-change analysis between contract versions (files, folders, git refs)', run: async () => (await import('./commands/diff.js')).diffCommand },
+  generate: {
+    summary: 'generate the typed SDK (types, validators, clients, schemas, docs) into generated/; --check, --watch',
+    run: async () => (await import('./commands/generate.js')).generateCommand,
+  },
+  topics: {
+    summary: "create the contracts' Kafka topics from their bindings and report drift (topics apply)",
+    run: async () => (await import('./commands/topics.js')).topicsCommand,
+  },
+  docs: {
+    summary: 'write Markdown docs, a system map and an offline HTML site from the contracts',
+    run: async () => (await import('./commands/docs.js')).docsCommand,
+  },
+  validate: {
+    summary: 'validate JSON / JSON array / NDJSON messages against a contract',
+    run: async () => (await import('./commands/validate.js')).validateCommand,
+  },
+  diff: {
+    summary: 'breaking-change analysis between contract versions (files, folders, git refs)',
+    run: async () => (await import('./commands/diff.js')).diffCommand,
+  },
 };
 
 /**
@@ -34,7 +49,7 @@ function help(): string {
     'Commands:',
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `evc <command> --help` for a command\'s options.',
+    "Run `evc <command> --help` for a command's options.",
   ].join('\n');
 }
 

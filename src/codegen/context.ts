@@ -137,7 +137,14 @@ export function createTemplateContext(system: SystemModel, options: ContextOptio
     const optional: string[] = [];
     const present = new Set(types.propertyNames(m.payload));
     const correlation = envelope?.correlationId ?? payloadPointer(m.correlationIdLocation);
-    const filled = [envelope?.id, m.eventType !== undefined ? envelope?.type : undefined, envelope?.time, correlation, envelope?.causationId, envelope?.sequence];
+    const filled = [
+      envelope?.id,
+      m.eventType !== undefined ? envelope?.type : undefined,
+      envelope?.time,
+      correlation,
+      envelope?.causationId,
+      envelope?.sequence,
+    ];
     for (const pointer of filled) {
       const key = topLevelKey(pointer);
       if (key !== undefined && present.has(key) && !optional.includes(key)) optional.push(key);
@@ -228,7 +235,8 @@ export function createTemplateContext(system: SystemModel, options: ContextOptio
     const entries: ValidatorEntry[] = [];
     for (const p of messages) {
       entries.push({ name: p.validate, schema: p.model.payload, what: `payload of message ${p.model.id}` });
-      if (p.model.headers && p.validateHeaders) entries.push({ name: p.validateHeaders, schema: p.model.headers as JsonSchema, what: `headers of message ${p.model.id}` });
+      if (p.model.headers && p.validateHeaders)
+        entries.push({ name: p.validateHeaders, schema: p.model.headers as JsonSchema, what: `headers of message ${p.model.id}` });
     }
     return entries;
   }

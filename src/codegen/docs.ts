@@ -6,7 +6,7 @@
  */
 import { hashModules, packageFile } from './sources.js';
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SystemModel } from '../contract/ir.js';
 import { listFiles } from './output.js';

@@ -29,7 +29,7 @@ export function readText(file: string): string | undefined {
 export function listFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
-    let entries;
+    let entries: import('node:fs').Dirent[];
     try {
       entries = readdirSync(d, { withFileTypes: true });
     } catch {

@@ -115,7 +115,10 @@ export function objectKey(name: string): string {
  * can end a `//` comment, and `</script` cannot end an HTML script block.
  */
 export function commentText(text: string): string {
-  return text.replace(/\*\//g, '*\\/').replace(/<\/(script)/gi, '<\\/$1').replace(/\r\n?|[\n\u2028\u2029]/g, ' ');
+  return text
+    .replace(/\*\//g, '*\\/')
+    .replace(/<\/(script)/gi, '<\\/$1')
+    .replace(/\r\n?|[\n\u2028\u2029]/g, ' ');
 }
 
 const WRAP = 100;
@@ -139,9 +142,15 @@ function wrap(line: string, width: number): string[] {
 export function jsdocLines(text: string | undefined, options: JsdocOptions = {}): string[] {
   const indent = options.indent ?? '';
   const body: string[] = [];
-  const clean = (s: string) => s.replace(/\*\//g, '*\\/').replace(/<\/(script)/gi, '<\\/$1').replace(/\r\n?|[\u2028\u2029]/g, '\n');
+  const clean = (s: string) =>
+    s
+      .replace(/\*\//g, '*\\/')
+      .replace(/<\/(script)/gi, '<\\/$1')
+      .replace(/\r\n?|[\u2028\u2029]/g, '\n');
   if (text !== undefined && text.trim() !== '') {
-    const lines = clean(text.trim()).split('\n').map((l) => l.replace(/\s+$/, ''));
+    const lines = clean(text.trim())
+      .split('\n')
+      .map((l) => l.replace(/\s+$/, ''));
     for (const l of lines) body.push(...wrap(l, Math.max(40, WRAP - indent.length - 3)));
   }
   const dep = options.deprecated;
@@ -208,7 +217,9 @@ export function createGeneratedFile(path: string, preamble: Preamble): Generated
     toString() {
       // Resolve local names: sorted by module, then name, so aliases are predictable.
       const rank = { namespace: 0, default: 1, named: 2 } as const;
-      const sorted = [...imports.values()].sort((a, b) => compareCodeUnits(a.from, b.from) || rank[a.binding] - rank[b.binding] || compareCodeUnits(a.name, b.name));
+      const sorted = [...imports.values()].sort(
+        (a, b) => compareCodeUnits(a.from, b.from) || rank[a.binding] - rank[b.binding] || compareCodeUnits(a.name, b.name),
+      );
       const taken = new Set(declared);
       const local = new Map<ImportSymbol, string>();
       for (const imp of sorted) {

@@ -13,7 +13,18 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
 
 /** Annotations that do not change what validates (dropped from validators to keep them small). */
-const ANNOTATIONS = new Set(['title', 'description', 'examples', 'example', '$comment', 'deprecated', 'readOnly', 'writeOnly', 'externalDocs', 'discriminator']);
+const ANNOTATIONS = new Set([
+  'title',
+  'description',
+  'examples',
+  'example',
+  '$comment',
+  'deprecated',
+  'readOnly',
+  'writeOnly',
+  'externalDocs',
+  'discriminator',
+]);
 
 export interface PlainSchemaOptions {
   /** Drop annotations (title, description, examples, ...). */

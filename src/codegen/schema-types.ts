@@ -78,7 +78,19 @@ function canonical(value: unknown, stack: Set<object> = new Set()): string | und
 /** Keys whose values are sub-schemas (or maps/arrays of them), walked in this order. */
 const SCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'] as const;
 const SCHEMA_ARRAYS = ['allOf', 'oneOf', 'anyOf', 'prefixItems'] as const;
-const SCHEMA_SINGLE = ['items', 'additionalProperties', 'not', 'if', 'then', 'else', 'contains', 'propertyNames', 'unevaluatedProperties', 'unevaluatedItems', 'additionalItems'] as const;
+const SCHEMA_SINGLE = [
+  'items',
+  'additionalProperties',
+  'not',
+  'if',
+  'then',
+  'else',
+  'contains',
+  'propertyNames',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+  'additionalItems',
+] as const;
 
 function children(s: Obj): unknown[] {
   const out: unknown[] = [];
@@ -275,7 +287,8 @@ export function createSchemaTypes(allocate: (name: string) => string): SchemaTyp
   };
 
   const isPlainObject = (s: Obj): boolean => {
-    if ('const' in s || Array.isArray(s.enum) || Array.isArray(s.allOf) || Array.isArray(s.oneOf) || Array.isArray(s.anyOf) || s.nullable === true) return false;
+    if ('const' in s || Array.isArray(s.enum) || Array.isArray(s.allOf) || Array.isArray(s.oneOf) || Array.isArray(s.anyOf) || s.nullable === true)
+      return false;
     if (s.type === 'object') return true;
     return s.type === undefined && isObjectish(s);
   };

@@ -100,7 +100,9 @@ export function compileMode(entries: readonly ValidatorEntry[], allErrors: boole
     // An `$async` schema compiles to a validator that returns a promise, which the runtime
     // (and ValidateFunction) would take for "valid".
     if ((validate as { $async?: unknown } | undefined)?.$async === true) {
-      throw new ValidatorCompileError(`cannot compile the validator for the ${e.what}: "$async" schemas are not supported (generated validators are synchronous)`);
+      throw new ValidatorCompileError(
+        `cannot compile the validator for the ${e.what}: "$async" schemas are not supported (generated validators are synchronous)`,
+      );
     }
     refs[e.name] = key;
   }
@@ -259,6 +261,7 @@ function toEsm(firstError: string, allErrors: string, runtimeImport: string): Co
   for (const code of modes) {
     if (code.includes('/*# sourceURL=')) throw new ValidatorCompileError('ajv standalone code carries a schema $id (sourceURL comment); refusing to emit it');
   }
-  const replace = (code: string) => code.replace(REQUIRE_CALL, (_, spec: string, member: string | undefined) => HELPERS.get(`${spec}\0${member ?? ''}`)!).replace(/<\/(script)/gi, '<\\/$1');
+  const replace = (code: string) =>
+    code.replace(REQUIRE_CALL, (_, spec: string, member: string | undefined) => HELPERS.get(`${spec}\0${member ?? ''}`)!).replace(/<\/(script)/gi, '<\\/$1');
   return { imports, firstError: replace(modes[0]), allErrors: replace(modes[1]) };
 }

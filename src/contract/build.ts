@@ -167,7 +167,13 @@ export function buildSystem({ file, resolver, document }: BuildInput, diagnostic
           }
         : {}),
       ...(Object.keys(stream).length > 0
-        ? { redis: { ...opt('maxlen', num(stream.maxlen)), ...(typeof stream.approximate === 'boolean' ? { approximate: stream.approximate } : {}), ...opt('minIdMs', num(stream.minIdMs)) } }
+        ? {
+            redis: {
+              ...opt('maxlen', num(stream.maxlen)),
+              ...(typeof stream.approximate === 'boolean' ? { approximate: stream.approximate } : {}),
+              ...opt('minIdMs', num(stream.minIdMs)),
+            },
+          }
         : {}),
       ...opt('deadLetter', str(ch['x-evc-dead-letter']) ?? (address !== null ? `${address}.dlq` : undefined)),
       bindings: objectOr(ch.bindings),
@@ -183,7 +189,12 @@ export function buildSystem({ file, resolver, document }: BuildInput, diagnostic
     const channelNode = op.channel;
     const channelId = (isObject(channelNode) && channelIds.get(channelNode)) || '';
     if (!channelId) {
-      diagnostics.push({ severity: 'error', rule: 'operation-channel', message: `operation "${id}" must reference one of the document's channels ($ref: '#/channels/<id>')`, location: where(op, `/operations/${id}`) });
+      diagnostics.push({
+        severity: 'error',
+        rule: 'operation-channel',
+        message: `operation "${id}" must reference one of the document's channels ($ref: '#/channels/<id>')`,
+        location: where(op, `/operations/${id}`),
+      });
     }
     const listed = Array.isArray(op.messages);
     const opMessages = listed

@@ -37,7 +37,10 @@ export function formatDiagnostics(list: Diagnostic[], format: DiagnosticFormat, 
       .map((d) => {
         const level = d.severity === 'info' ? 'notice' : d.severity;
         const file = d.location.file.includes('://') ? d.location.file : relative(cwd, d.location.file);
-        const msg = `${d.rule}: ${d.message}${d.location.pointer ? ` (at ${d.location.pointer})` : ''}`.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+        const msg = `${d.rule}: ${d.message}${d.location.pointer ? ` (at ${d.location.pointer})` : ''}`
+          .replace(/%/g, '%25')
+          .replace(/\r/g, '%0D')
+          .replace(/\n/g, '%0A');
         return `::${level} file=${file},line=${d.location.line},col=${d.location.col},title=${d.rule}::${msg}`;
       })
       .join('\n');

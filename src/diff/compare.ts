@@ -42,7 +42,13 @@ interface Draft {
   old?: SourceLocation | undefined;
   new?: SourceLocation | undefined;
   role?: Role;
-  search?: { of: Counterexample['of']; oldRoot: JsonSchema; newRoot: JsonSchema; examples: unknown[]; change: Pick<SchemaChange, 'instancePath' | 'oldSchema' | 'newSchema' | 'deletable'> };
+  search?: {
+    of: Counterexample['of'];
+    oldRoot: JsonSchema;
+    newRoot: JsonSchema;
+    examples: unknown[];
+    change: Pick<SchemaChange, 'instancePath' | 'oldSchema' | 'newSchema' | 'deletable'>;
+  };
 }
 
 /** All findings from `old` to `new` under a mode (non-transitive: the caller pairs versions). */
@@ -53,7 +59,14 @@ export function compareVersions(oldV: Version, newV: Version, mode: Mode): Findi
   const oldById = new Map(oldV.systems.map((s) => [s.id, s]));
   const newById = new Map(newV.systems.map((s) => [s.id, s]));
   for (const [id, s] of oldById) {
-    if (!newById.has(id)) drafts.push({ rule: 'system-removed', message: `contract "${id}" was removed`, system: id, subject: `system ${id}`, old: place(oldV, s.locate(s.file, '')) });
+    if (!newById.has(id))
+      drafts.push({
+        rule: 'system-removed',
+        message: `contract "${id}" was removed`,
+        system: id,
+        subject: `system ${id}`,
+        old: place(oldV, s.locate(s.file, '')),
+      });
   }
   for (const [id, s] of newById) {
     const o = oldById.get(id);
@@ -61,7 +74,14 @@ export function compareVersions(oldV: Version, newV: Version, mode: Mode): Findi
       drafts.push({ rule: 'system-added', message: `contract "${id}" was added`, system: id, subject: `system ${id}`, new: place(newV, s.locate(s.file, '')) });
       continue;
     }
-    drafts.push(...compareSystem(o, s, (loc) => place(oldV, loc), (loc) => place(newV, loc)));
+    drafts.push(
+      ...compareSystem(
+        o,
+        s,
+        (loc) => place(oldV, loc),
+        (loc) => place(newV, loc),
+      ),
+    );
   }
 
   const findings = drafts.map((d) => finish(d, mode));
@@ -111,7 +131,16 @@ function finish(d: Draft, mode: Mode): Finding {
         },
         validOn,
       );
-      if (found) counterexamples.push({ direction, validOn, invalidOn: validOn === 'old' ? 'new' : 'old', of: d.search.of, value: found.value, rejectedBecause: found.rejectedBecause, isolated: found.pure });
+      if (found)
+        counterexamples.push({
+          direction,
+          validOn,
+          invalidOn: validOn === 'old' ? 'new' : 'old',
+          of: d.search.of,
+          value: found.value,
+          rejectedBecause: found.rejectedBecause,
+          isolated: found.pure,
+        });
       else missing.push(direction);
     }
     if (missing.length > 0) counterexampleNote = `no counterexample found (${missing.join(', ')})`;
@@ -155,13 +184,30 @@ function compareSystem(o: SystemModel, n: SystemModel, po: Place, pn: Place): Dr
   for (const [id, oc] of oChans) {
     const nc = nChans.get(id);
     if (!nc) {
-      out.push({ rule: 'channel-removed', message: `channel "${id}"${oc.address ? ` (${oc.address})` : ''} was removed`, system, subject: `channel ${id}`, channel: id, old: po(oc.location), new: pn(n.locate(n.file, '/channels')) });
+      out.push({
+        rule: 'channel-removed',
+        message: `channel "${id}"${oc.address ? ` (${oc.address})` : ''} was removed`,
+        system,
+        subject: `channel ${id}`,
+        channel: id,
+        old: po(oc.location),
+        new: pn(n.locate(n.file, '/channels')),
+      });
       continue;
     }
     out.push(...compareChannel(system, oc, nc, o, n, po, pn, role));
   }
   for (const [id, nc] of nChans) {
-    if (!oChans.has(id)) out.push({ rule: 'channel-added', message: `channel "${id}"${nc.address ? ` (${nc.address})` : ''} was added`, system, subject: `channel ${id}`, channel: id, old: po(o.locate(o.file, '/channels')), new: pn(nc.location) });
+    if (!oChans.has(id))
+      out.push({
+        rule: 'channel-added',
+        message: `channel "${id}"${nc.address ? ` (${nc.address})` : ''} was added`,
+        system,
+        subject: `channel ${id}`,
+        channel: id,
+        old: po(o.locate(o.file, '/channels')),
+        new: pn(nc.location),
+      });
   }
 
   // Messages: a new one on new channels is named once (a removed one is always named by
@@ -169,7 +215,14 @@ function compareSystem(o: SystemModel, n: SystemModel, po: Place, pn: Place): Dr
   for (const [id, nm] of nMsgs) {
     if (oMsgs.has(id)) continue;
     if (nm.channelIds.every((c) => !oChans.has(c))) {
-      out.push({ rule: 'message-added', message: `message "${id}" was added (on new channel(s) ${nm.channelIds.join(', ') || 'none'})`, system, subject: `message ${id}`, messageId: id, new: pn(nm.location) });
+      out.push({
+        rule: 'message-added',
+        message: `message "${id}" was added (on new channel(s) ${nm.channelIds.join(', ') || 'none'})`,
+        system,
+        subject: `message ${id}`,
+        messageId: id,
+        new: pn(nm.location),
+      });
     }
   }
   for (const [id, om] of oMsgs) {
@@ -194,23 +247,65 @@ function compareSystem(o: SystemModel, n: SystemModel, po: Place, pn: Place): Dr
     );
     if (twin) {
       added.splice(added.indexOf(twin), 1);
-      out.push({ rule: 'sdk-method-renamed', message: `operation "${id}" is now "${twin.id}" (same ${op.action} on ${op.channelId}): the generated method is renamed`, system, subject: `operation ${id}`, operation: id, channel: op.channelId, old: po(op.location), new: pn(twin.location) });
+      out.push({
+        rule: 'sdk-method-renamed',
+        message: `operation "${id}" is now "${twin.id}" (same ${op.action} on ${op.channelId}): the generated method is renamed`,
+        system,
+        subject: `operation ${id}`,
+        operation: id,
+        channel: op.channelId,
+        old: po(op.location),
+        new: pn(twin.location),
+      });
       out.push(...compareOperation(system, op, twin, po, pn));
       continue;
     }
-    out.push({ rule: 'operation-removed', message: `operation "${id}" (${op.action} on ${op.channelId}) was removed`, system, subject: `operation ${id}`, operation: id, channel: op.channelId, old: po(op.location), new: pn(n.locate(n.file, '/operations')) });
+    out.push({
+      rule: 'operation-removed',
+      message: `operation "${id}" (${op.action} on ${op.channelId}) was removed`,
+      system,
+      subject: `operation ${id}`,
+      operation: id,
+      channel: op.channelId,
+      old: po(op.location),
+      new: pn(n.locate(n.file, '/operations')),
+    });
   }
   for (const np of added) {
-    out.push({ rule: 'operation-added', message: `operation "${np.id}" (${np.action} on ${np.channelId}) was added`, system, subject: `operation ${np.id}`, operation: np.id, channel: np.channelId, old: po(o.locate(o.file, '/operations')), new: pn(np.location) });
+    out.push({
+      rule: 'operation-added',
+      message: `operation "${np.id}" (${np.action} on ${np.channelId}) was added`,
+      system,
+      subject: `operation ${np.id}`,
+      operation: np.id,
+      channel: np.channelId,
+      old: po(o.locate(o.file, '/operations')),
+      new: pn(np.location),
+    });
   }
   return out;
 }
 
-function compareChannel(system: string, oc: ChannelModel, nc: ChannelModel, o: SystemModel, n: SystemModel, po: Place, pn: Place, role: (id: string) => Role): Draft[] {
+function compareChannel(
+  system: string,
+  oc: ChannelModel,
+  nc: ChannelModel,
+  o: SystemModel,
+  n: SystemModel,
+  po: Place,
+  pn: Place,
+  role: (id: string) => Role,
+): Draft[] {
   const out: Draft[] = [];
   const base = { system, subject: `channel ${nc.id}`, channel: nc.id };
   if (oc.address !== nc.address) {
-    out.push({ ...base, rule: 'channel-address-changed', message: `channel "${nc.id}" address ${JSON.stringify(oc.address)} -> ${JSON.stringify(nc.address)}`, old: po(o.locate(o.file, `/channels/${oc.id}/address`)), new: pn(n.locate(n.file, `/channels/${nc.id}/address`)) });
+    out.push({
+      ...base,
+      rule: 'channel-address-changed',
+      message: `channel "${nc.id}" address ${JSON.stringify(oc.address)} -> ${JSON.stringify(nc.address)}`,
+      old: po(o.locate(o.file, `/channels/${oc.id}/address`)),
+      new: pn(n.locate(n.file, `/channels/${nc.id}/address`)),
+    });
   }
   const ok = oc.kafka ?? {};
   const nk = nc.kafka ?? {};
@@ -228,15 +323,36 @@ function compareChannel(system: string, oc: ChannelModel, nc: ChannelModel, o: S
   const other = (['topic', 'replicas', 'topicConfiguration'] as const).filter((k) => !sameSchema(ok[k], nk[k]));
   if ((ok.partitions === undefined) !== (nk.partitions === undefined)) other.unshift('partitions' as never);
   if (other.length > 0) {
-    out.push({ ...base, ...bindingPlace, rule: 'kafka-binding-changed', message: `channel "${nc.id}" Kafka binding changed: ${other.map((k) => `${k} ${JSON.stringify(ok[k] ?? null)} -> ${JSON.stringify(nk[k] ?? null)}`).join('; ')}` });
+    out.push({
+      ...base,
+      ...bindingPlace,
+      rule: 'kafka-binding-changed',
+      message: `channel "${nc.id}" Kafka binding changed: ${other.map((k) => `${k} ${JSON.stringify(ok[k] ?? null)} -> ${JSON.stringify(nk[k] ?? null)}`).join('; ')}`,
+    });
   }
   for (const mid of nc.messageIds) {
     if (oc.messageIds.includes(mid)) continue;
-    out.push({ ...base, rule: 'channel-message-added', message: `channel "${nc.id}" now carries message "${mid}"`, messageId: mid, old: po(o.locate(o.file, `/channels/${oc.id}/messages`)), new: pn(n.messages.find((m) => m.id === mid)?.location ?? nc.location), role: role(mid) });
+    out.push({
+      ...base,
+      rule: 'channel-message-added',
+      message: `channel "${nc.id}" now carries message "${mid}"`,
+      messageId: mid,
+      old: po(o.locate(o.file, `/channels/${oc.id}/messages`)),
+      new: pn(n.messages.find((m) => m.id === mid)?.location ?? nc.location),
+      role: role(mid),
+    });
   }
   for (const mid of oc.messageIds) {
     if (nc.messageIds.includes(mid)) continue;
-    out.push({ ...base, rule: 'channel-message-removed', message: `channel "${nc.id}" no longer carries message "${mid}"`, messageId: mid, old: po(o.messages.find((m) => m.id === mid)?.location ?? oc.location), new: pn(n.locate(n.file, `/channels/${nc.id}/messages`)), role: role(mid) });
+    out.push({
+      ...base,
+      rule: 'channel-message-removed',
+      message: `channel "${nc.id}" no longer carries message "${mid}"`,
+      messageId: mid,
+      old: po(o.messages.find((m) => m.id === mid)?.location ?? oc.location),
+      new: pn(n.locate(n.file, `/channels/${nc.id}/messages`)),
+      role: role(mid),
+    });
   }
   return out;
 }
@@ -245,16 +361,47 @@ function compareMessage(system: string, om: MessageModel, nm: MessageModel, o: S
   const out: Draft[] = [];
   const base = { system, messageId: nm.id, ...(nm.channelIds[0] ? { channel: nm.channelIds[0] } : {}) };
   const at = { old: po(om.location), new: pn(nm.location) };
-  if (om.contentType !== nm.contentType) out.push({ ...base, ...at, subject: `message ${nm.id}`, rule: 'content-type-changed', message: `message "${nm.id}" content type ${om.contentType} -> ${nm.contentType}`, role });
+  if (om.contentType !== nm.contentType)
+    out.push({
+      ...base,
+      ...at,
+      subject: `message ${nm.id}`,
+      rule: 'content-type-changed',
+      message: `message "${nm.id}" content type ${om.contentType} -> ${nm.contentType}`,
+      role,
+    });
   if (om.payloadTypeName !== nm.payloadTypeName) {
-    out.push({ ...base, subject: `message ${nm.id}`, rule: 'sdk-type-renamed', message: `message "${nm.id}" payload type ${om.payloadTypeName} -> ${nm.payloadTypeName}: generated code importing ${om.payloadTypeName} must change`, old: po(o.locateNode(om.payload) ?? om.location), new: pn(n.locateNode(nm.payload) ?? nm.location) });
+    out.push({
+      ...base,
+      subject: `message ${nm.id}`,
+      rule: 'sdk-type-renamed',
+      message: `message "${nm.id}" payload type ${om.payloadTypeName} -> ${nm.payloadTypeName}: generated code importing ${om.payloadTypeName} must change`,
+      old: po(o.locateNode(om.payload) ?? om.location),
+      new: pn(n.locateNode(nm.payload) ?? nm.location),
+    });
   }
-  if ((om.keyLocation ?? '') !== (nm.keyLocation ?? '')) out.push({ ...base, ...at, subject: `message ${nm.id}`, rule: 'kafka-key-location-changed', message: `message "${nm.id}" key ${om.keyLocation ?? 'none'} -> ${nm.keyLocation ?? 'none'}` });
-  if ((om.correlationIdLocation ?? '') !== (nm.correlationIdLocation ?? '')) out.push({ ...base, ...at, subject: `message ${nm.id}`, rule: 'correlation-id-changed', message: `message "${nm.id}" correlation id ${om.correlationIdLocation ?? 'none'} -> ${nm.correlationIdLocation ?? 'none'}` });
+  if ((om.keyLocation ?? '') !== (nm.keyLocation ?? ''))
+    out.push({
+      ...base,
+      ...at,
+      subject: `message ${nm.id}`,
+      rule: 'kafka-key-location-changed',
+      message: `message "${nm.id}" key ${om.keyLocation ?? 'none'} -> ${nm.keyLocation ?? 'none'}`,
+    });
+  if ((om.correlationIdLocation ?? '') !== (nm.correlationIdLocation ?? ''))
+    out.push({
+      ...base,
+      ...at,
+      subject: `message ${nm.id}`,
+      rule: 'correlation-id-changed',
+      message: `message "${nm.id}" correlation id ${om.correlationIdLocation ?? 'none'} -> ${nm.correlationIdLocation ?? 'none'}`,
+    });
   if (!sameSchema(om.kafkaKey ?? {}, nm.kafkaKey ?? {})) {
     const oldKey = om.kafkaKey ?? {};
     const newKey = nm.kafkaKey ?? {};
-    const detail = diffSchemas(oldKey, newKey).map((c) => c.text).join('; ');
+    const detail = diffSchemas(oldKey, newKey)
+      .map((c) => c.text)
+      .join('; ');
     out.push({
       ...base,
       subject: `message ${nm.id} key`,
@@ -291,7 +438,8 @@ function compareOperation(system: string, op: OperationModel, np: OperationModel
   const out: Draft[] = [];
   const base = { system, subject: `operation ${np.id}`, operation: np.id, channel: np.channelId, old: po(op.location), new: pn(np.location) };
   if (op.action !== np.action) out.push({ ...base, rule: 'operation-action-changed', message: `operation "${np.id}" action ${op.action} -> ${np.action}` });
-  if (op.channelId !== np.channelId) out.push({ ...base, rule: 'operation-channel-changed', message: `operation "${np.id}" channel ${op.channelId} -> ${np.channelId}` });
+  if (op.channelId !== np.channelId)
+    out.push({ ...base, rule: 'operation-channel-changed', message: `operation "${np.id}" channel ${op.channelId} -> ${np.channelId}` });
   if (op.action === 'receive' && np.action === 'receive' && (op.group ?? '') !== (np.group ?? '')) {
     out.push({ ...base, rule: 'kafka-group-changed', message: `operation "${np.id}" consumer group ${op.group ?? 'none'} -> ${np.group ?? 'none'}` });
   }

@@ -112,7 +112,12 @@ export function synthesize(schema: unknown, full = false, depth = 0): unknown {
     case 'null':
       return null;
     default: {
-      let v = typeof s.format === 'string' && FORMAT_SAMPLES[s.format] ? FORMAT_SAMPLES[s.format]! : typeof s.pattern === 'string' ? (samplePattern(s.pattern) ?? 'x') : 'x';
+      let v =
+        typeof s.format === 'string' && FORMAT_SAMPLES[s.format]
+          ? FORMAT_SAMPLES[s.format]!
+          : typeof s.pattern === 'string'
+            ? (samplePattern(s.pattern) ?? 'x')
+            : 'x';
       if (typeof s.minLength === 'number' && v.length < s.minLength) v = v + 'x'.repeat(Math.min(s.minLength, 10000) - v.length);
       if (typeof s.maxLength === 'number' && v.length > s.maxLength) v = v.slice(0, s.maxLength);
       return v;
@@ -286,10 +291,12 @@ function probesFor(schemas: (JsonSchema | undefined)[], deletable: boolean): Pro
     if (Array.isArray(s.enum)) s.enum.forEach(add);
     if (Array.isArray(s.examples)) s.examples.forEach(add);
     add(s.default);
-    for (const k of ['oneOf', 'anyOf'] as const) if (Array.isArray(s[k])) for (const b of s[k] as unknown[]) {
-      add(synthesize(b));
-      add(synthesize(b, true));
-    }
+    for (const k of ['oneOf', 'anyOf'] as const)
+      if (Array.isArray(s[k]))
+        for (const b of s[k] as unknown[]) {
+          add(synthesize(b));
+          add(synthesize(b, true));
+        }
     // Values a `not` (or if/then/else) excludes or admits are where such schemas differ.
     for (const k of ['not', 'if', 'then', 'else'] as const) if (s[k] !== undefined) add(synthesize(s[k]));
     if (typeof s.format === 'string' && FORMAT_SAMPLES[s.format]) add(FORMAT_SAMPLES[s.format]);
@@ -395,7 +402,13 @@ export function findCounterexample(input: SearchInput, validOn: 'old' | 'new'): 
       const errors = bad.errors ?? [];
       const related = errors.filter((e) => isRelated(e, target));
       if (related.length === 0) continue;
-      const why = [...explainErrors(related, value), ...explainErrors(errors.filter((e) => !related.includes(e)), value)].map(violationLine);
+      const why = [
+        ...explainErrors(related, value),
+        ...explainErrors(
+          errors.filter((e) => !related.includes(e)),
+          value,
+        ),
+      ].map(violationLine);
       if (related.length === errors.length) return { value, rejectedBecause: why, pure: true };
       fallback ??= { value, rejectedBecause: why, pure: false };
     }
@@ -412,6 +425,13 @@ export function probePointer(path: InstanceSegment[]): string {
 function isRelated(e: ErrorObject, target: string): boolean {
   const p = e.params as Record<string, unknown>;
   const child = (name: unknown) => `${e.instancePath}/${encodePointerSegment(String(name))}`;
-  const at = e.keyword === 'required' ? child(p.missingProperty) : e.keyword === 'additionalProperties' ? child(p.additionalProperty) : e.keyword === 'unevaluatedProperties' ? child(p.unevaluatedProperty) : e.instancePath;
+  const at =
+    e.keyword === 'required'
+      ? child(p.missingProperty)
+      : e.keyword === 'additionalProperties'
+        ? child(p.additionalProperty)
+        : e.keyword === 'unevaluatedProperties'
+          ? child(p.unevaluatedProperty)
+          : e.instancePath;
   return target === '' || at === target || at.startsWith(target + '/');
 }

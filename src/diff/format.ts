@@ -11,7 +11,9 @@ const where = (l: SourceLocation | undefined) => (l ? `${l.file}:${l.line}:${l.c
 function counterexampleLines(f: Finding): string[] {
   const out: string[] = [];
   for (const c of f.counterexamples) {
-    out.push(`  counterexample ${c.of} (${c.direction}: valid on ${c.validOn}, rejected by ${c.invalidOn}${c.isolated ? '' : ', also for other changes'}): ${JSON.stringify(c.value)}`);
+    out.push(
+      `  counterexample ${c.of} (${c.direction}: valid on ${c.validOn}, rejected by ${c.invalidOn}${c.isolated ? '' : ', also for other changes'}): ${JSON.stringify(c.value)}`,
+    );
     for (const why of c.rejectedBecause.slice(0, 3)) out.push(`    ${c.invalidOn} says ${why}`);
   }
   if (f.counterexampleNote) out.push(`  ${f.counterexampleNote}`);
@@ -50,7 +52,9 @@ function github(report: DiffReport): string {
     const file = l ? l.file.replace(/^[^:/]+:(?!\/)/, '') : '';
     const ce = f.counterexamples[0];
     const msg = `${f.subject}: ${f.message} (backward ${f.backward}, forward ${f.forward})${ce ? `\ncounterexample valid on ${ce.validOn}, rejected by ${ce.invalidOn}: ${JSON.stringify(ce.value)}` : ''}`;
-    lines.push(`::${f.verdict === 'breaking' ? 'error' : 'warning'} file=${file},line=${l?.line ?? 1},col=${l?.col ?? 1},title=evc diff ${f.rule}::${escapeGithub(msg)}`);
+    lines.push(
+      `::${f.verdict === 'breaking' ? 'error' : 'warning'} file=${file},line=${l?.line ?? 1},col=${l?.col ?? 1},title=evc diff ${f.rule}::${escapeGithub(msg)}`,
+    );
   }
   lines.push(`::notice title=evc diff::${escapeGithub(summaryLine(report))}`);
   return lines.join('\n');
@@ -76,7 +80,9 @@ function markdown(report: DiffReport): string {
   out.push('| Verdict | Rule | Change | Backward | Forward | Old | New |');
   out.push('|---|---|---|---|---|---|---|');
   for (const f of report.findings) {
-    out.push(`| ${ICON[f.verdict]} | \`${f.rule}\` | ${cell(`${f.system}${f.pointer !== undefined && f.messageId ? ` ${f.messageId}` : ''}: ${f.message}`)}${f.from ? ` (from \`${cell(f.from)}\`)` : ''} | ${f.backward} | ${f.forward} | ${f.old ? `\`${cell(where(f.old))}\`` : '—'} | ${f.new ? `\`${cell(where(f.new))}\`` : '—'} |`);
+    out.push(
+      `| ${ICON[f.verdict]} | \`${f.rule}\` | ${cell(`${f.system}${f.pointer !== undefined && f.messageId ? ` ${f.messageId}` : ''}: ${f.message}`)}${f.from ? ` (from \`${cell(f.from)}\`)` : ''} | ${f.backward} | ${f.forward} | ${f.old ? `\`${cell(where(f.old))}\`` : '—'} | ${f.new ? `\`${cell(where(f.new))}\`` : '—'} |`,
+    );
   }
   const withExamples = report.findings.filter((f) => f.counterexamples.length > 0);
   if (withExamples.length > 0) {
@@ -85,7 +91,9 @@ function markdown(report: DiffReport): string {
     out.push('');
     for (const f of withExamples) {
       for (const ce of f.counterexamples) {
-        out.push(`**\`${f.rule}\`** ${f.subject}: valid on ${ce.validOn}, rejected by ${ce.invalidOn}${ce.isolated ? '' : ' (also for other changes)'}: ${ce.rejectedBecause.slice(0, 2).join('; ')}`);
+        out.push(
+          `**\`${f.rule}\`** ${f.subject}: valid on ${ce.validOn}, rejected by ${ce.invalidOn}${ce.isolated ? '' : ' (also for other changes)'}: ${ce.rejectedBecause.slice(0, 2).join('; ')}`,
+        );
         out.push('');
         out.push('```json');
         out.push(JSON.stringify(ce.value, null, 2));
@@ -125,7 +133,11 @@ function sarif(report: DiffReport, toolVersion: string): string {
             rules: DIFF_RULES.map((r) => ({
               id: r.id,
               shortDescription: { text: r.description },
-              defaultConfiguration: { level: level(r.backward === 'breaking' || r.forward === 'breaking' ? 'breaking' : r.backward === 'warning' || r.forward === 'warning' ? 'warning' : 'safe') },
+              defaultConfiguration: {
+                level: level(
+                  r.backward === 'breaking' || r.forward === 'breaking' ? 'breaking' : r.backward === 'warning' || r.forward === 'warning' ? 'warning' : 'safe',
+                ),
+              },
               properties: { backward: r.backward, forward: r.forward },
             })),
           },

@@ -26,13 +26,48 @@ export interface SchemaChange {
 }
 
 const ANNOTATIONS = new Set([
-  'title', 'description', 'examples', 'example', 'default', 'deprecated', 'readOnly', 'writeOnly', '$comment', '$id', '$schema', '$anchor',
-  'externalDocs', 'discriminator', 'contentMediaType', 'contentEncoding',
+  'title',
+  'description',
+  'examples',
+  'example',
+  'default',
+  'deprecated',
+  'readOnly',
+  'writeOnly',
+  '$comment',
+  '$id',
+  '$schema',
+  '$anchor',
+  'externalDocs',
+  'discriminator',
+  'contentMediaType',
+  'contentEncoding',
 ]);
 const HANDLED = new Set([
-  'type', 'const', 'enum', 'format', 'properties', 'required', 'additionalProperties', 'items', 'oneOf', 'anyOf', 'allOf',
-  'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minItems', 'maxItems',
-  'minProperties', 'maxProperties', 'multipleOf', 'pattern', 'uniqueItems',
+  'type',
+  'const',
+  'enum',
+  'format',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'oneOf',
+  'anyOf',
+  'allOf',
+  'minLength',
+  'maxLength',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minItems',
+  'maxItems',
+  'minProperties',
+  'maxProperties',
+  'multipleOf',
+  'pattern',
+  'uniqueItems',
 ]);
 /** Keywords whose bigger value admits less. */
 const LOWER_BOUNDS = ['minLength', 'minimum', 'exclusiveMinimum', 'minItems', 'minProperties'];
@@ -189,7 +224,10 @@ export function diffSchemas(oldRoot: JsonSchema, newRoot: JsonSchema): SchemaCha
       else push('constraint-changed', what);
     }
     if ((o.uniqueItems === true) !== (n.uniqueItems === true)) {
-      push(n.uniqueItems === true ? 'constraint-tightened' : 'constraint-loosened', `${at}: uniqueItems ${o.uniqueItems === true} -> ${n.uniqueItems === true}`);
+      push(
+        n.uniqueItems === true ? 'constraint-tightened' : 'constraint-loosened',
+        `${at}: uniqueItems ${o.uniqueItems === true} -> ${n.uniqueItems === true}`,
+      );
     }
 
     // Objects.
@@ -212,10 +250,22 @@ export function diffSchemas(oldRoot: JsonSchema, newRoot: JsonSchema): SchemaCha
       }
     }
     for (const name of nreq) {
-      if (!oreq.has(name)) push('required-added', `${pathText([...path, name])}: "${name}" is now required`, { instancePath: [...path, name], oldSchema: asSchema(op[name]), newSchema: asSchema(np[name]), deletable: true });
+      if (!oreq.has(name))
+        push('required-added', `${pathText([...path, name])}: "${name}" is now required`, {
+          instancePath: [...path, name],
+          oldSchema: asSchema(op[name]),
+          newSchema: asSchema(np[name]),
+          deletable: true,
+        });
     }
     for (const name of oreq) {
-      if (!nreq.has(name)) push('required-removed', `${pathText([...path, name])}: "${name}" is no longer required`, { instancePath: [...path, name], oldSchema: asSchema(op[name]), newSchema: asSchema(np[name]), deletable: true });
+      if (!nreq.has(name))
+        push('required-removed', `${pathText([...path, name])}: "${name}" is no longer required`, {
+          instancePath: [...path, name],
+          oldSchema: asSchema(op[name]),
+          newSchema: asSchema(np[name]),
+          deletable: true,
+        });
     }
     const oa = o.additionalProperties ?? true;
     const na = n.additionalProperties ?? true;
@@ -246,8 +296,10 @@ export function diffSchemas(oldRoot: JsonSchema, newRoot: JsonSchema): SchemaCha
         ob.forEach((b, i) => walk(b, nb[i]!, path, depth + 1));
         continue;
       }
-      for (const b of onlyNew) push('branch-added', `${at}: ${k} branch added${b.title ? ` (${String(b.title)})` : ''}`, { oldSchema: o, newSchema: b, newNode: b });
-      for (const b of onlyOld) push('branch-removed', `${at}: ${k} branch removed${b.title ? ` (${String(b.title)})` : ''}`, { oldSchema: b, newSchema: n, oldNode: b });
+      for (const b of onlyNew)
+        push('branch-added', `${at}: ${k} branch added${b.title ? ` (${String(b.title)})` : ''}`, { oldSchema: o, newSchema: b, newNode: b });
+      for (const b of onlyOld)
+        push('branch-removed', `${at}: ${k} branch removed${b.title ? ` (${String(b.title)})` : ''}`, { oldSchema: b, newSchema: n, oldNode: b });
     }
     const oall = Array.isArray(o.allOf) ? (o.allOf as unknown[]) : [];
     const nall = Array.isArray(n.allOf) ? (n.allOf as unknown[]) : [];

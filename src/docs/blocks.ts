@@ -57,7 +57,5 @@ export function createDocBuilder(): DocBuilder {
 
 /** Plain text of inline content (search index, titles). */
 export function inlineText(content: Inline[]): string {
-  return content
-    .map((i) => (typeof i === 'string' ? i : 'code' in i ? i.code : 'text' in i ? i.text : 'strong' in i ? i.strong : ' '))
-    .join('');
+  return content.map((i) => (typeof i === 'string' ? i : 'code' in i ? i.code : 'text' in i ? i.text : 'strong' in i ? i.strong : ' ')).join('');
 }

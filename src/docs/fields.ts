@@ -31,7 +31,8 @@ function merged(schema: JsonSchema): JsonSchema {
   for (const p of [...parts.map(merged), schema]) {
     if (isObj(p.properties)) Object.assign(props, p.properties);
     if (Array.isArray(p.required)) for (const r of p.required) if (typeof r === 'string') required.add(r);
-    for (const k of ['type', 'title', 'description', 'x-evc-name', 'additionalProperties'] as const) if (out[k] === undefined && p[k] !== undefined) out[k] = p[k];
+    for (const k of ['type', 'title', 'description', 'x-evc-name', 'additionalProperties'] as const)
+      if (out[k] === undefined && p[k] !== undefined) out[k] = p[k];
   }
   if (Object.keys(props).length > 0) out.properties = props;
   if (required.size > 0) out.required = [...required];
@@ -56,7 +57,8 @@ export function typeOf(input: JsonSchema, depth = 0): string {
   let types: string[] = [];
   if (typeof schema.type === 'string') types = [schema.type];
   else if (Array.isArray(schema.type)) types = schema.type.filter((t): t is string => typeof t === 'string');
-  else if (schema.const !== undefined) types = [schema.const === null ? 'null' : typeof schema.const === 'object' ? (Array.isArray(schema.const) ? 'array' : 'object') : typeof schema.const];
+  else if (schema.const !== undefined)
+    types = [schema.const === null ? 'null' : typeof schema.const === 'object' ? (Array.isArray(schema.const) ? 'array' : 'object') : typeof schema.const];
   else if (Array.isArray(schema.enum) && schema.enum.length > 0) types = [...new Set(schema.enum.map((e) => (e === null ? 'null' : typeof e)))];
   else if (isObj(schema.properties)) types = ['object'];
   else if (isObj(schema.items)) types = ['array'];
@@ -125,7 +127,13 @@ function row(path: string, schema: JsonSchema, required: boolean, note?: string)
 }
 
 function hasChildren(s: JsonSchema): boolean {
-  return isObj(s.properties) || isObj(s.additionalProperties) || isObj(s.patternProperties) || (isObj(s.items) && hasChildren(merged(s.items))) || !!variants(s)?.list.some((v) => hasChildren(merged(v)));
+  return (
+    isObj(s.properties) ||
+    isObj(s.additionalProperties) ||
+    isObj(s.patternProperties) ||
+    (isObj(s.items) && hasChildren(merged(s.items))) ||
+    !!variants(s)?.list.some((v) => hasChildren(merged(v)))
+  );
 }
 
 function children(input: JsonSchema, prefix: string, stack: object[], out: FieldDoc[], depth: number): void {
@@ -155,6 +163,7 @@ function children(input: JsonSchema, prefix: string, stack: object[], out: Field
       const label = typeof m.title === 'string' ? m.title : typeof m['x-evc-name'] === 'string' ? m['x-evc-name'] : `${i + 1}`;
       const vreq = new Set(Array.isArray(m.required) ? m.required.filter((r): r is string => typeof r === 'string') : []);
       if (isObj(m.properties))
-        for (const [key, child] of Object.entries(m.properties)) if (isObj(child)) descend(child, at(key), vreq.has(key), `(${v.kind === 'oneOf' ? 'one of' : 'any of'}, variant ${label})`);
+        for (const [key, child] of Object.entries(m.properties))
+          if (isObj(child)) descend(child, at(key), vreq.has(key), `(${v.kind === 'oneOf' ? 'one of' : 'any of'}, variant ${label})`);
     });
 }

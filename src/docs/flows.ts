@@ -37,7 +37,14 @@ export function declaredFlows(raw: unknown): FlowDoc[] {
       const { from, to, message } = s as Record<string, unknown>;
       return typeof from === 'string' && typeof to === 'string' && typeof message === 'string' ? [{ from, to, label: message }] : [];
     });
-    return [{ name: typeof name === 'string' && name.trim() ? name : `Flow ${i + 1}`, steps: good.slice(0, MAX_DECLARED_STEPS), declared: true, truncated: good.length > MAX_DECLARED_STEPS }];
+    return [
+      {
+        name: typeof name === 'string' && name.trim() ? name : `Flow ${i + 1}`,
+        steps: good.slice(0, MAX_DECLARED_STEPS),
+        declared: true,
+        truncated: good.length > MAX_DECLARED_STEPS,
+      },
+    ];
   });
 }
 

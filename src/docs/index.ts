@@ -87,7 +87,12 @@ function systemSearch(sys: SystemDocs, page = ''): SearchItem[] {
   const kind = sys.channelNoun === 'Topics' ? 'topic' : sys.channelNoun === 'Streams' ? 'stream' : 'channel';
   return [
     ...sys.channels.map((c) => ({ k: kind, l: c.address, d: c.messages.map((m) => m.text).join(', '), h: `${page}#${c.anchor}` })),
-    ...sys.messages.map((m) => ({ k: 'event', l: m.name, d: [m.eventType, m.channels.map((c) => c.text).join(', ')].filter(Boolean).join(' · '), h: `${page}#${m.anchor}` })),
+    ...sys.messages.map((m) => ({
+      k: 'event',
+      l: m.name,
+      d: [m.eventType, m.channels.map((c) => c.text).join(', ')].filter(Boolean).join(' · '),
+      h: `${page}#${m.anchor}`,
+    })),
   ];
 }
 
@@ -98,9 +103,7 @@ function systemSearch(sys: SystemDocs, page = ''): SearchItem[] {
 export function renderDocs(systems: SystemModel[], options: RenderDocsOptions = {}): DocsFile[] {
   const prefix = options.prefix ?? 'docs/';
   const generator = options.generator ?? `evc ${version}`;
-  const docs = [...systems]
-    .sort((a, b) => compareCodeUnits(a.id, b.id))
-    .map((s) => buildSystemDocs(s, options));
+  const docs = [...systems].sort((a, b) => compareCodeUnits(a.id, b.id)).map((s) => buildSystemDocs(s, options));
   const usedSlugs = new Set<string>();
   for (const d of docs) {
     let slug = RESERVED.has(d.slug.toLowerCase()) ? `${d.slug}-system` : d.slug;

@@ -128,11 +128,17 @@ export function formatRetention(ms: number): string {
   return `${ms} ms`;
 }
 
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : undefined);
+const num = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : undefined;
 
 /** Lower-case id made of `[a-z0-9-]`, unique within `used`. */
 export function uniqueSlug(text: string, used: Set<string>, prefix = ''): string {
-  const base = prefix + (text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'x');
+  const base =
+    prefix +
+    (text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'x');
   let slug = base;
   for (let i = 2; used.has(slug); i++) slug = `${base}-${i}`;
   used.add(slug);
@@ -198,7 +204,9 @@ export function buildSystemDocs(system: SystemModel, options: DocsModelOptions =
       ...(c.deadLetter !== undefined ? { deadLetter: c.deadLetter } : {}),
       senders: dedupe(ops.filter((o) => o.action === 'send' && o.channelId === c.id).map(serviceOf), (s) => s),
       receivers: dedupe(
-        ops.filter((o) => o.action === 'receive' && o.channelId === c.id).map((o) => ({ service: serviceOf(o), ...(o.group !== undefined ? { group: o.group } : {}) })),
+        ops
+          .filter((o) => o.action === 'receive' && o.channelId === c.id)
+          .map((o) => ({ service: serviceOf(o), ...(o.group !== undefined ? { group: o.group } : {}) })),
         (r) => `${r.service}\0${r.group ?? ''}`,
       ),
     };
@@ -253,8 +261,14 @@ export function buildSystemDocs(system: SystemModel, options: DocsModelOptions =
     };
   });
 
-  const sends = dedupe(ops.filter((o) => o.action === 'send').map((o) => ({ service: serviceOf(o), channel: chRef(o.channelId).text })), (s) => `${s.service}\0${s.channel}`);
-  const receives = dedupe(ops.filter((o) => o.action === 'receive').map((o) => ({ service: serviceOf(o), channel: chRef(o.channelId).text })), (s) => `${s.service}\0${s.channel}`);
+  const sends = dedupe(
+    ops.filter((o) => o.action === 'send').map((o) => ({ service: serviceOf(o), channel: chRef(o.channelId).text })),
+    (s) => `${s.service}\0${s.channel}`,
+  );
+  const receives = dedupe(
+    ops.filter((o) => o.action === 'receive').map((o) => ({ service: serviceOf(o), channel: chRef(o.channelId).text })),
+    (s) => `${s.service}\0${s.channel}`,
+  );
   const edges: FlowEdge[] = [];
   for (const s of sends) for (const r of receives) if (r.channel === s.channel) edges.push({ from: s.service, channel: s.channel, to: r.service });
   const services = dedupe(ops.map(serviceOf), (s) => s);

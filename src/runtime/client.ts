@@ -4,15 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hasPlaceholders, resolveAddress } from './address.js';
-import type {
-  ClientOptions,
-  EventClient,
-  EventHandler,
-  EventReceipt,
-  EventSubscription,
-  PublishOptions,
-  SubscribeHandlerOptions,
-} from './client-types.js';
+import type { ClientOptions, EventClient, EventHandler, EventReceipt, EventSubscription, PublishOptions, SubscribeHandlerOptions } from './client-types.js';
 import { createPipeline } from './consumer.js';
 import { createMemoryDedupeStore, type DedupeStore } from './dedupe.js';
 import type { ChannelDescriptor, OperationDescriptor, SystemDescriptor } from './descriptor.js';

@@ -20,16 +20,7 @@ import { TIME_ORIGIN } from './clock.js';
 import { dedupeKey, scopedDedupe, type DedupeStore } from './dedupe.js';
 import type { MessageDescriptor, OperationDescriptor, SystemDescriptor } from './descriptor.js';
 import { EnvelopePlan, messageByType, type EnvelopeValues } from './envelope.js';
-import {
-  DecodeError,
-  ShutdownError,
-  TransportError,
-  ValidationError,
-  errorClass,
-  errorMessage,
-  isRetriesExhaustedError,
-  isShutdownError,
-} from './errors.js';
+import { DecodeError, ShutdownError, TransportError, ValidationError, errorClass, errorMessage, isRetriesExhaustedError, isShutdownError } from './errors.js';
 import { HEADER } from './headers.js';
 import type { Logger } from './logger.js';
 import type { ConsumerInstruments, Metrics } from './metrics.js';
@@ -95,7 +86,6 @@ class DeliveryContext implements EventContext {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
-
 
 const isThenable = (r: unknown): r is PromiseLike<unknown> =>
   r !== null && (typeof r === 'object' || typeof r === 'function') && typeof (r as { then?: unknown }).then === 'function';
@@ -249,7 +239,16 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
   }
 
   /** From the dedupe check on, when the store answered with a promise. */
-  async function afterSeen(d: Delivery, inst: ConsumerInstruments, payload: unknown, message: MessageDescriptor, env: EnvelopeValues, eventId: string | undefined, key: string, seen: Promise<boolean>): Promise<void> {
+  async function afterSeen(
+    d: Delivery,
+    inst: ConsumerInstruments,
+    payload: unknown,
+    message: MessageDescriptor,
+    env: EnvelopeValues,
+    eventId: string | undefined,
+    key: string,
+    seen: Promise<boolean>,
+  ): Promise<void> {
     if (await seen) {
       inst.duplicate();
       return;
@@ -258,7 +257,15 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
   }
 
   /** `key`: what to mark after success — the event id for the scoped view (with the delivery's source), else `dedupeKey(…)`; undefined: no dedupe. */
-  function handle(d: Delivery, inst: ConsumerInstruments, payload: unknown, message: MessageDescriptor, env: EnvelopeValues, eventId: string | undefined, key: string | undefined): Promise<void> {
+  function handle(
+    d: Delivery,
+    inst: ConsumerInstruments,
+    payload: unknown,
+    message: MessageDescriptor,
+    env: EnvelopeValues,
+    eventId: string | undefined,
+    key: string | undefined,
+  ): Promise<void> {
     const headers = d.headers;
     const publishedAt = headers[HEADER.publishedAt];
     // One clock read for both the publish→handle latency and the handler's start.
@@ -284,7 +291,9 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
 
     const traceparent = headers[HEADER.traceparent];
     if (traceparent) {
-      return o.tracing.withRemoteParent(traceparent, `${d.channel} process`, () => invoke(payload, ctx, d, inst)).then((failure) => finish(d, inst, key, started, failure));
+      return o.tracing
+        .withRemoteParent(traceparent, `${d.channel} process`, () => invoke(payload, ctx, d, inst))
+        .then((failure) => finish(d, inst, key, started, failure));
     }
     // First attempt inline: a handler that returns nothing (or a non-promise) and a
     // synchronous dedupe store finish here without a single await.

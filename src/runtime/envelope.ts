@@ -139,11 +139,7 @@ export function readEnvelope(payload: unknown, envelope: EnvelopeDescriptor | un
  * Picks the message a payload is: by its envelope type when the operation has several,
  * else the only one. Returns undefined when that cannot be decided without validating.
  */
-export function messageByType(
-  messages: MessageDescriptor[],
-  payload: unknown,
-  envelope: EnvelopeDescriptor | undefined,
-): MessageDescriptor | undefined {
+export function messageByType(messages: MessageDescriptor[], payload: unknown, envelope: EnvelopeDescriptor | undefined): MessageDescriptor | undefined {
   if (messages.length === 1) return messages[0];
   if (envelope) {
     const type = getPointer(payload, envelope.type);
@@ -309,7 +305,11 @@ export class EnvelopePlan {
 }
 
 /** One plan per (envelope, message), made on first use. */
-export function envelopePlan(cache: WeakMap<MessageDescriptor, EnvelopePlan>, envelope: EnvelopeDescriptor | undefined, message: MessageDescriptor): EnvelopePlan {
+export function envelopePlan(
+  cache: WeakMap<MessageDescriptor, EnvelopePlan>,
+  envelope: EnvelopeDescriptor | undefined,
+  message: MessageDescriptor,
+): EnvelopePlan {
   let plan = cache.get(message);
   if (!plan) cache.set(message, (plan = new EnvelopePlan(envelope, message)));
   return plan;

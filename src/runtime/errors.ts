@@ -134,7 +134,7 @@ export function isRetriable(e: unknown): boolean {
 
 export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;
-  return typeof e === 'string' ? e : JSON.stringify(e) ?? String(e);
+  return typeof e === 'string' ? e : (JSON.stringify(e) ?? String(e));
 }
 
 export function errorClass(e: unknown): string {

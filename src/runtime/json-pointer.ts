@@ -48,8 +48,7 @@ export function withPointer<T>(doc: T, pointer: string, value: unknown): T {
 }
 
 function setIn(node: unknown, tokens: string[], i: number, value: unknown): unknown {
-  const copy: Record<string, unknown> =
-    node !== null && typeof node === 'object' && !Array.isArray(node) ? { ...(node as Record<string, unknown>) } : {};
+  const copy: Record<string, unknown> = node !== null && typeof node === 'object' && !Array.isArray(node) ? { ...(node as Record<string, unknown>) } : {};
   const token = tokens[i]!;
   copy[token] = i === tokens.length - 1 ? value : setIn(copy[token], tokens, i + 1, value);
   return copy;

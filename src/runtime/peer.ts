@@ -26,7 +26,11 @@ function nodeRequire(): (id: string) => unknown {
 }
 
 /** `@scope/name` or `name` of a specifier that may name a file inside the package. */
-const packageName = (specifier: string): string => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const packageName = (specifier: string): string =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 
 /** True when `name` resolves from the runtime package. */
 export function hasPeer(name: string): boolean {
@@ -50,7 +54,9 @@ export function requirePeer<T>(name: string, entry: string): T {
     // Only the package itself being absent is "not installed"; a broken install or a
     // missing deep path keeps its own error.
     if ((err as { code?: string }).code === 'MODULE_NOT_FOUND' && !hasPeer(packageName(name))) {
-      throw new ConfigurationError(`${entry} needs the package "${packageName(name)}", which is not installed: npm install ${packageName(name)}`, { cause: err });
+      throw new ConfigurationError(`${entry} needs the package "${packageName(name)}", which is not installed: npm install ${packageName(name)}`, {
+        cause: err,
+      });
     }
     throw err;
   }

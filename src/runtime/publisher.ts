@@ -65,8 +65,7 @@ export function createPublisher(system: SystemDescriptor, o: PublisherOptions): 
   const plans = new WeakMap<MessageDescriptor, EnvelopePlan>();
   const keys = new WeakMap<MessageDescriptor, string[] | null>();
 
-  const address = (op: OperationDescriptor, parameters: Record<string, string> | undefined): string =>
-    resolveAddress(op.channel.address, parameters);
+  const address = (op: OperationDescriptor, parameters: Record<string, string> | undefined): string => resolveAddress(op.channel.address, parameters);
 
   /**
    * Fills and validates; returns the first message whose schema accepts the payload and

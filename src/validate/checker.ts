@@ -45,7 +45,7 @@ function valueAt(root: unknown, pointer: string): unknown {
   let node = root;
   for (const seg of splitPointer(pointer)) {
     if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
-    if (!Object.prototype.hasOwnProperty.call(node, seg)) return undefined;
+    if (!Object.hasOwn(node, seg)) return undefined;
     node = (node as Record<string, unknown>)[seg];
   }
   return node;
@@ -127,7 +127,12 @@ export function createChecker(system: SystemModel, options: CheckerOptions = {})
       const t = typeof raw === 'string' ? raw : undefined;
       const hit = t !== undefined ? types.get(t) : undefined;
       if (!hit) {
-        const what = raw === undefined ? `no type field at ${typePointer}` : typeof raw !== 'string' ? `type field ${typePointer} is not a string` : `unknown event type "${t}" at ${typePointer}`;
+        const what =
+          raw === undefined
+            ? `no type field at ${typePointer}`
+            : typeof raw !== 'string'
+              ? `type field ${typePointer} is not a string`
+              : `unknown event type "${t}" at ${typePointer}`;
         return {
           status: 'unknown-type',
           ...(t !== undefined ? { eventType: t } : {}),

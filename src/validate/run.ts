@@ -78,13 +78,24 @@ export async function validateInputs(inputs: Input[], checker: Checker, onResult
     const chunks = input.open();
     // The splitter decides the mode; learn it from the first array problem or element.
     let inArray = input.mode === 'array';
-    for await (const item of splitMessages(peekMode(chunks, (m) => {
-      if (input.mode === undefined) inArray = m === 'array';
-    }), input.mode)) {
+    for await (const item of splitMessages(
+      peekMode(chunks, (m) => {
+        if (input.mode === undefined) inArray = m === 'array';
+      }),
+      input.mode,
+    )) {
       if (isProblem(item)) {
         summary.total++;
         summary.invalid++;
-        await onResult({ source: input.name, line: item.line, index: item.index, mode: input.mode, inArray, status: 'unparseable', violations: [{ pointer: '', text: item.problem, keyword: 'json', schemaPath: '' }] });
+        await onResult({
+          source: input.name,
+          line: item.line,
+          index: item.index,
+          mode: input.mode,
+          inArray,
+          status: 'unparseable',
+          violations: [{ pointer: '', text: item.problem, keyword: 'json', schemaPath: '' }],
+        });
         continue;
       }
       summary.total++;
@@ -94,7 +105,15 @@ export async function validateInputs(inputs: Input[], checker: Checker, onResult
       } catch (err) {
         summary.invalid++;
         const reason = (err as Error).message.replace(/^JSON\.parse: /, '');
-        await onResult({ source: input.name, line: item.line, index: item.index, mode: input.mode, inArray, status: 'unparseable', violations: [{ pointer: '', text: `not valid JSON: ${reason}`, keyword: 'json', schemaPath: '' }] });
+        await onResult({
+          source: input.name,
+          line: item.line,
+          index: item.index,
+          mode: input.mode,
+          inArray,
+          status: 'unparseable',
+          violations: [{ pointer: '', text: `not valid JSON: ${reason}`, keyword: 'json', schemaPath: '' }],
+        });
         continue;
       }
       const r = checker.check(value);

@@ -11,10 +11,29 @@ import { fixturesDir, repoRoot } from './helpers.js';
 
 const root = join(repoRoot, 'test/.tmp/codegen-check');
 const runner = join(repoRoot, 'test/codegen/cli-runner.ts');
-const sdk = ['client.ts', 'index.ts', 'schemas/AuditNote.json', 'schemas/OrderCancelled.json', 'schemas/OrderPlaced.json', 'schemas/OrderPlaced.headers.json', 'schemas/OrderShipped.json', 'types.ts', 'validators.ts']
+const sdk = [
+  'client.ts',
+  'index.ts',
+  'schemas/AuditNote.json',
+  'schemas/OrderCancelled.json',
+  'schemas/OrderPlaced.json',
+  'schemas/OrderPlaced.headers.json',
+  'schemas/OrderShipped.json',
+  'types.ts',
+  'validators.ts',
+]
   .map((f) => `generated/orders/${f}`)
   .sort();
-const docs = ['index.md', 'orders.md', 'site/assets/docs.css', 'site/assets/mermaid.LICENSE.txt', 'site/assets/mermaid.min.js', 'site/index.html', 'site/orders.html', 'system-map.md']
+const docs = [
+  'index.md',
+  'orders.md',
+  'site/assets/docs.css',
+  'site/assets/mermaid.LICENSE.txt',
+  'site/assets/mermaid.min.js',
+  'site/index.html',
+  'site/orders.html',
+  'system-map.md',
+]
   .map((f) => `generated/docs/${f}`)
   .sort();
 const files = [...docs, ...sdk].sort();
@@ -223,7 +242,9 @@ describe('evc generate in a scratch repository', () => {
     writeFileSync(join(root, 'evc.config.json'), JSON.stringify({ runtimeImport: '../../runtime/index.js' }));
     expect(evc().status).toBe(0);
     expect(readFileSync(join(root, 'generated/orders/client.ts'), 'utf8')).toContain('from "../../runtime/index.js";');
-    expect(readFileSync(join(root, 'generated/orders/validators.ts'), 'utf8')).toContain('import { fullFormats, ucs2length } from "../../runtime/validator-support.js";');
+    expect(readFileSync(join(root, 'generated/orders/validators.ts'), 'utf8')).toContain(
+      'import { fullFormats, ucs2length } from "../../runtime/validator-support.js";',
+    );
     expect(evc('--runtime-import', 'x-runtime').status).toBe(0);
     const validators = readFileSync(join(root, 'generated/orders/validators.ts'), 'utf8');
     expect(validators).toContain('import type { ValidateFunction } from "x-runtime";');

@@ -135,11 +135,15 @@ describe('generated code that any build takes', () => {
     it.each([
       ['skipLibCheck: true', true],
       ['skipLibCheck: false (the runtime declarations checked too)', false],
-    ])('the SDK and a program using it pass tsc under the strictest settings, %s', (_, skipLibCheck) => {
-      const r = tsc(strictProject(join(root, 'ts'), `strict-${skipLibCheck}`, { skipLibCheck }, ['generated/**/*.ts', 'main.ts']));
-      expect(r.output).toBe('');
-      expect(r.status).toBe(0);
-    }, 120_000);
+    ])(
+      'the SDK and a program using it pass tsc under the strictest settings, %s',
+      (_, skipLibCheck) => {
+        const r = tsc(strictProject(join(root, 'ts'), `strict-${skipLibCheck}`, { skipLibCheck }, ['generated/**/*.ts', 'main.ts']));
+        expect(r.output).toBe('');
+        expect(r.status).toBe(0);
+      },
+      120_000,
+    );
 
     it("validators.ts needs its @ts-nocheck: without it the same settings reject ajv's code, and only that", () => {
       const dir = join(root, 'ts-control');
@@ -195,7 +199,9 @@ describe('generated code that any build takes', () => {
       const from = [...text.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
       // The runtime (ValidateFunction, a type), and its validator-support entry when ajv's code needs a helper.
       expect(from[0]).toBe(runtimeImport);
-      expect(from.slice(1)).toEqual(text.includes('= fullFormats') || text.includes('= ucs2length;') || text.includes('= equal;') ? [validatorSupportImport(runtimeImport)] : []);
+      expect(from.slice(1)).toEqual(
+        text.includes('= fullFormats') || text.includes('= ucs2length;') || text.includes('= equal;') ? [validatorSupportImport(runtimeImport)] : [],
+      );
       expect(text.split('\n')[2]).toBe('// @ts-nocheck');
     });
   });
@@ -259,7 +265,9 @@ describe('generated code that any build takes', () => {
       await generate(sdkOptions(dir));
       expect(await changes({ emit: 'js', check: true })).toEqual(lines(['missing', js], ['extra', ts]));
       expect(await changes({ emit: 'js' })).toEqual(lines(['written', js], ['removed', ts]));
-      expect(listFiles(join(dir, 'generated/warehouse')).filter((f) => !f.startsWith('schemas/'))).toEqual(js.map((p) => p.slice('generated/warehouse/'.length)));
+      expect(listFiles(join(dir, 'generated/warehouse')).filter((f) => !f.startsWith('schemas/'))).toEqual(
+        js.map((p) => p.slice('generated/warehouse/'.length)),
+      );
       expect(await changes({ emit: 'js', check: true })).toEqual([]);
       expect(await changes({ check: true })).toEqual(lines(['missing', ts], ['extra', js]));
       // evc.config.json's emit is the default; the option wins.
@@ -269,7 +277,7 @@ describe('generated code that any build takes', () => {
       rmSync(join(dir, 'evc.config.json'));
     });
 
-    it("a JavaScript SDK whose contract is gone is found by its index.js and removed", async () => {
+    it('a JavaScript SDK whose contract is gone is found by its index.js and removed', async () => {
       const contracts = join(dir, 'asyncapi');
       mkdirSync(contracts, { recursive: true });
       cpSync(join(contract, 'warehouse.yaml'), join(contracts, 'warehouse.yaml'));

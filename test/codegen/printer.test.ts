@@ -39,7 +39,12 @@ describe('jsdocLines', () => {
     const lines = jsdocLines(text);
     expect(lines.length).toBeGreaterThan(3);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(100);
-    expect(lines.slice(1, -1).map((l) => l.slice(3)).join(' ')).toBe(text);
+    expect(
+      lines
+        .slice(1, -1)
+        .map((l) => l.slice(3))
+        .join(' '),
+    ).toBe(text);
   });
 });
 

@@ -20,13 +20,28 @@ describe('typeOf', () => {
     ['array of unions', { given: { type: 'array', items: { type: ['string', 'number'] } }, want: 'Array<string | number>' }],
     ['tuple', { given: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }], items: false }, want: '[string, number]' }],
     ['tuple with rest', { given: { type: 'array', prefixItems: [{ type: 'string' }], items: { type: 'boolean' } }, want: '[string, ...boolean[]]' }],
-    ['closed object', { given: { type: 'object', additionalProperties: false, required: ['a'], properties: { a: { type: 'string' }, 'b-c': { type: 'number' } } }, want: '{\n  a: string;\n  "b-c"?: number;\n}' }],
+    [
+      'closed object',
+      {
+        given: { type: 'object', additionalProperties: false, required: ['a'], properties: { a: { type: 'string' }, 'b-c': { type: 'number' } } },
+        want: '{\n  a: string;\n  "b-c"?: number;\n}',
+      },
+    ],
     ['open object', { given: { type: 'object', properties: { a: { type: 'string' } } }, want: '{\n  a?: string;\n  [k: string]: unknown;\n}' }],
-    ['map object admits its named properties', { given: { type: 'object', properties: { a: { type: 'boolean' } }, additionalProperties: { type: 'number' } }, want: '{\n  a?: boolean;\n  [k: string]: number | boolean | undefined;\n}' }],
+    [
+      'map object admits its named properties',
+      {
+        given: { type: 'object', properties: { a: { type: 'boolean' } }, additionalProperties: { type: 'number' } },
+        want: '{\n  a?: boolean;\n  [k: string]: number | boolean | undefined;\n}',
+      },
+    ],
     ['empty closed object', { given: { type: 'object', additionalProperties: false }, want: '{\n  [k: string]: never;\n}' }],
     ['oneOf', { given: { oneOf: [{ type: 'string' }, { type: 'number' }] }, want: 'string | number' }],
     ['anyOf beside type object adds nothing', { given: { type: 'object', anyOf: [{ type: 'string' }, { type: 'number' }] }, want: 'string | number' }],
-    ['allOf intersects, unions get parentheses', { given: { allOf: [{ oneOf: [{ const: 'a' }, { const: 'b' }] }, { type: 'string' }] }, want: '("a" | "b") & string' }],
+    [
+      'allOf intersects, unions get parentheses',
+      { given: { allOf: [{ oneOf: [{ const: 'a' }, { const: 'b' }] }, { type: 'string' }] }, want: '("a" | "b") & string' },
+    ],
     ['required names an undeclared property', { given: { type: 'object', additionalProperties: false, required: ['x'] }, want: '{\n  x: unknown;\n}' }],
   ];
   it.each(cases)('%s', (_name, { given, want }) => {
@@ -58,7 +73,15 @@ describe('naming', () => {
 
   it('makes odd and reserved titles safe', () => {
     const types = createSchemaTypes(createNameRegistry());
-    types.name(holder({ title: 'class', type: 'string' }, { title: 'my odd-title', type: 'string' }, { title: 'Promise', type: 'string' }, { title: '*/ evil', type: 'string' }), 'my root');
+    types.name(
+      holder(
+        { title: 'class', type: 'string' },
+        { title: 'my odd-title', type: 'string' },
+        { title: 'Promise', type: 'string' },
+        { title: '*/ evil', type: 'string' },
+      ),
+      'my root',
+    );
     expect(types.declarations.map((d) => d.name)).toEqual(['MyRoot', 'Class', 'MyOddTitle', 'Promise_', 'Evil']);
   });
 
@@ -76,7 +99,11 @@ describe('naming', () => {
 describe('plainSchema', () => {
   it('drops x- keys (and annotations on request) but keeps properties named like them', () => {
     const s = { title: 'T', 'x-evc-name': 'T', type: 'object', properties: { 'x-a': { type: 'string', description: 'd' }, title: { const: { 'x-data': 1 } } } };
-    expect(plainSchema(s)).toEqual({ title: 'T', type: 'object', properties: { 'x-a': { type: 'string', description: 'd' }, title: { const: { 'x-data': 1 } } } });
+    expect(plainSchema(s)).toEqual({
+      title: 'T',
+      type: 'object',
+      properties: { 'x-a': { type: 'string', description: 'd' }, title: { const: { 'x-data': 1 } } },
+    });
     expect(plainSchema(s, { dropAnnotations: true })).toEqual({ type: 'object', properties: { 'x-a': { type: 'string' }, title: { const: { 'x-data': 1 } } } });
   });
 

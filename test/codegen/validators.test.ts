@@ -5,7 +5,16 @@ import { compileValidators, compileValidatorsParallel, createCompilePool, parall
 import { fixturesDir } from './helpers.js';
 
 const entries = [
-  { name: 'validateA', what: 'payload of A', schema: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid', minLength: 1 }, at: { type: 'string', format: 'date-time' } }, 'x-evc-name': 'A' } },
+  {
+    name: 'validateA',
+    what: 'payload of A',
+    schema: {
+      type: 'object',
+      required: ['id'],
+      properties: { id: { type: 'string', format: 'uuid', minLength: 1 }, at: { type: 'string', format: 'date-time' } },
+      'x-evc-name': 'A',
+    },
+  },
   { name: 'validateB', what: 'payload of B', schema: { type: 'object', additionalProperties: false, properties: { n: { type: 'integer', minimum: 0 } } } },
 ];
 
@@ -64,7 +73,11 @@ describe('validators', () => {
       { $async: true, type: 'object' },
       'cannot compile the validator for the payload of message C: "$async" schemas are not supported (generated validators are synchronous)',
     ],
-    ['a misspelt keyword', { type: 'object', propertis: {} }, 'cannot compile the validator for the payload of message C: strict mode: unknown keyword: "propertis"'],
+    [
+      'a misspelt keyword',
+      { type: 'object', propertis: {} },
+      'cannot compile the validator for the payload of message C: strict mode: unknown keyword: "propertis"',
+    ],
   ])('refuse %s, naming the message', (_, schema, message) => {
     expect(() => compileValidators([{ name: 'validateC', what: 'payload of message C', schema }])).toThrow(message);
   });
@@ -77,14 +90,32 @@ describe('validators', () => {
     expect(v.validateOrderCancelled!(bad)).toBe(false);
     expect(v.validateOrderCancelled!.errors).toHaveLength(1);
     expect(v.validateOrderCancelledAll!(bad)).toBe(false);
-    expect(v.validateOrderCancelledAll!.errors!.map((e) => `${e.instancePath} ${e.keyword}`).sort()).toEqual([' additionalProperties', '/id format', '/reason enum', '/time format']);
-    const good = { id: '123e4567-e89b-12d3-a456-426614174000', type: 'order.cancelled', time: '2025-01-27T10:00:00Z', correlationId: 'c', orderId: 'o', reason: 'fraud' };
+    expect(v.validateOrderCancelledAll!.errors!.map((e) => `${e.instancePath} ${e.keyword}`).sort()).toEqual([
+      ' additionalProperties',
+      '/id format',
+      '/reason enum',
+      '/time format',
+    ]);
+    const good = {
+      id: '123e4567-e89b-12d3-a456-426614174000',
+      type: 'order.cancelled',
+      time: '2025-01-27T10:00:00Z',
+      correlationId: 'c',
+      orderId: 'o',
+      reason: 'fraud',
+    };
     expect(v.validateOrderCancelled!(good)).toBe(true);
     expect(v.validateOrderCancelledAll!(good)).toBe(true);
     expect(v.validateOrderPlacedHeaders!({ 'x-tenant': 't', other: 'x' })).toBe(false);
     // minLength goes through ajv's helper ucs2length, which the runtime's validator-support
     // unwraps from ajv's CommonJS module (vitest and Node hand it over differently).
-    const placed = { id: '123e4567-e89b-12d3-a456-426614174000', type: 'order.placed', time: '2025-01-27T10:00:00Z', correlationId: 'c', order: { orderId: '', lines: [{ sku: 's', quantity: 1 }], total: 1 } };
+    const placed = {
+      id: '123e4567-e89b-12d3-a456-426614174000',
+      type: 'order.placed',
+      time: '2025-01-27T10:00:00Z',
+      correlationId: 'c',
+      order: { orderId: '', lines: [{ sku: 's', quantity: 1 }], total: 1 },
+    };
     expect(v.validateOrderPlaced!(placed)).toBe(false);
     expect(v.validateOrderPlaced!.errors!.map((e) => `${e.instancePath} ${e.keyword}`)).toEqual(['/order/orderId minLength']);
   });

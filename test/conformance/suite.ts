@@ -51,11 +51,7 @@ interface DeadLetter {
 
 const FAST_RETRY = { maxAttempts: 3, initialDelayMs: 20, maxDelayMs: 100, factor: 2, jitter: true };
 
-export function transportConformance(
-  name: string,
-  factory: () => Promise<Transport> | Transport,
-  opts: ConformanceOptions = {},
-): void {
+export function transportConformance(name: string, factory: () => Promise<Transport> | Transport, opts: ConformanceOptions = {}): void {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const testTimeout = opts.testTimeoutMs ?? 90_000;
   const partitions = opts.partitions ?? 4;
@@ -119,7 +115,10 @@ export function transportConformance(
         await consumer.subscribe(t.receive, recorder('a', handled), { group: randomName('g'), fromBeginning: true });
 
         const single = await producer.publish(t.send, order('o-1', 0));
-        const batch = await producer.publishBatch(t.send, [1, 2, 3, 4, 5].map((i) => order(`o-${i + 1}`, i)));
+        const batch = await producer.publishBatch(
+          t.send,
+          [1, 2, 3, 4, 5].map((i) => order(`o-${i + 1}`, i)),
+        );
 
         expect(single.channel).toBe(t.address);
         expect(batch).toHaveLength(5);
@@ -128,7 +127,10 @@ export function transportConformance(
         expect(positions.size).toBe(6);
 
         const published = [single, ...batch].map((r) => r.eventId!);
-        await wait(() => handled.length >= 6, () => `6 events, got ${handled.length}`);
+        await wait(
+          () => handled.length >= 6,
+          () => `6 events, got ${handled.length}`,
+        );
         expect(handled.map((h) => h.id).sort()).toEqual([...published].sort());
         expect(handled.map((h) => h.seq).sort()).toEqual([0, 1, 2, 3, 4, 5]);
         // The key came from the contract's key pointer (/data/order_id).
@@ -156,7 +158,10 @@ export function transportConformance(
           Array.from({ length: 20 }, (_, i) => order(`o-${i % 5}`, i)),
         );
         const ids = receipts.map((r) => r.eventId!).sort();
-        await wait(() => one.length >= 20 && two.length >= 20, () => `20 events in each group, got ${one.length} and ${two.length}`);
+        await wait(
+          () => one.length >= 20 && two.length >= 20,
+          () => `20 events in each group, got ${one.length} and ${two.length}`,
+        );
         expect(one.map((h) => h.id).sort()).toEqual(ids);
         expect(two.map((h) => h.id).sort()).toEqual(ids);
       },
@@ -187,7 +192,10 @@ export function transportConformance(
           round++;
           await waitFor(() => handled.length >= published.length || (has('a') && has('b')), { timeoutMs, what: 'a round of events' });
         }
-        await wait(() => handled.length >= published.length, () => `${published.length} events, got ${handled.length}`);
+        await wait(
+          () => handled.length >= published.length,
+          () => `${published.length} events, got ${handled.length}`,
+        );
         const ids = handled.map((h) => h.id);
         expect(new Set(ids).size).toBe(ids.length);
         expect([...ids].sort()).toEqual([...published].sort());
@@ -323,7 +331,10 @@ export function transportConformance(
           { key: 'bad', value: invalid, headers: {} },
         ]);
         const valid = await client().publish(t.send, order('bad', 3));
-        await wait(() => dead.length >= 2 && handled.length >= 1, () => `2 dead letters and 1 handled, got ${dead.length} and ${handled.length}`);
+        await wait(
+          () => dead.length >= 2 && handled.length >= 1,
+          () => `2 dead letters and 1 handled, got ${dead.length} and ${handled.length}`,
+        );
 
         expect(handled.map((h) => h.id)).toEqual([valid.eventId]);
         expect(dead).toHaveLength(2);
@@ -402,7 +413,10 @@ export function transportConformance(
             keys.map((k) => order(k, i)),
           );
         }
-        await wait(() => handled.length >= keys.length * perKey, () => `${keys.length * perKey} events, got ${handled.length}`);
+        await wait(
+          () => handled.length >= keys.length * perKey,
+          () => `${keys.length * perKey} events, got ${handled.length}`,
+        );
         const expected = Array.from({ length: perKey }, (_, i) => i + 1);
         for (const k of keys) expect(handled.filter((h) => h.key === k).map((h) => h.seq)).toEqual(expected);
       },
@@ -438,7 +452,10 @@ export function transportConformance(
         );
         published.push(...after.map((r) => r.eventId!));
         await client().subscribe(t.receive, slowRecorder('b'), { group, fromBeginning: true, concurrency: 2 });
-        await wait(() => new Set(handled.map((h) => h.id)).size >= published.length, () => `${published.length} events, got ${handled.length}`);
+        await wait(
+          () => new Set(handled.map((h) => h.id)).size >= published.length,
+          () => `${published.length} events, got ${handled.length}`,
+        );
 
         const counts = new Map<string, number>();
         for (const h of handled) counts.set(h.id, (counts.get(h.id) ?? 0) + 1);

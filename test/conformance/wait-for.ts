@@ -1,8 +1,5 @@
 /** Polls until a condition holds, or fails with a description once the explicit timeout passes. */
-export async function waitFor(
-  condition: () => boolean,
-  options: { timeoutMs: number; what: string | (() => string); intervalMs?: number },
-): Promise<void> {
+export async function waitFor(condition: () => boolean, options: { timeoutMs: number; what: string | (() => string); intervalMs?: number }): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) {

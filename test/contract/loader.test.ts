@@ -4,7 +4,9 @@ import { loadContract, loadContracts } from '../../src/contract/index.js';
 import { contractDir, demoContract } from '../helpers/contract-dir.js';
 
 const errorsOf = (r: Awaited<ReturnType<typeof loadContracts>>) =>
-  r.diagnostics.filter((d) => d.severity === 'error').map((d) => ({ rule: d.rule, message: d.message, line: d.location.line, col: d.location.col, pointer: d.location.pointer }));
+  r.diagnostics
+    .filter((d) => d.severity === 'error')
+    .map((d) => ({ rule: d.rule, message: d.message, line: d.location.line, col: d.location.col, pointer: d.location.pointer }));
 
 describe('loader: the IR', () => {
   it('builds systems, channels, messages and operations from a valid contract', async () => {
@@ -14,8 +16,12 @@ describe('loader: the IR', () => {
     const [s] = r.systems;
     expect(s!.id).toBe('demo');
     expect(s!.envelope).toEqual({ id: '/event_id', type: '/event_type' });
-    expect(s!.channels.map((c) => [c.id, c.address, c.messageIds, c.deadLetter])).toEqual([['userCreated', 'user.created', ['UserCreated'], 'user.created.dlq']]);
-    expect(s!.messages.map((m) => [m.id, m.payloadTypeName, m.payloadNameIsStable, m.eventType, m.channelIds])).toEqual([['UserCreated', 'UserCreatedEvent', true, 'user.created', ['userCreated']]]);
+    expect(s!.channels.map((c) => [c.id, c.address, c.messageIds, c.deadLetter])).toEqual([
+      ['userCreated', 'user.created', ['UserCreated'], 'user.created.dlq'],
+    ]);
+    expect(s!.messages.map((m) => [m.id, m.payloadTypeName, m.payloadNameIsStable, m.eventType, m.channelIds])).toEqual([
+      ['UserCreated', 'UserCreatedEvent', true, 'user.created', ['userCreated']],
+    ]);
     expect(s!.operations.map((o) => [o.id, o.action, o.channelId, o.messageIds, o.group ?? null])).toEqual([
       ['publishUserCreated', 'send', 'userCreated', ['UserCreated'], null],
       ['receiveUserCreated', 'receive', 'userCreated', ['UserCreated'], 'demo-service'],
@@ -71,27 +77,66 @@ describe('loader: the IR', () => {
 describe('loader: bad input gives one clear error with the place', () => {
   const cases: [string, { files: Record<string, string>; entry?: string; want: { rule: string; message: RegExp; line: number; col: number } }][] = [
     ['missing file', { files: {}, entry: 'nope.yaml', want: { rule: 'file-unreadable', message: /^file not found: .*nope\.yaml$/, line: 0, col: 0 } }],
-    ['YAML syntax error', { files: { 'demo.yaml': 'asyncapi: 3.0.0\ninfo:\n  title: x\n version: 1\n' }, want: { rule: 'yaml-syntax', message: /^invalid YAML: All mapping items must start at the same column$/, line: 4, col: 1 } }],
-    ['duplicate key', { files: { 'demo.yaml': 'asyncapi: 3.0.0\nasyncapi: 3.0.0\n' }, want: { rule: 'yaml-syntax', message: /^invalid YAML: Map keys must be unique/, line: 2, col: 1 } }],
+    [
+      'YAML syntax error',
+      {
+        files: { 'demo.yaml': 'asyncapi: 3.0.0\ninfo:\n  title: x\n version: 1\n' },
+        want: { rule: 'yaml-syntax', message: /^invalid YAML: All mapping items must start at the same column$/, line: 4, col: 1 },
+      },
+    ],
+    [
+      'duplicate key',
+      {
+        files: { 'demo.yaml': 'asyncapi: 3.0.0\nasyncapi: 3.0.0\n' },
+        want: { rule: 'yaml-syntax', message: /^invalid YAML: Map keys must be unique/, line: 2, col: 1 },
+      },
+    ],
     [
       '$ref to a missing file',
-      { files: { 'demo.yaml': demoContract({ components: `  messages:\n    UserCreated:\n      payload:\n        $ref: './gone.yaml#/X'` }) }, want: { rule: 'ref-not-found', message: /^\$ref points at a missing file: .*gone\.yaml$/, line: 40, col: 9 } },
+      {
+        files: { 'demo.yaml': demoContract({ components: `  messages:\n    UserCreated:\n      payload:\n        $ref: './gone.yaml#/X'` }) },
+        want: { rule: 'ref-not-found', message: /^\$ref points at a missing file: .*gone\.yaml$/, line: 40, col: 9 },
+      },
     ],
     [
       '$ref to a missing pointer',
-      { files: { 'demo.yaml': demoContract({ components: `  messages:\n    UserCreated:\n      payload:\n        $ref: '#/components/schemas/Nope'` }) }, want: { rule: 'ref-not-found', message: /^\$ref "#\/components\/schemas\/Nope" points at nothing/, line: 40, col: 9 } },
+      {
+        files: { 'demo.yaml': demoContract({ components: `  messages:\n    UserCreated:\n      payload:\n        $ref: '#/components/schemas/Nope'` }) },
+        want: { rule: 'ref-not-found', message: /^\$ref "#\/components\/schemas\/Nope" points at nothing/, line: 40, col: 9 },
+      },
     ],
     [
       '$ref outside the contract folder',
-      { files: { 'demo.yaml': demoContract({ components: `  messages:\n    UserCreated:\n      payload:\n        $ref: '../../../etc/passwd'` }) }, want: { rule: 'ref-outside-root', message: /^\$ref reaches outside the contract folder: \/etc\/passwd is not inside /, line: 40, col: 9 } },
+      {
+        files: { 'demo.yaml': demoContract({ components: `  messages:\n    UserCreated:\n      payload:\n        $ref: '../../../etc/passwd'` }) },
+        want: { rule: 'ref-outside-root', message: /^\$ref reaches outside the contract folder: \/etc\/passwd is not inside /, line: 40, col: 9 },
+      },
     ],
     [
       'http $ref without the flag',
-      { files: { 'demo.yaml': demoContract({ components: `  messages:\n    UserCreated:\n      payload:\n        $ref: 'https://example.com/schema.yaml'` }) }, want: { rule: 'ref-remote-disabled', message: /remote references are off \(pass --allow-remote/, line: 40, col: 9 } },
+      {
+        files: { 'demo.yaml': demoContract({ components: `  messages:\n    UserCreated:\n      payload:\n        $ref: 'https://example.com/schema.yaml'` }) },
+        want: { rule: 'ref-remote-disabled', message: /remote references are off \(pass --allow-remote/, line: 40, col: 9 },
+      },
     ],
-    ['AsyncAPI 2 document', { files: { 'demo.yaml': 'asyncapi: 2.6.0\ninfo: {title: x, version: "1"}\nchannels: {}\n' }, want: { rule: 'not-asyncapi', message: /^unsupported AsyncAPI version "2\.6\.0": expected 3\.x\.x; convert it/, line: 1, col: 1 } }],
-    ['OpenAPI document', { files: { 'demo.yaml': 'openapi: 3.1.0\ninfo: {title: x, version: "1"}\n' }, want: { rule: 'not-asyncapi', message: /^not an AsyncAPI document \(this is an OpenAPI document\)/, line: 1, col: 1 } }],
-    ['not a mapping', { files: { 'demo.yaml': '- a\n- b\n' }, want: { rule: 'not-asyncapi', message: /^not an AsyncAPI document: expected a mapping/, line: 1, col: 1 } }],
+    [
+      'AsyncAPI 2 document',
+      {
+        files: { 'demo.yaml': 'asyncapi: 2.6.0\ninfo: {title: x, version: "1"}\nchannels: {}\n' },
+        want: { rule: 'not-asyncapi', message: /^unsupported AsyncAPI version "2\.6\.0": expected 3\.x\.x; convert it/, line: 1, col: 1 },
+      },
+    ],
+    [
+      'OpenAPI document',
+      {
+        files: { 'demo.yaml': 'openapi: 3.1.0\ninfo: {title: x, version: "1"}\n' },
+        want: { rule: 'not-asyncapi', message: /^not an AsyncAPI document \(this is an OpenAPI document\)/, line: 1, col: 1 },
+      },
+    ],
+    [
+      'not a mapping',
+      { files: { 'demo.yaml': '- a\n- b\n' }, want: { rule: 'not-asyncapi', message: /^not an AsyncAPI document: expected a mapping/, line: 1, col: 1 } },
+    ],
   ];
   it.each(cases)('%s', async (_name, { files, entry, want }) => {
     const dir = contractDir(files);
@@ -104,7 +149,11 @@ describe('loader: bad input gives one clear error with the place', () => {
   });
 
   it('fetches a remote $ref only with allowRemote, through the given fetcher', async () => {
-    const dir = contractDir({ 'demo.yaml': demoContract({ components: `  messages:\n    UserCreated:\n      payload:\n        $ref: 'http://127.0.0.1:1/schemas.yaml#/UserCreatedEvent'` }) });
+    const dir = contractDir({
+      'demo.yaml': demoContract({
+        components: `  messages:\n    UserCreated:\n      payload:\n        $ref: 'http://127.0.0.1:1/schemas.yaml#/UserCreatedEvent'`,
+      }),
+    });
     const fetched: string[] = [];
     const r = await loadContract(join(dir, 'demo.yaml'), {
       allowRemote: true,
@@ -163,15 +212,23 @@ describe('loader: instance data is data', () => {
     const props = m.payload.properties as Record<string, Record<string, unknown>>;
     expect(props.note!.default).toEqual({ $ref: './notes.yaml' });
     expect(props.pinned!.const).toEqual({ $ref: './notes.yaml' });
-    expect(m.examples[0]!.payload).toEqual({ event_id: '3f1c6a52-5c1e-4d8e-9a57-1d2b8f0f6a11', event_type: 'user.created', note: { $ref: 'https://example.com/x.json' } });
+    expect(m.examples[0]!.payload).toEqual({
+      event_id: '3f1c6a52-5c1e-4d8e-9a57-1d2b8f0f6a11',
+      event_type: 'user.created',
+      note: { $ref: 'https://example.com/x.json' },
+    });
     expect(r.systems[0]!.files.map((f) => f.slice(dir.length))).toEqual(['/demo.yaml']);
   });
 
   it('a relative $ref in a remote document may not turn into a file: URL', async () => {
-    const dir = contractDir({ 'demo.yaml': demoContract({ components: `  messages:\n    UserCreated:\n      payload:\n        $ref: 'http://127.0.0.1:1/a.yaml#/S'` }) });
+    const dir = contractDir({
+      'demo.yaml': demoContract({ components: `  messages:\n    UserCreated:\n      payload:\n        $ref: 'http://127.0.0.1:1/a.yaml#/S'` }),
+    });
     const r = await loadContract(join(dir, 'demo.yaml'), { allowRemote: true, fetchText: async () => 'S:\n  $ref: "file:///etc/passwd"\n' });
     const errors = r.diagnostics.filter((d) => d.severity === 'error');
     expect(errors.map((e) => e.rule)).toEqual(['ref-invalid']);
-    expect(errors[0]!.message).toBe('$ref "file:///etc/passwd" in a remote document resolves to file:///etc/passwd: only http(s) URLs are followed from remote documents');
+    expect(errors[0]!.message).toBe(
+      '$ref "file:///etc/passwd" in a remote document resolves to file:///etc/passwd: only http(s) URLs are followed from remote documents',
+    );
   });
 });

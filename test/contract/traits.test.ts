@@ -57,7 +57,9 @@ async function load(files: Record<string, string>, options: LoadOptions = {}) {
 }
 
 const errorsOf = (r: { dir: string; diagnostics: Awaited<ReturnType<typeof loadContract>>['diagnostics'] }) =>
-  r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.location.file.slice(r.dir.length + 1)}:${d.location.line}:${d.location.col} ${d.rule} ${d.message}`);
+  r.diagnostics
+    .filter((d) => d.severity === 'error')
+    .map((d) => `${d.location.file.slice(r.dir.length + 1)}:${d.location.line}:${d.location.col} ${d.rule} ${d.message}`);
 
 async function loadOk(files: Record<string, string>) {
   const r = await load(files);
@@ -87,7 +89,12 @@ describe('message traits', () => {
     const { message } = await loadOk({
       'demo.yaml': contract({ message: `      traits:\n        - $ref: '#/components/messageTraits/Common'`, components: commonTrait }),
     });
-    expect(message.headers).toEqual({ type: 'object', additionalProperties: false, required: ['trace_id'], properties: { trace_id: { type: 'string', minLength: 1 } } });
+    expect(message.headers).toEqual({
+      type: 'object',
+      additionalProperties: false,
+      required: ['trace_id'],
+      properties: { trace_id: { type: 'string', minLength: 1 } },
+    });
     expect(message.kafkaKey).toEqual({ type: 'string', format: 'uuid' });
     expect(message.bindings).toEqual({ kafka: { key: { type: 'string', format: 'uuid' }, bindingVersion: '0.5.0' } });
     expect(message.contentType).toBe('application/cloudevents+json');
@@ -198,7 +205,12 @@ describe('message traits', () => {
     expect(message.headers!.required).toEqual(['trace_id']);
     const props = message.headers!.properties as Record<string, object>;
     // A node a trait wrote is located in the trait's file...
-    expect(system.locateNode(props.version!)).toMatchObject({ file: expect.stringMatching(/\/shared\/traits\.yaml$/), pointer: '/Versioned/headers/properties/version', line: 5, col: 7 });
+    expect(system.locateNode(props.version!)).toMatchObject({
+      file: expect.stringMatching(/\/shared\/traits\.yaml$/),
+      pointer: '/Versioned/headers/properties/version',
+      line: 5,
+      col: 7,
+    });
     expect(system.locateNode(props.trace_id!)).toMatchObject({ pointer: '/components/messageTraits/Common/headers/properties/trace_id', line: 44, col: 11 });
     // ...and the message where the message is written.
     expect(message.location).toMatchObject({ pointer: '/components/messages/UserCreated', line: 24, col: 5 });
@@ -240,7 +252,10 @@ describe('message traits', () => {
 
   it('docs show the header fields and summary a trait gave', async () => {
     const { system } = await loadOk({
-      'demo.yaml': contract({ message: `      traits:\n        - $ref: '#/components/messageTraits/Common'\n        - summary: From a trait.`, components: commonTrait }),
+      'demo.yaml': contract({
+        message: `      traits:\n        - $ref: '#/components/messageTraits/Common'\n        - summary: From a trait.`,
+        components: commonTrait,
+      }),
     });
     const doc = buildSystemDocs(system).messages[0]!;
     expect(doc.summary).toBe('From a trait.');
@@ -354,15 +369,22 @@ describe('traits: errors at their place', () => {
 
   it('a $ref in a trait that leaves the contract folder is refused like any other', async () => {
     const r = await load({
-      'demo.yaml': contract({ message: `      traits:\n        - $ref: '#/components/messageTraits/Sneaky'`, components: `  messageTraits:\n    Sneaky:\n      headers:\n        $ref: '../../../etc/passwd'` }),
+      'demo.yaml': contract({
+        message: `      traits:\n        - $ref: '#/components/messageTraits/Sneaky'`,
+        components: `  messageTraits:\n    Sneaky:\n      headers:\n        $ref: '../../../etc/passwd'`,
+      }),
     });
     expect(r.systems).toEqual([]);
-    expect(errorsOf(r)).toEqual([expect.stringMatching(/^demo\.yaml:35:9 ref-outside-root \$ref reaches outside the contract folder: \/etc\/passwd is not inside /)]);
+    expect(errorsOf(r)).toEqual([
+      expect.stringMatching(/^demo\.yaml:35:9 ref-outside-root \$ref reaches outside the contract folder: \/etc\/passwd is not inside /),
+    ]);
   });
 
   it('a trait $ref to another file that leaves the folder is refused', async () => {
     const r = await load({ 'demo.yaml': contract({ message: `      traits:\n        - $ref: '../outside-traits.yaml#/T'` }) });
     expect(r.systems).toEqual([]);
-    expect(errorsOf(r)).toEqual([expect.stringMatching(/^demo\.yaml:31:11 ref-outside-root \$ref reaches outside the contract folder: .*outside-traits\.yaml is not inside /)]);
+    expect(errorsOf(r)).toEqual([
+      expect.stringMatching(/^demo\.yaml:31:11 ref-outside-root \$ref reaches outside the contract folder: .*outside-traits\.yaml is not inside /),
+    ]);
   });
 });

@@ -37,7 +37,10 @@ describe('evc diff (CLI): exit codes', () => {
 
   it('2 when it cannot run: bad flags, a missing side, a broken contract, too many sides for a plain mode', () => {
     const flag = evc([d1, d2, '--mode', 'SIDEWAYS']);
-    expect([flag.code, flag.stderr]).toEqual([2, 'evc diff: --mode must be one of BACKWARD, FORWARD, FULL, BACKWARD_TRANSITIVE, FORWARD_TRANSITIVE, FULL_TRANSITIVE (got "SIDEWAYS")\n']);
+    expect([flag.code, flag.stderr]).toEqual([
+      2,
+      'evc diff: --mode must be one of BACKWARD, FORWARD, FULL, BACKWARD_TRANSITIVE, FORWARD_TRANSITIVE, FULL_TRANSITIVE (got "SIDEWAYS")\n',
+    ]);
     expect(evc([d1, d2, '--format', 'xml']).code).toBe(2);
     expect(evc([d1, d2, '--fail-on', 'never']).code).toBe(2);
     const one = evc([d1]);
@@ -69,8 +72,8 @@ describe('evc diff (CLI): formats', () => {
     const r = evc([d1, d3]);
     const lines = r.stdout.split('\n');
     expect(lines.slice(0, 3)).toEqual(['BREAKING required-added  sys: message M /id', '  /id: "id" is now required', '  backward breaking, forward safe']);
-    expect(lines[3]).toMatch(/^  old .*evc-test-\w+\/sys\.json:\d+:\d+$/);
-    expect(lines[4]).toMatch(/^  new .*evc-test-\w+\/sys\.json:\d+:\d+$/);
+    expect(lines[3]).toMatch(/^ {2}old .*evc-test-\w+\/sys\.json:\d+:\d+$/);
+    expect(lines[4]).toMatch(/^ {2}new .*evc-test-\w+\/sys\.json:\d+:\d+$/);
     expect(lines[5]).toBe('  counterexample payload (backward: valid on old, rejected by new): {}');
     expect(lines[6]).toBe('    new says /: missing required property "id"');
   });
@@ -79,7 +82,9 @@ describe('evc diff (CLI): formats', () => {
     const r = evc([d1, d3, '--format', 'github']);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^::error file=.*sys\.json,line=\d+,col=\d+,title=evc diff required-added::message M \/id: \/id: "id" is now required \(backward breaking, forward safe\)%0Acounterexample valid on old, rejected by new: \{\}$/);
+    expect(lines[0]).toMatch(
+      /^::error file=.*sys\.json,line=\d+,col=\d+,title=evc diff required-added::message M \/id: \/id: "id" is now required \(backward breaking, forward safe\)%0Acounterexample valid on old, rejected by new: \{\}$/,
+    );
     expect(lines[1]).toMatch(/^::notice title=evc diff::evc diff FULL: .* 1 breaking, 0 warning, 0 safe$/);
   });
 
@@ -89,7 +94,9 @@ describe('evc diff (CLI): formats', () => {
     expect(lines[0]).toMatch(/^## evc diff: `.*` → `.*` \(FULL\)$/);
     expect(lines[2]).toBe('**1 breaking**, 0 warning, 0 safe');
     expect(lines[4]).toBe('| Verdict | Rule | Change | Backward | Forward | Old | New |');
-    expect(lines[6]).toMatch(/^\| ❌ breaking \| `required-added` \| sys M: \/id: "id" is now required \| breaking \| safe \| `.*sys\.json:\d+:\d+` \| `.*sys\.json:\d+:\d+` \|$/);
+    expect(lines[6]).toMatch(
+      /^\| ❌ breaking \| `required-added` \| sys M: \/id: "id" is now required \| breaking \| safe \| `.*sys\.json:\d+:\d+` \| `.*sys\.json:\d+:\d+` \|$/,
+    );
     expect(r.stdout).toContain('<details><summary>Counterexamples (checked with both validators)</summary>');
     expect(r.stdout).toContain('```json\n{}\n```');
   });

@@ -19,7 +19,10 @@ const cases: [string, { old: Doc | Doc[]; new: Doc | Doc[]; want: [string, strin
       old: base(),
       new: edit((d) => {
         d.channels = { other: { address: 'o', messages: { N: { $ref: '#/components/messages/N' } } } };
-        d.operations = { sendN: { action: 'send', channel: { $ref: '#/channels/other' } }, receiveN: { action: 'receive', channel: { $ref: '#/channels/other' } } };
+        d.operations = {
+          sendN: { action: 'send', channel: { $ref: '#/channels/other' } },
+          receiveN: { action: 'receive', channel: { $ref: '#/channels/other' } },
+        };
         d.components.messages = otherMessage;
       }),
       want: [
@@ -33,7 +36,10 @@ const cases: [string, { old: Doc | Doc[]; new: Doc | Doc[]; want: [string, strin
       ],
     },
   ],
-  ['channel address changed', { old: base(), new: edit((d) => (d.channels.c.address = 'c.topic.v2')), want: [['channel-address-changed', 'channel c', 'breaking', 'breaking']] }],
+  [
+    'channel address changed',
+    { old: base(), new: edit((d) => (d.channels.c.address = 'c.topic.v2')), want: [['channel-address-changed', 'channel c', 'breaking', 'breaking']] },
+  ],
   [
     'message added to a channel',
     {
@@ -64,8 +70,22 @@ const cases: [string, { old: Doc | Doc[]; new: Doc | Doc[]; want: [string, strin
       want: [['required-added', '/h', 'breaking', 'safe']],
     },
   ],
-  ['content type changed', { old: base(), new: edit((d) => (d.components.messages.M.contentType = 'application/avro')), want: [['content-type-changed', 'message M', 'breaking', 'breaking']] }],
-  ['payload type name changed', { old: base(), new: edit((d) => (d.components.messages.M.payload.title = 'UserCreated')), want: [['sdk-type-renamed', 'message M', 'breaking', 'breaking']] }],
+  [
+    'content type changed',
+    {
+      old: base(),
+      new: edit((d) => (d.components.messages.M.contentType = 'application/avro')),
+      want: [['content-type-changed', 'message M', 'breaking', 'breaking']],
+    },
+  ],
+  [
+    'payload type name changed',
+    {
+      old: base(),
+      new: edit((d) => (d.components.messages.M.payload.title = 'UserCreated')),
+      want: [['sdk-type-renamed', 'message M', 'breaking', 'breaking']],
+    },
+  ],
   [
     'Kafka key schema changed',
     {
@@ -74,15 +94,37 @@ const cases: [string, { old: Doc | Doc[]; new: Doc | Doc[]; want: [string, strin
       want: [['kafka-key-changed', 'message M key', 'breaking', 'breaking']],
     },
   ],
-  ['key location changed', { old: edit((d) => (d.components.messages.M['x-evc-key'] = '$message.payload#/id')), new: base(), want: [['kafka-key-location-changed', 'message M', 'breaking', 'breaking']] }],
-  ['correlation id moved', { old: base(), new: edit((d) => (d.components.messages.M.correlationId = { location: '$message.payload#/id' })), want: [['correlation-id-changed', 'message M', 'warning', 'warning']] }],
+  [
+    'key location changed',
+    {
+      old: edit((d) => (d.components.messages.M['x-evc-key'] = '$message.payload#/id')),
+      new: base(),
+      want: [['kafka-key-location-changed', 'message M', 'breaking', 'breaking']],
+    },
+  ],
+  [
+    'correlation id moved',
+    {
+      old: base(),
+      new: edit((d) => (d.components.messages.M.correlationId = { location: '$message.payload#/id' })),
+      want: [['correlation-id-changed', 'message M', 'warning', 'warning']],
+    },
+  ],
   [
     'partitions decreased',
-    { old: edit((d) => (d.channels.c.bindings = { kafka: { partitions: 6 } })), new: edit((d) => (d.channels.c.bindings = { kafka: { partitions: 3 } })), want: [['kafka-partitions-decreased', 'channel c', 'breaking', 'breaking']] },
+    {
+      old: edit((d) => (d.channels.c.bindings = { kafka: { partitions: 6 } })),
+      new: edit((d) => (d.channels.c.bindings = { kafka: { partitions: 3 } })),
+      want: [['kafka-partitions-decreased', 'channel c', 'breaking', 'breaking']],
+    },
   ],
   [
     'partitions increased',
-    { old: edit((d) => (d.channels.c.bindings = { kafka: { partitions: 3 } })), new: edit((d) => (d.channels.c.bindings = { kafka: { partitions: 6 } })), want: [['kafka-partitions-increased', 'channel c', 'warning', 'warning']] },
+    {
+      old: edit((d) => (d.channels.c.bindings = { kafka: { partitions: 3 } })),
+      new: edit((d) => (d.channels.c.bindings = { kafka: { partitions: 6 } })),
+      want: [['kafka-partitions-increased', 'channel c', 'warning', 'warning']],
+    },
   ],
   [
     'retention changed',
@@ -92,8 +134,18 @@ const cases: [string, { old: Doc | Doc[]; new: Doc | Doc[]; want: [string, strin
       want: [['kafka-binding-changed', 'channel c', 'warning', 'warning']],
     },
   ],
-  ['operation added', { old: base(), new: edit((d) => (d.operations.auditM = { action: 'receive', channel: { $ref: '#/channels/c' }, 'x-evc-service': 'audit' })), want: [['operation-added', 'operation auditM', 'safe', 'safe']] }],
-  ['operation removed', { old: base(), new: edit((d) => delete d.operations.receiveM), want: [['operation-removed', 'operation receiveM', 'breaking', 'breaking']] }],
+  [
+    'operation added',
+    {
+      old: base(),
+      new: edit((d) => (d.operations.auditM = { action: 'receive', channel: { $ref: '#/channels/c' }, 'x-evc-service': 'audit' })),
+      want: [['operation-added', 'operation auditM', 'safe', 'safe']],
+    },
+  ],
+  [
+    'operation removed',
+    { old: base(), new: edit((d) => delete d.operations.receiveM), want: [['operation-removed', 'operation receiveM', 'breaking', 'breaking']] },
+  ],
   [
     'operation renamed: the generated method name changes',
     {
@@ -105,7 +157,14 @@ const cases: [string, { old: Doc | Doc[]; new: Doc | Doc[]; want: [string, strin
       want: [['sdk-method-renamed', 'operation sendM', 'breaking', 'breaking']],
     },
   ],
-  ['operation action flipped', { old: base(), new: edit((d) => (d.operations.receiveM.action = 'send')), want: [['operation-action-changed', 'operation receiveM', 'breaking', 'breaking']] }],
+  [
+    'operation action flipped',
+    {
+      old: base(),
+      new: edit((d) => (d.operations.receiveM.action = 'send')),
+      want: [['operation-action-changed', 'operation receiveM', 'breaking', 'breaking']],
+    },
+  ],
   [
     'operation moved to another channel',
     {
@@ -146,7 +205,11 @@ describe('evc diff: channel, message, operation, Kafka and SDK rules', () => {
       edit((d) => (d.components.messages.M.headers = { type: 'object', properties: { h: { type: 'string' } }, required: ['h'] })),
     );
     const f = report.findings[0]!;
-    expect([f.subject, f.message, f.counterexamples.map((c) => [c.of, c.value])]).toEqual(['message M headers /h', 'headers /h: "h" is now required', [['headers', {}]]]);
+    expect([f.subject, f.message, f.counterexamples.map((c) => [c.of, c.value])]).toEqual([
+      'message M headers /h',
+      'headers /h: "h" is now required',
+      [['headers', {}]],
+    ]);
   });
 
   it('the Kafka key change carries a checked counterexample key', async () => {
@@ -170,10 +233,11 @@ describe('evc diff: channel, message, operation, Kafka and SDK rules', () => {
 });
 
 describe('evc diff: direction of the operations', () => {
-  const removedRequired = (ops: Doc) => [
-    makeDoc({ type: 'object', properties: { id: { type: 'string' } }, required: ['id'] }, { operations: ops }),
-    makeDoc({ type: 'object', properties: { id: { type: 'string' } } }, { operations: ops }),
-  ] as const;
+  const removedRequired = (ops: Doc) =>
+    [
+      makeDoc({ type: 'object', properties: { id: { type: 'string' } }, required: ['id'] }, { operations: ops }),
+      makeDoc({ type: 'object', properties: { id: { type: 'string' } } }, { operations: ops }),
+    ] as const;
 
   it('a message only received here: forward breakage is a warning (the writers are elsewhere)', async () => {
     const [o, n] = removedRequired({ receiveM: { action: 'receive', channel: { $ref: '#/channels/c' } } });

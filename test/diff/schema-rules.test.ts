@@ -46,43 +46,161 @@ const cases: [string, Case][] = [
       want: [['property-removed-closed', '/b', 'breaking', 'safe']],
     },
   ],
-  ['enum value added', { old: a({ type: 'string', enum: ['passed', 'failed'] }), new: a({ type: 'string', enum: ['passed', 'failed', 'skipped'] }), want: [['enum-value-added', '/a', 'safe', 'breaking']] }],
-  ['enum value removed', { old: a({ type: 'string', enum: ['passed', 'failed'] }), new: a({ type: 'string', enum: ['passed'] }), want: [['enum-value-removed', '/a', 'breaking', 'safe']] }],
+  [
+    'enum value added',
+    {
+      old: a({ type: 'string', enum: ['passed', 'failed'] }),
+      new: a({ type: 'string', enum: ['passed', 'failed', 'skipped'] }),
+      want: [['enum-value-added', '/a', 'safe', 'breaking']],
+    },
+  ],
+  [
+    'enum value removed',
+    {
+      old: a({ type: 'string', enum: ['passed', 'failed'] }),
+      new: a({ type: 'string', enum: ['passed'] }),
+      want: [['enum-value-removed', '/a', 'breaking', 'safe']],
+    },
+  ],
   ['enum added', { old: a({ type: 'string' }), new: a({ type: 'string', enum: ['x'] }), want: [['enum-added', '/a', 'breaking', 'safe']] }],
   ['enum removed', { old: a({ type: 'string', enum: ['x'] }), new: a({ type: 'string' }), want: [['enum-removed', '/a', 'safe', 'breaking']] }],
-  ['const changed', { old: a({ type: 'string', const: 'v1' }), new: a({ type: 'string', const: 'v2' }), want: [['const-changed', '/a', 'breaking', 'breaking']] }],
+  [
+    'const changed',
+    { old: a({ type: 'string', const: 'v1' }), new: a({ type: 'string', const: 'v2' }), want: [['const-changed', '/a', 'breaking', 'breaking']] },
+  ],
   ['const added', { old: a({ type: 'string' }), new: a({ type: 'string', const: 'v1' }), want: [['const-added', '/a', 'breaking', 'safe']] }],
   ['const removed', { old: a({ type: 'string', const: 'v1' }), new: a({ type: 'string' }), want: [['const-removed', '/a', 'safe', 'breaking']] }],
-  ['minLength raised', { old: a({ type: 'string', minLength: 1 }), new: a({ type: 'string', minLength: 3 }), want: [['constraint-tightened', '/a', 'breaking', 'safe']] }],
-  ['maxLength lowered', { old: a({ type: 'string', maxLength: 10 }), new: a({ type: 'string', maxLength: 5 }), want: [['constraint-tightened', '/a', 'breaking', 'safe']] }],
-  ['maxLength raised', { old: a({ type: 'string', maxLength: 5 }), new: a({ type: 'string', maxLength: 10 }), want: [['constraint-loosened', '/a', 'safe', 'breaking']] }],
-  ['minimum raised', { old: a({ type: 'integer', minimum: 0 }), new: a({ type: 'integer', minimum: 1 }), want: [['constraint-tightened', '/a', 'breaking', 'safe']] }],
+  [
+    'minLength raised',
+    { old: a({ type: 'string', minLength: 1 }), new: a({ type: 'string', minLength: 3 }), want: [['constraint-tightened', '/a', 'breaking', 'safe']] },
+  ],
+  [
+    'maxLength lowered',
+    { old: a({ type: 'string', maxLength: 10 }), new: a({ type: 'string', maxLength: 5 }), want: [['constraint-tightened', '/a', 'breaking', 'safe']] },
+  ],
+  [
+    'maxLength raised',
+    { old: a({ type: 'string', maxLength: 5 }), new: a({ type: 'string', maxLength: 10 }), want: [['constraint-loosened', '/a', 'safe', 'breaking']] },
+  ],
+  [
+    'minimum raised',
+    { old: a({ type: 'integer', minimum: 0 }), new: a({ type: 'integer', minimum: 1 }), want: [['constraint-tightened', '/a', 'breaking', 'safe']] },
+  ],
   ['maximum dropped', { old: a({ type: 'integer', maximum: 100 }), new: a({ type: 'integer' }), want: [['constraint-loosened', '/a', 'safe', 'breaking']] }],
-  ['exclusiveMinimum added', { old: a({ type: 'number' }), new: a({ type: 'number', exclusiveMinimum: 0 }), want: [['constraint-tightened', '/a', 'breaking', 'safe']] }],
-  ['exclusiveMaximum raised', { old: a({ type: 'number', exclusiveMaximum: 10 }), new: a({ type: 'number', exclusiveMaximum: 20 }), want: [['constraint-loosened', '/a', 'safe', 'breaking']] }],
-  ['pattern added', { old: a({ type: 'string' }), new: a({ type: 'string', pattern: '^[a-z]+$' }), want: [['constraint-tightened', '/a', 'breaking', 'safe']] }],
-  ['pattern replaced', { old: a({ type: 'string', pattern: '^a' }), new: a({ type: 'string', pattern: '^b' }), want: [['constraint-changed', '/a', 'breaking', 'breaking']] }],
-  ['minItems raised', { old: a({ type: 'array', items: { type: 'string' } }), new: a({ type: 'array', items: { type: 'string' }, minItems: 1 }), want: [['constraint-tightened', '/a', 'breaking', 'safe']] }],
-  ['maxItems raised', { old: a({ type: 'array', items: { type: 'string' }, maxItems: 2 }), new: a({ type: 'array', items: { type: 'string' }, maxItems: 4 }), want: [['constraint-loosened', '/a', 'safe', 'breaking']] }],
-  ['multipleOf 2 -> 4', { old: a({ type: 'integer', multipleOf: 2 }), new: a({ type: 'integer', multipleOf: 4 }), want: [['constraint-tightened', '/a', 'breaking', 'safe']] }],
-  ['multipleOf 2 -> 3', { old: a({ type: 'integer', multipleOf: 2 }), new: a({ type: 'integer', multipleOf: 3 }), want: [['constraint-changed', '/a', 'breaking', 'breaking']] }],
-  ['uniqueItems added', { old: a({ type: 'array', items: { type: 'string' } }), new: a({ type: 'array', items: { type: 'string' }, uniqueItems: true }), want: [['constraint-tightened', '/a', 'breaking', 'safe']] }],
+  [
+    'exclusiveMinimum added',
+    { old: a({ type: 'number' }), new: a({ type: 'number', exclusiveMinimum: 0 }), want: [['constraint-tightened', '/a', 'breaking', 'safe']] },
+  ],
+  [
+    'exclusiveMaximum raised',
+    {
+      old: a({ type: 'number', exclusiveMaximum: 10 }),
+      new: a({ type: 'number', exclusiveMaximum: 20 }),
+      want: [['constraint-loosened', '/a', 'safe', 'breaking']],
+    },
+  ],
+  [
+    'pattern added',
+    { old: a({ type: 'string' }), new: a({ type: 'string', pattern: '^[a-z]+$' }), want: [['constraint-tightened', '/a', 'breaking', 'safe']] },
+  ],
+  [
+    'pattern replaced',
+    { old: a({ type: 'string', pattern: '^a' }), new: a({ type: 'string', pattern: '^b' }), want: [['constraint-changed', '/a', 'breaking', 'breaking']] },
+  ],
+  [
+    'minItems raised',
+    {
+      old: a({ type: 'array', items: { type: 'string' } }),
+      new: a({ type: 'array', items: { type: 'string' }, minItems: 1 }),
+      want: [['constraint-tightened', '/a', 'breaking', 'safe']],
+    },
+  ],
+  [
+    'maxItems raised',
+    {
+      old: a({ type: 'array', items: { type: 'string' }, maxItems: 2 }),
+      new: a({ type: 'array', items: { type: 'string' }, maxItems: 4 }),
+      want: [['constraint-loosened', '/a', 'safe', 'breaking']],
+    },
+  ],
+  [
+    'multipleOf 2 -> 4',
+    { old: a({ type: 'integer', multipleOf: 2 }), new: a({ type: 'integer', multipleOf: 4 }), want: [['constraint-tightened', '/a', 'breaking', 'safe']] },
+  ],
+  [
+    'multipleOf 2 -> 3',
+    { old: a({ type: 'integer', multipleOf: 2 }), new: a({ type: 'integer', multipleOf: 3 }), want: [['constraint-changed', '/a', 'breaking', 'breaking']] },
+  ],
+  [
+    'uniqueItems added',
+    {
+      old: a({ type: 'array', items: { type: 'string' } }),
+      new: a({ type: 'array', items: { type: 'string' }, uniqueItems: true }),
+      want: [['constraint-tightened', '/a', 'breaking', 'safe']],
+    },
+  ],
   ['format added', { old: a({ type: 'string' }), new: a({ type: 'string', format: 'uuid' }), want: [['format-added', '/a', 'breaking', 'safe']] }],
   ['format removed', { old: a({ type: 'string', format: 'uuid' }), new: a({ type: 'string' }), want: [['format-removed', '/a', 'safe', 'breaking']] }],
-  ['format changed', { old: a({ type: 'string', format: 'uuid' }), new: a({ type: 'string', format: 'email' }), want: [['format-changed', '/a', 'breaking', 'breaking']] }],
+  [
+    'format changed',
+    { old: a({ type: 'string', format: 'uuid' }), new: a({ type: 'string', format: 'email' }), want: [['format-changed', '/a', 'breaking', 'breaking']] },
+  ],
   [
     'oneOf branch added',
-    { old: a({ oneOf: [{ type: 'string' }, { type: 'integer' }] }), new: a({ oneOf: [{ type: 'string' }, { type: 'integer' }, { type: 'boolean' }] }), want: [['branch-added', '/a', 'safe', 'breaking']] },
+    {
+      old: a({ oneOf: [{ type: 'string' }, { type: 'integer' }] }),
+      new: a({ oneOf: [{ type: 'string' }, { type: 'integer' }, { type: 'boolean' }] }),
+      want: [['branch-added', '/a', 'safe', 'breaking']],
+    },
   ],
-  ['anyOf branch removed', { old: a({ anyOf: [{ type: 'string' }, { type: 'integer' }] }), new: a({ anyOf: [{ type: 'string' }] }), want: [['branch-removed', '/a', 'breaking', 'safe']] }],
-  ['additionalProperties true -> false', { old: a({ type: 'string' }), new: a({ type: 'string' }, { additionalProperties: false }), want: [['additional-properties-narrowed', '/*', 'breaking', 'safe']] }],
-  ['additionalProperties false -> true', { old: a({ type: 'string' }, { additionalProperties: false }), new: a({ type: 'string' }, { additionalProperties: true }), want: [['additional-properties-widened', '/*', 'safe', 'breaking']] }],
-  ['additionalProperties true -> schema', { old: a({ type: 'string' }), new: a({ type: 'string' }, { additionalProperties: { type: 'string' } }), want: [['additional-properties-narrowed', '/*', 'breaking', 'safe']] }],
+  [
+    'anyOf branch removed',
+    {
+      old: a({ anyOf: [{ type: 'string' }, { type: 'integer' }] }),
+      new: a({ anyOf: [{ type: 'string' }] }),
+      want: [['branch-removed', '/a', 'breaking', 'safe']],
+    },
+  ],
+  [
+    'additionalProperties true -> false',
+    {
+      old: a({ type: 'string' }),
+      new: a({ type: 'string' }, { additionalProperties: false }),
+      want: [['additional-properties-narrowed', '/*', 'breaking', 'safe']],
+    },
+  ],
+  [
+    'additionalProperties false -> true',
+    {
+      old: a({ type: 'string' }, { additionalProperties: false }),
+      new: a({ type: 'string' }, { additionalProperties: true }),
+      want: [['additional-properties-widened', '/*', 'safe', 'breaking']],
+    },
+  ],
+  [
+    'additionalProperties true -> schema',
+    {
+      old: a({ type: 'string' }),
+      new: a({ type: 'string' }, { additionalProperties: { type: 'string' } }),
+      want: [['additional-properties-narrowed', '/*', 'breaking', 'safe']],
+    },
+  ],
   [
     'additionalProperties schema -> schema',
-    { old: a({ type: 'string' }, { additionalProperties: { type: 'string' } }), new: a({ type: 'string' }, { additionalProperties: { type: 'integer' } }), want: [['type-changed', '/*', 'breaking', 'breaking']] },
+    {
+      old: a({ type: 'string' }, { additionalProperties: { type: 'string' } }),
+      new: a({ type: 'string' }, { additionalProperties: { type: 'integer' } }),
+      want: [['type-changed', '/*', 'breaking', 'breaking']],
+    },
   ],
-  ['array items type changed', { old: a({ type: 'array', items: { type: 'string' } }), new: a({ type: 'array', items: { type: 'integer' } }), want: [['type-changed', '/a/0', 'breaking', 'breaking']] }],
+  [
+    'array items type changed',
+    {
+      old: a({ type: 'array', items: { type: 'string' } }),
+      new: a({ type: 'array', items: { type: 'integer' } }),
+      want: [['type-changed', '/a/0', 'breaking', 'breaking']],
+    },
+  ],
   [
     'nested property removed in a closed object',
     {
@@ -91,7 +209,15 @@ const cases: [string, Case][] = [
       want: [['property-removed-closed', '/data/y', 'breaking', 'safe']],
     },
   ],
-  ['not changed (unclassified)', { old: a({ type: 'string', not: { const: 'a' } }), new: a({ type: 'string', not: { const: 'b' } }), want: [['schema-changed', '/a', 'warning', 'warning']], counterexample: ['backward', 'forward'] }],
+  [
+    'not changed (unclassified)',
+    {
+      old: a({ type: 'string', not: { const: 'a' } }),
+      new: a({ type: 'string', not: { const: 'b' } }),
+      want: [['schema-changed', '/a', 'warning', 'warning']],
+      counterexample: ['backward', 'forward'],
+    },
+  ],
   ['description only: no finding', { old: a({ type: 'string', description: 'one' }), new: a({ type: 'string', description: 'two' }), want: [] }],
 ];
 
@@ -118,13 +244,24 @@ describe('evc diff: one rule per schema change', () => {
   it('counterexamples are concrete: integer -> number is broken forward by 1.5', async () => {
     const report = await diffDocs(makeDoc(a({ type: 'integer' }, { required: ['a'] })), makeDoc(a({ type: 'number' }, { required: ['a'] })));
     expect(report.findings[0]!.counterexamples).toEqual([
-      { direction: 'forward', validOn: 'new', invalidOn: 'old', of: 'payload', value: { a: 1.5 }, rejectedBecause: ['/a: expected integer, got number 1.5'], isolated: true },
+      {
+        direction: 'forward',
+        validOn: 'new',
+        invalidOn: 'old',
+        of: 'payload',
+        value: { a: 1.5 },
+        rejectedBecause: ['/a: expected integer, got number 1.5'],
+        isolated: true,
+      },
     ]);
   });
 
   it('says "no counterexample found" when none can be built', async () => {
     // Lookaheads are beyond the pattern sampler, and no stock probe matches either pattern.
-    const report = await diffDocs(makeDoc(a({ type: 'string', pattern: '^(?=a)\\w{2}$' }, { required: ['a'] })), makeDoc(a({ type: 'string', pattern: '^(?=b)\\w{2}$' }, { required: ['a'] })));
+    const report = await diffDocs(
+      makeDoc(a({ type: 'string', pattern: '^(?=a)\\w{2}$' }, { required: ['a'] })),
+      makeDoc(a({ type: 'string', pattern: '^(?=b)\\w{2}$' }, { required: ['a'] })),
+    );
     const f = report.findings[0]!;
     expect([f.rule, f.counterexamples.length, f.counterexampleNote]).toEqual(['constraint-changed', 0, 'no counterexample found (backward, forward)']);
   });

@@ -91,7 +91,12 @@ describe('evc diff seed-000 seed-001', () => {
 
   it('places each finding in both documents', () => {
     const f = report.findings.find((x) => x.rule === 'property-added-closed' && x.pointer === '/data/category')!;
-    expect([f.old?.file, f.old?.line, f.new?.file, f.new?.line]).toEqual(['test/fixtures/diff/seed-000/skills.yaml', 136, 'test/fixtures/diff/seed-001/skills.yaml', 224]);
+    expect([f.old?.file, f.old?.line, f.new?.file, f.new?.line]).toEqual([
+      'test/fixtures/diff/seed-000/skills.yaml',
+      136,
+      'test/fixtures/diff/seed-001/skills.yaml',
+      224,
+    ]);
     expect(f.new?.pointer).toBe('/components/schemas/SkillCreatedEvent/properties/data/properties/category');
   });
 

@@ -10,7 +10,8 @@ export async function loadSystems(paths: string[]): Promise<SystemModel[]> {
 }
 
 /** Text that is dangerous everywhere docs print it: table pipes, HTML, backticks, Mermaid arrows and comments, newlines. */
-export const HOSTILE = 'Evil | pipe <script>window.__pwned=1</script> `tick` ``x`` --> arrow %% comment ; semi #quot; "quoted" [x](javascript:alert(1)) <img src=x onerror="window.__pwned=1"> *star* _under_\n\n# Heading\n- item\n</pre></code>';
+export const HOSTILE =
+  'Evil | pipe <script>window.__pwned=1</script> `tick` ``x`` --> arrow %% comment ; semi #quot; "quoted" [x](javascript:alert(1)) <img src=x onerror="window.__pwned=1"> *star* _under_\n\n# Heading\n- item\n</pre></code>';
 
 const indent = (text: string, n: number) => JSON.stringify(text).replace(/^/, ' '.repeat(n));
 

@@ -62,7 +62,9 @@ describe('renderDocs: golden Markdown', () => {
   });
 
   it('declared x-evc-flows replace the derived sequences', async () => {
-    const yaml = readFileSync('test/docs/fixtures/orders.yaml', 'utf8') + `x-evc-flows:
+    const yaml =
+      readFileSync('test/docs/fixtures/orders.yaml', 'utf8') +
+      `x-evc-flows:
   - name: Checkout
     steps:
       - { from: customer, to: shop, message: POST /orders }
@@ -86,7 +88,14 @@ describe('renderDocs: golden Markdown', () => {
     const md = text(renderDocs([sys!], { site: false }), 'docs/orders.md');
     expect(md).toContain('The flows the contract declares (x-evc-flows).');
     expect(mermaidBlocks(md)[1]).toBe(
-      ['sequenceDiagram', '  participant p0 as customer', '  participant p1 as shop', '  participant p2 as billing', '  p0->>p1: POST /orders', '  p1->>p2: OrderPlaced'].join('\n'),
+      [
+        'sequenceDiagram',
+        '  participant p0 as customer',
+        '  participant p1 as shop',
+        '  participant p2 as billing',
+        '  p0->>p1: POST /orders',
+        '  p1->>p2: OrderPlaced',
+      ].join('\n'),
     );
   });
 });
@@ -126,7 +135,9 @@ describe('renderDocs: the seed contracts', async () => {
   it('skills-platform: topic table and consumer groups as in seed 001', () => {
     const md = text(files, 'docs/skills-platform.md');
     expect(md).toContain('| Topic | Messages | Partitions | Replicas | Retention | Cleanup | Dead letter |');
-    expect(md).toContain('| [validation.completed](#channel-validation-completed) | [ValidationCompleted](#event-validationcompleted) | 3 | 3 | 30 days | delete | `validation.completed.dlq` |');
+    expect(md).toContain(
+      '| [validation.completed](#channel-validation-completed) | [ValidationCompleted](#event-validationcompleted) | 3 | 3 | 30 days | delete | `validation.completed.dlq` |',
+    );
     expect(md).toContain('| generation-service | `gen-service` | [skill.created](#channel-skill-created), [skill.updated](#channel-skill-updated) |');
     expect(md).toContain('| `data.skill_id` |');
   });
@@ -154,7 +165,8 @@ describe('renderDocs: hostile contract text stays inert', async () => {
     expect(rendered).toContain('&lt;script&gt;window.__pwned=1&lt;/script&gt;');
     for (const table of rendered.match(/<table>[\s\S]*?<\/table>/g) ?? []) {
       const heads = (table.match(/<th[ >]/g) ?? []).length;
-      for (const row of table.match(/<tbody>[\s\S]*<\/tbody>/)?.[0].match(/<tr>[\s\S]*?<\/tr>/g) ?? []) expect((row.match(/<td[ >]/g) ?? []).length).toBe(heads);
+      for (const row of table.match(/<tbody>[\s\S]*<\/tbody>/)?.[0].match(/<tr>[\s\S]*?<\/tr>/g) ?? [])
+        expect((row.match(/<td[ >]/g) ?? []).length).toBe(heads);
     }
     // The example keeps the text exactly, inside a fence no backtick run can close.
     expect(md).toContain(JSON.stringify(HOSTILE));
@@ -176,7 +188,10 @@ describe('renderDocs: hostile contract text stays inert', async () => {
     ];
     for (const b of blocks)
       for (const l of b.split('\n')) {
-        expect(line.some((re) => re.test(l)), l).toBe(true);
+        expect(
+          line.some((re) => re.test(l)),
+          l,
+        ).toBe(true);
         // Contract text sits in a quoted label or after `as ` / `: `; with Mermaid's entity codes taken out, nothing with a meaning is left.
         const label = l.match(/"(.*)"|(?: as |: )(.*)$/);
         if (label) expect((label[1] ?? label[2])!.replace(/#\d+;/g, ''), l).not.toMatch(/["<>`;%|&#\\]/);
@@ -185,13 +200,23 @@ describe('renderDocs: hostile contract text stays inert', async () => {
   });
 
   it('HTML: only our own tags and scripts; contract text escaped everywhere, also in the search index', () => {
-    expect(html.match(/<script\b[^>]*>/g)).toEqual(['<script type="application/json" id="search-index">', '<script>', '<script src="assets/mermaid.min.js">', '<script>']);
+    expect(html.match(/<script\b[^>]*>/g)).toEqual([
+      '<script type="application/json" id="search-index">',
+      '<script>',
+      '<script src="assets/mermaid.min.js">',
+      '<script>',
+    ]);
     expect(html).not.toMatch(/<(img|svg|b|i)\b/);
     expect(html).not.toContain('onerror="');
     expect(html).not.toContain('href="javascript:');
     expect(html).toContain('&lt;script&gt;window.__pwned=1&lt;/script&gt;');
     const json = html.match(/<script type="application\/json" id="search-index">([^<]*)<\/script>/)?.[1];
-    expect(JSON.parse(json!)).toContainEqual({ k: 'topic', l: 'evil|<b>x</b>`.topic-->', d: 'Evil<svg onload="window.__pwned=1">|', h: '#channel-evil-b-x-b-topic' });
+    expect(JSON.parse(json!)).toContainEqual({
+      k: 'topic',
+      l: 'evil|<b>x</b>`.topic-->',
+      d: 'Evil<svg onload="window.__pwned=1">|',
+      h: '#channel-evil-b-x-b-topic',
+    });
     expect(html).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self' 'sha256-[^']+' 'sha256-[^']+';/);
   });
 });

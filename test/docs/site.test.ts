@@ -20,7 +20,8 @@ import { hostileContract, loadSystems } from './helpers.js';
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 const inCi = process.env.CI === 'true';
-if (!haveChromium && !inCi) console.warn(`test/docs/site.test.ts: skipped: ${CHROMIUM} is missing (install it: apt-get install -y chromium); CI=true makes this a failure`);
+if (!haveChromium && !inCi)
+  console.warn(`test/docs/site.test.ts: skipped: ${CHROMIUM} is missing (install it: apt-get install -y chromium); CI=true makes this a failure`);
 
 const SITE = resolve('generated/docs/site');
 const SHOTS = resolve('test/.tmp');
@@ -58,7 +59,16 @@ describe.skipIf(!haveChromium)('docs site in headless Chromium', () => {
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1400, height: 1000 },
     });
     mkdirSync(SHOTS, { recursive: true });

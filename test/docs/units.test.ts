@@ -31,7 +31,10 @@ describe('fieldsOf', () => {
               title: 'Data',
               additionalProperties: false,
               required: ['ids'],
-              properties: { ids: { type: 'array', items: { type: 'string', format: 'uuid' }, minItems: 1, uniqueItems: true }, files: { type: 'array', items: { type: 'object', required: ['path'], properties: { path: { type: 'string', description: 'Where.' } } } } },
+              properties: {
+                ids: { type: 'array', items: { type: 'string', format: 'uuid' }, minItems: 1, uniqueItems: true },
+                files: { type: 'array', items: { type: 'object', required: ['path'], properties: { path: { type: 'string', description: 'Where.' } } } },
+              },
             },
           },
         },
@@ -47,15 +50,27 @@ describe('fieldsOf', () => {
       'maps, allOf merged, nullable types, numeric ranges',
       {
         given: {
-          allOf: [{ type: 'object', required: ['a'], properties: { a: { type: ['integer', 'null'], minimum: 0, exclusiveMaximum: 10 } } }, { properties: { tags: { type: 'object', additionalProperties: { type: 'string', maxLength: 8 } } } }],
+          allOf: [
+            { type: 'object', required: ['a'], properties: { a: { type: ['integer', 'null'], minimum: 0, exclusiveMaximum: 10 } } },
+            { properties: { tags: { type: 'object', additionalProperties: { type: 'string', maxLength: 8 } } } },
+          ],
         },
-        want: [row('a', 'integer | null', true, ['value: ≥ 0', 'value: < 10']), row('tags', 'object', false), row('tags.*', 'string', false, ['length: ≤ 8'], 'Any other key.')],
+        want: [
+          row('a', 'integer | null', true, ['value: ≥ 0', 'value: < 10']),
+          row('tags', 'object', false),
+          row('tags.*', 'string', false, ['length: ≤ 8'], 'Any other key.'),
+        ],
       },
     ],
     [
       'oneOf variants list their fields, marked with the variant',
       {
-        given: { type: 'object', properties: { body: { oneOf: [{ title: 'Text', type: 'object', required: ['text'], properties: { text: { type: 'string' } } }, { type: 'integer' }] } } },
+        given: {
+          type: 'object',
+          properties: {
+            body: { oneOf: [{ title: 'Text', type: 'object', required: ['text'], properties: { text: { type: 'string' } } }, { type: 'integer' }] },
+          },
+        },
         want: [row('body', 'one of: object (Text) | integer', false), row('body.text', 'string', true, [], '(one of, variant Text)')],
       },
     ],

@@ -89,7 +89,7 @@ export function agentWorkflowScenarios(label: string, setup: () => Promise<Scena
     let tapClient: ReturnType<typeof createAgentWorkflowsClient> | undefined;
 
     const hold = (workflowId: string, stage: Stage) => {
-      let release = () => undefined as void;
+      let release: () => void = () => {};
       const released = new Promise<void>((r) => (release = r));
       const g = { reached: false, release, released };
       gates.set(`${workflowId}/${stage}`, g);
@@ -162,13 +162,26 @@ export function agentWorkflowScenarios(label: string, setup: () => Promise<Scena
       const rb = await post('/workflows', { workflow_id: b, name: 'build other-api', parameters: { fail_at: 'testing' } });
       expect(rb.status).toBe(201);
 
-      await waitFor(chainOn(wsA, 'workflow.completed', COMPLETED_CHAIN.length), 20_000, () => `workflow.completed and ${COMPLETED_CHAIN.length} events on ${a}'s socket; got ${wsA.events().map((e) => e.type)}`);
-      await waitFor(chainOn(wsB, 'workflow.failed', 11), 20_000, () => `workflow.failed and 11 events on ${b}'s socket; got ${wsB.events().map((e) => e.type)}`);
+      await waitFor(
+        chainOn(wsA, 'workflow.completed', COMPLETED_CHAIN.length),
+        20_000,
+        () => `workflow.completed and ${COMPLETED_CHAIN.length} events on ${a}'s socket; got ${wsA.events().map((e) => e.type)}`,
+      );
+      await waitFor(
+        chainOn(wsB, 'workflow.failed', 11),
+        20_000,
+        () => `workflow.failed and 11 events on ${b}'s socket; got ${wsB.events().map((e) => e.type)}`,
+      );
 
       // WebSocket: exactly this workflow's events, nothing of the other one.
       expect(sorted(wsA.events().map((e) => e.type))).toEqual(sorted(COMPLETED_CHAIN));
       expect(new Set(wsA.events().map((e) => e.workflow_id))).toEqual(new Set([a]));
-      expect(wsA.events().filter((e) => e.type === 'workflow.progressed').map((e) => e.data.percentage)).toEqual([25, 50, 75, 100]);
+      expect(
+        wsA
+          .events()
+          .filter((e) => e.type === 'workflow.progressed')
+          .map((e) => e.data.percentage),
+      ).toEqual([25, 50, 75, 100]);
       expect(wsA.frames.every((f) => typeof f.published_at === 'number')).toBe(true);
       expect(new Set(wsB.events().map((e) => e.workflow_id))).toEqual(new Set([b]));
       expect(sorted(wsB.events().map((e) => e.type))).toEqual(
@@ -190,7 +203,11 @@ export function agentWorkflowScenarios(label: string, setup: () => Promise<Scena
 
       // Everything published under workflow a: the chain plus 5 A2A round trips
       // (get_workflow before each stage, get_findings from testing to audit).
-      await waitFor(() => published(a).length >= 25, 10_000, () => `25 events of ${a}, have ${published(a)}`);
+      await waitFor(
+        () => published(a).length >= 25,
+        10_000,
+        () => `25 events of ${a}, have ${published(a)}`,
+      );
       expect(sorted(published(a))).toEqual(sorted([...COMPLETED_CHAIN, ...Array(5).fill('a2a.request'), ...Array(5).fill('a2a.response')]));
 
       // A2A: the testing agent's question to the audit agent and its answer share the request id.
@@ -211,12 +228,12 @@ export function agentWorkflowScenarios(label: string, setup: () => Promise<Scena
       expect((answer[0]!.data.result as { findings: unknown[] }).findings).toHaveLength(3);
       const testing = wsA.events().find((e) => e.type === 'testing.completed')!;
       expect(testing.data).toEqual({ tests_passed: 13, tests_failed: 0, coverage_percent: 87.5 });
-      expect(tapped.requests.filter((r) => r.workflow_id === a && r.data.action === 'get_workflow').map((r) => r.source_agent).sort()).toEqual([
-        'audit-agent',
-        'deployment-agent',
-        'generation-agent',
-        'testing-agent',
-      ]);
+      expect(
+        tapped.requests
+          .filter((r) => r.workflow_id === a && r.data.action === 'get_workflow')
+          .map((r) => r.source_agent)
+          .sort(),
+      ).toEqual(['audit-agent', 'deployment-agent', 'generation-agent', 'testing-agent']);
 
       // DB writer: 1 workflow row each, 4 stage results for a, 2 for b (generation, audit).
       await waitFor(async () => (await running.store.workflow(b))?.status === 'failed', 10_000, `${b} persisted as failed`);
@@ -224,7 +241,11 @@ export function agentWorkflowScenarios(label: string, setup: () => Promise<Scena
       // The stage results come on other streams than the terminal event, so in any order:
       // wait for all 8 events (a: 4 results + completed, b: 2 results + failed) to be written.
       let written = await running.store.counts();
-      await waitFor(async () => (written = await running.store.counts()).processedEvents === 8, 10_000, () => `the DB writer to write 8 events; ${JSON.stringify(written)}`);
+      await waitFor(
+        async () => (written = await running.store.counts()).processedEvents === 8,
+        10_000,
+        () => `the DB writer to write 8 events; ${JSON.stringify(written)}`,
+      );
       const rowA = await running.store.workflow(a);
       expect(rowA).toMatchObject({ workflow_id: a, status: 'completed', last_stage: 'deployment' });
       expect(rowA!.result).toMatchObject({ deployment_url: `https://${a}.staging.deploy.invalid/` });
@@ -237,7 +258,9 @@ export function agentWorkflowScenarios(label: string, setup: () => Promise<Scena
       // Redelivery: the same workflow.completed again (same source and event id) changes
       // nothing, neither through the bus (the runtime's dedupe) nor straight into the store.
       const completed = wsA.events().find((e) => e.type === 'workflow.completed')!;
-      expect(await running.store.apply({ ...(completed as unknown as { id: string; type: string; workflow_id: string; timestamp: string; data: unknown }) })).toBe(false);
+      expect(
+        await running.store.apply({ ...(completed as unknown as { id: string; type: string; workflow_id: string; timestamp: string; data: unknown }) }),
+      ).toBe(false);
       const duplicatesBefore = await dbWriterDuplicates(running);
       const asCoordinator = createAgentWorkflowsClient({ transport: s.transport, closeTransport: false, source: 'coordinator' });
       try {
@@ -295,7 +318,10 @@ export function agentWorkflowScenarios(label: string, setup: () => Promise<Scena
           return all.filter((l) => l.workflow_id === a).length === 25 && all.some((l) => l.type === 'testing.failed' && l.workflow_id === b);
         },
         10_000,
-        () => `25 log lines of a and b's testing.failed; have ${logLines(running).filter((l) => l.workflow_id === a).length} of a, b: ${logLines(running).filter((l) => l.workflow_id === b).map((l) => l.type)}`,
+        () =>
+          `25 log lines of a and b's testing.failed; have ${logLines(running).filter((l) => l.workflow_id === a).length} of a, b: ${logLines(running)
+            .filter((l) => l.workflow_id === b)
+            .map((l) => l.type)}`,
       );
       const lines = logLines(running).filter((l) => l.workflow_id === a);
       expect(sorted(lines.map((l) => String(l.type)))).toEqual(sorted(published(a)));
@@ -312,12 +338,28 @@ export function agentWorkflowScenarios(label: string, setup: () => Promise<Scena
       expect((await post('/workflows', { workflow_id: id, name: 'doomed', parameters: { fail_at: 'audit' } })).status).toBe(201);
       await waitFor(chainOn(ws, 'workflow.failed', 8), 20_000, () => `workflow.failed and 8 events; got ${ws.events().map((e) => e.type)}`);
       expect(sorted(ws.events().map((e) => e.type))).toEqual(
-        sorted(['workflow.created', 'workflow.started', 'generation.started', 'generation.completed', 'workflow.progressed', 'audit.started', 'audit.failed', 'workflow.failed']),
+        sorted([
+          'workflow.created',
+          'workflow.started',
+          'generation.started',
+          'generation.completed',
+          'workflow.progressed',
+          'audit.started',
+          'audit.failed',
+          'workflow.failed',
+        ]),
       );
       const failed = ws.events().find((e) => e.type === 'workflow.failed')!;
-      expect(failed.data).toEqual({ error: { code: 'AUDIT_ERROR', message: 'audit failed: the workflow input asked for it (fail_at)', retryable: false }, failed_stage: 'audit' });
+      expect(failed.data).toEqual({
+        error: { code: 'AUDIT_ERROR', message: 'audit failed: the workflow input asked for it (fail_at)', retryable: false },
+        failed_stage: 'audit',
+      });
       // The services record a publish once it returns; the socket may be faster than that.
-      await waitFor(() => published(id).length >= 12, 10_000, () => `12 events of ${id}, have ${published(id)}`);
+      await waitFor(
+        () => published(id).length >= 12,
+        10_000,
+        () => `12 events of ${id}, have ${published(id)}`,
+      );
       expect(sorted(published(id))).toEqual(
         sorted([
           'workflow.created',
@@ -349,8 +391,15 @@ export function agentWorkflowScenarios(label: string, setup: () => Promise<Scena
       // its own group and only then publishes workflow.progressed (50 %). Cancel after both,
       // or the coordinator would rightly ignore an audit.completed that comes after the cancel.
       const progressed = () => published(id).filter((t) => t === 'workflow.progressed').length;
-      await waitFor(() => gate.reached && progressed() === 2, 20_000, () => `the testing agent to reach its stage (${gate.reached}) and 2 progress events (${progressed()})`);
-      expect(await post(`/workflows/${id}/cancel`, { reason: 'changed my mind', cancelled_by: 'ada' })).toEqual({ status: 200, body: { workflow_id: id, status: 'cancelled' } });
+      await waitFor(
+        () => gate.reached && progressed() === 2,
+        20_000,
+        () => `the testing agent to reach its stage (${gate.reached}) and 2 progress events (${progressed()})`,
+      );
+      expect(await post(`/workflows/${id}/cancel`, { reason: 'changed my mind', cancelled_by: 'ada' })).toEqual({
+        status: 200,
+        body: { workflow_id: id, status: 'cancelled' },
+      });
       expect((await post(`/workflows/${id}/cancel`, {})).status).toBe(409);
       expect((await post(`/workflows/wf-nope/cancel`, {})).status).toBe(404);
       await waitFor(terminal(ws, 'workflow.cancelled'), 10_000, 'workflow.cancelled on the socket');
@@ -367,7 +416,11 @@ export function agentWorkflowScenarios(label: string, setup: () => Promise<Scena
       await waitFor(async () => (await running.store.workflow(id))?.status === 'cancelled', 10_000, 'cancelled row');
       // Stage results come on other streams than workflow.cancelled.
       let stages: string[] = [];
-      await waitFor(async () => (stages = (await running.store.stageResults(id)).map((r) => r.stage)).length >= 2, 10_000, () => `2 stage results of ${id}, have ${stages}`);
+      await waitFor(
+        async () => (stages = (await running.store.stageResults(id)).map((r) => r.stage)).length >= 2,
+        10_000,
+        () => `2 stage results of ${id}, have ${stages}`,
+      );
       expect((await running.store.stageResults(id)).map((r) => r.stage)).toEqual(['generation', 'audit']);
       expect((await get(`/workflows/${id}`)).body).toMatchObject({ status: 'cancelled', percentage: 50, cancel_reason: 'changed my mind' });
       ws.close();

@@ -32,7 +32,9 @@ async function register(url: string, username: string): Promise<{ user_id: strin
 function settled(running: ChatRunning, cid: string, n: number, timeoutMs: number): Promise<void> {
   const { log } = running;
   return log.waitFor(
-    () => log.types(cid, 'notification-service', 'published').length >= n && log.types(cid, 'socket-service', 'handled').filter((t) => t === 'NotificationCreated').length >= n,
+    () =>
+      log.types(cid, 'notification-service', 'published').length >= n &&
+      log.types(cid, 'socket-service', 'handled').filter((t) => t === 'NotificationCreated').length >= n,
     `${n} notification(s) pushed under ${cid}`,
     timeoutMs,
   );
@@ -71,11 +73,17 @@ for (const kind of ['memory', 'kafka'] as const) {
       expect(welcome.map((n) => [n.type, n.title])).toEqual([['welcome', 'Welcome, bob!']]);
     });
 
-    it('POST /chat/messages: the recipient\'s sockets get ChatCreated and its NotificationCreated; sender and others get nothing', async () => {
+    it("POST /chat/messages: the recipient's sockets get ChatCreated and its NotificationCreated; sender and others get nothing", async () => {
       const [ada, bob1, bob2, carol] = await Promise.all([users.ada!, users.bob!, users.bob!, users.carol!].map((id) => connectChatSocket(url, id)));
       sockets.push(ada!, bob1!, bob2!, carol!);
       const cid = randomUUID();
-      const res = await requestJson(url, 'POST', '/chat/messages', { sender_id: users.ada, recipient_ids: [users.bob, users.ada], content: 'Hello Bob!' }, { 'x-correlation-id': cid });
+      const res = await requestJson(
+        url,
+        'POST',
+        '/chat/messages',
+        { sender_id: users.ada, recipient_ids: [users.bob, users.ada], content: 'Hello Bob!' },
+        { 'x-correlation-id': cid },
+      );
       expect(res.status).toBe(201);
       expect(res.correlationId).toBe(cid);
       expect(res.body.recipient_ids).toEqual([users.bob]); // the sender is not its own recipient
@@ -98,7 +106,13 @@ for (const kind of ['memory', 'kafka'] as const) {
         expect(chat.data).toMatchObject({ sender_id: users.ada, content: 'Hello Bob!' });
         const note = bob.received.find((p) => p.type === 'NotificationCreated')!.event as { causation_id: string; data: Record<string, unknown> };
         expect(note.causation_id).toBe(chatEventId);
-        expect(note.data).toMatchObject({ user_id: users.bob, type: 'chat_message', title: 'New message from ada', body: 'Hello Bob!', source_event_id: chatEventId });
+        expect(note.data).toMatchObject({
+          user_id: users.bob,
+          type: 'chat_message',
+          title: 'New message from ada',
+          body: 'Hello Bob!',
+          source_event_id: chatEventId,
+        });
       }
       expect(ada!.received).toEqual([]);
       expect(carol!.received).toEqual([]);
@@ -124,7 +138,11 @@ for (const kind of ['memory', 'kafka'] as const) {
     let h: Harness<ChatRunning>;
 
     beforeAll(async () => {
-      h = await startFlow(startChat, kind, { SOCKET_SERVICE_CHAT_GROUP: socketChat, NOTIFICATION_SERVICE_USER_GROUP: notifyUser, SOCKET_SERVICE_NOTIFICATION_GROUP: '' });
+      h = await startFlow(startChat, kind, {
+        SOCKET_SERVICE_CHAT_GROUP: socketChat,
+        NOTIFICATION_SERVICE_USER_GROUP: notifyUser,
+        SOCKET_SERVICE_NOTIFICATION_GROUP: '',
+      });
     });
     afterAll(async () => {
       await h?.stop();
@@ -158,8 +176,13 @@ for (const kind of ['memory', 'kafka'] as const) {
       await settled(h.running, cid, 1, timeoutMs);
       // settled() waits for the NotificationCreated push; the socket service reads ChatCreated
       // in another group, on another topic.
-      await log.waitFor(() => log.types(cid, 'socket-service', 'handled').includes('ChatCreated'), `the socket service to handle ChatCreated under ${cid}`, timeoutMs);
-      const groupOf = (c: string, service: string, type: string) => /^group=(\S+)/.exec(log.forCorrelation(c).find((e) => e.service === service && e.action === 'handled' && e.type === type)!.detail!)![1];
+      await log.waitFor(
+        () => log.types(cid, 'socket-service', 'handled').includes('ChatCreated'),
+        `the socket service to handle ChatCreated under ${cid}`,
+        timeoutMs,
+      );
+      const groupOf = (c: string, service: string, type: string) =>
+        /^group=(\S+)/.exec(log.forCorrelation(c).find((e) => e.service === service && e.action === 'handled' && e.type === type)!.detail!)![1];
       expect(groupOf(a.cid, 'notification-service', 'UserCreated')).toBe(notifyUser);
       expect(groupOf(cid, 'socket-service', 'ChatCreated')).toBe(socketChat);
       expect(groupOf(cid, 'socket-service', 'NotificationCreated')).toBe(`${h.options.groupPrefix ?? ''}socket-service-notification`);

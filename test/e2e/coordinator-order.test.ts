@@ -31,9 +31,20 @@ async function run(order: Result[], redeliver: Result[] = []) {
   const id = wf.workflow_id;
   const agent = client('agents');
   const send: Record<Result, () => Promise<unknown>> = {
-    generation: () => agent.publishGenerationAgentGenerationCompleted({ workflow_id: id, source_agent: 'generation-agent', data: { artifact_uri: `memory://a/${id}`, files_count: 3 } }),
-    audit: () => agent.publishAuditAgentAuditCompleted({ workflow_id: id, source_agent: 'audit-agent', data: { passed: true, findings_count: 0, max_severity: 'none' } }),
-    testing: () => agent.publishTestingAgentTestingCompleted({ workflow_id: id, source_agent: 'testing-agent', data: { tests_passed: 1, tests_failed: 0, coverage_percent: 90 } }),
+    generation: () =>
+      agent.publishGenerationAgentGenerationCompleted({
+        workflow_id: id,
+        source_agent: 'generation-agent',
+        data: { artifact_uri: `memory://a/${id}`, files_count: 3 },
+      }),
+    audit: () =>
+      agent.publishAuditAgentAuditCompleted({ workflow_id: id, source_agent: 'audit-agent', data: { passed: true, findings_count: 0, max_severity: 'none' } }),
+    testing: () =>
+      agent.publishTestingAgentTestingCompleted({
+        workflow_id: id,
+        source_agent: 'testing-agent',
+        data: { tests_passed: 1, tests_failed: 0, coverage_percent: 90 },
+      }),
     deployment: () =>
       agent.publishDeploymentAgentDeploymentConfirmed({
         workflow_id: id,
@@ -47,7 +58,11 @@ async function run(order: Result[], redeliver: Result[] = []) {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   for (const r of redeliver) await send[r]();
-  await waitFor(() => completed.length >= 1, 5_000, () => `workflow.completed; progress so far ${progress.map((p) => p.data.percentage)}`);
+  await waitFor(
+    () => completed.length >= 1,
+    5_000,
+    () => `workflow.completed; progress so far ${progress.map((p) => p.data.percentage)}`,
+  );
   await new Promise((resolve) => setTimeout(resolve, 50)); // anything late or doubled shows up here
   const state = coordinator.get(id);
   await coordinator.stop();

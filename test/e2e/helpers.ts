@@ -30,7 +30,14 @@ export function flowTransport(kind: TransportKind): Transport {
     return createKafkaTransport({
       brokers: KAFKA_BROKERS,
       clientId: 'evc-e2e',
-      consumer: { sessionTimeout: 10_000, heartbeatInterval: 500, rebalanceTimeout: 20_000, maxWaitTimeInMs: 100, redeliveryDelayMs: 50, joinTimeoutMs: 30_000 },
+      consumer: {
+        sessionTimeout: 10_000,
+        heartbeatInterval: 500,
+        rebalanceTimeout: 20_000,
+        maxWaitTimeInMs: 100,
+        redeliveryDelayMs: 50,
+        joinTimeoutMs: 30_000,
+      },
     });
   }
   throw new Error(`the e2e tests run on memory and kafka, not ${kind}`);
@@ -81,7 +88,14 @@ export function sortedTypes(log: TraceLog, correlationId: string, service: strin
 /** Every service's published and handled event types under a correlation id, services sorted by name. */
 export function chainOf(log: TraceLog, correlationId: string): Record<string, { published: string[]; handled: string[] }> {
   const out: Record<string, { published: string[]; handled: string[] }> = {};
-  const services = [...new Set(log.forCorrelation(correlationId).filter((e) => e.action !== 'http').map((e) => e.service))].sort();
+  const services = [
+    ...new Set(
+      log
+        .forCorrelation(correlationId)
+        .filter((e) => e.action !== 'http')
+        .map((e) => e.service),
+    ),
+  ].sort();
   for (const s of services) out[s] = { published: log.types(correlationId, s, 'published'), handled: sortedTypes(log, correlationId, s, 'handled') };
   return out;
 }

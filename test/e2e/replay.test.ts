@@ -40,22 +40,45 @@ function replayScenarios(label: string, setup: () => Promise<Setup | undefined>,
     let s: Setup | undefined;
     let running: SkafuRunning;
     const trace: TraceEntry[] = [];
-    const corr = { orders: `req-orders-${randomUUID().slice(0, 6)}`, shop: `req-shop-${randomUUID().slice(0, 6)}`, fail: `req-fail-${randomUUID().slice(0, 6)}` };
+    const corr = {
+      orders: `req-orders-${randomUUID().slice(0, 6)}`,
+      shop: `req-shop-${randomUUID().slice(0, 6)}`,
+      fail: `req-fail-${randomUUID().slice(0, 6)}`,
+    };
 
     beforeAll(async () => {
       s = await setup();
       if (!s) return;
-      running = await startSkafu({ transport: s.transport, transportKind: 'memory', env: {}, trace: (e) => trace.push(e), workDir: mkdtempSync(join(tmpdir(), 'evc-replay-')), eventStore: s.store });
+      running = await startSkafu({
+        transport: s.transport,
+        transportKind: 'memory',
+        env: {},
+        trace: (e) => trace.push(e),
+        workDir: mkdtempSync(join(tmpdir(), 'evc-replay-')),
+        eventStore: s.store,
+      });
       const create = (name: string, description: string, c: string) =>
-        fetch(`${running.url}/projects`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-correlation-id': c }, body: JSON.stringify({ name, ownerId: 'user-9', description }) });
+        fetch(`${running.url}/projects`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-correlation-id': c },
+          body: JSON.stringify({ name, ownerId: 'user-9', description }),
+        });
       await create('orders-api', 'consumes an event stream', corr.orders);
       await create('web-shop', 'a web frontend', corr.shop);
       await create('fail-github', 'no repository for this one', corr.fail);
       // orders and shop: 6 events each; fail: ProjectCreated, TemplateSelected, MetricCollected, AIAnalysisCompleted, ErrorOccurred.
       let stored = 0;
-      await waitFor(async () => (stored = await running.eventStore.count()) === 17, 15_000, () => `17 stored events, have ${stored}`);
+      await waitFor(
+        async () => (stored = await running.eventStore.count()) === 17,
+        15_000,
+        () => `17 stored events, have ${stored}`,
+      );
       // The live read model handled its 13 (5 + 5 + 3 of its five event types).
-      await waitFor(() => running.readModel.applied === 13, 10_000, () => `live read model at 13 events, has ${running.readModel.applied}`);
+      await waitFor(
+        () => running.readModel.applied === 13,
+        10_000,
+        () => `live read model at 13 events, has ${running.readModel.applied}`,
+      );
     });
 
     afterAll(async () => {
@@ -68,7 +91,11 @@ function replayScenarios(label: string, setup: () => Promise<Setup | undefined>,
     it('rebuilds a fresh read model from a replay that equals the live one; a second replay changes nothing', async (ctx) => {
       if (!s) return ctx.skip();
       const live = running.readModel.snapshot();
-      expect(Object.values(live).map((v) => [v.correlationId, v.status]).sort()).toEqual([
+      expect(
+        Object.values(live)
+          .map((v) => [v.correlationId, v.status])
+          .sort(),
+      ).toEqual([
         [corr.fail, 'creating'],
         [corr.orders, 'configured'],
         [corr.shop, 'configured'],
@@ -92,7 +119,10 @@ function replayScenarios(label: string, setup: () => Promise<Setup | undefined>,
         expect(second.published).toBe(13);
         await waitFor(async () => handledBy(await metrics.text(), group) === 26, 10_000, 'the second replay to be handled');
         const text = await metrics.text();
-        const dupes = [...text.matchAll(new RegExp(`^evc_duplicates_total\\{channel="replay\\.${group}\\.[^"]+",group="${group}"\\} (\\d+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+        const dupes = [...text.matchAll(new RegExp(`^evc_duplicates_total\\{channel="replay\\.${group}\\.[^"]+",group="${group}"\\} (\\d+)$`, 'gm'))].reduce(
+          (n, m) => n + Number(m[1]),
+          0,
+        );
         expect(dupes).toBe(13);
         expect(rebuilt.applied).toBe(13);
         expect(rebuilt.snapshot()).toEqual(live);
@@ -105,7 +135,11 @@ function replayScenarios(label: string, setup: () => Promise<Setup | undefined>,
     it('replays into the live group as duplicates only, and no other group sees the replay', async (ctx) => {
       if (!s) return ctx.skip();
       const live = running.readModel.snapshot();
-      const before = { stored: await running.eventStore.count(), published: trace.filter((t) => t.action === 'published').length, applied: running.readModel.applied };
+      const before = {
+        stored: await running.eventStore.count(),
+        published: trace.filter((t) => t.action === 'published').length,
+        applied: running.readModel.applied,
+      };
       const r = await replayEvents({ store: running.eventStore, transport: s.transport, group: READ_MODEL_GROUP, addresses: READ_MODEL_ADDRESSES });
       expect(r.published).toBe(13);
       await waitFor(async () => handledBy(await running.runtimeMetrics.text(), READ_MODEL_GROUP) === 13 + 13, 10_000, 'the live group to see the replay');
@@ -119,7 +153,13 @@ function replayScenarios(label: string, setup: () => Promise<Setup | undefined>,
     it('filters by correlation id and time', async (ctx) => {
       if (!s) return ctx.skip();
       const group = `filtered-${randomUUID().slice(0, 8)}`;
-      const byCorr = await replayEvents({ store: running.eventStore, transport: s.transport, group, filter: { correlationId: corr.orders }, addresses: READ_MODEL_ADDRESSES });
+      const byCorr = await replayEvents({
+        store: running.eventStore,
+        transport: s.transport,
+        group,
+        filter: { correlationId: corr.orders },
+        addresses: READ_MODEL_ADDRESSES,
+      });
       expect(byCorr.published).toBe(5);
       const all = await running.eventStore.read();
       const latest = all.map((e) => Date.parse(e.occurredAt)).reduce((a, b) => Math.max(a, b));
@@ -129,23 +169,32 @@ function replayScenarios(label: string, setup: () => Promise<Setup | undefined>,
     });
 
     // The CLI reads the file store; the PostgreSQL variants do not register this test at all.
-    if (opts.fileStore) it('`evc replay` rebuilds the read model from the file store and prints it', async (ctx) => {
-      if (!s?.file) return ctx.skip();
-      const { stdout, stderr } = await run(process.execPath, ['bin/evc.js', 'replay', '--system', 'skafu', '--group', READ_MODEL_GROUP, '--store', 'file', '--file', s.file], {
-        cwd: process.cwd(),
-        env: { ...process.env, DATABASE_URL: '' },
-        timeout: 60_000,
+    if (opts.fileStore)
+      it('`evc replay` rebuilds the read model from the file store and prints it', async (ctx) => {
+        if (!s?.file) return ctx.skip();
+        const { stdout, stderr } = await run(
+          process.execPath,
+          ['bin/evc.js', 'replay', '--system', 'skafu', '--group', READ_MODEL_GROUP, '--store', 'file', '--file', s.file],
+          {
+            cwd: process.cwd(),
+            env: { ...process.env, DATABASE_URL: '' },
+            timeout: 60_000,
+          },
+        );
+        expect(stderr).toContain('13 event(s) replayed into project-read-model (in process)');
+        expect(JSON.parse(stdout)).toEqual(running.readModel.snapshot());
       });
-      expect(stderr).toContain('13 event(s) replayed into project-read-model (in process)');
-      expect(JSON.parse(stdout)).toEqual(running.readModel.snapshot());
-    });
   });
 }
 
-replayScenarios('memory + JSONL file', async () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'evc-store-')), 'event-store.jsonl');
-  return { transport: createMemoryTransport(), store: createFileEventStore(file), file };
-}, { fileStore: true });
+replayScenarios(
+  'memory + JSONL file',
+  async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'evc-store-')), 'event-store.jsonl');
+    return { transport: createMemoryTransport(), store: createFileEventStore(file), file };
+  },
+  { fileStore: true },
+);
 
 replayScenarios('memory + PostgreSQL', async () => {
   if (!(await postgresAvailable())) return undefined;

@@ -29,7 +29,14 @@ describe('skafu on memory', () => {
   };
 
   beforeAll(async () => {
-    running = await startSkafu({ transport, transportKind: 'memory', env: {}, trace: (e) => trace.push(e), workDir: mkdtempSync(join(tmpdir(), 'evc-skafu-')), alertThreshold: 3 });
+    running = await startSkafu({
+      transport,
+      transportKind: 'memory',
+      env: {},
+      trace: (e) => trace.push(e),
+      workDir: mkdtempSync(join(tmpdir(), 'evc-skafu-')),
+      alertThreshold: 3,
+    });
   });
   afterAll(async () => {
     await running?.stop();
@@ -48,7 +55,12 @@ describe('skafu on memory', () => {
     expect(bySeq.map((e) => e.sequence)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(bySeq[0]!.eventType).toBe('ProjectCreated');
     expect(bySeq[5]!.eventType).toBe('ProjectConfigured');
-    expect(bySeq.slice(1, 5).map((e) => e.eventType).sort()).toEqual(['AIAnalysisCompleted', 'MetricCollected', 'RepositoryCreated', 'TemplateSelected']);
+    expect(
+      bySeq
+        .slice(1, 5)
+        .map((e) => e.eventType)
+        .sort(),
+    ).toEqual(['AIAnalysisCompleted', 'MetricCollected', 'RepositoryCreated', 'TemplateSelected']);
     // Every payload carries the request's correlation id and its own sequence number.
     for (const e of events) {
       expect(e.payload).toMatchObject({ correlationId: corr, sequenceNumber: e.sequence, eventVersion: '1.0' });
@@ -92,9 +104,16 @@ describe('skafu on memory', () => {
     expect(await (await fetch(`${running.url}/errors`)).json()).toEqual({ aggregates: running.errors.aggregates(), alerts });
 
     // The error event: seed 002's schema, same correlation id, caused by ProjectCreated.
-    await waitFor(async () => (await running.eventStore.count({ correlationId: corrs[2] })) === 6, 10_000, 'the third request\'s events');
+    await waitFor(async () => (await running.eventStore.count({ correlationId: corrs[2] })) === 6, 10_000, "the third request's events");
     const third = await running.eventStore.read({ correlationId: corrs[2] });
-    expect(third.map((e) => e.eventType).sort()).toEqual(['AIAnalysisCompleted', 'AlertTriggered', 'ErrorOccurred', 'MetricCollected', 'ProjectCreated', 'TemplateSelected']);
+    expect(third.map((e) => e.eventType).sort()).toEqual([
+      'AIAnalysisCompleted',
+      'AlertTriggered',
+      'ErrorOccurred',
+      'MetricCollected',
+      'ProjectCreated',
+      'TemplateSelected',
+    ]);
     const error = third.find((e) => e.eventType === 'ErrorOccurred')!;
     const created = third.find((e) => e.eventType === 'ProjectCreated')!;
     const p = error.payload as ErrorOccurredEvent;
@@ -107,7 +126,12 @@ describe('skafu on memory', () => {
         errorCode: 'GITHUB_UNAVAILABLE',
         errorMessage: 'GitHub API answered 503 creating the repository of fail-github',
         canRetry: true,
-        context: { service: 'github-integration', function: 'create-repository', userId: 'user-123', projectId: (created.payload as { data: { projectId: string } }).data.projectId },
+        context: {
+          service: 'github-integration',
+          function: 'create-repository',
+          userId: 'user-123',
+          projectId: (created.payload as { data: { projectId: string } }).data.projectId,
+        },
       },
     });
     expect(typeof p.data.stackTrace).toBe('string');
@@ -119,11 +143,18 @@ describe('skafu on memory', () => {
     // a project from the template and analysis answers, in its own groups: the error the loop
     // waited for says nothing of those, so wait for the fourth project to be pending.
     expect(third.some((e) => e.eventType === 'ProjectConfigured')).toBe(false);
-    await waitFor(() => running.services.pending().length >= 4, 10_000, () => `4 pending projects, have ${running.services.pending().length}`);
+    await waitFor(
+      () => running.services.pending().length >= 4,
+      10_000,
+      () => `4 pending projects, have ${running.services.pending().length}`,
+    );
     expect(running.services.pending()).toHaveLength(4);
 
     // Observability counts ProjectCreated and ErrorOccurred in groups of its own.
-    const expectedSeries = ['skafu_projects_created_total 5', 'skafu_errors_total{errorCode="GITHUB_UNAVAILABLE",source="github-integration",severity="ERROR"} 4'];
+    const expectedSeries = [
+      'skafu_projects_created_total 5',
+      'skafu_errors_total{errorCode="GITHUB_UNAVAILABLE",source="github-integration",severity="ERROR"} 4',
+    ];
     let metrics = '';
     await waitFor(
       async () => {
@@ -131,7 +162,11 @@ describe('skafu on memory', () => {
         return expectedSeries.every((l) => metrics.split('\n').includes(l));
       },
       10_000,
-      () => `${expectedSeries.join(' and ')}; have ${metrics.split('\n').filter((l) => /^skafu_(projects_created|errors)_total/.test(l)).join(', ')}`,
+      () =>
+        `${expectedSeries.join(' and ')}; have ${metrics
+          .split('\n')
+          .filter((l) => /^skafu_(projects_created|errors)_total/.test(l))
+          .join(', ')}`,
     );
     expect(metrics).toMatch(/^skafu_projects_created_total 5$/m);
     expect(metrics).toMatch(/^skafu_errors_total\{errorCode="GITHUB_UNAVAILABLE",source="github-integration",severity="ERROR"\} 4$/m);
@@ -139,7 +174,11 @@ describe('skafu on memory', () => {
   });
 
   it('rejects a project without a name or owner', async () => {
-    const res = await fetch(`${running.url}/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x' }) });
+    const res = await fetch(`${running.url}/projects`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x' }),
+    });
     expect(res.status).toBe(400);
     expect((await fetch(`${running.url}/projects/${randomUUID()}`)).status).toBe(404);
   });

@@ -29,7 +29,14 @@ for (const kind of ['memory', 'kafka'] as const) {
     const log = () => h.running.log;
     /** Waits until the chain under `cid` has at least `n` non-HTTP trace entries. */
     const settle = (cid: string, n: number) =>
-      log().waitFor(() => log().forCorrelation(cid).filter((e) => e.action !== 'http').length >= n, `${n} trace entries under ${cid}`, timeoutMs);
+      log().waitFor(
+        () =>
+          log()
+            .forCorrelation(cid)
+            .filter((e) => e.action !== 'http').length >= n,
+        `${n} trace entries under ${cid}`,
+        timeoutMs,
+      );
 
     beforeAll(async () => {
       h = await startFlow(startSkillsPlatform, kind);
@@ -52,7 +59,13 @@ for (const kind of ['memory', 'kafka'] as const) {
 
     it('POST /skills: skill.created → templates.updated, one correlation id from the request header', async () => {
       const cid = randomUUID();
-      const res = await requestJson(url, 'POST', '/skills', { name: 'greeter', description: 'Greets', version: '1.0.0', category: 'demo' }, { 'x-correlation-id': cid });
+      const res = await requestJson(
+        url,
+        'POST',
+        '/skills',
+        { name: 'greeter', description: 'Greets', version: '1.0.0', category: 'demo' },
+        { 'x-correlation-id': cid },
+      );
       expect(res.status).toBe(201);
       expect(res.correlationId).toBe(cid);
       skillId = res.body.skill_id;
@@ -63,7 +76,12 @@ for (const kind of ['memory', 'kafka'] as const) {
         'skill-service': { handled: [], published: ['skill.created'] },
       });
       // causal order inside the generation service: it handled skill.created, then published
-      expect(log().forCorrelation(cid).filter((e) => e.service === 'generation-service').map((e) => `${e.action} ${e.type}`)).toEqual(['handled skill.created', 'published templates.updated']);
+      expect(
+        log()
+          .forCorrelation(cid)
+          .filter((e) => e.service === 'generation-service')
+          .map((e) => `${e.action} ${e.type}`),
+      ).toEqual(['handled skill.created', 'published templates.updated']);
       const templates = (await requestJson(url, 'GET', '/templates')).body as { skill_id: string; revision: number }[];
       expect(templates.filter((t) => t.skill_id === skillId)).toEqual([expect.objectContaining({ skill_id: skillId, name: 'greeter', revision: 1 })]);
       const notes = (await requestJson(url, 'GET', `/notifications?correlation_id=${cid}`)).body as { event_type: string }[];
@@ -93,11 +111,22 @@ for (const kind of ['memory', 'kafka'] as const) {
       expect(notes.map((n) => n.message)).toEqual([`2 template(s) of skill ${skillId} updated`]);
       const unchanged = await requestJson(url, 'PATCH', `/skills/${skillId}`, { version: '1.0.0' });
       expect(unchanged.body.changes).toEqual([]);
-      expect(log().forCorrelation(unchanged.correlationId!).map((e) => e.action)).toEqual(['http']);
+      expect(
+        log()
+          .forCorrelation(unchanged.correlationId!)
+          .map((e) => e.action),
+      ).toEqual(['http']);
     });
 
     it('POST /generate: a real project on disk, validated by running its tests; build and report follow', async () => {
-      const spec = { spec_id: 'spec-1', name: 'hello-greeter', examples: [{ input: 'Ada', expected: 'Hello, Ada!' }, { input: 'Grace', expected: 'Hello, Grace!' }] };
+      const spec = {
+        spec_id: 'spec-1',
+        name: 'hello-greeter',
+        examples: [
+          { input: 'Ada', expected: 'Hello, Ada!' },
+          { input: 'Grace', expected: 'Hello, Grace!' },
+        ],
+      };
       const res = await requestJson(url, 'POST', '/generate', { skill_id: skillId, spec });
       expect(res.status).toBe(201);
       const cid = res.correlationId!;
@@ -115,11 +144,28 @@ for (const kind of ['memory', 'kafka'] as const) {
       // after reading every file.
       await waitFor(() => h.running.services.builds.build(projectId) !== undefined, timeoutMs, `the build of ${projectId}`);
       expect(outputPath).toBe(join(h.workDir, 'projects', projectId));
-      expect((await readdir(outputPath, { recursive: true })).sort()).toEqual(['README.md', 'package.json', 'src', 'src/index.js', 'test', 'test/index.test.js']);
-      expect(JSON.parse(await readFile(join(outputPath, 'package.json'), 'utf8'))).toMatchObject({ name: 'hello-greeter', type: 'module', skill: { id: skillId, revision: 2 } });
+      expect((await readdir(outputPath, { recursive: true })).sort()).toEqual([
+        'README.md',
+        'package.json',
+        'src',
+        'src/index.js',
+        'test',
+        'test/index.test.js',
+      ]);
+      expect(JSON.parse(await readFile(join(outputPath, 'package.json'), 'utf8'))).toMatchObject({
+        name: 'hello-greeter',
+        type: 'module',
+        skill: { id: skillId, revision: 2 },
+      });
 
       const project = (await requestJson(url, 'GET', `/projects/${projectId}`)).body;
-      expect(project).toMatchObject({ project_id: projectId, skill_id: skillId, spec_id: 'spec-1', status: 'generated', files: ['package.json', 'src/index.js', 'test/index.test.js', 'README.md'] });
+      expect(project).toMatchObject({
+        project_id: projectId,
+        skill_id: skillId,
+        spec_id: 'spec-1',
+        status: 'generated',
+        files: ['package.json', 'src/index.js', 'test/index.test.js', 'README.md'],
+      });
       // 2 examples + the metadata test, all passing
       expect(project.validation).toMatchObject({ project_id: projectId, status: 'passed', tests_passed: 3, tests_failed: 0, correlation_id: cid });
       const hash = createHash('sha256');
@@ -132,12 +178,28 @@ for (const kind of ['memory', 'kafka'] as const) {
       expect(project.build).toMatchObject({ status: 'packaged', files_count: 4, bytes, digest: hash.digest('hex'), correlation_id: cid });
       expect((await requestJson(url, 'GET', `/builds?project_id=${projectId}`)).body).toHaveLength(1);
       expect((await requestJson(url, 'GET', `/reports?project_id=${projectId}`)).body).toEqual([
-        expect.objectContaining({ project_id: projectId, status: 'passed', tests_passed: 3, tests_failed: 0, tests_total: 3, pass_rate: 100, correlation_id: cid }),
+        expect.objectContaining({
+          project_id: projectId,
+          status: 'passed',
+          tests_passed: 3,
+          tests_failed: 0,
+          tests_total: 3,
+          pass_rate: 100,
+          correlation_id: cid,
+        }),
       ]);
     });
 
     it('a spec whose example is wrong generates a project whose validation fails with exact counts', async () => {
-      const spec = { name: 'wrong-greeter', greeting: 'Hi', examples: [{ input: 'a', expected: 'Hi, a!' }, { input: 'b', expected: 'Hello, b!' }, { input: 'c', expected: 'Hi, c!' }] };
+      const spec = {
+        name: 'wrong-greeter',
+        greeting: 'Hi',
+        examples: [
+          { input: 'a', expected: 'Hi, a!' },
+          { input: 'b', expected: 'Hello, b!' },
+          { input: 'c', expected: 'Hi, c!' },
+        ],
+      };
       const res = await requestJson(url, 'POST', '/generate', { skill_id: skillId, spec });
       expect(res.status).toBe(201);
       const cid = res.correlationId!;
@@ -180,7 +242,10 @@ for (const kind of ['memory', 'kafka'] as const) {
       const cid = randomUUID();
       const forged = createSkillsPlatformClient({ transport: h.transport, closeTransport: false, source: 'e2e-forger' });
       const projectId = `proj-forged-${cid.slice(0, 8)}`;
-      await forged.publishProjectGenerated({ data: { project_id: projectId, skill_id: 's', output_path: tmpdir(), files: ['evil.test.js'], files_count: 1 } }, { correlationId: cid });
+      await forged.publishProjectGenerated(
+        { data: { project_id: projectId, skill_id: 's', output_path: tmpdir(), files: ['evil.test.js'], files_count: 1 } },
+        { correlationId: cid },
+      );
       await settle(cid, 5);
       expect(chainOf(log(), cid)).toEqual({
         'build-service': { handled: ['project.generated'], published: [] },
@@ -217,13 +282,23 @@ describe('validation of a generated project (checkProject)', () => {
   };
 
   it('counts passed and failed tests of the project', async () => {
-    const files = await write(renderProject(template, { name: 'p', examples: [{ input: 'x', expected: 'Hello, x!' }, { input: 'y', expected: 'nope' }] }));
+    const files = await write(
+      renderProject(template, {
+        name: 'p',
+        examples: [
+          { input: 'x', expected: 'Hello, x!' },
+          { input: 'y', expected: 'nope' },
+        ],
+      }),
+    );
     expect(await checkProject(dir, files)).toEqual({ ok: true, passed: 2, failed: 1 });
   });
 
   it('keeps user input out of the generated code: a hostile skill name and greeting stay string data', async () => {
     const hostile = { ...template, skill_id: 'skill-"2', name: 'x\nprocess.exit(3)\u2028process.exit(4) */ process.exit(5)' };
-    const files = await write(renderProject(hostile, { name: 'p', greeting: '${process.exit(6)}`\\', examples: [{ input: 'a', expected: '${process.exit(6)}`\\, a!' }] }));
+    const files = await write(
+      renderProject(hostile, { name: 'p', greeting: '${process.exit(6)}`\\', examples: [{ input: 'a', expected: '${process.exit(6)}`\\, a!' }] }),
+    );
     expect(await checkProject(dir, files)).toEqual({ ok: true, passed: 2, failed: 0 });
     const { skill } = await import(join(dir, 'src/index.js'));
     expect(skill).toEqual({ id: 'skill-"2', name: hostile.name, revision: 1 });

@@ -6,7 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createMemoryWorkflowStore, createPostgresWorkflowStore, type PersistableEvent, type WorkflowStore } from '../../src/flows/agent-workflows/workflow-store.js';
+import {
+  createMemoryWorkflowStore,
+  createPostgresWorkflowStore,
+  type PersistableEvent,
+  type WorkflowStore,
+} from '../../src/flows/agent-workflows/workflow-store.js';
 import { DATABASE_URL, dropTables, postgresAvailable, tablePrefix } from './agent-workflows.postgres.js';
 
 function events(workflowId: string): PersistableEvent[] {

@@ -28,21 +28,29 @@ info:
   version: 1.0.0
   description: A demo system.
 defaultContentType: application/json
-${parts.envelope ?? `x-evc-envelope:
+${
+  parts.envelope ??
+  `x-evc-envelope:
   id: /event_id
-  type: /event_type`}
+  type: /event_type`
+}
 servers:
   local:
     host: 127.0.0.1:9092
     protocol: kafka
 channels:
-${parts.channels ?? `  userCreated:
+${
+  parts.channels ??
+  `  userCreated:
     address: user.created
     messages:
       UserCreated:
-        $ref: '#/components/messages/UserCreated'`}
+        $ref: '#/components/messages/UserCreated'`
+}
 operations:
-${parts.operations ?? `  publishUserCreated:
+${
+  parts.operations ??
+  `  publishUserCreated:
     action: send
     channel:
       $ref: '#/channels/userCreated'
@@ -56,9 +64,12 @@ ${parts.operations ?? `  publishUserCreated:
       kafka:
         groupId:
           type: string
-          const: demo-service`}
+          const: demo-service`
+}
 components:
-${parts.components ?? `  messages:
+${
+  parts.components ??
+  `  messages:
     UserCreated:
       payload:
         $ref: '#/components/schemas/UserCreatedEvent'
@@ -81,6 +92,7 @@ ${parts.components ?? `  messages:
           type: string
           const: user.created
         user_id:
-          type: string`}
+          type: string`
+}
 ${parts.extra ?? ''}`;
 }

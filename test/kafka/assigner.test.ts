@@ -23,7 +23,11 @@ describe('assignBySubscription', () => {
         { memberId: 'm-a', topics: ['t1'] },
         { memberId: 'm-b', topics: ['t2'] },
       ],
-      parts([['t1', 3], ['t2', 3], ['t3', 3]]),
+      parts([
+        ['t1', 3],
+        ['t2', 3],
+        ['t3', 3],
+      ]),
     );
     expect(Object.fromEntries(a)).toEqual({
       'm-a': { t1: [0, 1, 2] },
@@ -41,7 +45,11 @@ describe('assignBySubscription', () => {
       { memberId: 'p2-t3', topics: ['t3'] },
       { memberId: 'p3-all', topics: ['t1', 't2', 't3'] },
     ];
-    const partitions = parts([['t1', 4], ['t2', 5], ['t3', 2]]);
+    const partitions = parts([
+      ['t1', 4],
+      ['t2', 5],
+      ['t3', 2],
+    ]);
     const a = assignBySubscription(members, partitions);
     expect([...a.keys()].sort()).toEqual(members.map((m) => m.memberId).sort());
     for (const [topic, ids] of partitions) {
@@ -169,7 +177,14 @@ describe.skipIf(!run)('kafka: one group, members on different topics (EvcSubscri
     const t = kafkaTransport();
     const members: Member[] = [];
     for (const [i, topic] of topics.entries()) members.push(await member(t, group, topic, `sub${i}`));
-    await Promise.all(topics.map((topic) => t.publish(topic, range(N).map((i) => msg(topic, i)))));
+    await Promise.all(
+      topics.map((topic) =>
+        t.publish(
+          topic,
+          range(N).map((i) => msg(topic, i)),
+        ),
+      ),
+    );
     await expectExactly(members, topics, N);
     for (const m of members) expect(m.got.length).toBe(N);
   });
@@ -187,7 +202,14 @@ describe.skipIf(!run)('kafka: one group, members on different topics (EvcSubscri
     // the last join triggered a rebalance for everyone: wait until the group is Stable with
     // all five members, twice in a row a second apart, before counting
     await waitForStableGroup(group, 5, members);
-    await Promise.all(topics.map((topic) => p1.publish(topic, range(N).map((i) => msg(topic, i)))));
+    await Promise.all(
+      topics.map((topic) =>
+        p1.publish(
+          topic,
+          range(N).map((i) => msg(topic, i)),
+        ),
+      ),
+    );
     await expectExactly(members, topics, N);
     const on = (topic: string) => members.filter((m) => m.topic === topic);
     expect(on(t2)[0]!.got.length).toBe(N);
@@ -219,7 +241,10 @@ describe.skipIf(!run)('kafka: one group, members on different topics (EvcSubscri
       const m = await member(t, group, topic!, 'evc');
       expect(warnings.some((w) => w.includes('RoundRobinAssigner') && w.includes(SUBSCRIPTION_ASSIGNER))).toBe(true);
       await sleep(1_000);
-      await t.publish(topic!, range(N).map((i) => msg(topic!, i)));
+      await t.publish(
+        topic!,
+        range(N).map((i) => msg(topic!, i)),
+      );
       await waitFor(() => m.got.length + rawGot.length >= N, { timeoutMs: 20_000, what: () => `${N} across both, got ${m.got.length} + ${rawGot.length}` });
       expect([...ids(m.got), ...rawGot].sort((x, y) => x - y)).toEqual(range(N));
       await m.sub.stop();

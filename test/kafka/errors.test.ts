@@ -15,11 +15,20 @@ const cases: [string, { given: unknown; want: { code: string; retriable: boolean
   ['an unknown topic', { given: protocol('UNKNOWN_TOPIC_OR_PARTITION', true), want: { code: 'UNKNOWN_TOPIC_OR_PARTITION', retriable: true } }],
   ['a rebalance', { given: protocol('REBALANCE_IN_PROGRESS', false), want: { code: 'REBALANCE_IN_PROGRESS', retriable: true, rebalancing: true } }],
   ['a new generation', { given: protocol('ILLEGAL_GENERATION', false), want: { code: 'ILLEGAL_GENERATION', retriable: true, rebalancing: true } }],
-  ['a protocol error outside the table keeps its type and kafkajs\'s flag', { given: protocol('FENCED_LEADER_EPOCH', true), want: { code: 'FENCED_LEADER_EPOCH', retriable: true } }],
-  ['a refused connection', { given: new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092'), want: { code: 'CONNECTION', retriable: true } }],
+  [
+    "a protocol error outside the table keeps its type and kafkajs's flag",
+    { given: protocol('FENCED_LEADER_EPOCH', true), want: { code: 'FENCED_LEADER_EPOCH', retriable: true } },
+  ],
+  [
+    'a refused connection',
+    { given: new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092'), want: { code: 'CONNECTION', retriable: true } },
+  ],
   [
     'retries exhausted: the cause decides',
-    { given: new KafkaJSNumberOfRetriesExceeded(protocol('TOPIC_AUTHORIZATION_FAILED', false), { retryCount: 5, retryTime: 100 }), want: { code: 'TOPIC_AUTHORIZATION_FAILED', retriable: false } },
+    {
+      given: new KafkaJSNumberOfRetriesExceeded(protocol('TOPIC_AUTHORIZATION_FAILED', false), { retryCount: 5, retryTime: 100 }),
+      want: { code: 'TOPIC_AUTHORIZATION_FAILED', retriable: false },
+    },
   ],
   ['a non-retriable client error', { given: new KafkaJSNonRetriableError('Invalid topic'), want: { code: 'NON_RETRIABLE', retriable: false } }],
   ['a bare KafkaJSError', { given: new KafkaJSError('something', { retriable: false }), want: { code: 'UNKNOWN', retriable: false } }],

@@ -81,7 +81,10 @@ describe.skipIf(!run)('kafka faults', () => {
         if (id !== 'bad') done.push(id);
       },
     });
-    await t.publish(topic, ['a', 'b', 'bad', 'c', 'd'].map((id) => ({ key: 'k', value: Buffer.from(id), headers: {} })));
+    await t.publish(
+      topic,
+      ['a', 'b', 'bad', 'c', 'd'].map((id) => ({ key: 'k', value: Buffer.from(id), headers: {} })),
+    );
     await waitFor(() => done.length === 4, { timeoutMs: 15_000, what: () => `4 handled, got ${done.join(',')}` });
     await sleep(300);
     expect(done).toEqual(['a', 'b', 'c', 'd']);
@@ -96,7 +99,10 @@ describe.skipIf(!run)('kafka faults', () => {
     const t = kafkaTransport();
     await t.ensureChannels!([{ address: topic, partitions: 1 }]);
     const ids = Array.from({ length: 8 }, (_, i) => `e${i}`);
-    await t.publish(topic, ids.map((id) => ({ key: 'k', value: Buffer.from(id), headers: {} })));
+    await t.publish(
+      topic,
+      ids.map((id) => ({ key: 'k', value: Buffer.from(id), headers: {} })),
+    );
 
     const first = startChild({ TOPIC: topic, GROUP: group, OUT: out, HANG_ON: 'e4' });
     try {
@@ -135,70 +141,82 @@ describe.skipIf(!run)('kafka faults', () => {
   // KAFKA_BROKERS points at: it only needs Java. Without Java it is skipped locally and
   // fails in CI.
   const canStartBroker = spawnSync('java', ['-version'], { stdio: 'ignore' }).status === 0 || process.env.CI === 'true';
-  it.skipIf(!canStartBroker).each([{ idempotent: true }, { idempotent: false }])('every acknowledged publish survives a broker stop and restart during production (idempotent: $idempotent)', async ({ idempotent }) => {
-    const port = 19092 + Math.floor(Math.random() * 50) * 2;
-    const env = { ...process.env, KAFKA_PORT: String(port) };
-    const script = join(ROOT, 'scripts/kafka.sh');
-    const brokers = [`127.0.0.1:${port}`];
-    restartBrokers.push(() => exec('bash', [script, 'reset'], { env, timeout: 60_000 }).then(() => undefined));
-    await exec('bash', [script, 'start'], { env, timeout: 180_000 });
+  it.skipIf(!canStartBroker).each([{ idempotent: true }, { idempotent: false }])(
+    'every acknowledged publish survives a broker stop and restart during production (idempotent: $idempotent)',
+    async ({ idempotent }) => {
+      const port = 19092 + Math.floor(Math.random() * 50) * 2;
+      const env = { ...process.env, KAFKA_PORT: String(port) };
+      const script = join(ROOT, 'scripts/kafka.sh');
+      const brokers = [`127.0.0.1:${port}`];
+      restartBrokers.push(() => exec('bash', [script, 'reset'], { env, timeout: 60_000 }).then(() => undefined));
+      await exec('bash', [script, 'start'], { env, timeout: 180_000 });
 
-    const topic = randomName('restart');
-    const producer = createKafkaTransport({
-      brokers,
-      clientId: 'evc-restart',
-      producer: { idempotent },
-      // long enough retries to ride over the restart
-      retry: { retries: 15, initialRetryTime: 200, maxRetryTime: 2_000 },
-      requestTimeout: 5_000,
-    });
-    await producer.ensureChannels!([{ address: topic, partitions: 3 }]);
-    const acked: string[] = [];
-    const failed: string[] = [];
-    let producing = true;
-    let n = 0;
-    const loop = (async () => {
-      while (producing) {
-        const batch = Array.from({ length: 10 }, () => `m${n++}`);
-        await producer
-          .publish(topic, batch.map((id) => ({ key: id, value: Buffer.from(id), headers: {} })))
-          .then(() => acked.push(...batch), () => failed.push(...batch));
-        await sleep(20);
-      }
-    })();
+      const topic = randomName('restart');
+      const producer = createKafkaTransport({
+        brokers,
+        clientId: 'evc-restart',
+        producer: { idempotent },
+        // long enough retries to ride over the restart
+        retry: { retries: 15, initialRetryTime: 200, maxRetryTime: 2_000 },
+        requestTimeout: 5_000,
+      });
+      await producer.ensureChannels!([{ address: topic, partitions: 3 }]);
+      const acked: string[] = [];
+      const failed: string[] = [];
+      let producing = true;
+      let n = 0;
+      const loop = (async () => {
+        while (producing) {
+          const batch = Array.from({ length: 10 }, () => `m${n++}`);
+          await producer
+            .publish(
+              topic,
+              batch.map((id) => ({ key: id, value: Buffer.from(id), headers: {} })),
+            )
+            .then(
+              () => acked.push(...batch),
+              () => failed.push(...batch),
+            );
+          await sleep(20);
+        }
+      })();
 
-    await waitFor(() => acked.length >= 200, { timeoutMs: 20_000, what: 'acknowledged publishes before the stop' });
-    await exec('bash', [script, 'stop'], { env, timeout: 60_000 });
-    const ackedAtStop = acked.length;
-    await sleep(1_000);
-    await exec('bash', [script, 'start'], { env, timeout: 120_000 });
-    await waitFor(() => acked.length >= ackedAtStop + 200, { timeoutMs: 40_000, what: () => `publishes after the restart, acked ${acked.length}` });
-    producing = false;
-    await loop;
-    await producer.close();
+      await waitFor(() => acked.length >= 200, { timeoutMs: 20_000, what: 'acknowledged publishes before the stop' });
+      await exec('bash', [script, 'stop'], { env, timeout: 60_000 });
+      const ackedAtStop = acked.length;
+      await sleep(1_000);
+      await exec('bash', [script, 'start'], { env, timeout: 120_000 });
+      await waitFor(() => acked.length >= ackedAtStop + 200, { timeoutMs: 40_000, what: () => `publishes after the restart, acked ${acked.length}` });
+      producing = false;
+      await loop;
+      await producer.close();
 
-    const consumer = createKafkaTransport({ brokers, clientId: 'evc-restart-check', consumer: { maxWaitTimeInMs: 200 } });
-    const seen = new Set<string>();
-    await consumer.subscribe({
-      group: randomName('check'),
-      channels: [topic],
-      fromBeginning: true,
-      concurrency: 3,
-      handler: async (d) => {
-        seen.add(d.value.toString());
-      },
-    });
-    const missing = () => acked.filter((id) => !seen.has(id));
-    await waitFor(() => missing().length === 0, {
-      timeoutMs: 30_000,
-      what: () => `every acknowledged id, ${missing().length} of ${acked.length} missing (e.g. ${missing().slice(0, 5).join(',')})`,
-    });
-    await consumer.close();
-    console.info(`[faults] broker restart, idempotent ${idempotent}: ${acked.length} acknowledged (${ackedAtStop} before the stop), ${failed.length} failed, ${seen.size} distinct consumed`);
-    expect(missing()).toEqual([]);
-    // the stop really interrupted production: kafkajs either rode it out or gave up on some
-    expect(acked.length).toBeGreaterThan(ackedAtStop);
-  }, 240_000);
+      const consumer = createKafkaTransport({ brokers, clientId: 'evc-restart-check', consumer: { maxWaitTimeInMs: 200 } });
+      const seen = new Set<string>();
+      await consumer.subscribe({
+        group: randomName('check'),
+        channels: [topic],
+        fromBeginning: true,
+        concurrency: 3,
+        handler: async (d) => {
+          seen.add(d.value.toString());
+        },
+      });
+      const missing = () => acked.filter((id) => !seen.has(id));
+      await waitFor(() => missing().length === 0, {
+        timeoutMs: 30_000,
+        what: () => `every acknowledged id, ${missing().length} of ${acked.length} missing (e.g. ${missing().slice(0, 5).join(',')})`,
+      });
+      await consumer.close();
+      console.info(
+        `[faults] broker restart, idempotent ${idempotent}: ${acked.length} acknowledged (${ackedAtStop} before the stop), ${failed.length} failed, ${seen.size} distinct consumed`,
+      );
+      expect(missing()).toEqual([]);
+      // the stop really interrupted production: kafkajs either rode it out or gave up on some
+      expect(acked.length).toBeGreaterThan(ackedAtStop);
+    },
+    240_000,
+  );
 });
 
 const restartBrokers: (() => Promise<void>)[] = [];
@@ -236,5 +254,3 @@ function startChild(env: Record<string, string>) {
     },
   };
 }
-
-

@@ -16,10 +16,7 @@ const msg = (body: unknown, key?: string, headers: Record<string, string> = {}):
 });
 const body = (d: Delivery) => JSON.parse(d.value.toString()) as Record<string, number | string>;
 
-async function collect(
-  t: Transport,
-  options: Omit<SubscribeOptions, 'handler'> & { handler?: (d: Delivery) => Promise<void> },
-) {
+async function collect(t: Transport, options: Omit<SubscribeOptions, 'handler'> & { handler?: (d: Delivery) => Promise<void> }) {
   const got: Delivery[] = [];
   const sub = await t.subscribe({
     ...options,
@@ -87,7 +84,10 @@ describe.skipIf(!run)('kafka transport', () => {
         }
       },
     });
-    const receipts = await t.publish(topic, Array.from({ length: 6 }, (_, i) => msg({ i }, 'one-key')));
+    const receipts = await t.publish(
+      topic,
+      Array.from({ length: 6 }, (_, i) => msg({ i }, 'one-key')),
+    );
     await waitFor(() => got.length === 6, { timeoutMs: 15_000, what: () => `6 successes, got ${got.length}` });
     await sleep(300);
     expect(got.map((d) => body(d).i)).toEqual([0, 1, 2, 3, 4, 5]);
@@ -124,7 +124,10 @@ describe.skipIf(!run)('kafka transport', () => {
         if (body(d).i === 2) throw new Error('always fails here');
       },
     });
-    await first.publish(topic, Array.from({ length: 4 }, (_, i) => msg({ i }, 'k')));
+    await first.publish(
+      topic,
+      Array.from({ length: 4 }, (_, i) => msg({ i }, 'k')),
+    );
     await waitFor(() => seen.filter((i) => i === 2).length >= 2, { timeoutMs: 15_000, what: 'two attempts at message 2' });
     await sub.stop();
     expect(seen.slice(0, 3)).toEqual([0, 1, 2]);
@@ -145,7 +148,10 @@ describe.skipIf(!run)('kafka transport', () => {
     const topic = randomTopic('fanout');
     const a = await collect(t, { group: randomName('ga'), channels: [topic] });
     const b = await collect(t, { group: randomName('gb'), channels: [topic] });
-    await t.publish(topic, Array.from({ length: 40 }, (_, i) => msg({ i }, `k${i}`)));
+    await t.publish(
+      topic,
+      Array.from({ length: 40 }, (_, i) => msg({ i }, `k${i}`)),
+    );
     await waitFor(() => a.got.length === 40 && b.got.length === 40, {
       timeoutMs: 15_000,
       what: () => `40 each, got ${a.got.length} and ${b.got.length}`,
@@ -164,7 +170,10 @@ describe.skipIf(!run)('kafka transport', () => {
     const tb = kafkaTransport();
     const a = await collect(ta, { group, channels: [topic], consumerId: 'a' });
     const b = await collect(tb, { group, channels: [topic], consumerId: 'b' });
-    await ta.publish(topic, Array.from({ length: 200 }, (_, i) => msg({ i }, `key-${i}`)));
+    await ta.publish(
+      topic,
+      Array.from({ length: 200 }, (_, i) => msg({ i }, `key-${i}`)),
+    );
     await waitFor(() => a.got.length + b.got.length === 200, {
       timeoutMs: 20_000,
       what: () => `200 across both, got ${a.got.length} + ${b.got.length}`,
@@ -251,7 +260,10 @@ describe.skipIf(!run)('kafka transport', () => {
     await t.ensureChannels!([{ address: topic, partitions: 6 }]);
     const groups = await Promise.all(Array.from({ length: 8 }, () => collect(t, { group: randomName('g'), channels: [topic] })));
     // published at once after the last subscribe() resolved: every group must see all 12
-    await t.publish(topic, Array.from({ length: 12 }, (_, i) => msg({ i }, `k${i}`)));
+    await t.publish(
+      topic,
+      Array.from({ length: 12 }, (_, i) => msg({ i }, `k${i}`)),
+    );
     await waitFor(() => groups.every((g) => g.got.length === 12), {
       timeoutMs: 20_000,
       what: () => `12 in every group, got ${groups.map((g) => g.got.length).join(',')}`,
@@ -295,7 +307,10 @@ describe.skipIf(!run)('kafka transport', () => {
         first.push(Number(body(d).i));
       },
     });
-    await t1.publish(topic, Array.from({ length: 150 }, (_, i) => msg({ i }, `k${i % 10}`)));
+    await t1.publish(
+      topic,
+      Array.from({ length: 150 }, (_, i) => msg({ i }, `k${i % 10}`)),
+    );
     await waitFor(() => first.length >= 20, { timeoutMs: 15_000, what: 'some progress before stopping' });
     await sub.stop();
     const handledBeforeStop = first.length;
@@ -356,9 +371,7 @@ describe.skipIf(!run)('kafka transport', () => {
 
     // fewer partitions than the topic has: reported, never applied
     const shrink = await applyTopics(admin, [{ address: topic, partitions: 1 }], { alter: true });
-    expect(shrink.drift).toEqual([
-      { topic, field: 'partitions', expected: 1, actual: 4, applied: false, note: expect.stringContaining('cannot reduce') },
-    ]);
+    expect(shrink.drift).toEqual([{ topic, field: 'partitions', expected: 1, actual: 4, applied: false, note: expect.stringContaining('cannot reduce') }]);
   });
 
   it('ensureChannels creates missing topics from specs', async () => {

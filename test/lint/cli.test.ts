@@ -15,13 +15,19 @@ describe('evc lint (CLI)', () => {
     expect(r.code).toBe(0);
   });
 
-  const bad = () => contractDir({ 'demo.yaml': demoContract().replace('required: [event_id, event_type, user_id]', 'required: [event_id, event_type, user_id, nope]') });
+  const bad = () =>
+    contractDir({ 'demo.yaml': demoContract().replace('required: [event_id, event_type, user_id]', 'required: [event_id, event_type, user_id, nope]') });
 
   it('text: file:line:col severity rule message, exit 1 on errors', () => {
     const dir = bad();
     const r = evc('lint', dir);
     expect(r.code).toBe(1);
-    expect(r.stdout.trim().split('\n').map((l) => l.replace(/^.*evc-test-\w+\//, ''))).toEqual([
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(/^.*evc-test-\w+\//, '')),
+    ).toEqual([
       `demo.yaml:43:11 error example-valid example "basic" payload of message "UserCreated": / must have required property 'nope' (at /components/messages/UserCreated/examples/0/payload)`,
       'demo.yaml:48:5 error required-declared payload / of message "UserCreated" requires "nope", not declared in properties (declared: event_id, event_type, user_id) (at /components/schemas/UserCreatedEvent)',
     ]);
@@ -38,7 +44,9 @@ describe('evc lint (CLI)', () => {
       ['required-declared', 'error', 48, 5, '/components/schemas/UserCreatedEvent'],
     ]);
     const gh = evc('lint', dir, '--format', 'github');
-    expect(gh.stdout.split('\n')[1]).toMatch(/^::error file=.*demo\.yaml,line=48,col=5,title=required-declared::required-declared: payload \/ of message "UserCreated" requires "nope"/);
+    expect(gh.stdout.split('\n')[1]).toMatch(
+      /^::error file=.*demo\.yaml,line=48,col=5,title=required-declared::required-declared: payload \/ of message "UserCreated" requires "nope"/,
+    );
   });
 
   it('exit 2 when it cannot run: a missing path, a bad flag', () => {

@@ -55,10 +55,13 @@ describe('lint rules: each with a contract that breaks it and the exact finding'
     ],
     [
       'example-valid: a default that violates its schema',
-      { given: demoContract({ components: user(baseProps + `\n        level: {type: integer, minimum: 1, default: 0}`) }), want: ['49:9 error example-valid default of payload /properties/level in message "UserCreated" does not match its schema: / must be >= 1'] },
+      {
+        given: demoContract({ components: user(baseProps + `\n        level: {type: integer, minimum: 1, default: 0}`) }),
+        want: ['49:9 error example-valid default of payload /properties/level in message "UserCreated" does not match its schema: / must be >= 1'],
+      },
     ],
     [
-      'operation-message-in-channel: an operation using another channel\'s message',
+      "operation-message-in-channel: an operation using another channel's message",
       {
         given: demoContract({
           channels: `  userCreated:
@@ -81,12 +84,17 @@ describe('lint rules: each with a contract that breaks it and the exact finding'
     action: send
     channel:
       $ref: '#/channels/other'`,
-          components: user(baseProps, `    Other:
+          components: user(
+            baseProps,
+            `    Other:
       payload:
         $ref: '#/components/schemas/UserCreatedEvent'
-`),
+`,
+          ),
         }),
-        want: ['31:9 error operation-message-in-channel operation "publishUserCreated" uses message "Other", which channel "userCreated" does not carry (it carries: UserCreated)'],
+        want: [
+          '31:9 error operation-message-in-channel operation "publishUserCreated" uses message "Other", which channel "userCreated" does not carry (it carries: UserCreated)',
+        ],
       },
     ],
     [
@@ -101,12 +109,19 @@ describe('lint rules: each with a contract that breaks it and the exact finding'
         properties:
           event_type: {type: string, const: user.created}`,
         }),
-        want: ['39:7 error payload-type-name payload of message "UserCreated" has no stable type name: give it a `title` or move it to components/schemas (generated code would call it UserCreatedPayload)'],
+        want: [
+          '39:7 error payload-type-name payload of message "UserCreated" has no stable type name: give it a `title` or move it to components/schemas (generated code would call it UserCreatedPayload)',
+        ],
       },
     ],
     [
       'required-declared: required names an undeclared property',
-      { given: demoContract({ components: user(baseProps.replace('required: [event_id, event_type]', 'required: [event_id, event_type, user_id]')) }), want: ['42:5 error required-declared payload / of message "UserCreated" requires "user_id", not declared in properties (declared: event_id, event_type)'] },
+      {
+        given: demoContract({ components: user(baseProps.replace('required: [event_id, event_type]', 'required: [event_id, event_type, user_id]')) }),
+        want: [
+          '42:5 error required-declared payload / of message "UserCreated" requires "user_id", not declared in properties (declared: event_id, event_type)',
+        ],
+      },
     ],
     [
       'required-declared: allOf branches count as declared',
@@ -124,12 +139,19 @@ describe('lint rules: each with a contract that breaks it and the exact finding'
           properties:
             data: {type: object, additionalProperties: true}`),
         }),
-        want: ['50:11 error required-declared payload /allOf/1 of message "UserCreated" requires "nope", not declared in properties (declared: data, event_id, event_type)'],
+        want: [
+          '50:11 error required-declared payload /allOf/1 of message "UserCreated" requires "nope", not declared in properties (declared: data, event_id, event_type)',
+        ],
       },
     ],
     [
       'additional-properties-explicit: a nested object that does not say',
-      { given: demoContract({ components: user(baseProps + `\n        data:\n          type: object\n          properties:\n            a: {type: string}`) }), want: ['49:9 error additional-properties-explicit payload /properties/data of message "UserCreated" does not say whether extra properties are allowed: add `additionalProperties: false` (closed) or `true` (open)'] },
+      {
+        given: demoContract({ components: user(baseProps + `\n        data:\n          type: object\n          properties:\n            a: {type: string}`) }),
+        want: [
+          '49:9 error additional-properties-explicit payload /properties/data of message "UserCreated" does not say whether extra properties are allowed: add `additionalProperties: false` (closed) or `true` (open)',
+        ],
+      },
     ],
     [
       'kafka-receive-group: a Kafka receive operation with no group',
@@ -140,7 +162,9 @@ describe('lint rules: each with a contract that breaks it and the exact finding'
     channel:
       $ref: '#/channels/userCreated'`,
         }),
-        want: ['21:3 error kafka-receive-group Kafka receive operation "receiveUserCreated" names no consumer group: add bindings.kafka.groupId (e.g. {type: string, const: my-service})'],
+        want: [
+          '21:3 error kafka-receive-group Kafka receive operation "receiveUserCreated" names no consumer group: add bindings.kafka.groupId (e.g. {type: string, const: my-service})',
+        ],
       },
     ],
     [
@@ -164,15 +188,26 @@ describe('lint rules: each with a contract that breaks it and the exact finding'
     ],
     [
       'envelope-type-const: a message without a const type',
-      { given: demoContract({ components: user(baseProps.replace('event_type: {type: string, const: user.created}', 'event_type: {type: string}')) }), want: ['38:5 error envelope-type-const message "UserCreated" has no const at the envelope type field /event_type (x-evc-envelope.type): add `const: <event type>`'] },
+      {
+        given: demoContract({ components: user(baseProps.replace('event_type: {type: string, const: user.created}', 'event_type: {type: string}')) }),
+        want: [
+          '38:5 error envelope-type-const message "UserCreated" has no const at the envelope type field /event_type (x-evc-envelope.type): add `const: <event type>`',
+        ],
+      },
     ],
     [
       'unused-message: a component message no channel carries',
-      { given: demoContract({ components: user(baseProps, `    Orphan:\n      payload:\n        $ref: '#/components/schemas/UserCreatedEvent'\n`) }), want: ['41:5 warning unused-message message "Orphan" is not carried by any channel'] },
+      {
+        given: demoContract({ components: user(baseProps, `    Orphan:\n      payload:\n        $ref: '#/components/schemas/UserCreatedEvent'\n`) }),
+        want: ['41:5 warning unused-message message "Orphan" is not carried by any channel'],
+      },
     ],
     [
       'declared-flows: x-evc-flows that is not a list',
-      { given: demoContract({ extra: 'x-evc-flows: {signup: []}\n' }), want: ['61:1 error declared-flows x-evc-flows must be a list of { name, steps }, found object'] },
+      {
+        given: demoContract({ extra: 'x-evc-flows: {signup: []}\n' }),
+        want: ['61:1 error declared-flows x-evc-flows must be a list of { name, steps }, found object'],
+      },
     ],
     [
       'declared-flows: a step missing its message, a typo in a service and in a message, a flow without steps',

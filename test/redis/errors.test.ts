@@ -5,7 +5,10 @@ import { REDIS_ERRORS, redisErrorCode, toRedisTransportError } from '../../src/r
 
 describe('redis error table', () => {
   const cases: [string, { given: Error; code: string; retriable: boolean }][] = [
-    ['NOGROUP reply', { given: new ReplyError("NOGROUP No such key 's' or consumer group 'g' in XREADGROUP with GROUP option"), code: 'NOGROUP', retriable: true }],
+    [
+      'NOGROUP reply',
+      { given: new ReplyError("NOGROUP No such key 's' or consumer group 'g' in XREADGROUP with GROUP option"), code: 'NOGROUP', retriable: true },
+    ],
     ['LOADING reply', { given: new ReplyError('LOADING Redis is loading the dataset in memory'), code: 'LOADING', retriable: true }],
     ['WRONGTYPE reply', { given: new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value'), code: 'WRONGTYPE', retriable: false }],
     ['plain ERR', { given: new ReplyError('ERR syntax error'), code: 'ERR', retriable: false }],

@@ -61,7 +61,11 @@ function spawnChild(command: string, args: string[], env: Record<string, string>
     lines,
     exited,
     async waitLine(pattern, timeoutMs) {
-      await waitFor(() => lines.some((l) => pattern.test(l)) || proc.exitCode !== null, timeoutMs, `a line matching ${pattern} (stderr: ${stderr.slice(-500)})`);
+      await waitFor(
+        () => lines.some((l) => pattern.test(l)) || proc.exitCode !== null,
+        timeoutMs,
+        `a line matching ${pattern} (stderr: ${stderr.slice(-500)})`,
+      );
       const line = lines.find((l) => pattern.test(l));
       if (!line) throw new Error(`process exited (${proc.exitCode}) before printing ${pattern}; stderr: ${stderr.slice(-1000)}`);
       return line;
@@ -90,8 +94,22 @@ async function ownRedis(persist: boolean): Promise<{ port: number; start(): Prom
   const dir = mkdtempSync(join(tmpdir(), 'evc-redis-'));
   tempDirs.push(dir);
   // prettier-ignore
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--daemonize', 'no', '--dir', dir,
-    '--appendonly', persist ? 'yes' : 'no', '--appendfsync', 'always'];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--daemonize',
+    'no',
+    '--dir',
+    dir,
+    '--appendonly',
+    persist ? 'yes' : 'no',
+    '--appendfsync',
+    'always',
+  ];
   let current: Child | undefined;
   return {
     port,
@@ -132,9 +150,19 @@ describe.skipIf(!available)('redis-streams under faults', { timeout: 60_000 }, (
     const key = t.streamKey(stream);
     await raw.xgroup('CREATE', key, group, '$', 'MKSTREAM');
     // 0-4 are handled by the child, 5 hangs it, 6-9 wait behind 5 in its buffer.
-    await t.publish(stream, Array.from({ length: 10 }, (_, n) => msg(n === 5 ? { n, hang: true } : { n })));
+    await t.publish(
+      stream,
+      Array.from({ length: 10 }, (_, n) => msg(n === 5 ? { n, hang: true } : { n })),
+    );
 
-    const child = startFixture({ REDIS_PORT: String(REDIS_PORT), KEY_PREFIX: prefix, STREAM: stream, GROUP: group, CONSUMER: 'doomed', CLAIM_IDLE_MS: '60000' });
+    const child = startFixture({
+      REDIS_PORT: String(REDIS_PORT),
+      KEY_PREFIX: prefix,
+      STREAM: stream,
+      GROUP: group,
+      CONSUMER: 'doomed',
+      CLAIM_IDLE_MS: '60000',
+    });
     await child.waitLine(/^STARTED 5$/, 20_000);
     // Its acks for 0-4 are on the wire; wait until Redis has them, then kill before 5 is acked.
     await waitFor(async () => (await raw.xpending(key, group))[0] === 5, 10_000, 'the child to ack 0-4');
@@ -192,7 +220,13 @@ describe.skipIf(!available)('redis-streams under faults', { timeout: 60_000 }, (
     expect(crashes).toEqual(['CRASH 1 1', 'CRASH 1 2', 'CRASH 1 3']);
     const dead = await readEntries(raw, t.deadLetterKey(stream));
     expect(dead).toHaveLength(1);
-    expect(dead[0]!.fields).toMatchObject({ data: '{"n":1,"crash":true}', source_id: poison!.position, attempts: '4', error_name: 'MaxDeliveriesExceeded', group });
+    expect(dead[0]!.fields).toMatchObject({
+      data: '{"n":1,"crash":true}',
+      source_id: poison!.position,
+      attempts: '4',
+      error_name: 'MaxDeliveriesExceeded',
+      group,
+    });
     // The entries behind it were neither dead-lettered nor lost: each side effect once.
     expect(await raw.get(`${prefix}done:2`)).toBe('1');
     expect(await raw.get(`${prefix}done:3`)).toBe('1');
@@ -226,7 +260,12 @@ describe.skipIf(!available)('redis-streams under faults', { timeout: 60_000 }, (
     const dead = await readEntries(raw, transport.deadLetterKey(t.address));
     expect(dead).toHaveLength(1);
     const headers = JSON.parse(dead[0]!.fields.headers!) as Record<string, string>;
-    expect(headers).toMatchObject({ 'evc-error-class': 'Error', 'evc-error-message': 'cannot handle this order', 'evc-attempts': '3', 'evc-original-channel': t.address });
+    expect(headers).toMatchObject({
+      'evc-error-class': 'Error',
+      'evc-error-message': 'cannot handle this order',
+      'evc-attempts': '3',
+      'evc-original-channel': t.address,
+    });
     expect(JSON.parse(dead[0]!.fields.data!).data).toEqual({ order_id: 'o-1', seq: 4, note: 'poison' });
     await client.close();
   });
@@ -308,21 +347,37 @@ describe.skipIf(!available)('redis-streams under faults', { timeout: 60_000 }, (
       if (!persist) {
         // The consumer finds its group gone only when it reconnects (ioredis backs off): it
         // may not have handled anything new yet when the producer is done.
-        await waitFor(() => accepted.some((n) => n > 150 && handled.has(n)), 20_000, () => `an event after the restart to be handled (accepted ${accepted.length}, handled ${handled.size})`);
+        await waitFor(
+          () => accepted.some((n) => n > 150 && handled.has(n)),
+          20_000,
+          () => `an event after the restart to be handled (accepted ${accepted.length}, handled ${handled.size})`,
+        );
       }
       const firstAfterRestart = accepted.find((n) => n > 150 && handled.has(n)) ?? total;
 
       if (persist) {
-        await waitFor(() => accepted.every((n) => handled.has(n)), 20_000, () => `all ${accepted.length} accepted events handled`);
+        await waitFor(
+          () => accepted.every((n) => handled.has(n)),
+          20_000,
+          () => `all ${accepted.length} accepted events handled`,
+        );
         const duplicates = [...handled.values()].filter((c) => c > 1).length;
-        console.log(`[faults] restart with AOF: ${accepted.length} accepted, all handled, ${duplicates} handled twice, ${handledAtCrash} handled before the crash, ${failures} publish failures, consumer stats ${JSON.stringify(consumer.stats())}`);
+        console.log(
+          `[faults] restart with AOF: ${accepted.length} accepted, all handled, ${duplicates} handled twice, ${handledAtCrash} handled before the crash, ${failures} publish failures, consumer stats ${JSON.stringify(consumer.stats())}`,
+        );
         expect(consumer.stats().groupsRecreated).toBe(0);
       } else {
         // Everything published after the new server is up must still arrive.
         const after = accepted.filter((n) => n >= firstAfterRestart);
-        await waitFor(() => after.every((n) => handled.has(n)), 20_000, () => `the ${after.length} events after the restart`);
+        await waitFor(
+          () => after.every((n) => handled.has(n)),
+          20_000,
+          () => `the ${after.length} events after the restart`,
+        );
         const lost = accepted.filter((n) => !handled.has(n));
-        console.log(`[faults] restart WITHOUT persistence: ${accepted.length} accepted, ${handledAtCrash} handled before the crash, ${lost.length} never handled (${lost.length ? `${lost[0]}..${lost[lost.length - 1]}` : 'none'}), ${failures} publish failures, consumer stats ${JSON.stringify(consumer.stats())}`);
+        console.log(
+          `[faults] restart WITHOUT persistence: ${accepted.length} accepted, ${handledAtCrash} handled before the crash, ${lost.length} never handled (${lost.length ? `${lost[0]}..${lost[lost.length - 1]}` : 'none'}), ${failures} publish failures, consumer stats ${JSON.stringify(consumer.stats())}`,
+        );
         expect(consumer.stats().groupsRecreated).toBeGreaterThanOrEqual(1);
         expect(after.length).toBeGreaterThan(100);
       }

@@ -37,7 +37,12 @@ describe('createKeyedQueue', () => {
     const q = createKeyedQueue(1);
     const done: number[] = [];
     q.push({ key: 'k', run: () => Promise.reject(new Error('x')) });
-    q.push({ key: 'k', run: () => { throw new Error('sync'); } });
+    q.push({
+      key: 'k',
+      run: () => {
+        throw new Error('sync');
+      },
+    });
     q.push({ key: 'k', run: async () => void done.push(3) });
     await q.idle();
     expect(done).toEqual([3]);

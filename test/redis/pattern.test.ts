@@ -14,7 +14,10 @@ const addresses = [
 
 describe('resolveStreamPattern', () => {
   const cases: [string, { given: string; want: string[] }][] = [
-    ['the seed pattern: every workflow stream', { given: 'events:workflow.*', want: ['events:workflow.created', 'events:workflow.started', 'events:workflow.completed', 'events:workflow.failed.dlq'] }],
+    [
+      'the seed pattern: every workflow stream',
+      { given: 'events:workflow.*', want: ['events:workflow.created', 'events:workflow.started', 'events:workflow.completed', 'events:workflow.failed.dlq'] },
+    ],
     ['`*` crosses dots and colons, as in Redis KEYS', { given: 'events:*', want: addresses.slice(0, 7) }],
     ['a suffix pattern', { given: 'events:*.started', want: ['events:workflow.started', 'events:generation.started', 'events:audit.started'] }],
     ['`?` is one character', { given: 'events:a?a.request', want: ['events:a2a.request'] }],

@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Delivery, Subscription } from '../../src/runtime/transport.js';
-import { createRedisStreamsTransport, type RedisStreamsTransport, type RedisStreamsTransportOptions } from '../../src/runtime/transports/redis-streams/index.js';
+import {
+  createRedisStreamsTransport,
+  type RedisStreamsTransport,
+  type RedisStreamsTransportOptions,
+} from '../../src/runtime/transports/redis-streams/index.js';
 import { randomName, rawClient, readEntries, redisAvailable, REDIS_PORT, sleep, testPrefix, waitFor } from './server.js';
 
 const available = await redisAvailable();
@@ -25,7 +29,10 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
   }
 
   /** Subscribes and collects deliveries. */
-  async function collect(t: RedisStreamsTransport, opts: { group: string; channels: string[]; consumerId?: string; concurrency?: number; fromBeginning?: boolean; handler?: (d: Delivery) => Promise<void> }) {
+  async function collect(
+    t: RedisStreamsTransport,
+    opts: { group: string; channels: string[]; consumerId?: string; concurrency?: number; fromBeginning?: boolean; handler?: (d: Delivery) => Promise<void> },
+  ) {
     const got: Delivery[] = [];
     const sub = await t.subscribe({
       ...opts,
@@ -66,14 +73,17 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     const t = await transport();
     const group = randomName('g');
     const { got } = await collect(t, { group, channels: ['s.orders'] });
-    const receipts = await t.publish('s.orders', Array.from({ length: 50 }, (_, i) => msg({ i }, `k${i % 3}`, { n: String(i) })));
+    const receipts = await t.publish(
+      's.orders',
+      Array.from({ length: 50 }, (_, i) => msg({ i }, `k${i % 3}`, { n: String(i) })),
+    );
     await waitFor(() => got.length === 50, 10_000, '50 deliveries');
     expect(got.map((d) => JSON.parse(d.value.toString()).i)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(got.map((d) => d.position)).toEqual(receipts.map((r) => r.position));
     expect(got.every((d) => d.channel === 's.orders' && d.deliveryCount === 1 && typeof d.timestamp === 'number')).toBe(true);
     expect(got[7]!.key).toBe('k1');
     expect(got[7]!.headers).toEqual({ n: '7' });
-    await waitFor(async () => (await raw.xpending(t.streamKey('s.orders'), group)) [0] === 0, 10_000, 'every entry acked');
+    await waitFor(async () => (await raw.xpending(t.streamKey('s.orders'), group))[0] === 0, 10_000, 'every entry acked');
   });
 
   it('keeps binary values byte for byte', async () => {
@@ -100,7 +110,10 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     const t = await transport();
     const a = await collect(t, { group: randomName('ga'), channels: ['s.fanout'] });
     const b = await collect(t, { group: randomName('gb'), channels: ['s.fanout'] });
-    await t.publish('s.fanout', Array.from({ length: 30 }, (_, i) => msg({ i })));
+    await t.publish(
+      's.fanout',
+      Array.from({ length: 30 }, (_, i) => msg({ i })),
+    );
     await waitFor(() => a.got.length === 30 && b.got.length === 30, 10_000, 'both groups to get 30');
     await sleep(100);
     expect(a.got.length).toBe(30);
@@ -113,7 +126,10 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     const slow = async () => sleep(5);
     const a = await collect(t, { group, channels: ['s.shared'], consumerId: 'a', handler: slow });
     const b = await collect(t, { group, channels: ['s.shared'], consumerId: 'b', handler: slow });
-    await t.publish('s.shared', Array.from({ length: 100 }, (_, i) => msg({ i })));
+    await t.publish(
+      's.shared',
+      Array.from({ length: 100 }, (_, i) => msg({ i })),
+    );
     await waitFor(() => a.got.length + b.got.length === 100, 10_000, '100 deliveries across two members');
     await sleep(200);
     const seen = [...a.got, ...b.got].map((d) => JSON.parse(d.value.toString()).i).sort((x, y) => x - y);
@@ -146,7 +162,10 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
         running--;
       },
     });
-    await t.publish('s.keyed', Array.from({ length: 200 }, (_, i) => msg({ i, k: `k${i % 5}` }, `k${i % 5}`)));
+    await t.publish(
+      's.keyed',
+      Array.from({ length: 200 }, (_, i) => msg({ i, k: `k${i % 5}` }, `k${i % 5}`)),
+    );
     await waitFor(() => got.length === 200, 10_000, '200 deliveries');
     for (let k = 0; k < 5; k++) {
       const seq = got.filter((d) => d.key === `k${k}`).map((d) => JSON.parse(d.value.toString()).i);
@@ -178,7 +197,10 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     failing = false;
     const second = await collect(t, { group, channels: ['s.restart'], consumerId: 'worker-1' });
     await waitFor(() => second.got.length === 2, 10_000, 'the pending entries re-read');
-    expect(second.got.map((d) => [JSON.parse(d.value.toString()).n, d.deliveryCount])).toEqual([[1, 2], [2, 2]]);
+    expect(second.got.map((d) => [JSON.parse(d.value.toString()).n, d.deliveryCount])).toEqual([
+      [1, 2],
+      [2, 2],
+    ]);
     await waitFor(async () => (await raw.xpending(key, group))[0] === 0, 10_000, 'acked after the re-read');
     expect(t.stats().pendingReread).toBe(2);
   });
@@ -212,7 +234,10 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     let publishing = true;
     const producer = (async () => {
       for (let i = 0; publishing && i < 2000; i++) {
-        await t.publish('s.busy', Array.from({ length: 10 }, (_, j) => msg({ i, j })));
+        await t.publish(
+          's.busy',
+          Array.from({ length: 10 }, (_, j) => msg({ i, j })),
+        );
         await sleep(2);
       }
     })();
@@ -350,8 +375,15 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
       { address: 's.exact', maxlen: 10, approximate: false },
       { address: 's.approx', maxlen: 100, approximate: true },
     ]);
-    await t.publish('s.exact', Array.from({ length: 50 }, (_, i) => msg({ i })));
-    for (let i = 0; i < 10; i++) await t.publish('s.approx', Array.from({ length: 100 }, (_, j) => msg({ i, j })));
+    await t.publish(
+      's.exact',
+      Array.from({ length: 50 }, (_, i) => msg({ i })),
+    );
+    for (let i = 0; i < 10; i++)
+      await t.publish(
+        's.approx',
+        Array.from({ length: 100 }, (_, j) => msg({ i, j })),
+      );
     expect(await raw.xlen(t.streamKey('s.exact'))).toBe(10);
     const approx = await raw.xlen(t.streamKey('s.approx'));
     expect(approx).toBeGreaterThanOrEqual(100);
@@ -373,7 +405,10 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     const group = randomName('g');
     const key = t.streamKey('s.graceful');
     const { got, sub } = await collect(t, { group, channels: ['s.graceful'], handler: () => sleep(20) });
-    await t.publish('s.graceful', Array.from({ length: 10 }, (_, i) => msg({ i })));
+    await t.publish(
+      's.graceful',
+      Array.from({ length: 10 }, (_, i) => msg({ i })),
+    );
     await waitFor(() => got.length >= 1, 10_000, 'the first delivery');
     const started = Date.now();
     await sub.stop();

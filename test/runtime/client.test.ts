@@ -47,8 +47,7 @@ async function thrown(p: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection');
 }
 
-const decode = (spy: SpyTransport, call: number, message = 0): Record<string, unknown> =>
-  JSON.parse(textOf(spy.calls[call]!.messages[message]!.value));
+const decode = (spy: SpyTransport, call: number, message = 0): Record<string, unknown> => JSON.parse(textOf(spy.calls[call]!.messages[message]!.value));
 
 describe('publish: envelope', () => {
   it('fills id, type, time, correlation id and sequence the payload lacks, without mutating it', async () => {

@@ -1,13 +1,6 @@
 import { textOf } from '../../src/runtime/bytes.js';
 import { describe, expect, it } from 'vitest';
-import {
-  fromBinaryCloudEvent,
-  fromCloudEvent,
-  isDecodeError,
-  toBinaryCloudEvent,
-  toCloudEvent,
-  type EnvelopeDescriptor,
-} from '../../src/runtime/index.js';
+import { fromBinaryCloudEvent, fromCloudEvent, isDecodeError, toBinaryCloudEvent, toCloudEvent, type EnvelopeDescriptor } from '../../src/runtime/index.js';
 
 const snake: EnvelopeDescriptor = {
   id: '/event_id',

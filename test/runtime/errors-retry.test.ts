@@ -3,7 +3,7 @@ import {
   DEFAULT_RETRY_POLICY,
   DecodeError,
   EventContractsError,
-  RetriesExhaustedError,
+  type RetriesExhaustedError,
   TransportError,
   ValidationError,
   backoffDelay,

@@ -55,7 +55,10 @@ describe('memory transport', () => {
 
   it('replays the retained log to a new group reading from the beginning', async () => {
     const t = memory({ retention: 3 });
-    await t.publish('c', ['1', '2', '3', '4', '5'].map((s) => msg(s)));
+    await t.publish(
+      'c',
+      ['1', '2', '3', '4', '5'].map((s) => msg(s)),
+    );
     const got: string[] = [];
     await t.subscribe({ group: 'late', channels: ['c'], fromBeginning: true, handler: async (d) => void got.push(d.position) });
     const fresh: string[] = [];
@@ -111,12 +114,18 @@ describe('memory transport', () => {
     const by: Record<string, string[]> = { a: [], b: [] };
     const a = await t.subscribe({ group: 'g', channels: ['c'], handler: async (d) => void by.a!.push(text(d)) });
     await t.subscribe({ group: 'g', channels: ['c'], handler: async (d) => void by.b!.push(text(d)) });
-    await t.publish('c', Array.from({ length: 16 }, (_, i) => msg(`m${i}`)));
+    await t.publish(
+      'c',
+      Array.from({ length: 16 }, (_, i) => msg(`m${i}`)),
+    );
     await wait(() => by.a!.length + by.b!.length === 16, '16 messages');
     // Keyless messages go round-robin over 8 partitions; each member owns 4 of them.
     expect([by.a!.length, by.b!.length]).toEqual([8, 8]);
     await a.stop();
-    await t.publish('c', Array.from({ length: 8 }, (_, i) => msg(`n${i}`)));
+    await t.publish(
+      'c',
+      Array.from({ length: 8 }, (_, i) => msg(`n${i}`)),
+    );
     await wait(() => by.b!.length === 16, 'b to take over');
     expect(by.a!.length).toBe(8);
   });

@@ -25,13 +25,28 @@ describe('createChecker: what the schema expected, in words', () => {
     ['required', { given: placed({ order_id: undefined }), want: ['/data: missing required property "order_id"'] }],
     ['additionalProperties', { given: placed({ foo: 1 }), want: ['/data/foo: unexpected property "foo" (additionalProperties: false)'] }],
     ['enum', { given: placed({ status: 'lost' }), want: ['/data/status: expected one of ["new","paid"], got string "lost"'] }],
-    ['minLength and pattern', { given: placed({ order_id: 'x' }), want: ['/data/order_id: expected at least 3 characters, got string "x"', '/data/order_id: expected to match /^o-/, got string "x"'] }],
+    [
+      'minLength and pattern',
+      {
+        given: placed({ order_id: 'x' }),
+        want: ['/data/order_id: expected at least 3 characters, got string "x"', '/data/order_id: expected to match /^o-/, got string "x"'],
+      },
+    ],
     ['minimum', { given: placed({ items: 0 }), want: ['/data/items: expected >= 1, got integer 0'] }],
     ['maximum', { given: placed({ items: 101 }), want: ['/data/items: expected <= 100, got integer 101'] }],
     ['format', { given: placed({ email: 'nope' }), want: ['/data/email: expected format "email", got string "nope"'] }],
-    ['maxItems and uniqueItems', { given: placed({ tags: ['a', 'a', 'b'] }), want: ['/data/tags: expected at most 2 items, got array of 3', '/data/tags: expected unique items (items 0 and 1 are equal)'] }],
+    [
+      'maxItems and uniqueItems',
+      {
+        given: placed({ tags: ['a', 'a', 'b'] }),
+        want: ['/data/tags: expected at most 2 items, got array of 3', '/data/tags: expected unique items (items 0 and 1 are equal)'],
+      },
+    ],
     ['format of the envelope id', { given: placed({}, { event_id: '42' }), want: ['/event_id: expected format "uuid", got string "42"'] }],
-    ['the whole message of the wrong JSON type', { given: [1], want: ['/event_type: no type field at /event_type (known: order.cancelled, order.placed, payment.taken)'] }],
+    [
+      'the whole message of the wrong JSON type',
+      { given: [1], want: ['/event_type: no type field at /event_type (known: order.cancelled, order.placed, payment.taken)'] },
+    ],
   ];
   it.each(cases)('%s', (_name, c) => {
     const r = createChecker(shop).check(JSON.parse(JSON.stringify(c.given)));
@@ -39,8 +54,17 @@ describe('createChecker: what the schema expected, in words', () => {
   });
 
   it('exclusiveMinimum and multipleOf', () => {
-    const r = createChecker(shop).check({ event_id: '3f1c6a52-5c1e-4d8e-9a57-1d2b8f0f6a13', event_type: 'payment.taken', data: { order_id: 'o', amount: -0.3 } });
-    expect([r.status, r.messageId, ...lines(r)]).toEqual(['invalid', 'PaymentTaken', '/data/amount: expected > 0, got number -0.3', '/data/amount: expected a multiple of 0.5, got number -0.3']);
+    const r = createChecker(shop).check({
+      event_id: '3f1c6a52-5c1e-4d8e-9a57-1d2b8f0f6a13',
+      event_type: 'payment.taken',
+      data: { order_id: 'o', amount: -0.3 },
+    });
+    expect([r.status, r.messageId, ...lines(r)]).toEqual([
+      'invalid',
+      'PaymentTaken',
+      '/data/amount: expected > 0, got number -0.3',
+      '/data/amount: expected a multiple of 0.5, got number -0.3',
+    ]);
   });
 });
 
@@ -49,10 +73,13 @@ describe('createChecker: which message', () => {
     const c = createChecker(shop);
     expect(c.check(placed({}))).toEqual({ status: 'valid', messageId: 'OrderPlaced', eventType: 'order.placed', violations: [] });
     const unknown = c.check({ event_type: 'order.shipped' });
-    expect([unknown.status, ...lines(unknown)]).toEqual(['unknown-type', '/event_type: unknown event type "order.shipped" at /event_type (known: order.cancelled, order.placed, payment.taken)']);
+    expect([unknown.status, ...lines(unknown)]).toEqual([
+      'unknown-type',
+      '/event_type: unknown event type "order.shipped" at /event_type (known: order.cancelled, order.placed, payment.taken)',
+    ]);
   });
 
-  it('--channel: by type among the channel\'s messages, else the closest of them', () => {
+  it("--channel: by type among the channel's messages, else the closest of them", () => {
     const c = createChecker(shop, { channel: 'orders' });
     expect(c.check(placed({})).messageId).toBe('OrderPlaced');
     // payment.taken is not on this channel: every message of the channel is tried; the closest reported.
@@ -68,7 +95,9 @@ describe('createChecker: which message', () => {
   });
 
   it('unknown --message / --channel name what exists', () => {
-    expect(() => createChecker(shop, { message: 'Nope' })).toThrow(new SelectionError('no message "Nope" in shop (messages: OrderPlaced, OrderCancelled, PaymentTaken)'));
+    expect(() => createChecker(shop, { message: 'Nope' })).toThrow(
+      new SelectionError('no message "Nope" in shop (messages: OrderPlaced, OrderCancelled, PaymentTaken)'),
+    );
     expect(() => createChecker(shop, { channel: 'nope' })).toThrow(new SelectionError('no channel "nope" in shop (channels: orders, payments)'));
   });
 });

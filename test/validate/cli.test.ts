@@ -8,7 +8,8 @@ const evc = (args: string[], input?: string) => {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 
-const ok = (i: number) => JSON.stringify({ event_id: `3f1c6a52-5c1e-4d8e-9a57-1d2b8f0f6a1${i}`, event_type: 'order.placed', data: { order_id: `o-${i}`, items: 1, status: 'new' } });
+const ok = (i: number) =>
+  JSON.stringify({ event_id: `3f1c6a52-5c1e-4d8e-9a57-1d2b8f0f6a1${i}`, event_type: 'order.placed', data: { order_id: `o-${i}`, items: 1, status: 'new' } });
 const bad = JSON.stringify({ event_id: '3f1c6a52-5c1e-4d8e-9a57-1d2b8f0f6a19', event_type: 'order.placed', data: { items: 'ten', status: 'lost', foo: 1 } });
 const unknown = JSON.stringify({ event_type: 'order.shipped' });
 
@@ -30,19 +31,32 @@ describe('evc validate (CLI)', () => {
   });
 
   it('a JSON array: the index of each element; exit 0 when all are valid', () => {
-    const dir = contractDir({ 'a.json': `[\n${ok(1)},\n${bad}\n]`, 'good.json': `[${ok(1)}, ${ok(2)}]`, 'one.json': JSON.stringify(JSON.parse(ok(3)), null, 2) });
+    const dir = contractDir({
+      'a.json': `[\n${ok(1)},\n${bad}\n]`,
+      'good.json': `[${ok(1)}, ${ok(2)}]`,
+      'one.json': JSON.stringify(JSON.parse(ok(3)), null, 2),
+    });
     const r = evc(['--contract', CONTRACT, `${dir}/a.json`, '--max-errors', '1']);
     expect(r.code).toBe(1);
     expect(r.stdout.replace(dir, 'DIR')).toBe('DIR/a.json:3 [1] OrderPlaced /data: missing required property "order_id"\n');
-    expect(r.stderr).toBe('evc validate: 2 message(s) by /event_type against shop: 1 valid, 1 invalid, 0 unknown type (3 more violation(s) not shown, --max-errors 1)\n');
+    expect(r.stderr).toBe(
+      'evc validate: 2 message(s) by /event_type against shop: 1 valid, 1 invalid, 0 unknown type (3 more violation(s) not shown, --max-errors 1)\n',
+    );
     const good = evc(['--contract', CONTRACT, `${dir}/good.json`, `${dir}/one.json`]);
-    expect([good.code, good.stdout, good.stderr]).toEqual([0, '', 'evc validate: 3 message(s) by /event_type against shop: 3 valid, 0 invalid, 0 unknown type\n']);
+    expect([good.code, good.stdout, good.stderr]).toEqual([
+      0,
+      '',
+      'evc validate: 3 message(s) by /event_type against shop: 3 valid, 0 invalid, 0 unknown type\n',
+    ]);
   });
 
   it('stdin (-), --message, json output', () => {
     const r = evc(['--contract', CONTRACT, '--message', 'OrderCancelled', '--format', 'json', '-'], ok(1) + '\n');
     expect(r.code).toBe(1);
-    const out = JSON.parse(r.stdout) as { results: { source: string; line: number; status: string; message: string; violations: { pointer: string; text: string; keyword: string }[] }[]; summary: unknown };
+    const out = JSON.parse(r.stdout) as {
+      results: { source: string; line: number; status: string; message: string; violations: { pointer: string; text: string; keyword: string }[] }[];
+      summary: unknown;
+    };
     expect(out.results.map((x) => [x.source, x.line, x.status, x.message, x.violations.map((v) => `${v.pointer} ${v.keyword}`)])).toEqual([
       ['<stdin>', 1, 'invalid', 'OrderCancelled', ['/event_type const', '/data/items additionalProperties', '/data/status additionalProperties']],
     ]);
@@ -52,7 +66,9 @@ describe('evc validate (CLI)', () => {
   it('--channel and github output', () => {
     const r = evc(['--contract', CONTRACT, '--channel', 'payments', '--format', 'github', '-'], bad + '\n');
     expect(r.code).toBe(1);
-    expect(r.stdout.split('\n')[0]).toBe('::error file=<stdin>,line=1,title=evc validate::PaymentTaken /event_type: expected "payment.taken", got string "order.placed"');
+    expect(r.stdout.split('\n')[0]).toBe(
+      '::error file=<stdin>,line=1,title=evc validate::PaymentTaken /event_type: expected "payment.taken", got string "order.placed"',
+    );
   });
 
   it('exit 2 when it cannot run', () => {
@@ -63,7 +79,10 @@ describe('evc validate (CLI)', () => {
     const both = evc(['--contract', CONTRACT, '--channel', 'orders', '--message', 'OrderPlaced', '-']);
     expect([both.code, both.stderr]).toEqual([2, 'evc validate: give --channel or --message, not both\n']);
     const unknownMsg = evc(['--contract', CONTRACT, '--message', 'Nope', '-'], '');
-    expect([unknownMsg.code, unknownMsg.stderr]).toEqual([2, 'evc validate: no message "Nope" in shop (messages: OrderPlaced, OrderCancelled, PaymentTaken)\n']);
+    expect([unknownMsg.code, unknownMsg.stderr]).toEqual([
+      2,
+      'evc validate: no message "Nope" in shop (messages: OrderPlaced, OrderCancelled, PaymentTaken)\n',
+    ]);
     const maxErr = evc(['--contract', CONTRACT, '--max-errors', '-1', '-']);
     expect(maxErr.code).toBe(2);
     const broken = contractDir({ 'c.yaml': 'asyncapi: 3.0.0\ninfo:\n  title: x\n version: 1\n' });

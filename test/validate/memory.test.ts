@@ -13,13 +13,25 @@ describe('evc validate streams in constant memory', () => {
     const file = join(dir, 'big.ndjson');
     const gen = writeShopNdjson(file, 80 * 1024 * 1024, 1000);
     expect(statSync(file).size).toBe(gen.bytes);
-    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'test/validate/memory-child.ts', SHOP_CONTRACT, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'test/validate/memory-child.ts', SHOP_CONTRACT, file], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    });
     expect(r.stderr).toBe('');
-    const out = JSON.parse(r.stdout) as { baseline: number; peak: number; heapBefore: number; heapAfter: number; summary: { total: number; valid: number; invalid: number; unknownType: number }; reported: number };
+    const out = JSON.parse(r.stdout) as {
+      baseline: number;
+      peak: number;
+      heapBefore: number;
+      heapAfter: number;
+      summary: { total: number; valid: number; invalid: number; unknownType: number };
+      reported: number;
+    };
     expect(out.summary).toEqual({ total: gen.messages, valid: gen.messages - gen.invalid, invalid: gen.invalid, unknownType: 0 });
     expect(out.reported).toBe(gen.invalid);
     const growthMb = (out.peak - out.baseline) / (1024 * 1024);
-    console.log(`validate memory: ${gen.messages} messages, ${(gen.bytes / 1048576).toFixed(0)} MB, RSS baseline ${(out.baseline / 1048576).toFixed(0)} MB, peak +${growthMb.toFixed(1)} MB, heap retained ${((out.heapAfter - out.heapBefore) / 1048576).toFixed(1)} MB`);
+    console.log(
+      `validate memory: ${gen.messages} messages, ${(gen.bytes / 1048576).toFixed(0)} MB, RSS baseline ${(out.baseline / 1048576).toFixed(0)} MB, peak +${growthMb.toFixed(1)} MB, heap retained ${((out.heapAfter - out.heapBefore) / 1048576).toFixed(1)} MB`,
+    );
     expect(growthMb).toBeLessThan(64);
     // Nothing is retained: after a full GC the heap is back where it started.
     expect((out.heapAfter - out.heapBefore) / (1024 * 1024)).toBeLessThan(8);

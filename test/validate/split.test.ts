@@ -55,8 +55,27 @@ const cases: [string, { given: string; want: SplitItem[] }][] = [
       ],
     },
   ],
-  ['an unclosed array', { given: '[{"a":1},\n{"b":', want: [{ text: '{"a":1}', line: 1, index: 0 }, { text: '{"b":', line: 2, index: 1 }, { problem: 'the array is not closed: missing "]"', line: 2, index: 2 }] }],
-  ['text after the array', { given: '[1]\nx', want: [{ text: '1', line: 1, index: 0 }, { problem: 'unexpected "x" after the closing "]"', line: 2, index: 1 }] }],
+  [
+    'an unclosed array',
+    {
+      given: '[{"a":1},\n{"b":',
+      want: [
+        { text: '{"a":1}', line: 1, index: 0 },
+        { text: '{"b":', line: 2, index: 1 },
+        { problem: 'the array is not closed: missing "]"', line: 2, index: 2 },
+      ],
+    },
+  ],
+  [
+    'text after the array',
+    {
+      given: '[1]\nx',
+      want: [
+        { text: '1', line: 1, index: 0 },
+        { problem: 'unexpected "x" after the closing "]"', line: 2, index: 1 },
+      ],
+    },
+  ],
 ];
 
 describe('splitMessages', () => {

@@ -9,7 +9,15 @@
  * asker times out (see the report: the contract routes responses by group, not member).
  */
 import { randomUUID } from 'node:crypto';
-import type { A2ARequestData, A2ARequestEvent, A2ARequestInput, A2AResponseData, A2AResponseEvent, A2AResponseInput, AgentName } from '../../../generated/agent-workflows/index.js';
+import type {
+  A2ARequestData,
+  A2ARequestEvent,
+  A2ARequestInput,
+  A2AResponseData,
+  A2AResponseEvent,
+  A2AResponseInput,
+  AgentName,
+} from '../../../generated/agent-workflows/index.js';
 import type { EventReceipt } from '@event-contracts/runtime';
 
 export type PublishA2ARequest = (payload: A2ARequestInput) => Promise<EventReceipt>;
@@ -100,12 +108,22 @@ export function createA2AEndpoint(o: A2AOptions): A2AEndpoint {
       const action = o.actions[event.data.action];
       let data: A2AResponseData;
       if (!action) {
-        data = { request_id: event.data.request_id, to_agent: asker, status: 'error', error: { code: 'UNKNOWN_ACTION', message: `${o.agent} has no action ${event.data.action}`, retryable: false } };
+        data = {
+          request_id: event.data.request_id,
+          to_agent: asker,
+          status: 'error',
+          error: { code: 'UNKNOWN_ACTION', message: `${o.agent} has no action ${event.data.action}`, retryable: false },
+        };
       } else {
         try {
           data = { request_id: event.data.request_id, to_agent: asker, status: 'ok', result: await action(event.data, event) };
         } catch (err) {
-          data = { request_id: event.data.request_id, to_agent: asker, status: 'error', error: { code: 'ACTION_FAILED', message: (err as Error).message || 'failed', retryable: true } };
+          data = {
+            request_id: event.data.request_id,
+            to_agent: asker,
+            status: 'error',
+            error: { code: 'ACTION_FAILED', message: (err as Error).message || 'failed', retryable: true },
+          };
         }
       }
       await o.publishResponse({ workflow_id: event.workflow_id, source_agent: o.agent, data });

@@ -63,7 +63,11 @@ async function runStage(s: StageRun, workflowId: string): Promise<void> {
   const params = (info.parameters ?? {}) as Record<string, unknown>;
   await s.started(workflowId, params);
   if (params.fail_at === s.stage) {
-    await s.failed(workflowId, { code: `${s.stage.toUpperCase()}_ERROR`, message: `${s.stage} failed: the workflow input asked for it (fail_at)`, retryable: false });
+    await s.failed(workflowId, {
+      code: `${s.stage.toUpperCase()}_ERROR`,
+      message: `${s.stage} failed: the workflow input asked for it (fail_at)`,
+      retryable: false,
+    });
     return;
   }
   await s.work(workflowId, params);
@@ -136,9 +140,20 @@ export async function startAgents(deps: ServiceDeps, hooks: AgentHooks): Promise
       a2a,
       deps,
       hooks,
-      started: (id) => traced(deps, agent, 'generation.started', client.publishGenerationAgentGenerationStarted({ workflow_id: id, source_agent: agent, data: { attempt: 1 } })),
+      started: (id) =>
+        traced(
+          deps,
+          agent,
+          'generation.started',
+          client.publishGenerationAgentGenerationStarted({ workflow_id: id, source_agent: agent, data: { attempt: 1 } }),
+        ),
       failed: (id, error) =>
-        traced(deps, agent, 'generation.failed', client.publishGenerationAgentGenerationFailed({ workflow_id: id, source_agent: agent, data: { error, attempt: 1 } })),
+        traced(
+          deps,
+          agent,
+          'generation.failed',
+          client.publishGenerationAgentGenerationFailed({ workflow_id: id, source_agent: agent, data: { error, attempt: 1 } }),
+        ),
       work: (id, params) =>
         traced(
           deps,
@@ -184,8 +199,10 @@ export async function startAgents(deps: ServiceDeps, hooks: AgentHooks): Promise
         a2a,
         deps,
         hooks,
-        started: (id) => traced(deps, agent, 'audit.started', client.publishAuditAgentAuditStarted({ workflow_id: id, source_agent: agent, data: { attempt: 1 } })),
-        failed: (id, error) => traced(deps, agent, 'audit.failed', client.publishAuditAgentAuditFailed({ workflow_id: id, source_agent: agent, data: { error, attempt: 1 } })),
+        started: (id) =>
+          traced(deps, agent, 'audit.started', client.publishAuditAgentAuditStarted({ workflow_id: id, source_agent: agent, data: { attempt: 1 } })),
+        failed: (id, error) =>
+          traced(deps, agent, 'audit.failed', client.publishAuditAgentAuditFailed({ workflow_id: id, source_agent: agent, data: { error, attempt: 1 } })),
         work: (id, params) => {
           const n = count(params.findings, 2);
           const f: Finding[] = Array.from({ length: n }, (_, i) => ({
@@ -223,8 +240,10 @@ export async function startAgents(deps: ServiceDeps, hooks: AgentHooks): Promise
       a2a,
       deps,
       hooks,
-      started: (id) => traced(deps, agent, 'testing.started', client.publishTestingAgentTestingStarted({ workflow_id: id, source_agent: agent, data: { attempt: 1 } })),
-      failed: (id, error) => traced(deps, agent, 'testing.failed', client.publishTestingAgentTestingFailed({ workflow_id: id, source_agent: agent, data: { error, attempt: 1 } })),
+      started: (id) =>
+        traced(deps, agent, 'testing.started', client.publishTestingAgentTestingStarted({ workflow_id: id, source_agent: agent, data: { attempt: 1 } })),
+      failed: (id, error) =>
+        traced(deps, agent, 'testing.failed', client.publishTestingAgentTestingFailed({ workflow_id: id, source_agent: agent, data: { error, attempt: 1 } })),
       work: async (id) => {
         // One regression test per audit finding, on top of the generated suite of 10.
         const answer = await a2a.request(id, 'audit-agent', 'get_findings', { workflow_id: id });
@@ -250,7 +269,8 @@ export async function startAgents(deps: ServiceDeps, hooks: AgentHooks): Promise
 
   const deployment = await startAgent(deps, 'deployment-agent', {}, async (client, a2a) => {
     const agent = 'deployment-agent';
-    const environment = (params: Record<string, unknown>): string => (typeof params.environment === 'string' && params.environment ? params.environment : 'staging');
+    const environment = (params: Record<string, unknown>): string =>
+      typeof params.environment === 'string' && params.environment ? params.environment : 'staging';
     const run: StageRun = {
       agent,
       stage: 'deployment',
@@ -266,7 +286,12 @@ export async function startAgents(deps: ServiceDeps, hooks: AgentHooks): Promise
           client.publishDeploymentAgentDeploymentStarted({ workflow_id: id, source_agent: agent, data: { environment: environment(params), attempt: 1 } }),
         ),
       failed: (id, error) =>
-        traced(deps, agent, 'deployment.failed', client.publishDeploymentAgentDeploymentFailed({ workflow_id: id, source_agent: agent, data: { error, attempt: 1 } })),
+        traced(
+          deps,
+          agent,
+          'deployment.failed',
+          client.publishDeploymentAgentDeploymentFailed({ workflow_id: id, source_agent: agent, data: { error, attempt: 1 } }),
+        ),
       work: (id, params) => {
         const env = environment(params);
         return traced(

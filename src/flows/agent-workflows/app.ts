@@ -66,9 +66,9 @@ export async function startAgentWorkflows(options: AgentWorkflowsOptions): Promi
   await transport.connect();
   // Redis: dedupe marks shared by every process on that Redis (under the transport's key prefix).
   const ownDedupe = options.dedupe === undefined;
-  const dedupe: DedupeStore = options.dedupe ?? (isRedis(transport)
-    ? createRedisDedupeStore(transport.redis, { prefix: `${transport.streamKey('')}agent-workflows:dedupe:` })
-    : createMemoryDedupeStore());
+  const dedupe: DedupeStore =
+    options.dedupe ??
+    (isRedis(transport) ? createRedisDedupeStore(transport.redis, { prefix: `${transport.streamKey('')}agent-workflows:dedupe:` }) : createMemoryDedupeStore());
   const runtimeMetrics = createMetrics();
   const logger = options.logger ?? silentLogger;
   const deps: ServiceDeps = {

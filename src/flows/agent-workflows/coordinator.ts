@@ -79,7 +79,15 @@ export async function startCoordinator(deps: ServiceDeps): Promise<Coordinator> 
   });
 
   function handled(type: string, workflowId: string, detail?: string): void {
-    deps.trace({ at: Date.now(), service: SERVICE, action: 'handled', channel: `events:${type}`, type, correlationId: workflowId, ...(detail ? { detail } : {}) });
+    deps.trace({
+      at: Date.now(),
+      service: SERVICE,
+      action: 'handled',
+      channel: `events:${type}`,
+      type,
+      correlationId: workflowId,
+      ...(detail ? { detail } : {}),
+    });
   }
 
   /**
@@ -125,7 +133,11 @@ export async function startCoordinator(deps: ServiceDeps): Promise<Coordinator> 
         deps,
         SERVICE,
         'workflow.progressed',
-        client.publishCoordinatorWorkflowProgressed({ workflow_id: workflowId, source_agent: 'coordinator', data: { percentage, stage: s, message: `${s} completed` } }),
+        client.publishCoordinatorWorkflowProgressed({
+          workflow_id: workflowId,
+          source_agent: 'coordinator',
+          data: { percentage, stage: s, message: `${s} completed` },
+        }),
       );
     }
     if (finished) {
@@ -228,7 +240,11 @@ export async function startCoordinator(deps: ServiceDeps): Promise<Coordinator> 
         deps,
         SERVICE,
         'workflow.cancelled',
-        client.publishCoordinatorWorkflowCancelled({ workflow_id: workflowId, source_agent: 'coordinator', data: { reason, ...(by ? { cancelled_by: by } : {}) } }),
+        client.publishCoordinatorWorkflowCancelled({
+          workflow_id: workflowId,
+          source_agent: 'coordinator',
+          data: { reason, ...(by ? { cancelled_by: by } : {}) },
+        }),
       );
       return { ok: true, state: wf };
     },

@@ -38,7 +38,12 @@ export async function startMetricsCollector(deps: ServiceDeps): Promise<MetricsC
     buckets: BUCKETS,
     registers: [registry],
   });
-  const finished = new Counter({ name: 'agent_workflows_workflows_finished_total', help: 'Workflows that finished, by status', labelNames: ['status'], registers: [registry] });
+  const finished = new Counter({
+    name: 'agent_workflows_workflows_finished_total',
+    help: 'Workflows that finished, by status',
+    labelNames: ['status'],
+    registers: [registry],
+  });
 
   // Start and result of a stage come on different streams, in either order.
   const open = new Map<string, { started?: number; ended?: number; outcome?: string }>();

@@ -93,14 +93,16 @@ export function createMemoryWorkflowStore(): WorkflowStore {
         const at = lastStageAt.get(e.workflow_id);
         if (at === undefined || at <= e.timestamp) {
           lastStageAt.set(e.workflow_id, e.timestamp);
-          if (!existing) workflows.set(e.workflow_id, { workflow_id: e.workflow_id, status: 'running', last_stage: stage, result: null, updated_at: e.timestamp });
+          if (!existing)
+            workflows.set(e.workflow_id, { workflow_id: e.workflow_id, status: 'running', last_stage: stage, result: null, updated_at: e.timestamp });
           else {
             existing.last_stage = stage;
             if (existing.updated_at < e.timestamp) existing.updated_at = e.timestamp;
           }
         }
       } else if (terminal) {
-        if (!existing) workflows.set(e.workflow_id, { workflow_id: e.workflow_id, status: terminal, last_stage: null, result: e.data, updated_at: e.timestamp });
+        if (!existing)
+          workflows.set(e.workflow_id, { workflow_id: e.workflow_id, status: terminal, last_stage: null, result: e.data, updated_at: e.timestamp });
         else if (existing.status === 'running') {
           existing.status = terminal;
           existing.result = e.data;

@@ -19,13 +19,19 @@ export async function runChatDemo(running: ChatRunning, options: FlowRunOptions)
     lines.push(`  ${condition ? 'ok  ' : 'FAIL'} ${what}`);
     if (!condition) ok = false;
   };
-  const count = (cid: string, service: string, action: 'published' | 'handled', type: string) => log.types(cid, service, action).filter((t) => t === type).length;
+  const count = (cid: string, service: string, action: 'published' | 'handled', type: string) =>
+    log.types(cid, service, action).filter((t) => t === type).length;
 
   async function chain(title: string, cid: string, notifications: number): Promise<void> {
-    const done = () => count(cid, 'notification-service', 'published', 'NotificationCreated') >= notifications && count(cid, 'socket-service', 'handled', 'NotificationCreated') >= notifications;
+    const done = () =>
+      count(cid, 'notification-service', 'published', 'NotificationCreated') >= notifications &&
+      count(cid, 'socket-service', 'handled', 'NotificationCreated') >= notifications;
     try {
       await log.waitFor(done, `${title} (${shortId(cid)})`, timeoutMs);
-      check(count(cid, 'notification-service', 'published', 'NotificationCreated') === notifications, `${title}: ${notifications} NotificationCreated under correlation ${shortId(cid)}`);
+      check(
+        count(cid, 'notification-service', 'published', 'NotificationCreated') === notifications,
+        `${title}: ${notifications} NotificationCreated under correlation ${shortId(cid)}`,
+      );
     } catch (err) {
       check(false, `${title}: ${(err as Error).message}`);
     }
@@ -59,7 +65,10 @@ export async function runChatDemo(running: ChatRunning, options: FlowRunOptions)
     await Promise.all(Object.values(sockets).map((s) => s.barrier(timeoutMs)));
     const want: Record<string, number> = { ada: 2, bob: 2, carol: 2 };
     for (const [name, s] of Object.entries(sockets)) {
-      const kinds = s.received.map((p) => p.type).sort().join(', ');
+      const kinds = s.received
+        .map((p) => p.type)
+        .sort()
+        .join(', ');
       check(s.received.length === want[name], `${name}'s socket got ${s.received.length} push(es): ${kinds}`);
     }
     const carolFromAda = sockets.carol!.received.filter((p) => (p.event as { data: { sender_id?: string } }).data.sender_id === users.ada).length;

@@ -26,7 +26,12 @@ const messageBody = {
   type: 'object',
   additionalProperties: false,
   required: ['sender_id', 'recipient_ids', 'content'],
-  properties: { chat_id: uuid, sender_id: uuid, recipient_ids: { type: 'array', minItems: 1, maxItems: 1000, items: uuid }, content: { type: 'string', minLength: 1, maxLength: 10_000 } },
+  properties: {
+    chat_id: uuid,
+    sender_id: uuid,
+    recipient_ids: { type: 'array', minItems: 1, maxItems: 1000, items: uuid },
+    content: { type: 'string', minLength: 1, maxLength: 10_000 },
+  },
 } as const;
 
 export interface Gateway {

@@ -104,7 +104,13 @@ export async function createPostgresStore(url: string, schema = 'public'): Promi
   client.release();
 
   const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v));
-  const toUser = (r: Record<string, unknown>): UserRow => ({ user_id: String(r.user_id), email: String(r.email), username: String(r.username), created_at: iso(r.created_at), source_event_id: String(r.source_event_id) });
+  const toUser = (r: Record<string, unknown>): UserRow => ({
+    user_id: String(r.user_id),
+    email: String(r.email),
+    username: String(r.username),
+    created_at: iso(r.created_at),
+    source_event_id: String(r.source_event_id),
+  });
   const toNote = (r: Record<string, unknown>): NotificationRow => ({
     notification_id: String(r.notification_id),
     user_id: String(r.user_id),
@@ -120,7 +126,10 @@ export async function createPostgresStore(url: string, schema = 'public'): Promi
     kind: 'postgres',
     where: `postgres schema "${schema}"`,
     async saveUser(u) {
-      const r = await pool.query(`INSERT INTO ${users} (user_id, email, username, created_at, source_event_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id) DO NOTHING`, [u.user_id, u.email, u.username, u.created_at, u.source_event_id]);
+      const r = await pool.query(
+        `INSERT INTO ${users} (user_id, email, username, created_at, source_event_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id) DO NOTHING`,
+        [u.user_id, u.email, u.username, u.created_at, u.source_event_id],
+      );
       return r.rowCount === 1;
     },
     async user(id) {

@@ -46,18 +46,28 @@ export function connectChatSocket(baseUrl: string, userId: string, timeoutMs = 1
     userId,
     received,
     waitForCount(count, ms) {
-      return until(() => received.length >= count, `${count} push(es) to ${userId} (got ${received.length})`, ms, (check) => {
-        waiters.add(check);
-        return () => waiters.delete(check);
-      });
+      return until(
+        () => received.length >= count,
+        `${count} push(es) to ${userId} (got ${received.length})`,
+        ms,
+        (check) => {
+          waiters.add(check);
+          return () => waiters.delete(check);
+        },
+      );
     },
     barrier(ms) {
       const id = nextPing++;
       let done = false;
-      const p = until(() => done, `pong ${id} for ${userId}`, ms, (check) => {
-        pongs.set(id, () => ((done = true), check()));
-        return () => pongs.delete(id);
-      });
+      const p = until(
+        () => done,
+        `pong ${id} for ${userId}`,
+        ms,
+        (check) => {
+          pongs.set(id, () => ((done = true), check()));
+          return () => pongs.delete(id);
+        },
+      );
       ws.send(JSON.stringify({ type: 'ping', id }));
       return p;
     },

@@ -90,12 +90,17 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const addresses = new Set(target?.addresses ?? contractAddresses);
   if (addresses.size === 0) throw new UsageError(`group ${values.group} receives nothing in ${values.system}'s contract`);
   if (kind === 'memory' && !target) {
-    throw new UsageError(`--transport memory rebuilds in this process only: ${Object.keys(targets).join(', ')}; use --transport redis|kafka for running services`);
+    throw new UsageError(
+      `--transport memory rebuilds in this process only: ${Object.keys(targets).join(', ')}; use --transport redis|kafka for running services`,
+    );
   }
 
   const store: EventStore =
     storeKind === 'postgres'
-      ? createPostgresEventStore({ connectionString: process.env.DATABASE_URL!, table: values.table ?? process.env.SKAFU_EVENT_STORE_TABLE ?? 'skafu_event_store' })
+      ? createPostgresEventStore({
+          connectionString: process.env.DATABASE_URL!,
+          table: values.table ?? process.env.SKAFU_EVENT_STORE_TABLE ?? 'skafu_event_store',
+        })
       : createFileEventStore(values.file ?? process.env.EVC_EVENT_STORE_FILE ?? 'event-store.jsonl');
   let transport: Transport | undefined;
   try {

@@ -94,7 +94,16 @@ export async function runCommand(argv: string[]): Promise<number> {
   for (const system of systems) results.push({ id: system.id, ok: await demo(system, kind, port, join(workRoot, system.id), all) });
   const okCount = results.filter((r) => r.ok).length;
   const secs = ((Date.now() - started) / 1000).toFixed(1);
-  process.stdout.write(`\n${okCount}/${results.length} scenario(s) ok on ${kind} in ${secs} s${okCount < results.length ? `; failed: ${results.filter((r) => !r.ok).map((r) => r.id).join(', ')}` : ''}\n`);
+  process.stdout.write(
+    `\n${okCount}/${results.length} scenario(s) ok on ${kind} in ${secs} s${
+      okCount < results.length
+        ? `; failed: ${results
+            .filter((r) => !r.ok)
+            .map((r) => r.id)
+            .join(', ')}`
+        : ''
+    }\n`,
+  );
   exitIfStuck();
   return okCount === results.length ? 0 : 1;
 }

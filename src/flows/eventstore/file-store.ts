@@ -6,7 +6,7 @@
  */
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { matches, type EventFilter, type EventStore, type StoredEvent } from './store.js';
+import { matches, type EventStore, type StoredEvent } from './store.js';
 
 export function createFileEventStore(path: string): EventStore & { readonly path: string } {
   const ids = new Set<string>();

@@ -4,7 +4,15 @@
  * event with its channel, key and headers. The append happens inside the handler, so an
  * event is acknowledged only once it is stored; the store ignores an id it has.
  */
-import { getPointer, type EventClient, type EventContext, type EventSubscription, type OperationDescriptor, type SubscribeHandlerOptions, type SystemDescriptor } from '@event-contracts/runtime';
+import {
+  getPointer,
+  type EventClient,
+  type EventContext,
+  type EventSubscription,
+  type OperationDescriptor,
+  type SubscribeHandlerOptions,
+  type SystemDescriptor,
+} from '@event-contracts/runtime';
 import type { EventStore, StoredEvent } from './store.js';
 
 export interface EventStoreSubscriber {

@@ -64,7 +64,12 @@ function deadLetterTracer(service: string, trace: (e: TraceEntry) => void): Logg
  * every transport: the Kafka transport's assigner gives each topic's partitions only to
  * the members subscribed to it. `kind` no longer changes anything; it stays for the callers.
  */
-export function groupOverrides(_kind: TransportKind, ops: readonly OperationDescriptor[], env: FlowRunOptions['env'], extras: FlowExtras): Record<string, string> {
+export function groupOverrides(
+  _kind: TransportKind,
+  ops: readonly OperationDescriptor[],
+  env: FlowRunOptions['env'],
+  extras: FlowExtras,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const op of ops) {
     if (op.action !== 'receive' || !op.group) continue;

@@ -29,7 +29,16 @@ export interface ServiceTrace {
 export function serviceTrace(service: string, trace: (entry: TraceEntry) => void): ServiceTrace {
   return {
     published(receipt, type, detail) {
-      trace({ at: Date.now(), service, action: 'published', channel: receipt.channel, type, eventId: receipt.eventId, correlationId: receipt.correlationId, ...(detail ? { detail } : {}) });
+      trace({
+        at: Date.now(),
+        service,
+        action: 'published',
+        channel: receipt.channel,
+        type,
+        eventId: receipt.eventId,
+        correlationId: receipt.correlationId,
+        ...(detail ? { detail } : {}),
+      });
     },
     handled(ctx, detail) {
       trace({

@@ -18,7 +18,15 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createSkafuClient, skafuOperations, skafuSystem, type ProjectCreatedInput, type SkafuClient } from '../../../generated/skafu/index.js';
 import { createFileEventStore, createPostgresEventStore, startEventStoreSubscriber, type EventStore, type EventStoreSubscriber } from '../eventstore/index.js';
-import { createMemoryDedupeStore, createMetrics, silentLogger, type DedupeStore, type Logger, type Metrics, type OperationDescriptor } from '@event-contracts/runtime';
+import {
+  createMemoryDedupeStore,
+  createMetrics,
+  silentLogger,
+  type DedupeStore,
+  type Logger,
+  type Metrics,
+  type OperationDescriptor,
+} from '@event-contracts/runtime';
 import { createRedisDedupeStore, type RedisStreamsTransport } from '@event-contracts/runtime/redis-streams';
 import type { FlowRunOptions, RunningFlow } from '../registry.js';
 import { createLocalAiClient, createLocalGitHubClient, type AiClient, type GitHubClient } from './integrations.js';
@@ -52,7 +60,9 @@ export interface SkafuRunning extends RunningFlow {
 }
 
 /** Every receive operation of the contract's event-store group. */
-export const EVENT_STORE_OPERATIONS: OperationDescriptor[] = Object.values(skafuOperations).filter((op) => op.action === 'receive' && op.group === 'event-store');
+export const EVENT_STORE_OPERATIONS: OperationDescriptor[] = Object.values(skafuOperations).filter(
+  (op) => op.action === 'receive' && op.group === 'event-store',
+);
 
 function isRedis(t: FlowRunOptions['transport']): t is RedisStreamsTransport {
   return t.name === 'redis-streams' && 'redis' in t;
@@ -74,7 +84,15 @@ export async function startSkafu(options: SkafuOptions): Promise<SkafuRunning> {
   await transport.connect();
   const dedupe = skafuDedupe(transport);
   const runtimeMetrics = createMetrics();
-  const client = createSkafuClient({ transport, closeTransport: false, dedupe, metrics: runtimeMetrics, logger: options.logger ?? silentLogger, source: 'skafu', env: options.env });
+  const client = createSkafuClient({
+    transport,
+    closeTransport: false,
+    dedupe,
+    metrics: runtimeMetrics,
+    logger: options.logger ?? silentLogger,
+    source: 'skafu',
+    env: options.env,
+  });
   const deps: SkafuDeps = { client, trace: options.trace, subscribe: { concurrency: options.concurrency ?? 16 } };
 
   const eventStore = options.eventStore ?? openEventStore(options.env, options.workDir, options.eventStoreTable);
@@ -100,7 +118,15 @@ export async function startSkafu(options: SkafuOptions): Promise<SkafuRunning> {
       data: { projectId, name: b.name, ownerId: b.ownerId, ...(b.description !== undefined ? { description: b.description } : {}) },
     };
     const r = await client.publishProjectManagementProjectCreated(payload, { correlationId });
-    options.trace({ at: Date.now(), service: 'project-management', action: 'published', channel: r.channel, type: 'ProjectCreated', eventId: r.eventId, correlationId });
+    options.trace({
+      at: Date.now(),
+      service: 'project-management',
+      action: 'published',
+      channel: r.channel,
+      type: 'ProjectCreated',
+      eventId: r.eventId,
+      correlationId,
+    });
     return reply.code(202).header('x-correlation-id', correlationId).send({ projectId, correlationId });
   });
   http.get<{ Params: { id: string } }>('/projects/:id', async (req, reply) => {

@@ -42,7 +42,12 @@ async function demo(running: RunningFlow, options: FlowRunOptions): Promise<Demo
     for (let i = 1; i <= 3; i++) await create('fail-github', `req-fail-${i}`);
     await until('the alert', 15_000, () => r.errors.alerts().length > 0);
     const alert = r.errors.alerts()[0]!;
-    lines.push(`error bus: ${r.errors.aggregates().map((a) => `${a.errorCode}/${a.source} ×${a.count}`).join(', ')}; alert ${alert.alarmName} (${alert.severity})`);
+    lines.push(
+      `error bus: ${r.errors
+        .aggregates()
+        .map((a) => `${a.errorCode}/${a.source} ×${a.count}`)
+        .join(', ')}; alert ${alert.alarmName} (${alert.severity})`,
+    );
   } catch (err) {
     ok = false;
     lines.push((err as Error).message);

@@ -56,7 +56,11 @@ export async function startProjectsReadModel(client: SkafuClient, group = READ_M
     v.lastSequence = Math.max(v.lastSequence, e.sequenceNumber);
     applied++;
   };
-  const opts = (op: keyof typeof skafuOperations): SubscribeHandlerOptions => ({ ...options, group, addresses: replayableAddresses(skafuOperations[op], group) });
+  const opts = (op: keyof typeof skafuOperations): SubscribeHandlerOptions => ({
+    ...options,
+    group,
+    addresses: replayableAddresses(skafuOperations[op], group),
+  });
 
   const subs: EventSubscription[] = [
     await client.onEventStoreProjectCreated((e) => {

@@ -60,7 +60,15 @@ function on(deps: SkafuDeps, op: OperationDescriptor): SubscribeHandlerOptions {
 
 async function follow(deps: SkafuDeps, service: string, ctx: EventContext, op: OperationDescriptor, payload: unknown, parentSequence?: number): Promise<void> {
   const r = await ctx.publish(op, payload, parentSequence !== undefined ? { parentSequence } : {});
-  deps.trace({ at: Date.now(), service, action: 'published', channel: r.channel, type: op.messages[0]?.eventType, eventId: r.eventId, correlationId: r.correlationId });
+  deps.trace({
+    at: Date.now(),
+    service,
+    action: 'published',
+    channel: r.channel,
+    type: op.messages[0]?.eventType,
+    eventId: r.eventId,
+    correlationId: r.correlationId,
+  });
 }
 
 /** Runs a handler; a failure becomes an ErrorOccurred on the error bus (and is acknowledged). */
@@ -104,14 +112,23 @@ export interface DomainServices {
 export async function startDomainServices(deps: SkafuDeps, ai: AiClient, github: GitHubClient): Promise<DomainServices> {
   const { client } = deps;
   const subs: EventSubscription[] = [];
-  const facts = (e: ProjectCreatedEvent): ProjectFacts => ({ projectId: e.data.projectId, name: e.data.name, description: e.data.description, ownerId: e.data.ownerId });
+  const facts = (e: ProjectCreatedEvent): ProjectFacts => ({
+    projectId: e.data.projectId,
+    name: e.data.name,
+    description: e.data.description,
+    ownerId: e.data.ownerId,
+  });
 
   // template-management
   subs.push(
     await client.onTemplateManagementProjectCreated(
       reporting(deps, 'template-management', 'select-template', async (e, ctx) => {
         const { templateId, reason } = chooseTemplate(facts(e));
-        const payload: TemplateSelectedInput = { source: 'template-management', eventVersion: '1.0', data: { projectId: e.data.projectId, templateId, reason } };
+        const payload: TemplateSelectedInput = {
+          source: 'template-management',
+          eventVersion: '1.0',
+          data: { projectId: e.data.projectId, templateId, reason },
+        };
         await follow(deps, 'template-management', ctx, ops.templateManagementSendTemplateSelected, payload);
       }),
       on(deps, ops.templateManagementReceiveProjectCreated),
@@ -152,7 +169,11 @@ export async function startDomainServices(deps: SkafuDeps, ai: AiClient, github:
 
   // project-management: ProjectConfigured once template, analysis and repository are in.
   const waiting = new Map<string, { templateId?: string; analysisId?: string; repositoryUrl?: string; maxSequence: number; done: boolean }>();
-  const answer = async (projectId: string, ctx: EventContext, set: (w: { templateId?: string; analysisId?: string; repositoryUrl?: string }) => void): Promise<void> => {
+  const answer = async (
+    projectId: string,
+    ctx: EventContext,
+    set: (w: { templateId?: string; analysisId?: string; repositoryUrl?: string }) => void,
+  ): Promise<void> => {
     let w = waiting.get(projectId);
     if (!w) waiting.set(projectId, (w = { maxSequence: 0, done: false }));
     set(w);
@@ -174,7 +195,10 @@ export async function startDomainServices(deps: SkafuDeps, ai: AiClient, github:
     }
   };
   subs.push(
-    await client.onProjectManagementTemplateSelected((e, ctx) => answer(e.data.projectId, ctx, (w) => (w.templateId = e.data.templateId)), on(deps, ops.projectManagementReceiveTemplateSelected)),
+    await client.onProjectManagementTemplateSelected(
+      (e, ctx) => answer(e.data.projectId, ctx, (w) => (w.templateId = e.data.templateId)),
+      on(deps, ops.projectManagementReceiveTemplateSelected),
+    ),
     await client.onProjectManagementAIAnalysisCompleted(
       (e, ctx) => answer(e.data.projectId, ctx, (w) => (w.analysisId = e.data.analysisId)),
       on(deps, ops.projectManagementReceiveAIAnalysisCompleted),
@@ -188,20 +212,31 @@ export async function startDomainServices(deps: SkafuDeps, ai: AiClient, github:
   // observability: metrics of project creation and of the error bus.
   const registry = new Registry();
   const projects = new Counter({ name: 'skafu_projects_created_total', help: 'ProjectCreated events seen by observability', registers: [registry] });
-  const errors = new Counter({ name: 'skafu_errors_total', help: 'ErrorOccurred events by code, source and severity', labelNames: ['errorCode', 'source', 'severity'], registers: [registry] });
+  const errors = new Counter({
+    name: 'skafu_errors_total',
+    help: 'ErrorOccurred events by code, source and severity',
+    labelNames: ['errorCode', 'source', 'severity'],
+    registers: [registry],
+  });
   subs.push(
-    await client.onObservabilityProjectCreated(async (e, ctx) => {
-      projects.inc();
-      const payload: MetricCollectedInput = {
-        source: 'observability',
-        eventVersion: '1.0',
-        data: { metricName: 'ProjectCreated', value: 1, unit: 'Count', dimensions: { ownerId: e.data.ownerId } },
-      };
-      await follow(deps, 'observability', ctx, ops.observabilitySendMetricCollected, payload);
-    }, on(deps, ops.observabilityReceiveProjectCreated)),
-    await client.onObservabilityErrorOccurred((e) => {
-      errors.inc({ errorCode: e.data.errorCode, source: e.source, severity: e.severity });
-    }, on(deps, ops.observabilityReceiveErrorOccurred)),
+    await client.onObservabilityProjectCreated(
+      async (e, ctx) => {
+        projects.inc();
+        const payload: MetricCollectedInput = {
+          source: 'observability',
+          eventVersion: '1.0',
+          data: { metricName: 'ProjectCreated', value: 1, unit: 'Count', dimensions: { ownerId: e.data.ownerId } },
+        };
+        await follow(deps, 'observability', ctx, ops.observabilitySendMetricCollected, payload);
+      },
+      on(deps, ops.observabilityReceiveProjectCreated),
+    ),
+    await client.onObservabilityErrorOccurred(
+      (e) => {
+        errors.inc({ errorCode: e.data.errorCode, source: e.source, severity: e.severity });
+      },
+      on(deps, ops.observabilityReceiveErrorOccurred),
+    ),
   );
 
   return {
@@ -248,33 +283,46 @@ export interface ErrorProcessor {
 export async function startErrorProcessor(deps: SkafuDeps, threshold: number): Promise<ErrorProcessor> {
   const aggregates = new Map<string, ErrorAggregate>();
   const alerts: Alert[] = [];
-  const sub = await deps.client.onErrorProcessorErrorOccurred(async (e: ErrorOccurredEvent, ctx) => {
-    const key = `${e.data.errorCode}\u0000${e.source}`;
-    let a = aggregates.get(key);
-    if (!a) aggregates.set(key, (a = { errorCode: e.data.errorCode, source: e.source, count: 0, bySeverity: {}, canRetry: e.data.canRetry, correlationIds: [] }));
-    a.count++;
-    a.bySeverity[e.severity] = (a.bySeverity[e.severity] ?? 0) + 1;
-    a.canRetry = e.data.canRetry;
-    if (!a.correlationIds.includes(e.correlationId)) a.correlationIds.push(e.correlationId);
-    deps.trace({ at: Date.now(), service: 'error-processor', action: 'handled', channel: ctx.channel, type: 'ErrorOccurred', eventId: e.eventId, correlationId: e.correlationId, detail: `${e.data.errorCode} from ${e.source}: ${a.count}` });
-    if (a.count !== threshold) return;
-    const alert: Alert = {
-      alertId: stableUuid(`alert:${key}:${threshold}`),
-      alarmName: `ErrorSpike-${e.source}-${e.data.errorCode}`,
-      severity: (a.bySeverity.CRITICAL ?? 0) > 0 ? 'CRITICAL' : 'WARNING',
-      message: `${a.count} ${e.data.errorCode} errors from ${e.source} (threshold ${threshold})`,
-      errorCode: e.data.errorCode,
-      source: e.source,
-      count: a.count,
-    };
-    alerts.push(alert);
-    const payload: AlertTriggeredInput = {
-      source: 'observability',
-      eventVersion: '1.0',
-      data: { alertId: alert.alertId, alarmName: alert.alarmName, severity: alert.severity, message: alert.message },
-    };
-    await follow(deps, 'error-processor', ctx, ops.observabilitySendAlertTriggered, payload);
-  }, on(deps, ops.errorProcessorReceiveErrorOccurred));
+  const sub = await deps.client.onErrorProcessorErrorOccurred(
+    async (e: ErrorOccurredEvent, ctx) => {
+      const key = `${e.data.errorCode}\u0000${e.source}`;
+      let a = aggregates.get(key);
+      if (!a)
+        aggregates.set(key, (a = { errorCode: e.data.errorCode, source: e.source, count: 0, bySeverity: {}, canRetry: e.data.canRetry, correlationIds: [] }));
+      a.count++;
+      a.bySeverity[e.severity] = (a.bySeverity[e.severity] ?? 0) + 1;
+      a.canRetry = e.data.canRetry;
+      if (!a.correlationIds.includes(e.correlationId)) a.correlationIds.push(e.correlationId);
+      deps.trace({
+        at: Date.now(),
+        service: 'error-processor',
+        action: 'handled',
+        channel: ctx.channel,
+        type: 'ErrorOccurred',
+        eventId: e.eventId,
+        correlationId: e.correlationId,
+        detail: `${e.data.errorCode} from ${e.source}: ${a.count}`,
+      });
+      if (a.count !== threshold) return;
+      const alert: Alert = {
+        alertId: stableUuid(`alert:${key}:${threshold}`),
+        alarmName: `ErrorSpike-${e.source}-${e.data.errorCode}`,
+        severity: (a.bySeverity.CRITICAL ?? 0) > 0 ? 'CRITICAL' : 'WARNING',
+        message: `${a.count} ${e.data.errorCode} errors from ${e.source} (threshold ${threshold})`,
+        errorCode: e.data.errorCode,
+        source: e.source,
+        count: a.count,
+      };
+      alerts.push(alert);
+      const payload: AlertTriggeredInput = {
+        source: 'observability',
+        eventVersion: '1.0',
+        data: { alertId: alert.alertId, alarmName: alert.alarmName, severity: alert.severity, message: alert.message },
+      };
+      await follow(deps, 'error-processor', ctx, ops.observabilitySendAlertTriggered, payload);
+    },
+    on(deps, ops.errorProcessorReceiveErrorOccurred),
+  );
   return {
     aggregates: () => [...aggregates.values()].map((a) => structuredClone(a)),
     alerts: () => alerts.map((a) => ({ ...a })),

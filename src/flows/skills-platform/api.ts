@@ -54,7 +54,12 @@ const generateBody = {
         examples: {
           type: 'array',
           maxItems: 100,
-          items: { type: 'object', additionalProperties: false, required: ['input', 'expected'], properties: { input: { type: 'string', maxLength: 200 }, expected: { type: 'string', maxLength: 400 } } },
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['input', 'expected'],
+            properties: { input: { type: 'string', maxLength: 200 }, expected: { type: 'string', maxLength: 400 } },
+          },
         },
       },
     },
@@ -103,19 +108,29 @@ export function createApi(services: Services, trace: ServiceTrace): FastifyInsta
   });
 
   app.get('/skills', async () => services.skills.list());
-  app.get<IdParams>('/skills/:id', async (request, reply) => services.skills.get(request.params.id) ?? reply.code(404).send({ error: `no skill ${request.params.id}` }));
+  app.get<IdParams>(
+    '/skills/:id',
+    async (request, reply) => services.skills.get(request.params.id) ?? reply.code(404).send({ error: `no skill ${request.params.id}` }),
+  );
   app.get('/templates', async () => services.generation.templates());
   app.get<IdParams>('/projects/:id', async (request, reply) => {
     const project = services.generation.project(request.params.id);
     if (!project) return reply.code(404).send({ error: `no project ${request.params.id}` });
     const report = services.reports.list().find((r) => r.project_id === project.project_id);
-    return { ...project, validation: services.validation.validation(project.project_id) ?? null, build: services.builds.build(project.project_id) ?? null, report: report ?? null };
+    return {
+      ...project,
+      validation: services.validation.validation(project.project_id) ?? null,
+      build: services.builds.build(project.project_id) ?? null,
+      report: report ?? null,
+    };
   });
 
   type Filter = { Querystring: { correlation_id?: string; project_id?: string; event_type?: string } };
   app.get<Filter>('/notifications', async (request) => {
     const q = request.query;
-    return services.notifications.list().filter((n) => (!q.correlation_id || n.correlation_id === q.correlation_id) && (!q.event_type || n.event_type === q.event_type));
+    return services.notifications
+      .list()
+      .filter((n) => (!q.correlation_id || n.correlation_id === q.correlation_id) && (!q.event_type || n.event_type === q.event_type));
   });
   app.get<Filter>('/builds', async (request) => services.builds.list().filter((b) => !request.query.project_id || b.project_id === request.query.project_id));
   app.get<Filter>('/reports', async (request) => services.reports.list().filter((r) => !request.query.project_id || r.project_id === request.query.project_id));

@@ -42,7 +42,13 @@ export async function startSkillsPlatform(options: FlowRunOptions & FlowExtras):
   const groups: Record<string, string[]> = {};
   let app: ReturnType<typeof createApi> | undefined;
   try {
-    const consumers = { 'generation-service': services.generation, 'validation-service': services.validation, 'notification-service': services.notifications, 'build-service': services.builds, 'reporting-service': services.reports };
+    const consumers = {
+      'generation-service': services.generation,
+      'validation-service': services.validation,
+      'notification-service': services.notifications,
+      'build-service': services.builds,
+      'reporting-service': services.reports,
+    };
     await Promise.all(
       Object.entries(consumers).map(async ([name, s]) => {
         groups[name] = [...new Set((await s.subscribe()).map((sub) => sub.group))];

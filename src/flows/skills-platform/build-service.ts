@@ -33,9 +33,18 @@ export function startBuildService(ctx: ServiceContext) {
       await client.onBuildServiceProjectGenerated(async (event, c) => {
         trace.handled(c);
         const { project_id, skill_id, output_path, files, files_count } = event.data;
-        const build: Build = { build_id: `build-${randomUUID().slice(0, 8)}`, project_id, skill_id, status: 'packaged', files_count, bytes: 0, correlation_id: event.correlation_id };
+        const build: Build = {
+          build_id: `build-${randomUUID().slice(0, 8)}`,
+          project_id,
+          skill_id,
+          status: 'packaged',
+          files_count,
+          bytes: 0,
+          correlation_id: event.correlation_id,
+        };
         try {
-          if (!withinProjects(join(ctx.options.workDir, 'projects'), output_path, files)) throw new Error(`${output_path} is not inside this platform's projects folder`);
+          if (!withinProjects(join(ctx.options.workDir, 'projects'), output_path, files))
+            throw new Error(`${output_path} is not inside this platform's projects folder`);
           if (files.length !== files_count) throw new Error(`files_count ${files_count} != ${files.length} files`);
           const hash = createHash('sha256');
           for (const f of files) {

@@ -46,7 +46,13 @@ export async function runSkillsPlatformDemo(running: SkillsPlatformRunning, opti
   lines.push(`skills-platform on ${options.transportKind}, API ${url}`);
 
   // 1. create a skill: skill.created → gen-service updates templates → templates.updated; notify-service stores both
-  const created = await requestJson(url, 'POST', '/skills', { name: 'greeter', description: 'Greets people', version: '1.0.0', category: 'demo', created_by: 'demo' });
+  const created = await requestJson(url, 'POST', '/skills', {
+    name: 'greeter',
+    description: 'Greets people',
+    version: '1.0.0',
+    category: 'demo',
+    created_by: 'demo',
+  });
   const skillId: string = created.body.skill_id;
   check(created.status === 201, `POST /skills → ${created.status} ${skillId}`);
   await chain('skill created', created.body.correlation_id, {
@@ -57,7 +63,10 @@ export async function runSkillsPlatformDemo(running: SkillsPlatformRunning, opti
 
   // 2. update it: skill.updated → templates.updated (the touched templates)
   const patched = await requestJson(url, 'PATCH', `/skills/${skillId}`, { description: 'Greets people warmly' });
-  check(patched.status === 200 && patched.body.changes?.join() === 'description', `PATCH /skills/${skillId} → ${patched.status} changes=${patched.body.changes}`);
+  check(
+    patched.status === 200 && patched.body.changes?.join() === 'description',
+    `PATCH /skills/${skillId} → ${patched.status} changes=${patched.body.changes}`,
+  );
   await chain('skill updated', patched.body.correlation_id, {
     'skill-service': { published: ['skill.updated'] },
     'generation-service': { handled: ['skill.updated'], published: ['templates.updated'] },
@@ -65,7 +74,16 @@ export async function runSkillsPlatformDemo(running: SkillsPlatformRunning, opti
   });
 
   // 3. generate a project: files on disk; validation runs its tests; build and report follow
-  const spec = { spec_id: 'spec-1', name: 'hello-greeter', greeting: 'Hello', examples: [{ input: 'Ada', expected: 'Hello, Ada!' }, { input: 'Grace', expected: 'Hello, Grace!' }, { input: 'Linus', expected: 'Hello, Linus!' }] };
+  const spec = {
+    spec_id: 'spec-1',
+    name: 'hello-greeter',
+    greeting: 'Hello',
+    examples: [
+      { input: 'Ada', expected: 'Hello, Ada!' },
+      { input: 'Grace', expected: 'Hello, Grace!' },
+      { input: 'Linus', expected: 'Hello, Linus!' },
+    ],
+  };
   const generated = await requestJson(url, 'POST', '/generate', { skill_id: skillId, spec });
   const projectId: string = generated.body.project_id;
   check(generated.status === 201, `POST /generate → ${generated.status} ${projectId}: ${generated.body.files?.length} files in ${generated.body.output_path}`);
@@ -78,13 +96,22 @@ export async function runSkillsPlatformDemo(running: SkillsPlatformRunning, opti
   });
   const project = await requestJson(url, 'GET', `/projects/${projectId}`);
   const v = project.body.validation;
-  check(v?.status === 'passed' && v.tests_passed === 4 && v.tests_failed === 0, `validation of ${projectId}: ${v?.status}, ${v?.tests_passed} passed, ${v?.tests_failed} failed (want passed, 4, 0)`);
-  check(project.body.build?.status === 'packaged' && project.body.build.files_count === 4, `build: ${project.body.build?.status}, ${project.body.build?.files_count} files, sha256 ${String(project.body.build?.digest).slice(0, 12)}`);
+  check(
+    v?.status === 'passed' && v.tests_passed === 4 && v.tests_failed === 0,
+    `validation of ${projectId}: ${v?.status}, ${v?.tests_passed} passed, ${v?.tests_failed} failed (want passed, 4, 0)`,
+  );
+  check(
+    project.body.build?.status === 'packaged' && project.body.build.files_count === 4,
+    `build: ${project.body.build?.status}, ${project.body.build?.files_count} files, sha256 ${String(project.body.build?.digest).slice(0, 12)}`,
+  );
   check(project.body.report?.pass_rate === 100, `report: pass rate ${project.body.report?.pass_rate}%`);
 
   // 4. an unknown skill: generation.failed, then project.completed with status failed
   const unknown = await requestJson(url, 'POST', '/generate', { skill_id: 'skill-does-not-exist', spec: { name: 'nothing' } });
-  check(unknown.status === 422 && unknown.body.error?.code === 'UNKNOWN_SKILL', `POST /generate (unknown skill) → ${unknown.status} ${unknown.body.error?.code}`);
+  check(
+    unknown.status === 422 && unknown.body.error?.code === 'UNKNOWN_SKILL',
+    `POST /generate (unknown skill) → ${unknown.status} ${unknown.body.error?.code}`,
+  );
   await chain('generation failed', unknown.body.correlation_id, {
     'generation-service': { published: ['generation.failed', 'project.completed'] },
     'notification-service': { handled: ['generation.failed', 'project.completed'] },

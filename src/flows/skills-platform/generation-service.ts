@@ -43,7 +43,10 @@ export function startGenerationService(ctx: ServiceContext) {
       client.onGenServiceSkillCreated(async (event, c) => {
         trace.handled(c);
         const d = event.data;
-        templates.set(d.skill_id, defined({ skill_id: d.skill_id, name: d.name, description: d.description, version: d.version, category: d.category, revision: 1, stale_fields: [] }));
+        templates.set(
+          d.skill_id,
+          defined({ skill_id: d.skill_id, name: d.name, description: d.description, version: d.version, category: d.category, revision: 1, stale_fields: [] }),
+        );
         const payload: TemplatesUpdatedInput = { data: { skill_id: d.skill_id, template_ids: TEMPLATE_FILES.map((f) => `${d.skill_id}/${f}`) } };
         trace.published(await c.publish(ops.sendTemplatesUpdated, payload), 'templates.updated', `${TEMPLATE_FILES.length} templates`);
       }, SUBSCRIBE),
@@ -84,7 +87,15 @@ export function startGenerationService(ctx: ServiceContext) {
     /** Generates a project from a skill's templates; the result says whether it failed. */
     async generate(skillId: string, spec: ProjectSpec, correlationId: string): Promise<Project> {
       const started = performance.now();
-      const project: Project = defined({ project_id: `proj-${randomUUID().slice(0, 8)}`, skill_id: skillId, spec_id: spec.spec_id, status: 'generated' as const, files: [], duration_ms: 0, correlation_id: correlationId });
+      const project: Project = defined({
+        project_id: `proj-${randomUUID().slice(0, 8)}`,
+        skill_id: skillId,
+        spec_id: spec.spec_id,
+        status: 'generated' as const,
+        files: [],
+        duration_ms: 0,
+        correlation_id: correlationId,
+      });
       const template = templates.get(skillId);
       if (!template) {
         return fail(project, spec, 'UNKNOWN_SKILL', `no templates for skill ${skillId} (unknown skill, or its skill.created has not arrived yet)`, true);
@@ -105,12 +116,23 @@ export function startGenerationService(ctx: ServiceContext) {
       project.duration_ms = Math.round(performance.now() - started);
       projects.set(project.project_id, project);
       const generated: ProjectGeneratedInput = {
-        data: defined({ project_id: project.project_id, skill_id: skillId, spec_id: spec.spec_id, output_path: outputPath, files: project.files, files_count: project.files.length }),
+        data: defined({
+          project_id: project.project_id,
+          skill_id: skillId,
+          spec_id: spec.spec_id,
+          output_path: outputPath,
+          files: project.files,
+          files_count: project.files.length,
+        }),
       };
       const r = await client.publishProjectGenerated(generated, { correlationId });
       trace.published(r, 'project.generated', `${project.files.length} files`);
       const completed: ProjectCompletedInput = { data: { project_id: project.project_id, duration_ms: project.duration_ms, status: 'success' } };
-      trace.published(await client.publishProjectCompleted(completed, { correlationId, causationId: r.eventId }), 'project.completed', `status=success ${project.duration_ms}ms`);
+      trace.published(
+        await client.publishProjectCompleted(completed, { correlationId, causationId: r.eventId }),
+        'project.completed',
+        `status=success ${project.duration_ms}ms`,
+      );
       return project;
     },
 

@@ -27,7 +27,10 @@ const MESSAGES: { [K in keyof Events]: (e: Events[K]) => [subject: string, messa
   'project.generated': (e) => [e.data.project_id, `Project ${e.data.project_id} generated (${e.data.files_count} files)`],
   'project.completed': (e) => [e.data.project_id, `Project ${e.data.project_id} finished: ${e.data.status} in ${e.data.duration_ms} ms`],
   'generation.failed': (e) => [e.data.project_id, `Generation of ${e.data.project_id} failed: ${e.data.error_code}`],
-  'validation.completed': (e) => [e.data.project_id, `Validation of ${e.data.project_id} ${e.data.status}: ${e.data.tests_passed} passed, ${e.data.tests_failed} failed`],
+  'validation.completed': (e) => [
+    e.data.project_id,
+    `Validation of ${e.data.project_id} ${e.data.status}: ${e.data.tests_passed} passed, ${e.data.tests_failed} failed`,
+  ],
   'validation.failed': (e) => [e.data.project_id, `Validation of ${e.data.project_id} could not run: ${e.data.error_code}`],
 };
 
@@ -40,7 +43,14 @@ export function startNotificationService(ctx: ServiceContext) {
       trace.handled(c);
       if (notifications.has(event.event_id)) return;
       const [subject, message] = MESSAGES[type](event);
-      notifications.set(event.event_id, { event_id: event.event_id, event_type: type, correlation_id: event.correlation_id, subject, message, received_at: new Date().toISOString() });
+      notifications.set(event.event_id, {
+        event_id: event.event_id,
+        event_type: type,
+        correlation_id: event.correlation_id,
+        subject,
+        message,
+        received_at: new Date().toISOString(),
+      });
     };
   }
 

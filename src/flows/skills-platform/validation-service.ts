@@ -68,7 +68,11 @@ export async function checkProject(outputPath: string, files: readonly string[])
 function runTests(cwd: string, tests: string[]): Promise<Outcome> {
   return new Promise((resolve) => {
     // a clean environment: no loader (tsx, vitest) of ours leaks into the generated project
-    const child = spawn(process.execPath, ['--test', '--test-reporter=tap', ...tests], { cwd, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--test', '--test-reporter=tap', ...tests], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
@@ -108,15 +112,34 @@ export function startValidationService(ctx: ServiceContext) {
             ? { ok: false, code: 'FILES_COUNT_MISMATCH', message: `files_count ${event.data.files_count} != ${files.length} files` }
             : await checkProject(output_path, files);
         if (!outcome.ok) {
-          validations.set(project_id, { validation_id, project_id, status: 'error', tests_passed: 0, tests_failed: 0, error: { code: outcome.code, message: outcome.message }, correlation_id: c.correlationId });
+          validations.set(project_id, {
+            validation_id,
+            project_id,
+            status: 'error',
+            tests_passed: 0,
+            tests_failed: 0,
+            error: { code: outcome.code, message: outcome.message },
+            correlation_id: c.correlationId,
+          });
           const payload: ValidationFailedInput = { data: { validation_id, project_id, error_code: outcome.code, error_message: outcome.message } };
           trace.published(await c.publish(ops.sendValidationFailed, payload), 'validation.failed', outcome.code);
           return;
         }
         const status = outcome.failed === 0 ? 'passed' : 'failed';
-        validations.set(project_id, { validation_id, project_id, status, tests_passed: outcome.passed, tests_failed: outcome.failed, correlation_id: c.correlationId });
+        validations.set(project_id, {
+          validation_id,
+          project_id,
+          status,
+          tests_passed: outcome.passed,
+          tests_failed: outcome.failed,
+          correlation_id: c.correlationId,
+        });
         const payload: ValidationCompletedInput = { data: { validation_id, project_id, status, tests_passed: outcome.passed, tests_failed: outcome.failed } };
-        trace.published(await c.publish(ops.sendValidationCompleted, payload), 'validation.completed', `${status} passed=${outcome.passed} failed=${outcome.failed}`);
+        trace.published(
+          await c.publish(ops.sendValidationCompleted, payload),
+          'validation.completed',
+          `${status} passed=${outcome.passed} failed=${outcome.failed}`,
+        );
       }, SUBSCRIBE),
     ];
   }

@@ -12,13 +12,24 @@ export const addressParameters: LintRule = {
       const declared = new Set(ch.parameters.map((p) => p.name));
       for (const name of used) {
         if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
-          report(`channel "${ch.id}" address "${ch.address}" has an invalid parameter name "{${name}}" (expected letters, digits, _ . -)`, system.locate(ch.location.file, `${ch.location.pointer}/address`));
+          report(
+            `channel "${ch.id}" address "${ch.address}" has an invalid parameter name "{${name}}" (expected letters, digits, _ . -)`,
+            system.locate(ch.location.file, `${ch.location.pointer}/address`),
+          );
         } else if (!declared.has(name)) {
-          report(`channel "${ch.id}" address "${ch.address}" uses parameter "{${name}}", which is not declared under parameters`, system.locate(ch.location.file, `${ch.location.pointer}/address`));
+          report(
+            `channel "${ch.id}" address "${ch.address}" uses parameter "{${name}}", which is not declared under parameters`,
+            system.locate(ch.location.file, `${ch.location.pointer}/address`),
+          );
         }
       }
       for (const p of ch.parameters) {
-        if (!used.includes(p.name)) report(`channel "${ch.id}" declares parameter "${p.name}", which its address "${ch.address}" does not use`, system.locate(ch.location.file, `${ch.location.pointer}/parameters/${p.name}`), 'warning');
+        if (!used.includes(p.name))
+          report(
+            `channel "${ch.id}" declares parameter "${p.name}", which its address "${ch.address}" does not use`,
+            system.locate(ch.location.file, `${ch.location.pointer}/parameters/${p.name}`),
+            'warning',
+          );
       }
     }
   },

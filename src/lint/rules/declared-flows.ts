@@ -31,23 +31,40 @@ export const declaredFlows: LintRule = {
     raw.forEach((flow: unknown, i) => {
       const base = `/x-evc-flows/${i}`;
       if (!isObject(flow)) return report(`x-evc-flows[${i}] must be an object { name, steps }, found ${kind(flow)}`, at(base));
-      if (flow.name !== undefined && (typeof flow.name !== 'string' || flow.name.trim() === '')) report(`x-evc-flows[${i}].name must be a non-empty string`, at(`${base}/name`));
-      if (!Array.isArray(flow.steps)) return report(`x-evc-flows[${i}].steps must be a list of { from, to, message }, found ${kind(flow.steps)}`, at(flow.steps === undefined ? base : `${base}/steps`));
+      if (flow.name !== undefined && (typeof flow.name !== 'string' || flow.name.trim() === ''))
+        report(`x-evc-flows[${i}].name must be a non-empty string`, at(`${base}/name`));
+      if (!Array.isArray(flow.steps))
+        return report(
+          `x-evc-flows[${i}].steps must be a list of { from, to, message }, found ${kind(flow.steps)}`,
+          at(flow.steps === undefined ? base : `${base}/steps`),
+        );
       flow.steps.forEach((step: unknown, j) => {
         const sp = `${base}/steps/${j}`;
         if (!isObject(step)) return report(`x-evc-flows[${i}].steps[${j}] must be an object { from, to, message }, found ${kind(step)}`, at(sp));
         for (const key of ['from', 'to', 'message'] as const) {
-          if (typeof step[key] !== 'string' || step[key] === '') report(`x-evc-flows[${i}].steps[${j}].${key} must be a non-empty string, found ${kind(step[key])}`, at(step[key] === undefined ? sp : `${sp}/${key}`));
+          if (typeof step[key] !== 'string' || step[key] === '')
+            report(
+              `x-evc-flows[${i}].steps[${j}].${key} must be a non-empty string, found ${kind(step[key])}`,
+              at(step[key] === undefined ? sp : `${sp}/${key}`),
+            );
         }
         for (const key of ['from', 'to'] as const) {
           const v = step[key];
           if (typeof v === 'string' && v !== '' && !services.has(v)) {
-            report(`x-evc-flows[${i}].steps[${j}].${key} "${v}" is not a service of this contract (x-evc-service of an operation)${hint(services)}`, at(`${sp}/${key}`), 'warning');
+            report(
+              `x-evc-flows[${i}].steps[${j}].${key} "${v}" is not a service of this contract (x-evc-service of an operation)${hint(services)}`,
+              at(`${sp}/${key}`),
+              'warning',
+            );
           }
         }
         const m = step.message;
         if (typeof m === 'string' && m !== '' && !labels.has(m)) {
-          report(`x-evc-flows[${i}].steps[${j}].message "${m}" is neither a message (id or name) nor a channel (id or address) of this contract`, at(`${sp}/message`), 'warning');
+          report(
+            `x-evc-flows[${i}].steps[${j}].message "${m}" is neither a message (id or name) nor a channel (id or address) of this contract`,
+            at(`${sp}/message`),
+            'warning',
+          );
         }
       });
     });
@@ -55,5 +72,6 @@ export const declaredFlows: LintRule = {
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const kind = (v: unknown): string => (v === undefined ? 'nothing' : v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'string' ? `"${v}"` : typeof v);
+const kind = (v: unknown): string =>
+  v === undefined ? 'nothing' : v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'string' ? `"${v}"` : typeof v;
 const hint = (services: Set<string>): string => (services.size > 0 && services.size <= 12 ? `; services: ${[...services].join(', ')}` : '');

@@ -9,7 +9,11 @@ export const envelopeType: LintRule = {
     if (!system.envelope) return;
     for (const m of system.messages) {
       if (m.channelIds.length === 0) continue;
-      if (!m.eventType) report(`message "${m.id}" has no const at the envelope type field ${system.envelope.type} (x-evc-envelope.type): add \`const: <event type>\``, m.location);
+      if (!m.eventType)
+        report(
+          `message "${m.id}" has no const at the envelope type field ${system.envelope.type} (x-evc-envelope.type): add \`const: <event type>\``,
+          m.location,
+        );
     }
     for (const ch of system.channels) {
       const seen = new Map<string, string>();
@@ -17,7 +21,11 @@ export const envelopeType: LintRule = {
         const t = system.messages.find((m) => m.id === id)?.eventType;
         if (!t) continue;
         const other = seen.get(t);
-        if (other) report(`channel "${ch.id}" carries messages "${other}" and "${id}" with the same event type "${t}": the runtime could not tell them apart`, ch.location);
+        if (other)
+          report(
+            `channel "${ch.id}" carries messages "${other}" and "${id}" with the same event type "${t}": the runtime could not tell them apart`,
+            ch.location,
+          );
         seen.set(t, id);
       }
     }

@@ -39,7 +39,10 @@ export const examplesValid: LintRule = {
         if (v(value)) return;
         for (const e of v.errors ?? []) {
           const at = pointer + e.instancePath;
-          report(`${what} of message "${message.id}": ${e.instancePath || '/'} ${e.message ?? 'is invalid'}${paramsText(e.params)}`, system.locate(base.file, at));
+          report(
+            `${what} of message "${message.id}": ${e.instancePath || '/'} ${e.message ?? 'is invalid'}${paramsText(e.params)}`,
+            system.locate(base.file, at),
+          );
         }
       };
       message.examples.forEach((ex, i) => {
@@ -47,7 +50,10 @@ export const examplesValid: LintRule = {
         if (ex.payload !== undefined) check(message.payload, ex.payload, `${base.pointer}/examples/${i}/payload`, `${label} payload`);
         if (ex.headers !== undefined) check(message.headers, ex.headers, `${base.pointer}/examples/${i}/headers`, `${label} headers`);
       });
-      for (const [schema, label] of [[message.payload, 'payload'], [message.headers, 'headers']] as const) {
+      for (const [schema, label] of [
+        [message.payload, 'payload'],
+        [message.headers, 'headers'],
+      ] as const) {
         if (!schema) continue;
         walkSchema(schema, ({ schema: node, path }) => {
           if (!('default' in node)) return;
@@ -56,7 +62,10 @@ export const examplesValid: LintRule = {
           if (v instanceof Error || v(node.default)) return;
           const where = system.locateNode(node) ?? base;
           const first = v.errors?.[0];
-          report(`default of ${label} ${'/' + path.join('/')} in message "${message.id}" does not match its schema: ${first?.instancePath || '/'} ${first?.message ?? 'is invalid'}${paramsText(first?.params)}`, where);
+          report(
+            `default of ${label} ${'/' + path.join('/')} in message "${message.id}" does not match its schema: ${first?.instancePath || '/'} ${first?.message ?? 'is invalid'}${paramsText(first?.params)}`,
+            where,
+          );
         });
       }
     }

@@ -11,7 +11,10 @@ export const operationMessagesInChannel: LintRule = {
       if (!channel) continue;
       op.messageIds.forEach((id, i) => {
         if (!channel.messageIds.includes(id)) {
-          report(`operation "${op.id}" uses message "${id}", which channel "${channel.id}" does not carry (it carries: ${channel.messageIds.join(', ') || 'nothing'})`, system.locate(op.location.file, `${op.location.pointer}/messages/${i}`));
+          report(
+            `operation "${op.id}" uses message "${id}", which channel "${channel.id}" does not carry (it carries: ${channel.messageIds.join(', ') || 'nothing'})`,
+            system.locate(op.location.file, `${op.location.pointer}/messages/${i}`),
+          );
         }
       });
       if (!op.messagesListed && channel.messageIds.length === 0) {

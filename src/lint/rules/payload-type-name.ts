@@ -10,7 +10,10 @@ export const payloadTypeName: LintRule = {
       if (Object.keys(m.payload).length === 0) {
         report(`message "${m.id}" has no payload schema`, m.location);
       } else if (!m.payloadNameIsStable) {
-        report(`payload of message "${m.id}" has no stable type name: give it a \`title\` or move it to components/schemas (generated code would call it ${m.payloadTypeName})`, system.locate(m.location.file, `${m.location.pointer}/payload`));
+        report(
+          `payload of message "${m.id}" has no stable type name: give it a \`title\` or move it to components/schemas (generated code would call it ${m.payloadTypeName})`,
+          system.locate(m.location.file, `${m.location.pointer}/payload`),
+        );
       }
     }
   },

@@ -8,7 +8,10 @@ export const requiredDeclared: LintRule = {
   description: '`required` names only declared properties',
   check(system, report) {
     for (const m of system.messages) {
-      for (const [root, label] of [[m.payload, 'payload'], [m.headers, 'headers']] as const) {
+      for (const [root, label] of [
+        [m.payload, 'payload'],
+        [m.headers, 'headers'],
+      ] as const) {
         if (!root) continue;
         walkSchema(root, ({ schema, path, composedWith }) => {
           if (!Array.isArray(schema.required)) return;
@@ -16,7 +19,10 @@ export const requiredDeclared: LintRule = {
           for (const other of composedWith) for (const p of declaredProperties(other)) declared.add(p);
           const missing = schema.required.filter((r) => typeof r === 'string' && !declared.has(r));
           if (missing.length === 0) return;
-          report(`${label} /${path.join('/')} of message "${m.id}" requires ${missing.map((r) => `"${String(r)}"`).join(', ')}, not declared in properties (declared: ${[...declared].join(', ') || 'none'})`, system.locateNode(schema) ?? m.location);
+          report(
+            `${label} /${path.join('/')} of message "${m.id}" requires ${missing.map((r) => `"${String(r)}"`).join(', ')}, not declared in properties (declared: ${[...declared].join(', ') || 'none'})`,
+            system.locateNode(schema) ?? m.location,
+          );
         });
       }
     }

@@ -95,7 +95,10 @@ export const subscriptionRoundRobin: PartitionAssigner = ({ cluster, groupId, lo
 
       const partitions = new Map<string, number[]>();
       for (const topic of topics) {
-        partitions.set(topic, cluster.findTopicPartitionMetadata(topic).map((m) => m.partitionId));
+        partitions.set(
+          topic,
+          cluster.findTopicPartitionMetadata(topic).map((m) => m.partitionId),
+        );
       }
       const assignment = assignBySubscription(subscriptions, partitions);
       return [...assignment].map(([memberId, topicPartitions]) => ({

@@ -26,13 +26,7 @@
  * - A consumer that kafkajs stops for good after subscribe() returned (it does not
  *   restart on its own) is logged as an error and reported to `onError`.
  */
-import type {
-  Consumer,
-  EachBatchPayload,
-  Kafka,
-  KafkaMessage,
-  Admin,
-} from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Admin } from 'kafkajs';
 import { kafkajs } from './kafkajs.js';
 import { randomUUID } from 'node:crypto';
 import type { Delivery, SubscribeOptions, Subscription } from '../../transport.js';
@@ -127,11 +121,14 @@ export async function startSubscription(ctx: Context, options: KafkaSubscribeOpt
       logger.debug('kafka: joined group', { group, consumerId, assignment, generation });
       const protocol = (event.payload as { groupProtocol?: string }).groupProtocol;
       if (protocol && protocol !== SUBSCRIPTION_ASSIGNER) {
-        logger.warn(`kafka: group ${group} uses the ${protocol} assignment (a member does not offer ${SUBSCRIPTION_ASSIGNER}); partitions of topics that not every member reads may go unread`, {
-          group,
-          consumerId,
-          protocol,
-        });
+        logger.warn(
+          `kafka: group ${group} uses the ${protocol} assignment (a member does not offer ${SUBSCRIPTION_ASSIGNER}); partitions of topics that not every member reads may go unread`,
+          {
+            group,
+            consumerId,
+            protocol,
+          },
+        );
       }
       if (fromBeginning) {
         markReady();
@@ -140,23 +137,25 @@ export async function startSubscription(ctx: Context, options: KafkaSubscribeOpt
       // synchronously, before kafkajs's next fetch can resolve "latest" on its own
       for (const { topic, partitions } of mine) for (const p of partitions) pinning.add(key(topic, p));
       if (mine.length > 0) consumer.pause(mine);
-      pinStartOffsets(mine).then(markReady, (err) => {
-        logger.warn('kafka: could not pin start offsets; kafkajs resolves them on its own', { group, error: err });
-        markReady();
-      }).finally(() => {
-        const resume = mine
-          .map(({ topic, partitions }) => ({ topic, partitions: partitions.filter((p) => !retryTimers.has(key(topic, p))) }))
-          .filter((t) => t.partitions.length > 0);
-        for (const { topic, partitions } of mine) for (const p of partitions) pinning.delete(key(topic, p));
-        // A stop() during pinning disconnects the consumer, and kafkajs throws on resume then.
-        if (resume.length > 0 && !stopping) {
-          try {
-            consumer.resume(resume);
-          } catch (err) {
-            logger.warn('kafka: could not resume after pinning start offsets', { group, error: err });
+      pinStartOffsets(mine)
+        .then(markReady, (err) => {
+          logger.warn('kafka: could not pin start offsets; kafkajs resolves them on its own', { group, error: err });
+          markReady();
+        })
+        .finally(() => {
+          const resume = mine
+            .map(({ topic, partitions }) => ({ topic, partitions: partitions.filter((p) => !retryTimers.has(key(topic, p))) }))
+            .filter((t) => t.partitions.length > 0);
+          for (const { topic, partitions } of mine) for (const p of partitions) pinning.delete(key(topic, p));
+          // A stop() during pinning disconnects the consumer, and kafkajs throws on resume then.
+          if (resume.length > 0 && !stopping) {
+            try {
+              consumer.resume(resume);
+            } catch (err) {
+              logger.warn('kafka: could not resume after pinning start offsets', { group, error: err });
+            }
           }
-        }
-      });
+        });
     }),
     consumer.on(consumer.events.REBALANCING, () => {
       generation++;
@@ -215,7 +214,9 @@ export async function startSubscription(ctx: Context, options: KafkaSubscribeOpt
     if (toCommit.length > 0) {
       // The commit can fail while the group rebalances again; the seek below still holds
       // for this member, and the next join pins again from the same snapshot.
-      await consumer.commitOffsets(toCommit).catch((err: unknown) => logger.warn('kafka: could not commit start offsets (will seek anyway)', { group, error: err }));
+      await consumer
+        .commitOffsets(toCommit)
+        .catch((err: unknown) => logger.warn('kafka: could not commit start offsets (will seek anyway)', { group, error: err }));
       // kafkajs resolves "latest" on its own at its first fetch after the join, even for
       // paused partitions, and may do so after our commit (a later, higher offset): the
       // seek makes the next fetch start exactly at the pinned offset.

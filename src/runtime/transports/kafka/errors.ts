@@ -48,7 +48,7 @@ export const KAFKA_PROTOCOL_ERRORS: readonly KafkaErrorEntry[] = [
   { code: 'INVALID_REQUIRED_ACKS', retriable: false, message: 'acks must be -1, 0 or 1' },
   { code: 'UNSUPPORTED_VERSION', retriable: false, message: 'the broker does not support this request version' },
   { code: 'OFFSET_OUT_OF_RANGE', retriable: true, message: 'the requested offset is outside the log (deleted by retention?)' },
-  { code: 'INVALID_SESSION_TIMEOUT', retriable: false, message: 'the session timeout is outside the broker\'s allowed range' },
+  { code: 'INVALID_SESSION_TIMEOUT', retriable: false, message: "the session timeout is outside the broker's allowed range" },
 ];
 
 /** kafkajs client-side errors, by class name. */
@@ -60,13 +60,23 @@ export const KAFKA_CLIENT_ERRORS: readonly (KafkaErrorEntry & { name: string })[
   { name: 'KafkaJSBrokerNotFound', code: 'BROKER_NOT_FOUND', retriable: true, message: 'the broker is not in the cluster metadata' },
   { name: 'KafkaJSMetadataNotLoaded', code: 'METADATA_NOT_LOADED', retriable: true, message: 'cluster metadata is not loaded yet' },
   { name: 'KafkaJSTopicMetadataNotLoaded', code: 'TOPIC_METADATA_NOT_LOADED', retriable: true, message: 'metadata for the topic is not loaded yet' },
-  { name: 'KafkaJSStaleTopicMetadataAssignment', code: 'STALE_METADATA', retriable: true, message: 'the topic changed (partitions added) during an assignment' },
+  {
+    name: 'KafkaJSStaleTopicMetadataAssignment',
+    code: 'STALE_METADATA',
+    retriable: true,
+    message: 'the topic changed (partitions added) during an assignment',
+  },
   { name: 'KafkaJSGroupCoordinatorNotFound', code: 'GROUP_COORDINATOR_NOT_FOUND', retriable: true, message: 'no coordinator found for the consumer group' },
   { name: 'KafkaJSNumberOfRetriesExceeded', code: 'RETRIES_EXCEEDED', retriable: true, message: 'kafkajs gave up after its own retries' },
   { name: 'KafkaJSLockTimeout', code: 'LOCK_TIMEOUT', retriable: true, message: 'timed out waiting for a client lock' },
   { name: 'KafkaJSTimeout', code: 'TIMEOUT', retriable: true, message: 'the operation timed out' },
   { name: 'KafkaJSSASLAuthenticationError', code: 'AUTHENTICATION', retriable: false, message: 'authentication failed' },
-  { name: 'KafkaJSServerDoesNotSupportApiKey', code: 'UNSUPPORTED_API', retriable: false, message: 'the broker does not support a request kafkajs needs (Kafka 4.x with kafkajs 2?)' },
+  {
+    name: 'KafkaJSServerDoesNotSupportApiKey',
+    code: 'UNSUPPORTED_API',
+    retriable: false,
+    message: 'the broker does not support a request kafkajs needs (Kafka 4.x with kafkajs 2?)',
+  },
   { name: 'KafkaJSNotImplemented', code: 'NOT_IMPLEMENTED', retriable: false, message: 'kafkajs does not implement this' },
   { name: 'KafkaJSInvariantViolation', code: 'INVARIANT_VIOLATION', retriable: false, message: 'kafkajs hit an internal invariant violation' },
   { name: 'KafkaJSNonRetriableError', code: 'NON_RETRIABLE', retriable: false, message: 'kafkajs refused the request' },

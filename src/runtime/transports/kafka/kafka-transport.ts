@@ -74,7 +74,10 @@ const DEFAULT_CONSUMER: ConsumerSettings = {
 export function defaultBrokers(env: Record<string, string | undefined> = process.env): string[] {
   const raw = env.KAFKA_BROKERS?.trim();
   if (!raw) return ['127.0.0.1:9092'];
-  return raw.split(',').map((b) => b.trim()).filter(Boolean);
+  return raw
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
 }
 
 /**
@@ -105,23 +108,24 @@ export function createKafkaTransport(options: KafkaTransportOptions = {}): Trans
   // group on different topics then crash each other ("Cannot read properties of undefined
   // (reading '0')" in the fetch loop, a consumer stopped for good). So the producer and
   // admin share one instance, and every consumer gets its own.
-  const newKafka = (): InstanceType<typeof Kafka> => new Kafka({
-    clientId,
-    brokers,
-    connectionTimeout: options.connectionTimeout ?? 3_000,
-    requestTimeout: options.requestTimeout ?? 30_000,
-    retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 5_000, ...options.retry },
-    logLevel: kafkaLogLevels[options.logLevel ?? 'error'],
-    logCreator: () => (entry: LogEntry) => {
-      const { message, ...fields } = entry.log;
-      const line = `kafkajs ${entry.namespace}: ${message}`;
-      const extra = { ...fields, label: entry.label };
-      if (entry.level <= kafkaLogLevels.error) logger.error(line, extra);
-      else if (entry.level === kafkaLogLevels.warn) logger.warn(line, extra);
-      else if (entry.level === kafkaLogLevels.info) logger.info(line, extra);
-      else logger.debug(line, extra);
-    },
-  });
+  const newKafka = (): InstanceType<typeof Kafka> =>
+    new Kafka({
+      clientId,
+      brokers,
+      connectionTimeout: options.connectionTimeout ?? 3_000,
+      requestTimeout: options.requestTimeout ?? 30_000,
+      retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 5_000, ...options.retry },
+      logLevel: kafkaLogLevels[options.logLevel ?? 'error'],
+      logCreator: () => (entry: LogEntry) => {
+        const { message, ...fields } = entry.log;
+        const line = `kafkajs ${entry.namespace}: ${message}`;
+        const extra = { ...fields, label: entry.label };
+        if (entry.level <= kafkaLogLevels.error) logger.error(line, extra);
+        else if (entry.level === kafkaLogLevels.warn) logger.warn(line, extra);
+        else if (entry.level === kafkaLogLevels.info) logger.info(line, extra);
+        else logger.debug(line, extra);
+      },
+    });
   const kafka = newKafka();
 
   let producer: Producer | undefined;
@@ -170,7 +174,11 @@ export function createKafkaTransport(options: KafkaTransportOptions = {}): Trans
     if (options.createTopicsOnSubscribe === false) return;
     const unknown = topics.filter((t) => !knownTopics.has(t));
     if (unknown.length === 0) return;
-    await applyTopics(admin!, unknown.map((address) => ({ address })), { log: logger });
+    await applyTopics(
+      admin!,
+      unknown.map((address) => ({ address })),
+      { log: logger },
+    );
     for (const t of unknown) knownTopics.add(t);
   }
 
@@ -186,10 +194,7 @@ export function createKafkaTransport(options: KafkaTransportOptions = {}): Trans
     /** Also takes `onError`, called if the consumer stops for good after subscribing. */
     async subscribe(subscribeOptions: SubscribeOptions | KafkaSubscribeOptions): Promise<Subscription> {
       if (!admin) await connect();
-      const sub = await startSubscription(
-        { kafka: newKafka(), admin: admin!, clientId, settings, logger, ensureTopics },
-        subscribeOptions,
-      );
+      const sub = await startSubscription({ kafka: newKafka(), admin: admin!, clientId, settings, logger, ensureTopics }, subscribeOptions);
       const tracked: Subscription = {
         stop: async () => {
           subscriptions.delete(tracked);

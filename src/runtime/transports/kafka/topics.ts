@@ -73,11 +73,7 @@ const silent: TopicLog = { info: () => {}, warn: () => {} };
  * ]);
  * for (const d of report.drift) console.warn(`${d.topic} ${d.field} ${d.key ?? ''}: ${d.actual} != ${d.expected}`);
  */
-export async function applyTopics(
-  target: AdminTarget,
-  specs: ChannelSpec[],
-  options: ApplyTopicsOptions = {},
-): Promise<ApplyTopicsReport> {
+export async function applyTopics(target: AdminTarget, specs: ChannelSpec[], options: ApplyTopicsOptions = {}): Promise<ApplyTopicsReport> {
   const log = options.log ?? silent;
   const ownAdmin = !isAdmin(target);
   const admin = isAdmin(target) ? target : createAdmin(target, options.clientId);
@@ -240,13 +236,16 @@ async function apply(admin: Admin, specs: ChannelSpec[], alter: boolean, log: To
     for (const d of drift) {
       if (d.applied) continue;
       const what = d.field === 'config' ? `config ${d.key}` : d.field;
-      warn(`topic ${topic}: ${what} is ${d.actual ?? '(default)'}, the contract says ${d.expected}${d.note ? ` (${d.note})` : alter ? '' : ' (run with alter to change it)'}`, {
-        topic,
-        field: d.field,
-        key: d.key,
-        expected: d.expected,
-        actual: d.actual,
-      });
+      warn(
+        `topic ${topic}: ${what} is ${d.actual ?? '(default)'}, the contract says ${d.expected}${d.note ? ` (${d.note})` : alter ? '' : ' (run with alter to change it)'}`,
+        {
+          topic,
+          field: d.field,
+          key: d.key,
+          expected: d.expected,
+          actual: d.actual,
+        },
+      );
     }
     report.drift.push(...drift);
   }
@@ -296,7 +295,8 @@ async function notVisible(admin: Admin, expectations: Expectation[]): Promise<st
   for (const x of expectations) {
     const meta = metadata.find((m) => m.name === x.topic);
     const count = meta?.partitions.length ?? 0;
-    if (x.partitions !== undefined && x.partitions > 0 ? count !== x.partitions : count === 0) late.push(`${x.topic} partitions ${count}, expected ${x.partitions ?? '> 0'}`);
+    if (x.partitions !== undefined && x.partitions > 0 ? count !== x.partitions : count === 0)
+      late.push(`${x.topic} partitions ${count}, expected ${x.partitions ?? '> 0'}`);
     const leaderless = meta?.partitions.filter((p) => p.leader < 0).map((p) => p.partitionId) ?? [];
     if (leaderless.length > 0) late.push(`${x.topic} partitions ${leaderless.join(', ')} have no leader yet`);
     const entries = configs.find((r) => r.resourceName === x.topic)?.configEntries ?? [];

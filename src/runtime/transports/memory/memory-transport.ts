@@ -227,12 +227,7 @@ class MemoryTransport implements Transport {
       }
       return gc;
     });
-    const member = new Member(
-      options.consumerId ?? `member-${++this.memberSeq}`,
-      Math.max(1, options.concurrency ?? 1),
-      options.handler,
-      gcs,
-    );
+    const member = new Member(options.consumerId ?? `member-${++this.memberSeq}`, Math.max(1, options.concurrency ?? 1), options.handler, gcs);
     this.members.add(member);
     for (const gc of gcs) {
       gc.members.push(member);

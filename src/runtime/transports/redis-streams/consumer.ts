@@ -210,8 +210,9 @@ export async function startConsumer(ctx: ConsumerContext, options: SubscribeOpti
         if (outcome === ABANDONED) break;
         if (outcome === 'caught-up') phase = 'new';
         backoff = 0;
-      } catch (err) {
+      } catch (readError) {
         if (stopping) break;
+        let err = readError;
         if (isGroupMissing(err)) {
           try {
             await recreateGroups();
@@ -239,10 +240,14 @@ export async function startConsumer(ctx: ConsumerContext, options: SubscribeOpti
     }
     const keys = streams.map((s) => s.key);
     if (phase === 'pending') {
-      const reply = normalizeRead(await reader.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', room, 'STREAMS', ...keys, ...keys.map((k) => cursors.get(k)!)));
+      const reply = normalizeRead(
+        await reader.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', room, 'STREAMS', ...keys, ...keys.map((k) => cursors.get(k)!)),
+      );
       return (await handleHistory(reply, cursors)) ? 'read' : 'caught-up';
     }
-    const reply = normalizeRead(await reader.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', room, 'BLOCK', settings.blockMs, 'STREAMS', ...keys, ...keys.map(() => '>')));
+    const reply = normalizeRead(
+      await reader.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', room, 'BLOCK', settings.blockMs, 'STREAMS', ...keys, ...keys.map(() => '>')),
+    );
     if (reply) handleNew(reply);
     return 'read';
   }
@@ -277,7 +282,10 @@ export async function startConsumer(ctx: ConsumerContext, options: SubscribeOpti
         else live.push([id, fields]);
       }
       if (gone.length) await dropDeleted(stream, gone);
-      const counts = await deliveryCounts(stream, live.map(([id]) => id));
+      const counts = await deliveryCounts(
+        stream,
+        live.map(([id]) => id),
+      );
       for (const [id, fields] of live) {
         stats.pendingReread++;
         dispatch(stream, id, decodeEntry(fields), counts.get(id) ?? 1);
@@ -381,14 +389,22 @@ export async function startConsumer(ctx: ConsumerContext, options: SubscribeOpti
     const fields: (string | Buffer | number)[] = [
       ...encodeEntry({ key: entry.key, value: entry.value, headers }),
       ...foreignFields(entry.raw),
-      DLQ_FIELDS.error, message,
-      DLQ_FIELDS.errorName, name,
-      DLQ_FIELDS.attempts, String(attempts),
-      DLQ_FIELDS.sourceStream, stream.address,
-      DLQ_FIELDS.sourceId, id,
-      DLQ_FIELDS.group, group,
-      DLQ_FIELDS.consumer, consumer,
-      DLQ_FIELDS.failedAt, failedAt,
+      DLQ_FIELDS.error,
+      message,
+      DLQ_FIELDS.errorName,
+      name,
+      DLQ_FIELDS.attempts,
+      String(attempts),
+      DLQ_FIELDS.sourceStream,
+      stream.address,
+      DLQ_FIELDS.sourceId,
+      id,
+      DLQ_FIELDS.group,
+      group,
+      DLQ_FIELDS.consumer,
+      consumer,
+      DLQ_FIELDS.failedAt,
+      failedAt,
     ];
     try {
       // Dead letter and ack together: never both lost, never both kept.
@@ -495,7 +511,10 @@ export async function startConsumer(ctx: ConsumerContext, options: SubscribeOpti
           const gone = entries.filter((e) => e[1] === null).map(([id]) => id.toString());
           if (gone.length) await dropDeleted(stream, gone);
           const fresh = live.filter(([id]) => !inflight.has(`${stream.key}\u0000${id}`));
-          const counts = await deliveryCounts(stream, fresh.map(([id]) => id));
+          const counts = await deliveryCounts(
+            stream,
+            fresh.map(([id]) => id),
+          );
           for (const [id, fields] of fresh) {
             stats.claimed++;
             dispatch(stream, id, decodeEntry(fields), counts.get(id) ?? 2);
@@ -543,7 +562,11 @@ export async function startConsumer(ctx: ConsumerContext, options: SubscribeOpti
           if (ackBuffer.size > 0) await sleep(100);
         }
         if (ackBuffer.size > 0) log('warn', 'redis-streams: stopped with unwritten acks; those entries will be delivered again', { group, consumer });
-        if (generatedId && ackBuffer.size === 0) await within(leaveGroup().catch(() => undefined), deadline - Date.now());
+        if (generatedId && ackBuffer.size === 0)
+          await within(
+            leaveGroup().catch(() => undefined),
+            deadline - Date.now(),
+          );
         reader.disconnect();
         onStopped();
       })();

@@ -30,7 +30,7 @@ export function createKeyedQueue(concurrency: number): KeyedQueue {
     if (waiters.length === 0) return;
     const size = queued.length + running;
     const still: typeof waiters = [];
-    for (const w of waiters) (size < w.below ? w.resolve() : still.push(w));
+    for (const w of waiters) size < w.below ? w.resolve() : still.push(w);
     waiters = still;
   }
 

@@ -233,7 +233,7 @@ export function createRedisStreamsTransport(options: RedisStreamsTransportOption
       if (subscribeOptions.channels.length === 0) throw new ConfigurationError('redis-streams: subscribe needs at least one stream');
       subscribeOptions.channels.forEach(checkAddress);
       const client = await connect();
-      let sub: Subscription | undefined = undefined;
+      let sub: Subscription | undefined ;
       sub = await startConsumer(
         {
           main: client,
@@ -276,10 +276,7 @@ export function createRedisStreamsTransport(options: RedisStreamsTransportOption
         // drop the connection.
         if (client.status === 'ready') {
           let timer: NodeJS.Timeout | undefined;
-          await Promise.race([
-            client.quit().catch(() => undefined),
-            new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000))),
-          ]);
+          await Promise.race([client.quit().catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)))]);
           clearTimeout(timer);
         }
         client.disconnect();

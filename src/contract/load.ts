@@ -6,6 +6,7 @@ import { dirname, extname, join, resolve as resolvePath } from 'node:path';
 import { buildSystem } from './build.js';
 import { ContractError } from './errors.js';
 import type { Diagnostic, LoadResult } from './ir.js';
+import type { ContractLimits } from './limits.js';
 import { isObject, RefResolver } from './resolve.js';
 // The AsyncAPI parser takes ~0.5 s to import: only lint and validate need it, so load it on demand.
 
@@ -17,6 +18,11 @@ export interface LoadOptions {
   fetchText?: (url: string) => Promise<string>;
   /** Run the AsyncAPI spec validation (Spectral). Default true. */
   specValidation?: boolean;
+  /**
+   * Size and nesting limits (./limits.ts; defaults where unset). A contract over them is
+   * refused with one diagnostic before the AsyncAPI parser or ajv see it.
+   */
+  limits?: Partial<ContractLimits>;
 }
 
 const CONTRACT_EXT = new Set(['.yaml', '.yml', '.json']);
@@ -33,7 +39,8 @@ export function findContracts(path: string): string[] {
   } catch {
     throw new ContractError('file-unreadable', `file not found: ${abs}`, { file: abs, pointer: '', line: 0, col: 0 });
   }
-  if (stat.isFile()) return [abs];
+  // Not a folder: a file, or something the reader refuses with its own message (a device, a pipe).
+  if (!stat.isDirectory()) return [abs];
   return readdirSync(abs)
     .filter((name) => CONTRACT_EXT.has(extname(name)) && !name.startsWith('.'))
     .sort()
@@ -73,6 +80,7 @@ export async function loadContract(file: string, options: LoadOptions = {}): Pro
     root: options.root ?? dirname(abs),
     ...(options.allowRemote ? { allowRemote: true } : {}),
     ...(options.fetchText ? { fetchText: options.fetchText } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   try {
     const source = await resolver.load(abs);

@@ -10,6 +10,7 @@ import { realpathSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve as resolvePath, sep } from 'node:path';
 import { ContractError } from './errors.js';
 import type { SourceLocation } from './ir.js';
+import { type ContractLimits, raiseHint, withDefaults } from './limits.js';
 import { DATA_KEYWORDS } from './schema-keywords.js';
 import { encodePointerSegment, splitPointer } from './json-pointer.js';
 import { parseSource, readSource, type SourceFile } from './source.js';
@@ -21,6 +22,8 @@ export interface ResolveOptions {
   allowRemote?: boolean;
   /** Fetches a remote document's text; defaults to global fetch. */
   fetchText?: (url: string) => Promise<string>;
+  /** Size and nesting limits (see ./limits.ts); defaults where unset. */
+  limits?: Partial<ContractLimits>;
 }
 
 export interface Origin {
@@ -41,9 +44,15 @@ export class RefResolver {
   private readonly components = new WeakMap<object, ComponentRef>();
   private readonly memo = new Map<string, unknown>();
   private readonly rootReal: string;
+  private readonly limits: ContractLimits;
+  /** Bytes of the files read so far: together they may not pass maxContractBytes either. */
+  private bytesRead = 0;
+  /** Levels of mappings/sequences in each resolved object or array (for memoized targets). */
+  private readonly heights = new WeakMap<object, number>();
 
   constructor(private readonly options: ResolveOptions) {
     this.rootReal = safeRealpath(resolvePath(options.root));
+    this.limits = withDefaults(options.limits);
   }
 
   /** Where a resolved node was written. */
@@ -91,7 +100,7 @@ export class RefResolver {
     const source = this.files.get(file);
     if (!source) throw new Error(`file not loaded: ${file}`);
     const node = getAt(source.data, pointer);
-    return this.deref(file, pointer, node, []);
+    return this.deref(file, pointer, node, [], 1);
   }
 
   /**
@@ -106,7 +115,7 @@ export class RefResolver {
       if (!isObject(node)) return node;
       const ref = node.$ref;
       if (typeof ref === 'string' && !ref.startsWith('#')) {
-        return this.deref(file, pointer, node, []);
+        return this.deref(file, pointer, node, [], splitPointer(pointer).length + 1);
       }
       const out: Record<string, unknown> = {};
       this.origins.set(out, { file, pointer });
@@ -116,9 +125,18 @@ export class RefResolver {
     return walk(source.data, '');
   }
 
-  private deref(file: string, pointer: string, node: unknown, stack: string[]): unknown {
+  /**
+   * `level`: the level the node takes in the resolved tree when it is an object or array
+   * (the root's is 1). Each file was checked against maxNestingDepth when it was read, but
+   * `$ref`s stack files and components on top of each other: checked again here, before
+   * the recursion goes deeper than the limit.
+   */
+  private deref(file: string, pointer: string, node: unknown, stack: string[], level: number): unknown {
+    if (Array.isArray(node) || isObject(node)) this.checkLevel(level, file, pointer);
     if (Array.isArray(node)) {
-      return node.map((item, i) => this.deref(file, `${pointer}/${i}`, item, stack));
+      const out = node.map((item, i) => this.deref(file, `${pointer}/${i}`, item, stack, level + 1));
+      this.heights.set(out, 1 + maxHeight(out, this.heights));
+      return out;
     }
     if (!isObject(node)) return node;
     const memoKey = `${file}#${pointer}`;
@@ -133,12 +151,15 @@ export class RefResolver {
       const raw = getAt(source.data, target.pointer, () => {
         throw new ContractError('ref-not-found', `$ref "${node.$ref}" points at nothing: no ${target.pointer || '/'} in ${target.file}`, this.locate({ file, pointer: `${pointer}/$ref` }));
       });
-      const resolved = this.deref(target.file, target.pointer, raw, [...stack, memoKey, targetKey]);
+      const resolved = this.deref(target.file, target.pointer, raw, [...stack, memoKey, targetKey], level);
+      // A target resolved before (memoized) at a shallower place: its height decides here.
+      if (typeof resolved === 'object' && resolved !== null) this.checkLevel(level - 1 + (this.heights.get(resolved) ?? 1), file, pointer);
       const siblings = Object.keys(node).filter((k) => k !== '$ref');
       if (siblings.length === 0 || !isObject(resolved)) return resolved;
       // JSON Schema 2020-12 lets keywords sit beside $ref (a description, say): they apply too.
       const merged: Record<string, unknown> = { ...resolved };
-      for (const key of siblings) merged[key] = isDataKey(key, pointer) ? node[key] : this.deref(file, `${pointer}/${encodePointerSegment(key)}`, node[key], stack);
+      for (const key of siblings) merged[key] = isDataKey(key, pointer) ? node[key] : this.deref(file, `${pointer}/${encodePointerSegment(key)}`, node[key], stack, level + 1);
+      this.heights.set(merged, Math.max(this.heights.get(resolved) ?? 1, 1 + maxHeight(Object.values(merged), this.heights)));
       this.origins.set(merged, { file, pointer });
       const component = this.components.get(resolved);
       if (component) this.components.set(merged, component);
@@ -153,9 +174,21 @@ export class RefResolver {
     if (component) this.components.set(out, { kind: component[1]!, name: decodeURIComponentSafe(splitPointer(pointer)[2]!) });
     for (const [key, value] of Object.entries(node)) {
       // Examples, defaults, consts and enums are data: a `$ref` inside them stays text.
-      out[key] = isDataKey(key, pointer) ? value : this.deref(file, `${pointer}/${encodePointerSegment(key)}`, value, stack);
+      out[key] = isDataKey(key, pointer) ? value : this.deref(file, `${pointer}/${encodePointerSegment(key)}`, value, stack, level + 1);
     }
+    this.heights.set(out, 1 + maxHeight(Object.values(out), this.heights));
     return out;
+  }
+
+  private checkLevel(level: number, file: string, pointer: string): void {
+    const max = this.limits.maxNestingDepth;
+    if (level > max) {
+      throw new ContractError(
+        'nesting-too-deep',
+        `nested deeper than ${max} levels of objects/arrays once $refs are resolved (${raiseHint('maxNestingDepth')})`,
+        this.locate({ file, pointer }),
+      );
+    }
   }
 
   private targetOf(fromFile: string, ref: string, atPointer: string): Origin {
@@ -197,15 +230,33 @@ export class RefResolver {
       throw new ContractError('ref-outside-root', `$ref reaches outside the contract folder: ${abs} is not inside ${this.rootReal}${sep}`, where);
     }
     try {
-      const source = readSource(abs);
+      const source = readSource(abs, this.limits);
+      this.countBytes(Buffer.byteLength(source.text), abs, from);
       this.files.set(abs, source);
       return source;
     } catch (err) {
       if (from && err instanceof ContractError && err.rule === 'file-unreadable') {
         throw new ContractError('ref-not-found', `$ref points at a missing file: ${abs}`, this.locate({ file: from.file, pointer: `${from.pointer}/$ref` }), { cause: err });
       }
+      if (from && err instanceof ContractError && err.rule === 'contract-too-large' && err.location.file === abs) {
+        const where = this.locate({ file: from.file, pointer: `${from.pointer}/$ref` });
+        throw new ContractError('contract-too-large', `$ref points at ${abs}, which ${err.message.replace(/^file is/, 'is')}`, where, { cause: err });
+      }
       throw err;
     }
+  }
+
+  /** The files one root document reads are held to maxContractBytes together as well. */
+  private countBytes(bytes: number, file: string, from: Origin | undefined): void {
+    this.bytesRead += bytes;
+    const max = this.limits.maxContractBytes;
+    if (this.bytesRead <= max) return;
+    const where = from ? this.locate({ file: from.file, pointer: `${from.pointer}/$ref` }) : { file, pointer: '', line: 1, col: 1 };
+    throw new ContractError(
+      'contract-too-large',
+      `the document and the files its $refs read come to ${this.bytesRead} bytes with ${file}, over the limit of ${max} bytes (${raiseHint('maxContractBytes')})`,
+      where,
+    );
   }
 
   private async readRemote(url: string, from: Origin): Promise<SourceFile> {
@@ -220,7 +271,16 @@ export class RefResolver {
     } catch (err) {
       throw new ContractError('ref-not-found', `cannot fetch $ref ${url}: ${(err as Error).message}`, this.locate({ file: from.file, pointer: `${from.pointer}/$ref` }), { cause: err });
     }
-    const source = parseSource(url, text);
+    const bytes = Buffer.byteLength(text);
+    if (bytes > this.limits.maxContractBytes) {
+      throw new ContractError(
+        'contract-too-large',
+        `$ref points at ${url}, which is ${bytes} bytes, over the limit of ${this.limits.maxContractBytes} bytes for a contract file (${raiseHint('maxContractBytes')})`,
+        this.locate({ file: from.file, pointer: `${from.pointer}/$ref` }),
+      );
+    }
+    this.countBytes(bytes, url, from);
+    const source = parseSource(url, text, this.limits);
     this.files.set(url, source);
     return source;
   }
@@ -255,6 +315,13 @@ function isDataKey(key: string, pointer: string): boolean {
   if (!DATA_KEYWORDS.has(key)) return false;
   const parentKey = pointer.slice(pointer.lastIndexOf('/') + 1);
   return !NAME_MAPS.has(parentKey);
+}
+
+/** The largest height among resolved values (0 when none is an object or array). */
+function maxHeight(values: unknown[], heights: WeakMap<object, number>): number {
+  let max = 0;
+  for (const v of values) if (typeof v === 'object' && v !== null) max = Math.max(max, heights.get(v) ?? 1);
+  return max;
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

@@ -2,10 +2,11 @@
  * Reading contract files: YAML or JSON, with a map from JSON pointers to line:col so
  * every diagnostic can name its place.
  */
-import { readFileSync } from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { ContractError } from './errors.js';
-import { splitPointer } from './json-pointer.js';
+import { type ContractLimits, MAX_ALIAS_EXPANSION, raiseHint, withDefaults } from './limits.js';
+import { encodePointerSegment, splitPointer } from './json-pointer.js';
 
 export interface SourceFile {
   path: string;
@@ -16,17 +17,42 @@ export interface SourceFile {
   position(pointer: string): { line: number; col: number };
 }
 
-/** Parse a file's text. Throws ContractError with the place of the first syntax error. */
-export function parseSource(path: string, text: string): SourceFile {
+/**
+ * Parse a file's text. Throws ContractError with the place of the first syntax error, of
+ * an alias bomb, or of the first node nested deeper than the limit: all found on the YAML
+ * syntax tree, before it is turned into data.
+ */
+export function parseSource(path: string, text: string, limits?: Partial<ContractLimits>): SourceFile {
+  const { maxNestingDepth } = withDefaults(limits);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, keepSourceTokens: false, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
     const pos = lineCounter.linePos(first.pos[0]);
+    const at = { file: path, pointer: '', line: pos.line, col: pos.col };
+    // The YAML parser recurses per level and gives up (RangeError) somewhere past 800.
+    if (first.code === 'RESOURCE_EXHAUSTION') {
+      throw new ContractError('nesting-too-deep', `nested too deep for the YAML parser (the limit is ${maxNestingDepth} levels of objects/arrays)`, at);
+    }
     const reason = first.message.split('\n')[0] ?? first.message;
-    throw new ContractError('yaml-syntax', `invalid YAML: ${reason}`, { file: path, pointer: '', line: pos.line, col: pos.col });
+    throw new ContractError('yaml-syntax', `invalid YAML: ${reason}`, at);
   }
-  const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const firstAlias = checkTree(doc, path, lineCounter, maxNestingDepth);
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  } catch (err) {
+    // The yaml package's own alias check (nested aliases used too often): a bomb that
+    // slipped under ours. A plain ReferenceError without a place: name the first alias.
+    if (!(err instanceof ReferenceError)) throw err;
+    const pos = lineCounter.linePos(firstAlias?.offset ?? 0);
+    throw new ContractError('yaml-alias', `YAML aliases refused: ${err.message}`, {
+      file: path,
+      pointer: firstAlias?.pointer ?? '',
+      line: pos.line,
+      col: pos.col,
+    });
+  }
   const root = doc.contents as Node | null;
   const cache = new Map<string, { line: number; col: number }>();
   const position = (pointer: string) => {
@@ -36,7 +62,7 @@ export function parseSource(path: string, text: string): SourceFile {
     let found: Node | null = root;
     for (const segment of splitPointer(pointer)) {
       if (node && isMap(node)) {
-        const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === segment);
+        const pair = node.items.find((p) => keyText(p.key) === segment);
         if (!pair) break;
         // Point at the key of a mapping entry: that is where a reader looks.
         found = (pair.key as Node | null) ?? found;
@@ -59,15 +85,157 @@ export function parseSource(path: string, text: string): SourceFile {
   return { path, text, data, position };
 }
 
-/** Read and parse a file from disk. Throws ContractError when it cannot be read. */
-export function readSource(path: string): SourceFile {
+function keyText(key: unknown): string {
+  return isScalar(key) ? String(key.value) : String(key);
+}
+
+/**
+ * One pass over the syntax tree (iterative: the tree may be deeper than the stack) that
+ * refuses, at the place it happens:
+ * - an alias to an unknown anchor or to a node that contains it (the data would be circular);
+ * - aliases that together repeat more than MAX_ALIAS_EXPANSION nodes (a "billion laughs");
+ * - a mapping or sequence deeper than `maxDepth` levels, aliases counted as what they repeat.
+ * Returns the first alias (for the yaml package's own check, see parseSource).
+ */
+function checkTree(doc: Document, path: string, lineCounter: LineCounter, maxDepth: number): { offset: number; pointer: string } | undefined {
+  interface Stats {
+    /** Nodes in the subtree once aliases are expanded. */
+    size: number;
+    /** Levels of mappings/sequences in it (0 for a scalar). */
+    height: number;
+  }
+  interface Frame {
+    node: Node;
+    pointer: string;
+    /** The level this node has when it is a mapping or sequence (the root's is 1). */
+    level: number;
+    /** Where a reader looks for it: the key of a mapping entry, else the node. */
+    offset: number;
+    exit: boolean;
+  }
+  const stats = new Map<Node, Stats>();
+  const anchors = new Map<string, Node>();
+  let expanded = 0;
+  let firstAlias: { offset: number; pointer: string } | undefined;
+  const fail = (rule: string, message: string, frame: Frame): never => {
+    const pos = lineCounter.linePos(frame.offset);
+    throw new ContractError(rule, message, { file: path, pointer: frame.pointer, line: pos.line, col: pos.col });
+  };
+  const children = (frame: Frame): Frame[] => {
+    const { node, pointer, level } = frame;
+    const out: Frame[] = [];
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = pair.key as Node | null;
+        const value = pair.value as Node | null;
+        const keyOffset = key?.range?.[0] ?? frame.offset;
+        if (key && typeof key === 'object') out.push({ node: key, pointer, level: level + 1, offset: keyOffset, exit: false });
+        if (value) out.push({ node: value, pointer: `${pointer}/${encodePointerSegment(keyText(key))}`, level: level + 1, offset: keyOffset, exit: false });
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        const n = item as Node | null;
+        if (n) out.push({ node: n, pointer: `${pointer}/${i}`, level: level + 1, offset: n.range?.[0] ?? frame.offset, exit: false });
+      });
+    }
+    return out;
+  };
+  const root = doc.contents as Node | null;
+  if (!root) return undefined;
+  const stack: Frame[] = [{ node: root, pointer: '', level: 1, offset: root.range?.[0] ?? 0, exit: false }];
+  while (stack.length > 0) {
+    const frame = stack.pop()!;
+    const { node } = frame;
+    if (frame.exit) {
+      let size = 1;
+      let height = 0;
+      for (const child of children(frame)) {
+        const s = stats.get(child.node)!;
+        size += s.size;
+        height = Math.max(height, s.height);
+      }
+      stats.set(node, { size, height: height + 1 });
+      continue;
+    }
+    if (isAlias(node)) {
+      firstAlias ??= { offset: frame.offset, pointer: frame.pointer };
+      const target = anchors.get(node.source);
+      if (!target) fail('yaml-alias', `alias *${node.source} names no anchor before it (&${node.source})`, frame);
+      const s = stats.get(target!);
+      if (!s) fail('yaml-alias', `alias *${node.source} is inside the node it names: the data would be circular`, frame);
+      expanded += s!.size;
+      if (expanded > MAX_ALIAS_EXPANSION) {
+        fail(
+          'yaml-alias',
+          `YAML aliases expand the document by more than ${MAX_ALIAS_EXPANSION} nodes (here *${node.source}, ${s!.size} nodes): refused as an alias bomb`,
+          frame,
+        );
+      }
+      if (frame.level - 1 + s!.height > maxDepth) {
+        fail('nesting-too-deep', `alias *${node.source} nests deeper than ${maxDepth} levels of objects/arrays (${raiseHint('maxNestingDepth')})`, frame);
+      }
+      stats.set(node, s!);
+      continue;
+    }
+    if (node.anchor) anchors.set(node.anchor, node);
+    if (!isMap(node) && !isSeq(node)) {
+      stats.set(node, { size: 1, height: 0 });
+      continue;
+    }
+    if (frame.level > maxDepth) fail('nesting-too-deep', `nested deeper than ${maxDepth} levels of objects/arrays (${raiseHint('maxNestingDepth')})`, frame);
+    stack.push({ ...frame, exit: true });
+    const kids = children(frame);
+    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+  }
+  return firstAlias;
+}
+
+/**
+ * Read and parse a file from disk. Throws ContractError when it cannot be read, is not a
+ * regular file, or is larger than the limit (checked before a byte is read).
+ */
+export function readSource(path: string, limits?: Partial<ContractLimits>): SourceFile {
+  const { maxContractBytes } = withDefaults(limits);
+  const unreadable = (what: string) => new ContractError('file-unreadable', `${what}: ${path}`, { file: path, pointer: '', line: 0, col: 0 });
+  const tooLarge = (size: number) =>
+    new ContractError(
+      'contract-too-large',
+      `file is ${size} bytes, over the limit of ${maxContractBytes} bytes for a contract file (${raiseHint('maxContractBytes')})`,
+      { file: path, pointer: '', line: 1, col: 1 },
+    );
   let text: string;
+  let fd: number | undefined;
   try {
-    text = readFileSync(path, 'utf8');
+    // stat before open: opening a pipe waits for a writer; a device (/dev/zero) never ends.
+    const stat = statSync(path);
+    if (stat.isDirectory()) throw unreadable('is a directory, expected a file');
+    if (!stat.isFile()) throw unreadable('not a regular file');
+    if (stat.size > maxContractBytes) throw tooLarge(stat.size);
+    fd = openSync(path, 'r');
+    // Read at most one byte past the limit, whatever the file became since the stat.
+    const bytes = readAtMost(fd, maxContractBytes + 1);
+    if (bytes.length > maxContractBytes) throw tooLarge(bytes.length);
+    text = bytes.toString('utf8');
   } catch (err) {
+    if (err instanceof ContractError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const what = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, expected a file' : `cannot read file (${code ?? String(err)})`;
-    throw new ContractError('file-unreadable', `${what}: ${path}`, { file: path, pointer: '', line: 0, col: 0 });
+    throw unreadable(what);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
-  return parseSource(path, text);
+  return parseSource(path, text, limits);
+}
+
+function readAtMost(fd: number, max: number): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  while (total < max) {
+    const chunk = Buffer.allocUnsafe(Math.min(1024 * 1024, max - total));
+    const n = readSync(fd, chunk, 0, chunk.length, null);
+    if (n === 0) break;
+    chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
+    total += n;
+  }
+  return Buffer.concat(chunks, total);
 }

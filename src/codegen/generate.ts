@@ -22,6 +22,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve } from 'node:path';
 import type { Diagnostic, SystemModel } from '../contract/ir.js';
+import type { ContractLimits } from '../contract/limits.js';
 import { DEFAULT_EMIT, DEFAULT_RUNTIME_IMPORT, readConfig, type Emit, type EvcConfig } from './config.js';
 import { DOCS_FOLDER, docsSourceKey, generatedDocsFiles } from './docs.js';
 import { applyChanges, compareFiles, listFiles, posix, readText, sha256, type FileChange } from './output.js';
@@ -45,6 +46,8 @@ export interface GenerateOptions {
   emit?: Emit;
   /** Compare only; write nothing. */
   check?: boolean;
+  /** Size and nesting limits for the contracts (see contract/limits.ts); defaults where unset. */
+  limits?: Partial<ContractLimits>;
   /** Use and update `.evc-cache/` (default true). */
   cache?: boolean;
   /** Cache folder (relative to `root`). Default `.evc-cache`. */
@@ -302,13 +305,13 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     ]);
     const loaded: Array<{ system: SystemModel; rel: string }> = [];
     for (const r of toLoad) {
-      const result = await loadContract(r.file, { root: r.contractRoot, specValidation: false });
+      const result = await loadContract(r.file, { root: r.contractRoot, specValidation: false, ...(options.limits ? { limits: options.limits } : {}) });
       diagnostics.push(...result.diagnostics);
       for (const system of result.systems) loaded.push({ system, rel: posix(relative(root, r.file)) });
     }
     if (needDocs) {
       for (const r of cachedRoots) {
-        const result = await loadContract(r.file, { root: r.contractRoot, specValidation: false });
+        const result = await loadContract(r.file, { root: r.contractRoot, specValidation: false, ...(options.limits ? { limits: options.limits } : {}) });
         diagnostics.push(...result.diagnostics);
         loadedSystems.push(...result.systems);
       }

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Diagnostic } from '../contract/ir.js';
+import type { ContractLimits } from '../contract/limits.js';
 import { loadContracts } from '../contract/load.js';
 import type { Version } from './compare.js';
 
@@ -39,12 +40,14 @@ export function parseGitSpec(spec: string): { ref: string; path: string } | unde
 export interface LoadSideOptions {
   cwd?: string;
   specValidation?: boolean;
+  /** Size and nesting limits for the contracts (see contract/limits.ts). */
+  limits?: Partial<ContractLimits>;
 }
 
 /** Load one side. Throws SourceError when it cannot be read or has contract errors. */
 export async function loadVersion(spec: string, options: LoadSideOptions = {}): Promise<LoadedVersion> {
   const cwd = options.cwd ?? process.cwd();
-  const loadOpts = options.specValidation === false ? { specValidation: false } : {};
+  const loadOpts = { ...(options.specValidation === false ? { specValidation: false } : {}), ...(options.limits ? { limits: options.limits } : {}) };
   const local = resolve(cwd, spec);
   if (existsSync(local)) {
     const loaded = await loadContracts([local], loadOpts);

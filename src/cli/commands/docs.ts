@@ -5,6 +5,7 @@ import { generatedDocsFiles, planDocs } from '../../codegen/docs.js';
 import { applyChanges, compareFiles, posix } from '../../codegen/output.js';
 import { formatDiagnostics } from '../../contract/diagnostics.js';
 import { loadContracts } from '../../contract/load.js';
+import { contractLimits } from '../limits.js';
 import { UsageError } from '../usage.js';
 
 export const docsHelp = `Usage: evc docs [paths...] [--out generated/docs] [--no-site] [--check]
@@ -38,7 +39,8 @@ export async function docsCommand(argv: string[]): Promise<number> {
   }
   if (!values.out) throw new UsageError('--out needs a folder');
   const paths = positionals.length > 0 ? positionals : ['asyncapi/'];
-  const loaded = await loadContracts(paths, { specValidation: false });
+  // The contract limits of evc.config.json (maxContractBytes, maxNestingDepth) hold here too.
+  const loaded = await loadContracts(paths, { specValidation: false, limits: contractLimits({}) });
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) {
     process.stdout.write(formatDiagnostics(errors, 'text') + '\n');

@@ -5,9 +5,11 @@ import { parseArgs } from 'node:util';
 import { formatDiagnostics } from '../../contract/diagnostics.js';
 import { ConfigError, EMIT_FORMS, isEmit } from '../../codegen/config.js';
 import { generate, type GenerateOptions, type GenerateResult } from '../../codegen/generate.js';
+import { contractLimits, limitOptions, limitsHelp } from '../limits.js';
 import { UsageError } from '../usage.js';
 
 export const generateHelp = `Usage: evc generate [contracts...] [--out generated] [--emit ts|js] [--check] [--watch] [--runtime-import <specifier>] [--no-docs] [--no-cache]
+                    [--max-contract-bytes <n>] [--max-nesting-depth <n>]
 
 Generates a typed SDK per contract (files, or folders of *.yaml|*.yml|*.json; default
 asyncapi/) into <out>/<system>/: types.ts, validators.ts, client.ts, index.ts and
@@ -30,6 +32,7 @@ folders (they span every system).
                               @event-contracts/runtime)
   --no-docs                   leave <out>/docs/ alone (neither written nor checked)
   --no-cache                  ignore and do not update .evc-cache/
+${limitsHelp}
 
 Exit 0 done (or up to date), 1 stale output (--check), 2 when it could not run.`;
 
@@ -45,6 +48,7 @@ export async function generateCommand(argv: string[]): Promise<number> {
       emit: { type: 'string' },
       'no-cache': { type: 'boolean', default: false },
       'no-docs': { type: 'boolean', default: false },
+      ...limitOptions,
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -66,6 +70,7 @@ export async function generateCommand(argv: string[]): Promise<number> {
     ...(values['runtime-import'] !== undefined ? { runtimeImport: values['runtime-import'] } : {}),
     ...(values.emit !== undefined ? { emit: values.emit } : {}),
     check: values.check,
+    limits: contractLimits(values),
     cache: !values['no-cache'],
     docs: !values['no-docs'],
   };

@@ -2,12 +2,15 @@ import { parseArgs } from 'node:util';
 import { formatDiagnostics, type DiagnosticFormat } from '../../contract/diagnostics.js';
 import { loadContracts } from '../../contract/load.js';
 import { lintSystem, rules } from '../../lint/index.js';
+import { contractLimits, limitOptions, limitsHelp } from '../limits.js';
 import { UsageError } from '../usage.js';
 
 export const lintHelp = `Usage: evc lint [paths...] [--format text|json|github] [--allow-remote] [--rules]
+                [--max-contract-bytes <n>] [--max-nesting-depth <n>]
 
 Checks contracts (files, or folders of *.yaml|*.yml|*.json; default asyncapi/):
 AsyncAPI spec validation plus event-contracts' rules over the model.
+${limitsHelp}
 Exit 0 clean (warnings allowed), 1 on error-level findings, 2 when it could not run.`;
 
 export async function lintCommand(argv: string[]): Promise<number> {
@@ -18,6 +21,7 @@ export async function lintCommand(argv: string[]): Promise<number> {
       format: { type: 'string', default: 'text' },
       'allow-remote': { type: 'boolean', default: false },
       rules: { type: 'boolean', default: false },
+      ...limitOptions,
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -32,7 +36,8 @@ export async function lintCommand(argv: string[]): Promise<number> {
   const format = values.format as DiagnosticFormat;
   if (!['text', 'json', 'github'].includes(format)) throw new UsageError(`--format must be text, json or github (got "${format}")`);
   const paths = positionals.length > 0 ? positionals : ['asyncapi/'];
-  const loaded = await loadContracts(paths, { allowRemote: values['allow-remote'] });
+  const limits = contractLimits(values);
+  const loaded = await loadContracts(paths, { allowRemote: values['allow-remote'], limits });
   const diagnostics = [...loaded.diagnostics, ...loaded.systems.flatMap((s) => lintSystem(s))];
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.filter((d) => d.severity === 'warning').length;

@@ -8,6 +8,7 @@ import { formatDiagnostics } from '../../contract/diagnostics.js';
 import type { SystemModel } from '../../contract/ir.js';
 import { loadContracts } from '../../contract/load.js';
 import type { ChannelSpec } from '@event-contracts/runtime';
+import { contractLimits } from '../limits.js';
 import { UsageError } from '../usage.js';
 
 export const topicsHelp = `Usage: evc topics apply [contracts...] [--brokers host:port,...] [--alter] [--format text|json]
@@ -68,7 +69,8 @@ export async function topicsCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json (got "${values.format}")`);
-  const loaded = await loadContracts(positionals.length > 0 ? positionals : ['asyncapi/'], { specValidation: false });
+  // The contract limits of evc.config.json (maxContractBytes, maxNestingDepth) hold here too.
+  const loaded = await loadContracts(positionals.length > 0 ? positionals : ['asyncapi/'], { specValidation: false, limits: contractLimits({}) });
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) {
     process.stderr.write(formatDiagnostics(errors, 'text') + '\n');

@@ -5,10 +5,12 @@ import { loadContracts } from '../../contract/load.js';
 import { createChecker, SelectionError } from '../../validate/checker.js';
 import { violationLine } from '../../validate/explain.js';
 import { fileInput, itemPlace, streamInput, validateInputs, type Input, type ItemResult } from '../../validate/run.js';
+import { contractLimits, limitOptions, limitsHelp } from '../limits.js';
 import { UsageError } from '../usage.js';
 
 export const validateHelp = `Usage: evc validate --contract <doc> [--channel c | --message m] [files... | -]
                     [--format text|json|github] [--max-errors N]
+                    [--max-contract-bytes <n>] [--max-nesting-depth <n>]
 
 Validates messages against a contract. Inputs are JSON (one value), JSON arrays (each
 element a message) or NDJSON (a message a line); \`-\` (or no file) reads stdin. Large
@@ -17,6 +19,7 @@ inputs stream in constant memory.
 The message is picked by the envelope's type field (x-evc-envelope.type); --channel
 picks among that channel's messages (by type, else the one that fits); --message names it.
 --max-errors N prints at most N violations (counting continues).
+${limitsHelp}
 Exit 0 all valid, 1 any invalid or of unknown type, 2 when it could not run.`;
 
 type Format = 'text' | 'json' | 'github';
@@ -31,6 +34,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
       message: { type: 'string' },
       format: { type: 'string', default: 'text' },
       'max-errors': { type: 'string' },
+      ...limitOptions,
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -48,6 +52,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
     if (!Number.isInteger(n) || n < 0) throw new UsageError(`--max-errors must be a whole number >= 0 (got "${values['max-errors']}")`);
     maxErrors = n;
   }
+  const limits = contractLimits(values);
 
   // Inputs are checked before the (slow) contract load, so a typo fails fast.
   const names = positionals.length > 0 ? positionals : ['-'];
@@ -63,7 +68,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
     return fileInput(name);
   });
 
-  const loaded = await loadContracts([values.contract]);
+  const loaded = await loadContracts([values.contract], { limits });
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0 || loaded.systems.length === 0) {
     process.stderr.write(formatDiagnostics(errors.length > 0 ? errors : loaded.diagnostics, 'text') + '\n');

@@ -31,7 +31,6 @@ const integration = [
   'test/codegen/validators.test.ts',
   'test/docs/site.test.ts',
   'test/diff/seed.test.ts',
-  'test/packaging/**',
 ];
 
 export default defineConfig({

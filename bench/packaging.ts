@@ -76,7 +76,7 @@ if (!values['skip-install']) {
   const r = spawnSync(process.execPath, [join(root, 'scripts/consumer-test.mjs'), '--json', json], { cwd: root, encoding: 'utf8', timeout: 20 * 60_000 });
   consumerLine = (r.stdout.trim().split('\n').at(-1) ?? '') + (r.status === 0 ? '' : ` (exit ${r.status})`);
   try {
-    installs = (JSON.parse(readFileSync(json, 'utf8')) as { measurements: typeof installs }).measurements ?? {};
+    installs = JSON.parse(readFileSync(json, 'utf8')) as typeof installs;
   } catch {
     installs = {};
   }

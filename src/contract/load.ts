@@ -101,12 +101,20 @@ export async function loadContract(file: string, options: LoadOptions = {}): Pro
 
 function checkIsAsyncApi3(data: unknown, file: string, resolver: RefResolver): void {
   if (!isObject(data)) {
-    throw new ContractError('not-asyncapi', 'not an AsyncAPI document: expected a mapping with `asyncapi: 3.x.x` at the top level', resolver.locate({ file, pointer: '' }));
+    throw new ContractError(
+      'not-asyncapi',
+      'not an AsyncAPI document: expected a mapping with `asyncapi: 3.x.x` at the top level',
+      resolver.locate({ file, pointer: '' }),
+    );
   }
   const version = data.asyncapi;
   if (version === undefined) {
     const hint = 'openapi' in data ? ' (this is an OpenAPI document)' : '';
-    throw new ContractError('not-asyncapi', `not an AsyncAPI document${hint}: expected \`asyncapi: 3.x.x\` at the top level`, resolver.locate({ file, pointer: '' }));
+    throw new ContractError(
+      'not-asyncapi',
+      `not an AsyncAPI document${hint}: expected \`asyncapi: 3.x.x\` at the top level`,
+      resolver.locate({ file, pointer: '' }),
+    );
   }
   if (typeof version !== 'string' || !/^3\.\d+\.\d+$/.test(version)) {
     const v = String(version);

@@ -65,7 +65,9 @@ export async function loadVersion(spec: string, options: LoadSideOptions = {}): 
   }
   let kind: string;
   try {
-    kind = git(['cat-file', '-t', `${g.ref}:${g.path}`], top).toString().trim();
+    kind = git(['cat-file', '-t', `${g.ref}:${g.path}`], top)
+      .toString()
+      .trim();
   } catch {
     throw new SourceError(`${spec}: "${g.path || '.'}" does not exist at ${g.ref}`);
   }
@@ -79,7 +81,11 @@ export async function loadVersion(spec: string, options: LoadSideOptions = {}): 
     const target = join(tmp, g.path);
     const loaded = await loadContracts([target], loadOpts);
     const display = (f: string) => (f.startsWith(tmp + '/') ? `${g.ref}:${relative(tmp, f)}` : f);
-    check(spec, loaded.diagnostics.map((d) => ({ ...d, location: { ...d.location, file: display(d.location.file) } })), loaded.systems.length);
+    check(
+      spec,
+      loaded.diagnostics.map((d) => ({ ...d, location: { ...d.location, file: display(d.location.file) } })),
+      loaded.systems.length,
+    );
     return { label: spec, systems: loaded.systems, display, dispose };
   } catch (err) {
     dispose();

@@ -47,7 +47,8 @@ export async function diffCommand(argv: string[]): Promise<number> {
   const format = values.format as DiffFormat;
   if (!(DIFF_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${DIFF_FORMATS.join(', ')} (got "${format}")`);
   if (positionals.length < 2) throw new UsageError('give two versions: evc diff <old> <new>');
-  if (positionals.length > 2 && !isTransitive(mode)) throw new UsageError(`--mode ${mode} compares two versions (got ${positionals.length}); use ${mode}_TRANSITIVE to check several`);
+  if (positionals.length > 2 && !isTransitive(mode))
+    throw new UsageError(`--mode ${mode} compares two versions (got ${positionals.length}); use ${mode}_TRANSITIVE to check several`);
   const limits = contractLimits(values);
 
   const versions: LoadedVersion[] = [];

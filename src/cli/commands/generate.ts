@@ -140,10 +140,14 @@ async function watchLoop(options: GenerateOptions): Promise<number> {
     }
   };
   await run();
-  const dirs = [...new Set((options.contracts ?? ['asyncapi']).map((p) => {
-    const abs = resolve(p);
-    return statSync(abs, { throwIfNoEntry: false })?.isDirectory() ? abs : dirname(abs);
-  }))];
+  const dirs = [
+    ...new Set(
+      (options.contracts ?? ['asyncapi']).map((p) => {
+        const abs = resolve(p);
+        return statSync(abs, { throwIfNoEntry: false })?.isDirectory() ? abs : dirname(abs);
+      }),
+    ),
+  ];
   return new Promise<number>((done) => {
     let timer: NodeJS.Timeout | undefined;
     let running: Promise<void> | undefined;

@@ -83,9 +83,20 @@ export async function topicsCommand(argv: string[]): Promise<number> {
   }
   const { applyTopics, defaultBrokers } = await import('@event-contracts/runtime/kafka');
   const { default: kafkajs } = await import('kafkajs');
-  const brokers = values.brokers ? values.brokers.split(',').map((b) => b.trim()).filter(Boolean) : defaultBrokers();
+  const brokers = values.brokers
+    ? values.brokers
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean)
+    : defaultBrokers();
   // Our own admin: kafkajs's connection logs would bury the one line we print on failure.
-  const admin = new kafkajs.Kafka({ brokers, clientId: 'evc-topics', logLevel: kafkajs.logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 3 } }).admin();
+  const admin = new kafkajs.Kafka({
+    brokers,
+    clientId: 'evc-topics',
+    logLevel: kafkajs.logLevel.NOTHING,
+    connectionTimeout: 3000,
+    retry: { retries: 3 },
+  }).admin();
   let report;
   try {
     await admin.connect();
@@ -109,7 +120,9 @@ export async function topicsCommand(argv: string[]): Promise<number> {
     for (const d of report.drift) {
       const what = d.field === 'config' ? `config ${d.key}` : d.field;
       const state = d.applied ? 'fixed' : 'drift';
-      process.stdout.write(`${state.padEnd(10)} ${d.topic} ${what}: cluster ${d.actual ?? '(default)'}, contract ${d.expected}${d.note ? ` (${d.note})` : ''}\n`);
+      process.stdout.write(
+        `${state.padEnd(10)} ${d.topic} ${what}: cluster ${d.actual ?? '(default)'}, contract ${d.expected}${d.note ? ` (${d.note})` : ''}\n`,
+      );
     }
     process.stderr.write(
       `evc topics apply: ${specs.length} topic(s) on ${brokers.join(',')}: ${report.created.length} created, ${report.altered.length} altered, ${report.unchanged.length} unchanged, ${remaining.length} drift(s) left${remaining.length > 0 && !values.alter ? ' (--alter to apply)' : ''}\n`,

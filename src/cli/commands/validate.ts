@@ -75,11 +75,17 @@ export async function validateCommand(argv: string[]): Promise<number> {
     process.stderr.write(`evc validate: the contract ${values.contract} has errors; nothing validated\n`);
     return 2;
   }
-  if (loaded.systems.length > 1) throw new UsageError(`--contract ${values.contract} holds ${loaded.systems.length} contracts (${loaded.systems.map((s) => s.id).join(', ')}); name one file`);
+  if (loaded.systems.length > 1)
+    throw new UsageError(
+      `--contract ${values.contract} holds ${loaded.systems.length} contracts (${loaded.systems.map((s) => s.id).join(', ')}); name one file`,
+    );
   const system = loaded.systems[0]!;
   let checker;
   try {
-    checker = createChecker(system, { ...(values.message !== undefined ? { message: values.message } : {}), ...(values.channel !== undefined ? { channel: values.channel } : {}) });
+    checker = createChecker(system, {
+      ...(values.message !== undefined ? { message: values.message } : {}),
+      ...(values.channel !== undefined ? { channel: values.channel } : {}),
+    });
   } catch (err) {
     if (err instanceof SelectionError) throw new UsageError(err.message);
     throw err;
@@ -130,7 +136,9 @@ export async function validateCommand(argv: string[]): Promise<number> {
   const summary = await validateInputs(inputs, checker, report);
   const line = `evc validate: ${summary.total} message(s) ${checker.describe} against ${system.id}: ${summary.valid} valid, ${summary.invalid} invalid, ${summary.unknownType} unknown type${hidden > 0 ? ` (${hidden} more violation(s) not shown, --max-errors ${maxErrors})` : ''}`;
   if (format === 'json') {
-    out.write(`${firstJson ? '' : '\n'}],\n"summary":${JSON.stringify({ contract: system.id, ...summary, violationsShown: shown, violationsHidden: hidden })}}\n`);
+    out.write(
+      `${firstJson ? '' : '\n'}],\n"summary":${JSON.stringify({ contract: system.id, ...summary, violationsShown: shown, violationsHidden: hidden })}}\n`,
+    );
   } else {
     process.stderr.write(line + '\n');
   }

@@ -182,7 +182,7 @@ function messageDescriptor(f: GeneratedFile, m: MessagePlan, v: (name: string) =
 }
 
 /** Kafka topic configuration as the string map Kafka's admin API takes (lists comma-joined, keys sorted). */
-function kafkaConfig(config: Record<string, unknown> | undefined): Record<string, string> | undefined {
+export function kafkaConfig(config: Record<string, unknown> | undefined): Record<string, string> | undefined {
   if (!config) return undefined;
   const out: Record<string, string> = {};
   for (const key of Object.keys(config).sort()) {

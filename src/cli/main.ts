@@ -30,6 +30,11 @@ const commands: Record<string, Command> = {
     summary: 'breaking-change analysis between contract versions (files, folders, git refs)',
     run: async () => (await import('./commands/diff.js')).diffCommand,
   },
+  mock: { summary: 'play the other side of a service: publish its inputs, answer requests', run: async () => (await import('./commands/mock.js')).mockCommand },
+  verify: {
+    summary: 'check what a running system sends against its contract; --scenario for CI',
+    run: async () => (await import('./commands/verify.js')).verifyCommand,
+  },
 };
 
 /**

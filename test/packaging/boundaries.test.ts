@@ -29,7 +29,7 @@ interface Manifest {
 const manifest = (path: string): Manifest => JSON.parse(readFileSync(join(root, path), 'utf8')) as Manifest;
 
 const RUNTIME = '@event-contracts/runtime';
-const TOOLING = ['src/cli', 'src/contract', 'src/lint', 'src/codegen', 'src/diff', 'src/docs', 'src/validate', 'templates'];
+const TOOLING = ['src/cli', 'src/contract', 'src/lint', 'src/codegen', 'src/diff', 'src/docs', 'src/validate', 'src/verify', 'templates'];
 const under = (file: string, dir: string) => file.startsWith(`${dir}/`);
 const isRuntimeSpecifier = (s: string) => s === RUNTIME || s.startsWith(`${RUNTIME}/`);
 const isWorkspaceName = (s: string) => s.startsWith('@event-contracts/');

@@ -20,6 +20,7 @@ const alias = Object.entries(tsconfig.compilerOptions.paths)
 const integration = [
   'test/kafka/**',
   'test/redis/**',
+  'test/postgres/**',
   'test/conformance/kafka.test.ts',
   'test/conformance/redis.test.ts',
   'test/e2e/**',

@@ -5,6 +5,7 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { Tracing } from './tracing.js';
 import type { RetryPolicy } from './retry.js';
+import type { OutboxWriter, TransactionClient, TransactionalInbox } from './transaction.js';
 import type { PublishReceipt, Transport } from './transport.js';
 
 export interface ClientOptions {
@@ -14,6 +15,19 @@ export interface ClientOptions {
   dedupe?: DedupeStore | false;
   /** How long a handled event id is remembered. Default 24 h. */
   dedupeTtlMs?: number;
+  /**
+   * Exactly-once effects: run every handler of this client in a database transaction that
+   * also records the event (`createPostgresInbox` from `@event-contracts/runtime/postgres`);
+   * the handler reads it as `ctx.tx`. Replaces `dedupe` for those subscriptions. A
+   * subscription may set or turn off its own (`SubscribeHandlerOptions.inbox`).
+   */
+  inbox?: TransactionalInbox;
+  /**
+   * Transactional outbox: `publish(op, payload, { tx })` writes the event into this outbox
+   * in `tx` instead of sending it (`createPostgresOutbox`), and a relay sends it after the
+   * commit. In an inbox handler, `ctx.publish` uses the handler's transaction by itself.
+   */
+  outbox?: OutboxWriter;
   /** Default 1 MiB (1_048_576). */
   maxMessageBytes?: number;
   /**
@@ -60,6 +74,12 @@ export interface PublishOptions {
   causationId?: string;
   /** Sequence of the event this one follows (set by ctx.publish); the new one counts on from it. */
   parentSequence?: number;
+  /**
+   * Write the event to the client's outbox in this open transaction instead of sending it:
+   * it is sent (by the relay) only if and after the transaction commits. Needs
+   * `ClientOptions.outbox`. The receipt's position is the outbox row (`outbox:<id>`).
+   */
+  tx?: TransactionClient;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -83,6 +103,11 @@ export interface EventContext {
   sequence?: number | undefined;
   /** Message id in the contract. */
   messageId: string;
+  /**
+   * The inbox's transaction of this attempt, when the subscription uses an inbox: write
+   * through it and the writes commit together with the event's mark. Undefined otherwise.
+   */
+  tx?: TransactionClient | undefined;
   /** Publish a follow-up event: same correlation id, causation id = this event's id. */
   publish(op: OperationDescriptor, payload: unknown, options?: PublishOptions): Promise<EventReceipt>;
 }
@@ -98,6 +123,20 @@ export interface SubscribeHandlerOptions {
   addresses?: string[];
   /** Default `{ maxAttempts: 5, initialDelayMs: 100, maxDelayMs: 10_000, factor: 2, jitter: true }`. */
   retry?: RetryPolicy;
+  /** This subscription's inbox (default: the client's); `false` for none. */
+  inbox?: TransactionalInbox | false;
+  /**
+   * Redis Streams: an entry pending this long (ms) in a dead or stuck member is claimed by
+   * a live one. Default: the operation's `x-evc-claim-idle-ms`, else the transport's (30 s).
+   */
+  claimIdleMs?: number;
+  /**
+   * Kafka: how long the broker waits for a silent member before giving its partitions to
+   * others (ms), and how often a member heartbeats. Default: the operation's
+   * `x-evc-session-timeout-ms` / `x-evc-heartbeat-interval-ms`, else the transport's (30 s / 3 s).
+   */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
 }
 
 export interface EventSubscription {

@@ -17,7 +17,12 @@ import { createPublisher, type PreparedMessage } from './publisher.js';
 import { resolveRetryPolicy } from './retry.js';
 import { noTracing } from './tracing.js';
 import type { ChannelSpec, Transport, WireMessage } from './transport.js';
+import type { TransactionClient } from './transaction.js';
 import { createMemoryTransport } from './transports/memory/index.js';
+import { textOf } from './bytes.js';
+
+/** `{ [name]: value }` when value is defined, else `{}` (for exactOptionalPropertyTypes). */
+const defined = <K extends string, V>(name: K, value: V | undefined): { [P in K]?: V } => (value === undefined ? {} : ({ [name]: value } as { [P in K]?: V }));
 
 const DEFAULT_MAX_BYTES = 1_048_576;
 const DEFAULT_DEDUPE_TTL_MS = 24 * 60 * 60 * 1000;
@@ -36,6 +41,7 @@ export function createClient(system: SystemDescriptor, options: ClientOptions = 
   const ownDedupe = options.dedupe === undefined;
   const dedupe: DedupeStore | undefined = options.dedupe === false ? undefined : (options.dedupe ?? createMemoryDedupeStore());
   const dedupeTtlMs = options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS;
+  const outbox = options.outbox;
   const metrics = options.metrics ?? createMetrics();
   const logger = options.logger ?? silentLogger;
   const tracing = options.tracing ?? noTracing;
@@ -97,7 +103,19 @@ export function createClient(system: SystemDescriptor, options: ClientOptions = 
     return { channel: r.channel, position: r.position, eventId: p.envelope.id, correlationId: p.envelope.correlationId };
   }
 
+  /** The outbox path of publish/publishBatch: prepared events become rows of `opts.tx`'s transaction. */
+  async function publishToOutbox(prepared: PreparedMessage[], tx: TransactionClient): Promise<EventReceipt[]> {
+    if (!outbox) throw new ConfigurationError('publish with { tx } needs ClientOptions.outbox (createPostgresOutbox from @event-contracts/runtime/postgres)');
+    if (closing) throw new ConfigurationError('client is closed');
+    const ids = await outbox.write(
+      tx,
+      prepared.map((p) => ({ eventId: p.envelope.id, channel: p.address, key: p.wire.key, value: textOf(p.wire.value), headers: p.wire.headers })),
+    );
+    return prepared.map((p, i) => ({ channel: p.address, position: `outbox:${ids[i]}`, eventId: p.envelope.id, correlationId: p.envelope.correlationId }));
+  }
+
   async function publish(op: OperationDescriptor, payload: unknown, opts: PublishOptions = {}): Promise<EventReceipt> {
+    if (opts.tx !== undefined) return (await publishToOutbox([publisher.prepare(op, payload, opts)], opts.tx))[0]!;
     if (!connected) await ready();
     const p = publisher.prepare(op, payload, opts);
     if (!ensured.has(p.address)) await ensure(op.channel, p.address);
@@ -107,7 +125,7 @@ export function createClient(system: SystemDescriptor, options: ClientOptions = 
   }
 
   async function publishBatch(op: OperationDescriptor, payloads: unknown[], opts: PublishOptions = {}): Promise<EventReceipt[]> {
-    if (!connected) await ready();
+    if (!connected && opts.tx === undefined) await ready();
     // Prepare everything first: one invalid payload means nothing is sent.
     const prepared: PreparedMessage[] = [];
     const violations: Violation[] = [];
@@ -125,6 +143,7 @@ export function createClient(system: SystemDescriptor, options: ClientOptions = 
     if (violations.length > 0) throw new ValidationError(violations, { messageId: `${op.id}[batch]`, cause: firstError });
     if (firstError) throw firstError;
     if (prepared.length === 0) return [];
+    if (opts.tx !== undefined) return publishToOutbox(prepared, opts.tx);
     const address = prepared[0]!.address;
     if (!ensured.has(address)) await ensure(op.channel, address);
     const wires: WireMessage[] = new Array(prepared.length);
@@ -160,14 +179,18 @@ export function createClient(system: SystemDescriptor, options: ClientOptions = 
     const deadLetterAddress = deadLetterFor(op.channel, opts.parameters);
     for (const a of addresses) await ensure(op.channel, a, deadLetterAddress(a));
     let stopping = false;
+    const inbox = opts.inbox === false ? undefined : (opts.inbox ?? options.inbox);
     const pipeline = createPipeline({
       system,
       op,
       group,
       handler,
       retry: resolveRetryPolicy(opts.retry),
-      dedupe,
+      // The inbox's mark, written in the handler's transaction, is the dedupe.
+      dedupe: inbox ? undefined : dedupe,
       dedupeTtlMs,
+      inbox,
+      followUpsInTransaction: outbox !== undefined,
       transport,
       metrics,
       tracing,
@@ -182,6 +205,9 @@ export function createClient(system: SystemDescriptor, options: ClientOptions = 
       consumerId: opts.consumerId ?? `${options.source ?? system.id}-${randomUUID().slice(0, 8)}`,
       concurrency: opts.concurrency ?? 1,
       fromBeginning: opts.fromBeginning ?? false,
+      ...defined('claimIdleMs', opts.claimIdleMs ?? op.claimIdleMs),
+      ...defined('sessionTimeoutMs', opts.sessionTimeoutMs ?? op.sessionTimeoutMs),
+      ...defined('heartbeatIntervalMs', opts.heartbeatIntervalMs ?? op.heartbeatIntervalMs),
       handler: pipeline,
     });
     logger.info('subscribed', { operation: op.id, group, channels: addresses });

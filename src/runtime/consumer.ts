@@ -27,6 +27,7 @@ import type { ConsumerInstruments, Metrics } from './metrics.js';
 import { retry, type ResolvedRetryPolicy } from './retry.js';
 import type { Tracing } from './tracing.js';
 import type { Delivery, Transport } from './transport.js';
+import type { TransactionClient, TransactionalInbox } from './transaction.js';
 import { explainInvalid, explainInvalidHeaders, userHeaders } from './validation.js';
 
 export type FollowUpPublisher = (op: OperationDescriptor, payload: unknown, options: PublishOptions) => Promise<EventReceipt>;
@@ -39,6 +40,13 @@ export interface PipelineOptions {
   retry: ResolvedRetryPolicy;
   dedupe: DedupeStore | undefined;
   dedupeTtlMs: number;
+  /**
+   * Each handler attempt runs in the inbox's transaction with the event's mark (which
+   * replaces `dedupe`, so pass none with it). The handler reads it as `ctx.tx`.
+   */
+  inbox?: TransactionalInbox | undefined;
+  /** ctx.publish in an inbox handler writes to the client's outbox in the handler's transaction. */
+  followUpsInTransaction?: boolean;
   transport: Transport;
   metrics: Metrics;
   tracing: Tracing;
@@ -59,6 +67,9 @@ interface Failure {
 /** What the handler sees as `ctx`. A class so every delivery shares one `publish` method. */
 class DeliveryContext implements EventContext {
   attempt = 1;
+  tx: TransactionClient | undefined = undefined;
+  /** Set by the pipeline when ctx.publish should write to the outbox in `tx`. */
+  txFollowUps = false;
   constructor(
     readonly channel: string,
     readonly position: string,
@@ -81,6 +92,7 @@ class DeliveryContext implements EventContext {
       correlationId: options.correlationId ?? this.correlationId,
       causationId: options.causationId ?? this.eventId,
       parentSequence: options.parentSequence ?? this.sequence,
+      ...(this.txFollowUps && this.tx !== undefined && options.tx === undefined ? { tx: this.tx } : {}),
     });
   }
 }
@@ -105,7 +117,8 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
   // The in-memory store's per-group view: same entries, no `<group>:<source>:<id>` string per delivery.
   const scoped = scopedDedupe(dedupe, o.group);
   const group = o.group;
-  const handler = o.handler;
+  const inbox = o.inbox;
+  const handler: EventHandler = inbox ? inboxHandler(inbox, o.handler) : o.handler;
   const instruments = new Map<string, ConsumerInstruments>();
   // Most subscriptions read one channel: remember the last one looked up.
   let lastChannel: string | undefined;
@@ -118,6 +131,28 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
     lastInstruments = i;
     return i;
   };
+
+  /**
+   * The handler inside the inbox's transaction: one transaction per attempt (a failed
+   * attempt rolls its writes and the mark back; the retry starts clean). A duplicate
+   * (the mark committed before, or by a concurrent delivery) acks without the handler.
+   */
+  function inboxHandler(box: TransactionalInbox, h: EventHandler): EventHandler {
+    const followUps = o.followUpsInTransaction === true;
+    return async (payload, ctx) => {
+      const c = ctx as DeliveryContext;
+      const outcome = await box.run({ group, source: c.headers[HEADER.source] ?? '', id: c.eventId, ttlMs: o.dedupeTtlMs }, async (tx) => {
+        c.tx = tx;
+        c.txFollowUps = followUps;
+        try {
+          await h(payload, c);
+        } finally {
+          c.tx = undefined;
+        }
+      });
+      if (outcome === 'duplicate') instrumentsFor(c.channel).duplicate();
+    };
+  }
 
   function choose(payload: unknown): MessageDescriptor {
     const typed = single ?? messageByType(candidates, payload, envelope);

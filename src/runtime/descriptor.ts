@@ -73,6 +73,11 @@ export interface OperationDescriptor {
   group?: string;
   /** Environment variable that overrides the group. */
   groupEnv?: string;
+  /** `x-evc-claim-idle-ms`: Redis Streams takeover of a dead member's pending entries. */
+  claimIdleMs?: number;
+  /** `x-evc-session-timeout-ms` / `x-evc-heartbeat-interval-ms`: Kafka group membership timings. */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
   service?: string;
 }
 

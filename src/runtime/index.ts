@@ -46,6 +46,7 @@ export {
 export { DEFAULT_RETRY_POLICY, backoffDelay, resolveRetryPolicy, retry, type RetryOptions, type RetryPolicy } from './retry.js';
 export { createMemoryTransport, type MemoryTransportOptions } from './transports/memory/index.js';
 export { createMemoryDedupeStore, dedupeKey, type DedupeStore, type MemoryDedupeOptions } from './dedupe.js';
+export type { InboxMark, InboxOutcome, OutboxRecord, OutboxWriter, TransactionClient, TransactionalInbox } from './transaction.js';
 export { createMetrics, type ConsumerInstruments, type Metrics, type MetricsOptions } from './metrics.js';
 export type { Collector, MetricValue } from './metric-series.js';
 export { noTracing, type Tracing } from './tracing.js';

@@ -19,7 +19,7 @@ export interface MetricValue {
 export interface Collector {
   readonly name: string;
   readonly help: string;
-  readonly type: 'counter' | 'histogram';
+  readonly type: 'counter' | 'histogram' | 'gauge';
   values(): MetricValue[];
   reset(): void;
 }

@@ -53,6 +53,11 @@ export interface SubscribeOptions {
   concurrency?: number;
   /** Read only messages published after subscribing (default) or from the beginning. */
   fromBeginning?: boolean;
+  /** Redis Streams: claim another member's entries pending this long (ms). Default: the transport's claimIdleMs. */
+  claimIdleMs?: number;
+  /** Kafka: session timeout and heartbeat interval of this member (ms). Default: the transport's consumer settings. */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
   /**
    * Called for every delivery. Resolve = acknowledge. Reject = do not acknowledge:
    * the transport redelivers later (to this or another member).

@@ -1,0 +1,191 @@
+/**
+ * The inbox: exactly-once effects for a handler that writes to PostgreSQL. Each attempt
+ * runs in one transaction that first records the event in the inbox table, then runs the
+ * handler with that transaction (`ctx.tx`), then commits; the transport acknowledges only
+ * after the commit. So the handler's writes and the mark commit together or not at all:
+ *
+ * - the handler throws → rollback: no writes, no mark; the pipeline retries (a new
+ *   transaction) or dead-letters, as without an inbox;
+ * - the process dies before COMMIT → nothing happened; the broker redelivers;
+ * - the process dies after COMMIT, before the ack → the redelivery finds the mark and is
+ *   acknowledged without calling the handler;
+ * - two deliveries of one event at once (a rebalance, a Redis takeover) → the second
+ *   INSERT waits on the first's row lock; when the first commits it finds the mark and
+ *   rolls back ('duplicate'), when the first rolls back it proceeds.
+ *
+ * The mark is (consumer group, event source, event id), as `dedupeKey`; it expires after
+ * the client's `dedupeTtlMs` (an expired mark is taken over by a redelivery) and expired
+ * rows are deleted every `cleanupIntervalMs`.
+ */
+import type { EventContext } from '../client-types.js';
+import { ConfigurationError, EventContractsError } from '../errors.js';
+import type { InboxMark, InboxOutcome, TransactionClient, TransactionalInbox } from '../transaction.js';
+import { bareName, createOnce, openPool, tableName, type PgConnectionOptions, type PgPool, type PgPoolClient } from './pg.js';
+
+export interface PostgresInboxOptions extends PgConnectionOptions {
+  /** Default `evc_inbox`; `schema.table` allowed. Created when missing. */
+  table?: string;
+  /** Set false when the table is made by your migrations (`inboxTableSql(table)`). Default true. */
+  createTable?: boolean;
+  /** How often expired marks are deleted (ms, at most once per interval, by whichever attempt comes first). Default 600 000. */
+  cleanupIntervalMs?: number;
+}
+
+/**
+ * `C`: the type handlers get from `tx(ctx)`, e.g. pg's `PoolClient` when you pass a
+ * `pg.Pool`: `createPostgresInbox<PoolClient>({ pool })`.
+ */
+export interface PostgresInbox<C extends TransactionClient = TransactionClient> extends TransactionalInbox {
+  readonly table: string;
+  /** The handler's transaction, typed; throws when the handler does not run in an inbox. */
+  tx(ctx: EventContext): C;
+  /** Creates the table (done on first use too). */
+  init(): Promise<void>;
+  /** Deletes expired marks now; resolves how many. */
+  cleanup(): Promise<number>;
+  /** Whether (group, source, id) is marked and unexpired. */
+  has(group: string, source: string, id: string): Promise<boolean>;
+  /** Closes the pool when it was made from a connection string. */
+  close(): Promise<void>;
+}
+
+/** The inbox table's DDL, for migrations. */
+export function inboxTableSql(table = 'evc_inbox'): string {
+  const t = tableName(table, 'inbox');
+  return `CREATE TABLE IF NOT EXISTS ${t} (
+  consumer_group text NOT NULL,
+  source text NOT NULL,
+  event_id text NOT NULL,
+  handled_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz NOT NULL,
+  PRIMARY KEY (consumer_group, source, event_id)
+);
+CREATE INDEX IF NOT EXISTS ${bareName(t)}_expires ON ${t} (expires_at);`;
+}
+
+/**
+ * @example
+ * import pg from 'pg';
+ * import { createPostgresInbox } from '@event-contracts/runtime/postgres';
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+ * const inbox = createPostgresInbox<pg.PoolClient>({ pool });
+ * const sdk = createChatClient({ transport, inbox });
+ * await sdk.onMessageSent(async (event, ctx) => {
+ *   // one transaction: this insert and the event's inbox mark commit together
+ *   await inbox.tx(ctx).query('INSERT INTO notifications (user_id, text) VALUES ($1, $2)', [event.to, event.text]);
+ * });
+ */
+export function createPostgresInbox<C extends TransactionClient = TransactionClient>(options: PostgresInboxOptions): PostgresInbox<C> {
+  const table = tableName(options.table ?? 'evc_inbox', 'inbox');
+  const { pool, owned } = openPool(options, 'createPostgresInbox');
+  const cleanupEvery = options.cleanupIntervalMs ?? 600_000;
+  let initialised: Promise<void> | undefined = options.createTable === false ? Promise.resolve() : undefined;
+  let nextCleanup = Date.now() + cleanupEvery;
+  let cleaning: Promise<unknown> | undefined;
+  let closed = false;
+
+  const init = (): Promise<void> => {
+    initialised ??= createOnce(pool, `evc-inbox:${table}`, inboxTableSql(table)).catch((err) => {
+      initialised = undefined;
+      throw err;
+    });
+    return initialised;
+  };
+
+  // An expired mark is replaced (the event counts as new again); an unexpired one is a conflict: 0 rows.
+  const markSql = (values: string): string =>
+    `INSERT INTO ${table} AS m (consumer_group, source, event_id, expires_at) VALUES ${values}
+     ON CONFLICT (consumer_group, source, event_id) DO UPDATE SET handled_at = now(), expires_at = EXCLUDED.expires_at
+     WHERE m.expires_at <= now()`;
+  const paramMark = markSql(`($1, $2, $3, now() + $4 * interval '1 millisecond')`);
+
+  /** BEGIN and the mark; true when this delivery is the first (or the mark had expired). */
+  async function begin(c: PgPoolClient, mark: InboxMark): Promise<boolean> {
+    const ttl = Math.max(1, Math.ceil(mark.ttlMs));
+    if (mark.id === undefined) {
+      await c.query('BEGIN');
+      return true;
+    }
+    if (c.escapeLiteral) {
+      // One round trip: a simple query may hold several statements (but no parameters).
+      const e = c.escapeLiteral.bind(c);
+      const r = (await c.query(
+        `BEGIN; ${markSql(`(${e(mark.group)}, ${e(mark.source)}, ${e(mark.id)}, now() + interval '${ttl} milliseconds')`)}`,
+      )) as unknown as { rowCount: number | null }[];
+      return (r[1]?.rowCount ?? 0) === 1;
+    }
+    await c.query('BEGIN');
+    const r = await c.query(paramMark, [mark.group, mark.source, mark.id, ttl]);
+    return r.rowCount === 1;
+  }
+
+  async function cleanup(): Promise<number> {
+    await init();
+    const r = await pool.query(`DELETE FROM ${table} WHERE expires_at <= now()`);
+    return r.rowCount ?? 0;
+  }
+
+  return {
+    table,
+    init,
+    cleanup,
+    tx(ctx) {
+      if (ctx.tx === undefined) throw new ConfigurationError(`inbox ${table}: ctx.tx is set only in a handler whose subscription uses an inbox`);
+      return ctx.tx as C;
+    },
+    async has(group, source, id) {
+      await init();
+      const r = await pool.query(`SELECT 1 FROM ${table} WHERE consumer_group = $1 AND source = $2 AND event_id = $3 AND expires_at > now()`, [
+        group,
+        source,
+        id,
+      ]);
+      return (r.rowCount ?? 0) > 0;
+    },
+    async run(mark, fn): Promise<InboxOutcome> {
+      if (closed) throw new ConfigurationError(`inbox ${table} is closed`);
+      await init();
+      if (Date.now() >= nextCleanup && !cleaning) {
+        nextCleanup = Date.now() + cleanupEvery;
+        cleaning = cleanup()
+          .catch(() => undefined)
+          .finally(() => (cleaning = undefined));
+      }
+      const c = await pool.connect();
+      // A client whose ROLLBACK failed may be in any state: the pool must not hand it out again.
+      let broken = false;
+      try {
+        if (!(await begin(c, mark))) {
+          await c.query('ROLLBACK');
+          return 'duplicate';
+        }
+        await fn(c);
+        const done = (await c.query('COMMIT')) as { command?: string };
+        // A statement that failed inside the handler, its error caught, aborted the
+        // transaction: COMMIT then rolls back (and says so). Nothing was written: not handled.
+        if (done.command === 'ROLLBACK')
+          throw new TransactionAbortedError(`inbox ${table}: the handler's transaction was aborted by a failed statement, so nothing was committed`);
+        return 'handled';
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => (broken = true));
+        throw err;
+      } finally {
+        c.release(broken);
+      }
+    },
+    async close() {
+      closed = true;
+      await cleaning;
+      if (owned) await pool.end();
+    },
+  };
+}
+
+/** COMMIT found the transaction aborted (a statement inside failed and its error was caught). Retried like any handler error. */
+export class TransactionAbortedError extends EventContractsError {
+  constructor(message: string) {
+    super(message, { retriable: true });
+  }
+}
+
+export type { PgPool, PgPoolClient };

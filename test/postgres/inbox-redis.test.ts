@@ -1,0 +1,13 @@
+import { describe, it } from 'vitest';
+import { createRedisStreamsTransport } from '../../src/runtime/transports/redis-streams/index.js';
+import { postgresAvailable } from '../e2e/agent-workflows.postgres.js';
+import { REDIS_PORT, redisAvailable, testPrefix } from '../redis/server.js';
+import { inboxConformance } from './inbox-suite.js';
+
+if ((await postgresAvailable()) && (await redisAvailable())) {
+  inboxConformance(
+    'redis-streams',
+    () => createRedisStreamsTransport({ port: REDIS_PORT, keyPrefix: testPrefix('inbox'), blockMs: 200, claimIdleMs: 500, claimIntervalMs: 100 }),
+    15_000,
+  );
+} else describe.skip('postgres inbox on redis-streams', () => it('needs PostgreSQL (DATABASE_URL) and Redis (scripts/redis.sh start)', () => undefined));

@@ -1,9 +1,11 @@
 /**
  * IR schemas to plain JSON Schema: what validators compile and what `schemas/*.json`
- * hold. The IR shares sub-schemas by identity and keeps recursion as cycles; JSON and
- * ajv need a tree, so a cycle becomes `$defs` plus `$ref`.
+ * hold. The IR keeps recursion as `$ref`s to named definitions (src/contract/recursion.ts),
+ * whose targets go into `$defs`; a schema built by hand may hold object cycles instead,
+ * and JSON and ajv need a tree, so such a cycle becomes `$defs` plus `$ref` too.
  */
 import type { JsonSchema } from '../contract/ir.js';
+import { recursionDefs, recursionTarget } from '../contract/recursion.js';
 import { DATA_KEYWORDS, ID_KEYWORDS } from '../contract/schema-keywords.js';
 
 type Obj = Record<string, unknown>;
@@ -57,6 +59,8 @@ export function plainSchema(schema: JsonSchema, options: PlainSchemaOptions = {}
     if (!isObj(node)) return node;
     const ref = cyclic.get(node);
     if (ref !== undefined && node !== defRoot) return { $ref: ref };
+    const target = recursionTarget(node);
+    if (target) return { $ref: target.schema === schema ? '#' : `#/$defs/${target.name}` };
     const out: Obj = {};
     for (const [key, value] of Object.entries(node)) {
       if (key.startsWith('x-') || ID_KEYWORDS.has(key)) continue;
@@ -73,6 +77,8 @@ export function plainSchema(schema: JsonSchema, options: PlainSchemaOptions = {}
   const root = copy(schema, schema) as Obj;
   const defs: Obj = {};
   for (const [node, ref] of cyclic) if (ref !== '#') defs[ref.slice('#/$defs/'.length)] = copy(node, node);
+  // The IR's recursive references (src/contract/recursion.ts) name their targets.
+  for (const [name, def] of recursionDefs(schema)) if (def !== schema) defs[name] = copy(def, def);
   if (Object.keys(defs).length > 0) root.$defs = { ...(isObj(root.$defs) ? root.$defs : {}), ...defs };
   return root;
 }

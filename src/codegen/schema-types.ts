@@ -13,6 +13,7 @@
  */
 import type { JsonSchema } from '../contract/ir.js';
 import { typeName } from '../contract/names.js';
+import { recursionTarget } from '../contract/recursion.js';
 import { jsdocLines, jsonLiteral, propertyKey, stringLiteral } from './printer.js';
 
 export interface NamedSchema {
@@ -93,6 +94,9 @@ const SCHEMA_SINGLE = [
 ] as const;
 
 function children(s: Obj): unknown[] {
+  // A recursive reference (src/contract/recursion.ts) leads to its target.
+  const target = recursionTarget(s);
+  if (target) return [target.schema];
   const out: unknown[] = [];
   for (const k of SCHEMA_MAPS) if (isObj(s[k])) out.push(...Object.values(s[k] as Obj));
   for (const k of SCHEMA_ARRAYS) if (Array.isArray(s[k])) out.push(...(s[k] as unknown[]));
@@ -126,13 +130,23 @@ export function createSchemaTypes(allocate: (name: string) => string): SchemaTyp
 
   // Walk depth-first in key order: a named sub-schema is declared when first reached.
   // A cycle through unnamed schemas gets a name, since a type cannot inline itself.
+  // A schema that recursive references point to needs a name (the type refers to itself).
+  const recursiveNames = new Map<object, string>();
+  const recursiveName = (schema: Obj): string | undefined => recursiveNames.get(schema);
   const walk = (schema: unknown, stack: Obj[], owner: string): void => {
     if (!isObj(schema)) return;
+    const target = recursionTarget(schema);
+    if (target) {
+      if (!recursiveNames.has(target.schema)) recursiveNames.set(target.schema, target.name);
+      if (!names.has(target.schema) && stack.includes(target.schema)) declare(target.schema, schemaOwnName(target.schema) ?? target.name);
+      walk(target.schema, stack, owner);
+      return;
+    }
     if (stack.includes(schema)) {
       if (!names.has(schema)) declare(schema, `${owner}Node`);
       return;
     }
-    const own = schemaOwnName(schema);
+    const own = schemaOwnName(schema) ?? recursiveName(schema);
     let named = names.get(schema);
     if (named && stack.length > 0) return; // already declared and walked
     if (!named && own !== undefined) named = declare(schema, own);
@@ -235,6 +249,8 @@ export function createSchemaTypes(allocate: (name: string) => string): SchemaTyp
   const typeOf = (schema: unknown, indent = '', self?: unknown): string => {
     if (schema === false) return 'never';
     if (!isObj(schema)) return 'unknown';
+    const target = recursionTarget(schema);
+    if (target) return names.get(target.schema) ?? 'unknown';
     if (schema !== self) {
       const n = names.get(schema);
       if (n) return n;

@@ -6,6 +6,7 @@ import { Ajv2020, _ } from 'ajv/dist/2020.js';
 import formatLimitModule from 'ajv-formats/dist/limit.js';
 import { fullFormats } from '@event-contracts/runtime/formats';
 import type { JsonSchema } from './ir.js';
+import { recursionDefs, recursionTarget } from './recursion.js';
 import { DATA_KEYWORDS, ID_KEYWORDS } from './schema-keywords.js';
 
 // ajv-formats is CommonJS with a default export; under NodeNext the callable sits on .default.
@@ -24,6 +25,7 @@ const ANNOTATIONS = ['externalDocs', 'deprecated', 'discriminator', 'example'] a
 /**
  * A copy of a schema without specification extensions (`x-*`) and without AsyncAPI-only
  * keywords ajv does not know (`discriminator` is a property name in AsyncAPI, an object in ajv).
+ * The targets of its recursive references (./recursion.ts) go into the copy's `$defs`.
  */
 export function prepareSchema(schema: unknown): unknown {
   const copies = new Map<object, unknown>();
@@ -31,6 +33,8 @@ export function prepareSchema(schema: unknown): unknown {
     if (isData || node === null || typeof node !== 'object') return node;
     const hit = copies.get(node);
     if (hit) return hit;
+    const target = recursionTarget(node);
+    if (target) return { $ref: `#/$defs/${target.name}` };
     if (Array.isArray(node)) {
       const arr: unknown[] = [];
       copies.set(node, arr);
@@ -53,7 +57,13 @@ export function prepareSchema(schema: unknown): unknown {
     }
     return out;
   };
-  return walk(schema, false);
+  const root = walk(schema, false);
+  const defs = recursionDefs(schema);
+  if (defs.size === 0 || root === null || typeof root !== 'object') return root;
+  // A new root object: a definition may be the root schema itself, which must not contain itself.
+  const $defs: JsonSchema = { ...((root as JsonSchema).$defs as JsonSchema | undefined) };
+  for (const [name, def] of defs) $defs[name] = walk(def, false);
+  return { ...(root as JsonSchema), $defs };
 }
 
 export interface AjvOptions {

@@ -20,6 +20,7 @@ import type {
 import { isObject, type RefResolver } from './resolve.js';
 import { splitPointer } from './json-pointer.js';
 import { pascalCase } from './names.js';
+import { definitionName, type RecursionTarget, recursiveRef } from './recursion.js';
 import { DATA_KEYWORDS } from './schema-keywords.js';
 import { applyTraits } from './traits.js';
 
@@ -41,7 +42,8 @@ export function buildSystem({ file, resolver, document }: BuildInput, diagnostic
   const envelope = readEnvelope(document['x-evc-envelope']);
   const schemaCopies = new WeakMap<object, JsonSchema>();
   const originals = new WeakMap<object, object>();
-  const toSchema = (node: unknown): JsonSchema => cleanSchema(node, resolver, schemaCopies, originals);
+  const recursion: Recursion = { refs: new Map(), defs: {} };
+  const toSchema = (node: unknown): JsonSchema => cleanSchema(node, resolver, schemaCopies, originals, recursion);
   // A trait shared by several messages or operations is reported once.
   const reported = new Set<string>();
   const report = (d: Diagnostic) => {
@@ -245,6 +247,7 @@ export function buildSystem({ file, resolver, document }: BuildInput, diagnostic
     messages: [...messages.values()],
     operations,
     schemas,
+    recursiveSchemas: recursion.defs,
     document,
     locate: (f, pointer) => resolver.locate({ file: f, pointer }),
     locateNode: (node) => {
@@ -318,16 +321,48 @@ export function schemaName(node: unknown, resolver: RefResolver): string | undef
   return component && component.kind === 'schemas' ? component.name : undefined;
 }
 
+/** The recursive references of a system: one IR node per target, and the targets by name. */
+interface Recursion {
+  refs: Map<object, JsonSchema>;
+  defs: Record<string, JsonSchema>;
+}
+
 /**
  * A schema as the IR keeps it: a copy with `x-parser-*` keys dropped and the component
- * name recorded as `x-evc-name` where the schema has no title.
+ * name recorded as `x-evc-name` where the schema has no title. A reference the resolver
+ * kept because it closes a cycle becomes `{ $ref: '#/$defs/<name>' }` (./recursion.ts),
+ * named after its target (title, else component name, else the last pointer segment).
  */
-function cleanSchema(node: unknown, resolver: RefResolver, copies: WeakMap<object, JsonSchema>, originals: WeakMap<object, object>): JsonSchema {
+function cleanSchema(
+  node: unknown,
+  resolver: RefResolver,
+  copies: WeakMap<object, JsonSchema>,
+  originals: WeakMap<object, object>,
+  recursion: Recursion,
+): JsonSchema {
+  const backTo = (target: object): JsonSchema => {
+    const known = recursion.refs.get(target);
+    if (known) return known;
+    const pointer = resolver.originOf(target)?.pointer ?? '';
+    const base = definitionName(schemaName(target, resolver) ?? splitPointer(pointer).at(-1) ?? '');
+    let name = base;
+    for (let i = 2; name in recursion.defs; i++) name = `${base}${i}`;
+    const def: RecursionTarget = { name, schema: {} };
+    const ref = recursiveRef(def);
+    recursion.refs.set(target, ref);
+    recursion.defs[name] = def.schema;
+    // The target may be half copied (this reference sits inside it): the copy is the same object.
+    def.schema = copy(target) as JsonSchema;
+    recursion.defs[name] = def.schema;
+    return ref;
+  };
   const copy = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(copy);
     if (!isObject(value)) return value;
     const hit = copies.get(value);
     if (hit) return hit;
+    const target = resolver.recursionTarget(value);
+    if (target) return backTo(target);
     const out: JsonSchema = {};
     copies.set(value, out);
     for (const [key, v] of Object.entries(value)) {

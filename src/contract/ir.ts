@@ -5,7 +5,9 @@
  * Schemas in the IR are plain JSON Schema objects: `$ref`s resolved and inlined,
  * `x-parser-*` keys removed, so strict ajv accepts them. Where a schema came from a
  * named component, `x-evc-name` keeps that name (it is stripped again before
- * validators are compiled).
+ * validators are compiled). The one `$ref` kept is a reference that closes a cycle
+ * (a recursive schema): `{ $ref: '#/$defs/<name>' }`, its target in
+ * `SystemModel.recursiveSchemas` (see ./recursion.ts).
  */
 
 /** A JSON Schema object as found in the contract (draft 2020-12 / AsyncAPI schema). */
@@ -173,6 +175,11 @@ export interface SystemModel {
   operations: OperationModel[];
   /** Named component schemas, after resolution. */
   schemas: Record<string, JsonSchema>;
+  /**
+   * Schemas that reach themselves, by the name their references use
+   * (`{ $ref: '#/$defs/TreeNode' }` means `recursiveSchemas.TreeNode`). Empty for most contracts.
+   */
+  recursiveSchemas: Record<string, JsonSchema>;
   /** The fully resolved document (refs inlined), for rules that need raw detail. */
   document: Record<string, unknown>;
   /** Line and column of a JSON pointer in one of the system's files. */

@@ -5,9 +5,11 @@
  * The resolver returns plain data with every `$ref` replaced by its target. The same
  * target always resolves to the same object, so identity tells which component a node
  * came from, and `originOf` tells where (file and JSON pointer) any node was written.
+ * A `$ref` back into a schema being resolved (recursion) stays a reference: see backRef.
  */
 import { realpathSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve as resolvePath, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ContractError } from './errors.js';
 import type { SourceLocation } from './ir.js';
 import { type ContractLimits, raiseHint, withDefaults } from './limits.js';
@@ -43,6 +45,12 @@ export class RefResolver {
   private readonly origins = new WeakMap<object, Origin>();
   private readonly components = new WeakMap<object, ComponentRef>();
   private readonly memo = new Map<string, unknown>();
+  /** Objects still being resolved (`file#pointer`): a `$ref` that reaches one closes a cycle. */
+  private readonly building = new Set<string>();
+  /** References that close a cycle (recursive schemas), and the resolved object each points back to. */
+  private readonly backRefs = new WeakMap<object, object>();
+  /** The document `load` started from: back references into it stay local (`#/...`) for the parser. */
+  private entry: string | undefined;
   private readonly rootReal: string;
   private readonly limits: ContractLimits;
   /** Bytes of the files read so far: together they may not pass maxContractBytes either. */
@@ -70,6 +78,14 @@ export class RefResolver {
     return this.components.get(node);
   }
 
+  /**
+   * The resolved object a back reference (see `backRef`) points to: how the IR builder
+   * tells a recursive schema's self-reference from a `$ref` written as data.
+   */
+  recursionTarget(node: object): object | undefined {
+    return this.backRefs.get(node);
+  }
+
   /** Line and column of a place. */
   locate(origin: Origin): SourceLocation {
     const file = this.files.get(origin.file);
@@ -80,6 +96,7 @@ export class RefResolver {
   /** Load a document and every file it references (recursively), checking each reference. */
   async load(entry: string): Promise<SourceFile> {
     const first = this.readLocal(entry, undefined);
+    this.entry ??= first.path;
     const queue: SourceFile[] = [first];
     while (queue.length > 0) {
       const file = queue.shift()!;
@@ -143,13 +160,15 @@ export class RefResolver {
     if (typeof node.$ref === 'string') {
       const target = this.targetOf(file, node.$ref, pointer);
       const targetKey = `${target.file}#${target.pointer}`;
-      if (stack.includes(targetKey)) {
-        throw new ContractError('ref-cycle', `recursive $ref "${node.$ref}" is not supported: ${[...stack, targetKey].slice(stack.indexOf(targetKey)).join(' -> ')}`, this.locate({ file, pointer }));
-      }
+      if (stack.includes(targetKey) || this.building.has(targetKey)) return this.backRef(file, pointer, node.$ref, target, stack, targetKey);
       const source = this.files.get(target.file);
       if (!source) throw new Error(`file not loaded: ${target.file}`);
       const raw = getAt(source.data, target.pointer, () => {
-        throw new ContractError('ref-not-found', `$ref "${node.$ref}" points at nothing: no ${target.pointer || '/'} in ${target.file}`, this.locate({ file, pointer: `${pointer}/$ref` }));
+        throw new ContractError(
+          'ref-not-found',
+          `$ref "${node.$ref}" points at nothing: no ${target.pointer || '/'} in ${target.file}`,
+          this.locate({ file, pointer: `${pointer}/$ref` }),
+        );
       });
       const resolved = this.deref(target.file, target.pointer, raw, [...stack, memoKey, targetKey], level);
       // A target resolved before (memoized) at a shallower place: its height decides here.
@@ -158,7 +177,8 @@ export class RefResolver {
       if (siblings.length === 0 || !isObject(resolved)) return resolved;
       // JSON Schema 2020-12 lets keywords sit beside $ref (a description, say): they apply too.
       const merged: Record<string, unknown> = { ...resolved };
-      for (const key of siblings) merged[key] = isDataKey(key, pointer) ? node[key] : this.deref(file, `${pointer}/${encodePointerSegment(key)}`, node[key], stack, level + 1);
+      for (const key of siblings)
+        merged[key] = isDataKey(key, pointer) ? node[key] : this.deref(file, `${pointer}/${encodePointerSegment(key)}`, node[key], stack, level + 1);
       this.heights.set(merged, Math.max(this.heights.get(resolved) ?? 1, 1 + maxHeight(Object.values(merged), this.heights)));
       this.origins.set(merged, { file, pointer });
       const component = this.components.get(resolved);
@@ -169,6 +189,7 @@ export class RefResolver {
     if (hit !== undefined) return hit;
     const out: Record<string, unknown> = {};
     this.memo.set(memoKey, out);
+    this.building.add(memoKey);
     this.origins.set(out, { file, pointer });
     const component = /^\/components\/([^/]+)\/([^/]+)$/.exec(pointer);
     if (component) this.components.set(out, { kind: component[1]!, name: decodeURIComponentSafe(splitPointer(pointer)[2]!) });
@@ -176,8 +197,44 @@ export class RefResolver {
       // Examples, defaults, consts and enums are data: a `$ref` inside them stays text.
       out[key] = isDataKey(key, pointer) ? value : this.deref(file, `${pointer}/${encodePointerSegment(key)}`, value, stack, level + 1);
     }
+    this.building.delete(memoKey);
     this.heights.set(out, 1 + maxHeight(Object.values(out), this.heights));
     return out;
+  }
+
+  /**
+   * A `$ref` back into an object still being resolved: a recursive schema (a tree's
+   * children, a JSON value, mutual recursion across files). Inlining it would never end,
+   * so it stays a reference, `recursionTarget` names the object it means, and the IR keeps
+   * it as a `$ref` to a definition (build.ts). Its text is for the AsyncAPI parser, which
+   * reads the bundle: a `$ref` into the root document when the target is there; else an
+   * annotation naming the target, since the bundle holds no other file for a `$ref` to
+   * reach (the parser takes it for the any-schema). A cycle of plain aliases
+   * (`A: {$ref: B}`, `B: {$ref: A}`) names no object: refused.
+   */
+  private backRef(file: string, pointer: string, ref: string, target: Origin, stack: string[], targetKey: string): Record<string, unknown> {
+    let at = target;
+    for (let hops = 0; hops < 64; hops++) {
+      const key = `${at.file}#${at.pointer}`;
+      const resolved = this.building.has(key) ? this.memo.get(key) : undefined;
+      if (isObject(resolved)) {
+        const fragment = `#${at.pointer.split('/').map(encodeURIComponent).join('/')}`;
+        const elsewhere = `${REMOTE.test(at.file) ? at.file : pathToFileURL(at.file).href}${fragment}`;
+        const back = at.file === this.entry ? { $ref: fragment } : { 'x-evc-recursive-ref': elsewhere };
+        this.backRefs.set(back, resolved);
+        this.origins.set(back, { file, pointer });
+        return back;
+      }
+      const raw = getAt(this.files.get(at.file)?.data, at.pointer);
+      if (!isObject(raw) || typeof raw.$ref !== 'string') break;
+      at = this.targetOf(at.file, raw.$ref, at.pointer);
+    }
+    const path = [...stack, targetKey];
+    throw new ContractError(
+      'ref-cycle',
+      `$ref "${ref}" closes a cycle of references that never reaches a schema: ${path.slice(Math.max(0, path.indexOf(targetKey))).join(' -> ')}`,
+      this.locate({ file, pointer }),
+    );
   }
 
   private checkLevel(level: number, file: string, pointer: string): void {
@@ -201,21 +258,37 @@ export class RefResolver {
       throw new ContractError('ref-invalid', `$ref "${ref}" has an invalid fragment`, this.locate({ file: fromFile, pointer: `${atPointer}/$ref` }));
     }
     if (fragment !== '' && !fragment.startsWith('/')) {
-      throw new ContractError('ref-invalid', `$ref "${ref}": expected a JSON pointer after '#' (like #/components/schemas/Name)`, this.locate({ file: fromFile, pointer: `${atPointer}/$ref` }));
+      throw new ContractError(
+        'ref-invalid',
+        `$ref "${ref}": expected a JSON pointer after '#' (like #/components/schemas/Name)`,
+        this.locate({ file: fromFile, pointer: `${atPointer}/$ref` }),
+      );
     }
     if (path === '') return { file: fromFile, pointer: fragment };
     if (REMOTE.test(path) || REMOTE.test(fromFile)) {
       const url = REMOTE.test(path) ? path : new URL(path, fromFile).toString();
       if (!REMOTE.test(url)) {
-        throw new ContractError('ref-invalid', `$ref "${ref}" in a remote document resolves to ${url}: only http(s) URLs are followed from remote documents`, this.locate({ file: fromFile, pointer: `${atPointer}/$ref` }));
+        throw new ContractError(
+          'ref-invalid',
+          `$ref "${ref}" in a remote document resolves to ${url}: only http(s) URLs are followed from remote documents`,
+          this.locate({ file: fromFile, pointer: `${atPointer}/$ref` }),
+        );
       }
       if (!this.options.allowRemote) {
-        throw new ContractError('ref-remote-disabled', `$ref "${ref}" points at a URL; remote references are off (pass --allow-remote to fetch them)`, this.locate({ file: fromFile, pointer: `${atPointer}/$ref` }));
+        throw new ContractError(
+          'ref-remote-disabled',
+          `$ref "${ref}" points at a URL; remote references are off (pass --allow-remote to fetch them)`,
+          this.locate({ file: fromFile, pointer: `${atPointer}/$ref` }),
+        );
       }
       return { file: url, pointer: fragment };
     }
     if (/^[a-z][a-z0-9+.-]*:/i.test(path) && !/^[a-z]:[\\/]/i.test(path)) {
-      throw new ContractError('ref-invalid', `$ref "${ref}": only relative file paths and (with --allow-remote) http(s) URLs are supported`, this.locate({ file: fromFile, pointer: `${atPointer}/$ref` }));
+      throw new ContractError(
+        'ref-invalid',
+        `$ref "${ref}": only relative file paths and (with --allow-remote) http(s) URLs are supported`,
+        this.locate({ file: fromFile, pointer: `${atPointer}/$ref` }),
+      );
     }
     const abs = isAbsolute(path) ? path : resolvePath(dirname(fromFile), path);
     return { file: abs, pointer: fragment };
@@ -236,7 +309,9 @@ export class RefResolver {
       return source;
     } catch (err) {
       if (from && err instanceof ContractError && err.rule === 'file-unreadable') {
-        throw new ContractError('ref-not-found', `$ref points at a missing file: ${abs}`, this.locate({ file: from.file, pointer: `${from.pointer}/$ref` }), { cause: err });
+        throw new ContractError('ref-not-found', `$ref points at a missing file: ${abs}`, this.locate({ file: from.file, pointer: `${from.pointer}/$ref` }), {
+          cause: err,
+        });
       }
       if (from && err instanceof ContractError && err.rule === 'contract-too-large' && err.location.file === abs) {
         const where = this.locate({ file: from.file, pointer: `${from.pointer}/$ref` });
@@ -260,16 +335,23 @@ export class RefResolver {
   }
 
   private async readRemote(url: string, from: Origin): Promise<SourceFile> {
-    const fetchText = this.options.fetchText ?? (async (u: string) => {
-      const res = await fetch(u);
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      return res.text();
-    });
+    const fetchText =
+      this.options.fetchText ??
+      (async (u: string) => {
+        const res = await fetch(u);
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        return res.text();
+      });
     let text: string;
     try {
       text = await fetchText(url);
     } catch (err) {
-      throw new ContractError('ref-not-found', `cannot fetch $ref ${url}: ${(err as Error).message}`, this.locate({ file: from.file, pointer: `${from.pointer}/$ref` }), { cause: err });
+      throw new ContractError(
+        'ref-not-found',
+        `cannot fetch $ref ${url}: ${(err as Error).message}`,
+        this.locate({ file: from.file, pointer: `${from.pointer}/$ref` }),
+        { cause: err },
+      );
     }
     const bytes = Buffer.byteLength(text);
     if (bytes > this.limits.maxContractBytes) {
@@ -304,10 +386,31 @@ function decodeURIComponentSafe(s: string): string {
 
 /** Keys whose values map names to objects: a child named `default` there is not data. */
 const NAME_MAPS = new Set([
-  'properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas',
-  'components', 'schemas', 'messages', 'channels', 'operations', 'servers', 'parameters', 'variables',
-  'securitySchemes', 'serverVariables', 'correlationIds', 'replies', 'replyAddresses', 'tags',
-  'operationTraits', 'messageTraits', 'serverBindings', 'channelBindings', 'operationBindings', 'messageBindings',
+  'properties',
+  'patternProperties',
+  '$defs',
+  'definitions',
+  'dependentSchemas',
+  'components',
+  'schemas',
+  'messages',
+  'channels',
+  'operations',
+  'servers',
+  'parameters',
+  'variables',
+  'securitySchemes',
+  'serverVariables',
+  'correlationIds',
+  'replies',
+  'replyAddresses',
+  'tags',
+  'operationTraits',
+  'messageTraits',
+  'serverBindings',
+  'channelBindings',
+  'operationBindings',
+  'messageBindings',
 ]);
 
 /** Whether the value under `key` of an object (itself under `parentKey`) is instance data. */
@@ -332,7 +435,7 @@ function getAt(data: unknown, pointer: string, onMissing?: () => never): unknown
   let node = data;
   for (const segment of splitPointer(pointer)) {
     if (Array.isArray(node) && /^\d+$/.test(segment) && Number(segment) < node.length) node = node[Number(segment)];
-    else if (isObject(node) && Object.prototype.hasOwnProperty.call(node, segment)) node = node[segment];
+    else if (isObject(node) && Object.hasOwn(node, segment)) node = node[segment];
     else if (onMissing) return onMissing();
     else return undefined;
   }
@@ -343,7 +446,8 @@ function collectRefs(node: unknown, pointer: string, out: { value: string; point
   if (Array.isArray(node)) node.forEach((item, i) => collectRefs(item, `${pointer}/${i}`, out));
   else if (isObject(node)) {
     if (typeof node.$ref === 'string' && !node.$ref.startsWith('#')) out.push({ value: node.$ref, pointer });
-    for (const [key, value] of Object.entries(node)) if (key !== '$ref' && !isDataKey(key, pointer)) collectRefs(value, `${pointer}/${encodePointerSegment(key)}`, out);
+    for (const [key, value] of Object.entries(node))
+      if (key !== '$ref' && !isDataKey(key, pointer)) collectRefs(value, `${pointer}/${encodePointerSegment(key)}`, out);
   }
   return out;
 }

@@ -21,6 +21,7 @@ describe('golden output', () => {
       'names',
       'oneof',
       'parameters',
+      'recursive',
       'request-reply',
       'social-media',
       'streetlights-kafka',

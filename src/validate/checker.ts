@@ -37,18 +37,28 @@ export class SelectionError extends Error {
 
 export interface Checker {
   check(value: unknown): CheckResult;
+  /**
+   * Whether `check(value)` would say valid, without building a result or explaining
+   * anything: the hot path for streams where almost every message is valid.
+   */
+  isValid(value: unknown): boolean;
   /** A short description of how messages are picked, for the summary. */
   describe: string;
 }
 
-function valueAt(root: unknown, pointer: string): unknown {
-  let node = root;
-  for (const seg of splitPointer(pointer)) {
-    if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
-    if (!Object.hasOwn(node, seg)) return undefined;
-    node = (node as Record<string, unknown>)[seg];
-  }
-  return node;
+/** A reader of the value at a pointer, its segments split once (not once per message). */
+function readerOf(pointer: string): (root: unknown) => unknown {
+  const segments = splitPointer(pointer);
+  return (root) => {
+    let node = root;
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i]!;
+      if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
+      if (!Object.hasOwn(node, seg)) return undefined;
+      node = (node as Record<string, unknown>)[seg];
+    }
+    return node;
+  };
 }
 
 export function createChecker(system: SystemModel, options: CheckerOptions = {}): Checker {
@@ -77,10 +87,16 @@ export function createChecker(system: SystemModel, options: CheckerOptions = {})
     return { status: 'invalid', messageId: closest!.m.id, ...(eventType !== undefined ? { eventType } : {}), violations: closest!.violations };
   };
 
+  /** Valid against any candidate (their order as `best` tries them). */
+  const anyValid = (candidates: MessageModel[], value: unknown): boolean => {
+    for (let i = 0; i < candidates.length; i++) if (validatorOf(candidates[i]!)(value)) return true;
+    return false;
+  };
+
   const typePointer = system.envelope?.type;
+  const typeAt = typePointer ? readerOf(typePointer) : () => undefined;
   const typeOf = (value: unknown): string | undefined => {
-    if (!typePointer) return undefined;
-    const t = valueAt(value, typePointer);
+    const t = typeAt(value);
     return typeof t === 'string' ? t : undefined;
   };
   const byType = (pool: MessageModel[]) => {
@@ -92,7 +108,8 @@ export function createChecker(system: SystemModel, options: CheckerOptions = {})
   if (options.message !== undefined) {
     const m = system.messages.find((x) => x.id === options.message) ?? system.messages.find((x) => x.name === options.message);
     if (!m) throw new SelectionError(`no message "${options.message}" in ${system.id} (messages: ${system.messages.map((x) => x.id).join(', ')})`);
-    return { describe: `as message ${m.id}`, check: (value) => best([m], value, typeOf(value)) };
+    const only = [m];
+    return { describe: `as message ${m.id}`, check: (value) => best(only, value, typeOf(value)), isValid: (value) => anyValid(only, value) };
   }
 
   if (options.channel !== undefined) {
@@ -108,13 +125,19 @@ export function createChecker(system: SystemModel, options: CheckerOptions = {})
         const hit = t !== undefined ? types.get(t) : undefined;
         return best(hit ?? pool, value, t);
       },
+      isValid: (value) => {
+        const t = typeOf(value);
+        const hit = t !== undefined ? types.get(t) : undefined;
+        return anyValid(hit ?? pool, value);
+      },
     };
   }
 
   if (!typePointer) {
     if (system.messages.length === 1) {
       const only = system.messages[0]!;
-      return { describe: `as message ${only.id}`, check: (value) => best([only], value, undefined) };
+      const pool = [only];
+      return { describe: `as message ${only.id}`, check: (value) => best(pool, value, undefined), isValid: (value) => anyValid(pool, value) };
     }
     throw new SelectionError(`${system.id} declares no envelope type field (x-evc-envelope.type): pass --message or --channel`);
   }
@@ -123,7 +146,7 @@ export function createChecker(system: SystemModel, options: CheckerOptions = {})
   return {
     describe: `by ${typePointer}`,
     check: (value) => {
-      const raw = valueAt(value, typePointer);
+      const raw = typeAt(value);
       const t = typeof raw === 'string' ? raw : undefined;
       const hit = t !== undefined ? types.get(t) : undefined;
       if (!hit) {
@@ -140,6 +163,11 @@ export function createChecker(system: SystemModel, options: CheckerOptions = {})
         };
       }
       return best(hit, value, t);
+    },
+    isValid: (value) => {
+      const raw = typeAt(value);
+      const hit = typeof raw === 'string' ? types.get(raw) : undefined;
+      return hit !== undefined && anyValid(hit, value);
     },
   };
 }

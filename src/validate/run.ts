@@ -8,7 +8,7 @@ import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Checker, CheckStatus } from './checker.js';
 import type { Violation } from './explain.js';
-import { isProblem, splitMessages, type InputMode } from './split.js';
+import { isProblem, LineCutter, openMessages, splitValues, type InputMode } from './split.js';
 
 export interface Input {
   /** Shown in locations: the path as given, or `<stdin>`. */
@@ -72,81 +72,88 @@ export function itemPlace(r: Pick<ItemResult, 'source' | 'line' | 'index' | 'inA
   return `${r.source}:${r.line}${r.inArray ? ` [${r.index}]` : ''}`;
 }
 
+/**
+ * Check every message of every input; `onResult` hears about each one that is not valid,
+ * in input order (valid ones are only counted: that is what keeps the loop cheap), and
+ * reading waits while a promise it returns is pending.
+ */
 export async function validateInputs(inputs: Input[], checker: Checker, onResult: (r: ItemResult) => void | Promise<void>): Promise<Summary> {
   const summary: Summary = { total: 0, valid: 0, invalid: 0, unknownType: 0 };
   for (const input of inputs) {
-    const chunks = input.open();
-    // The splitter decides the mode; learn it from the first array problem or element.
-    let inArray = input.mode === 'array';
-    for await (const item of splitMessages(
-      peekMode(chunks, (m) => {
-        if (input.mode === undefined) inArray = m === 'array';
-      }),
-      input.mode,
-    )) {
+    const opened = await openMessages(input.open(), input.mode);
+    const place = { source: input.name, mode: input.mode, inArray: opened.mode === 'array' };
+    if (opened.mode === 'ndjson') {
+      // Each chunk's lines are checked synchronously: no promise or result object per valid message.
+      const cut = new LineCutter();
+      for await (const chunk of opened.chunks) {
+        cut.push(chunk);
+        for (let text = cut.next(); text !== undefined; text = cut.next()) {
+          const r = checkText(text, cut.line, cut.index, place, checker, summary);
+          if (r !== undefined) await onResult(r);
+        }
+      }
+      const last = cut.end();
+      const r = last === undefined ? undefined : checkText(last, cut.line, cut.index, place, checker, summary);
+      if (r !== undefined) await onResult(r);
+      continue;
+    }
+    for await (const item of splitValues(opened.chunks, opened.mode)) {
       if (isProblem(item)) {
         summary.total++;
         summary.invalid++;
         await onResult({
-          source: input.name,
+          ...place,
           line: item.line,
           index: item.index,
-          mode: input.mode,
-          inArray,
           status: 'unparseable',
           violations: [{ pointer: '', text: item.problem, keyword: 'json', schemaPath: '' }],
         });
         continue;
       }
-      summary.total++;
-      let value: unknown;
-      try {
-        value = JSON.parse(item.text);
-      } catch (err) {
-        summary.invalid++;
-        const reason = (err as Error).message.replace(/^JSON\.parse: /, '');
-        await onResult({
-          source: input.name,
-          line: item.line,
-          index: item.index,
-          mode: input.mode,
-          inArray,
-          status: 'unparseable',
-          violations: [{ pointer: '', text: `not valid JSON: ${reason}`, keyword: 'json', schemaPath: '' }],
-        });
-        continue;
-      }
-      const r = checker.check(value);
-      if (r.status === 'valid') summary.valid++;
-      else if (r.status === 'invalid') summary.invalid++;
-      else summary.unknownType++;
-      await onResult({
-        source: input.name,
-        line: item.line,
-        index: item.index,
-        mode: input.mode,
-        inArray,
-        status: r.status,
-        ...(r.messageId !== undefined ? { messageId: r.messageId } : {}),
-        ...(r.eventType !== undefined ? { eventType: r.eventType } : {}),
-        violations: r.violations,
-      });
+      const r = checkText(item.text, item.line, item.index, place, checker, summary);
+      if (r !== undefined) await onResult(r);
     }
   }
   return summary;
 }
 
-/** Pass chunks through, telling whether the input opens with `[` (an array). */
-async function* peekMode(chunks: AsyncIterable<string>, tell: (mode: InputMode) => void): AsyncGenerator<string> {
-  let told = false;
-  for await (const chunk of chunks) {
-    if (!told) {
-      const first = chunk.replace(/^[\s\uFEFF]+/, '');
-      if (first !== '') {
-        told = true;
-        tell(first.startsWith('[') ? 'array' : 'json');
-      }
-    }
-    yield chunk;
+type Place = Pick<ItemResult, 'source' | 'mode' | 'inArray'>;
+
+/** Parse and check one message, count it, and describe it unless it is valid. */
+function checkText(text: string, line: number, index: number, place: Place, checker: Checker, summary: Summary): ItemResult | undefined {
+  summary.total++;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    summary.invalid++;
+    const reason = (err as Error).message.replace(/^JSON\.parse: /, '');
+    return {
+      ...place,
+      line,
+      index,
+      status: 'unparseable',
+      violations: [{ pointer: '', text: `not valid JSON: ${reason}`, keyword: 'json', schemaPath: '' }],
+    };
   }
+  if (checker.isValid(value)) {
+    summary.valid++;
+    return undefined;
+  }
+  const r = checker.check(value);
+  if (r.status === 'valid') {
+    summary.valid++;
+    return undefined;
+  }
+  if (r.status === 'invalid') summary.invalid++;
+  else summary.unknownType++;
+  return {
+    ...place,
+    line,
+    index,
+    status: r.status,
+    ...(r.messageId !== undefined ? { messageId: r.messageId } : {}),
+    ...(r.eventType !== undefined ? { eventType: r.eventType } : {}),
+    violations: r.violations,
+  };
 }

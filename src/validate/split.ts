@@ -219,18 +219,20 @@ class Scanner {
   }
 }
 
-/** Split a stream of text chunks into messages. `mode` defaults to detection from the head. */
-export async function* splitMessages(chunks: AsyncIterable<string>, mode?: InputMode): AsyncGenerator<SplitItem> {
+/**
+ * Decide the mode (reading just enough of the head to see its first line, at most 64 KiB
+ * of a huge single-line value) and hand back every chunk, the head included.
+ */
+export async function openMessages(chunks: AsyncIterable<string>, mode?: InputMode): Promise<{ mode: InputMode; chunks: AsyncIterable<string> }> {
+  if (mode !== undefined) return { mode, chunks };
   let head = '';
   const iterator = chunks[Symbol.asyncIterator]();
   let done = false;
-  // Read enough to see the first line (bounded: a huge single-line value stops at 64 KiB).
-  while (mode === undefined && !done && head.indexOf('\n') < 0 && head.length < 65536) {
+  while (!done && head.indexOf('\n') < 0 && head.length < 65536) {
     const r = await iterator.next();
     if (r.done) done = true;
     else head += r.value;
   }
-  const chosen = mode ?? detectMode(head);
   const rest: AsyncIterable<string> = {
     [Symbol.asyncIterator]: async function* () {
       if (head !== '') yield head;
@@ -242,14 +244,25 @@ export async function* splitMessages(chunks: AsyncIterable<string>, mode?: Input
       }
     },
   };
-  if (chosen === 'ndjson') {
-    yield* splitLines(rest);
+  return { mode: detectMode(head), chunks: rest };
+}
+
+/** Split a stream of text chunks into messages. `mode` defaults to detection from the head. */
+export async function* splitMessages(chunks: AsyncIterable<string>, mode?: InputMode): AsyncGenerator<SplitItem> {
+  const opened = await openMessages(chunks, mode);
+  if (opened.mode === 'ndjson') {
+    yield* splitLines(opened.chunks);
     return;
   }
-  const scanner = new Scanner(chosen);
+  yield* splitValues(opened.chunks, opened.mode);
+}
+
+/** Array elements or a value sequence, cut by the scanner, then any structural problem. */
+export async function* splitValues(chunks: AsyncIterable<string>, mode: 'array' | 'json'): AsyncGenerator<SplitItem> {
+  const scanner = new Scanner(mode);
   const out: RawMessage[] = [];
   const push = (m: RawMessage) => out.push(m);
-  for await (const chunk of rest) {
+  for await (const chunk of chunks) {
     scanner.feed(chunk, push);
     yield* out;
     out.length = 0;
@@ -260,26 +273,70 @@ export async function* splitMessages(chunks: AsyncIterable<string>, mode?: Input
   yield* scanner.problems;
 }
 
-async function* splitLines(chunks: AsyncIterable<string>): AsyncGenerator<RawMessage> {
-  let carry = '';
-  let line = 0;
-  let index = 0;
-  for await (const chunk of chunks) {
-    let from = 0;
-    let text = carry === '' ? chunk : carry + chunk;
-    carry = '';
-    for (;;) {
-      const nl = text.indexOf('\n', from);
-      if (nl < 0) break;
-      line++;
-      const one = text.slice(from, nl).trim();
-      if (one !== '') yield { text: one, line, index: index++ };
-      from = nl + 1;
-    }
-    carry = text.slice(from);
-    text = '';
+/**
+ * NDJSON cut synchronously: `push` a chunk, then take its complete lines with `next()`
+ * until it says `undefined`; `end()` gives the last line when the input does not end in a
+ * newline. Lines are trimmed and blank ones skipped; `line` (1-based) and `index` (0-based,
+ * blank lines not counted) describe the line `next()`/`end()` returned last. Only the
+ * unfinished line is carried between chunks, so memory is bounded by the longest line.
+ * No promise or object per line: this is the loop `evc validate` spends its time in.
+ */
+export class LineCutter {
+  line = 0;
+  index = -1;
+  private text = '';
+  private from = 0;
+  private carry = '';
+
+  push(chunk: string): void {
+    this.text = this.carry === '' ? chunk : this.carry + chunk;
+    this.carry = '';
+    this.from = 0;
   }
-  line++;
-  const last = carry.trim();
-  if (last !== '') yield { text: last, line, index: index++ };
+
+  next(): string | undefined {
+    const text = this.text;
+    for (;;) {
+      const nl = text.indexOf('\n', this.from);
+      if (nl < 0) {
+        if (this.from < text.length) this.carry = text.slice(this.from);
+        this.text = '';
+        this.from = 0;
+        return undefined;
+      }
+      this.line++;
+      const one = trimLine(text.slice(this.from, nl));
+      this.from = nl + 1;
+      if (one !== '') {
+        this.index++;
+        return one;
+      }
+    }
+  }
+
+  end(): string | undefined {
+    this.line++;
+    const last = this.carry.trim();
+    this.carry = '';
+    if (last === '') return undefined;
+    this.index++;
+    return last;
+  }
+}
+
+/** `s.trim()`, skipped when both ends are printable ASCII (which no whitespace is). */
+function trimLine(s: string): string {
+  const a = s.charCodeAt(0);
+  const b = s.charCodeAt(s.length - 1);
+  return a > 32 && a < 127 && b > 32 && b < 127 ? s : s.trim();
+}
+
+async function* splitLines(chunks: AsyncIterable<string>): AsyncGenerator<RawMessage> {
+  const cut = new LineCutter();
+  for await (const chunk of chunks) {
+    cut.push(chunk);
+    for (let text = cut.next(); text !== undefined; text = cut.next()) yield { text, line: cut.line, index: cut.index };
+  }
+  const last = cut.end();
+  if (last !== undefined) yield { text: last, line: cut.line, index: cut.index };
 }

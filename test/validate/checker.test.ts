@@ -49,8 +49,11 @@ describe('createChecker: what the schema expected, in words', () => {
     ],
   ];
   it.each(cases)('%s', (_name, c) => {
-    const r = createChecker(shop).check(JSON.parse(JSON.stringify(c.given)));
+    const checker = createChecker(shop);
+    const value = JSON.parse(JSON.stringify(c.given));
+    const r = checker.check(value);
     expect(lines(r)).toEqual(c.want);
+    expect(checker.isValid(value)).toBe(false);
   });
 
   it('exclusiveMinimum and multipleOf', () => {
@@ -72,6 +75,7 @@ describe('createChecker: which message', () => {
   it('by the envelope type field', () => {
     const c = createChecker(shop);
     expect(c.check(placed({}))).toEqual({ status: 'valid', messageId: 'OrderPlaced', eventType: 'order.placed', violations: [] });
+    expect([c.isValid(placed({})), c.isValid({ event_type: 'order.shipped' }), c.isValid({ event_type: 7 })]).toEqual([true, false, false]);
     const unknown = c.check({ event_type: 'order.shipped' });
     expect([unknown.status, ...lines(unknown)]).toEqual([
       'unknown-type',
@@ -82,6 +86,9 @@ describe('createChecker: which message', () => {
   it("--channel: by type among the channel's messages, else the closest of them", () => {
     const c = createChecker(shop, { channel: 'orders' });
     expect(c.check(placed({})).messageId).toBe('OrderPlaced');
+    expect(c.isValid(placed({}))).toBe(true);
+    // The type picks among the channel's messages for isValid as for check.
+    expect(c.isValid({ event_id: '3f1c6a52-5c1e-4d8e-9a57-1d2b8f0f6a12', event_type: 'order.cancelled', data: { order_id: 'o-1' } })).toBe(true);
     // payment.taken is not on this channel: every message of the channel is tried; the closest reported.
     const r = c.check({ event_id: '3f1c6a52-5c1e-4d8e-9a57-1d2b8f0f6a12', event_type: 'payment.taken', data: { order_id: 'o-1' } });
     expect([r.status, r.messageId, ...lines(r)]).toEqual(['invalid', 'OrderCancelled', '/event_type: expected "order.cancelled", got string "payment.taken"']);
@@ -90,8 +97,9 @@ describe('createChecker: which message', () => {
   });
 
   it('--message: that message, whatever the type says', () => {
-    const r = createChecker(shop, { message: 'OrderCancelled' }).check(placed({}));
-    expect([r.status, r.messageId]).toEqual(['invalid', 'OrderCancelled']);
+    const c = createChecker(shop, { message: 'OrderCancelled' });
+    const r = c.check(placed({}));
+    expect([r.status, r.messageId, c.isValid(placed({}))]).toEqual(['invalid', 'OrderCancelled', false]);
   });
 
   it('unknown --message / --channel name what exists', () => {

@@ -40,6 +40,17 @@ const cases: [string, { given: string; want: SplitItem[] }][] = [
       ],
     },
   ],
+  [
+    'NDJSON lines trimmed of any whitespace, a byte order mark and no-break spaces too, and a last line without newline',
+    {
+      given: '\uFEFF{"a":1}\n\u00a0{"b":2}\t\r\n \n{"c":3}',
+      want: [
+        { text: '{"a":1}', line: 1, index: 0 },
+        { text: '{"b":2}', line: 2, index: 1 },
+        { text: '{"c":3}', line: 4, index: 2 },
+      ],
+    },
+  ],
   ['an empty array', { given: ' [ ] ', want: [] }],
   [
     'one pretty-printed object',

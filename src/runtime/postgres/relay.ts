@@ -112,9 +112,9 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const stats: OutboxRelayStats = { sent: 0, passes: 0, failures: 0, lagRows: 0, lagOldestMs: 0 };
 
   const lockSpace = `hashtext('evc-outbox-relay:${table}')`;
-  const select = `SELECT id::text AS id, channel, key, value, headers FROM ${table}
-    WHERE sent_at IS NULL AND pg_try_advisory_xact_lock(${lockSpace}, hashtext(coalesce(key, 'id:' || id::text)))
-    ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`;
+  const select = `SELECT o.id::text AS id, o.channel, o.key, o.value, o.headers FROM ${table} AS o
+    WHERE o.sent_at IS NULL AND pg_try_advisory_xact_lock(${lockSpace}, hashtext(coalesce(o.key, 'id:' || o.id::text)))
+    ORDER BY o.id LIMIT $1 FOR UPDATE SKIP LOCKED`;
   const markSent = `UPDATE ${table} SET sent_at = now() WHERE id = ANY($1::bigint[])`;
 
   let stopping = false;

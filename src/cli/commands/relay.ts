@@ -1,0 +1,115 @@
+/**
+ * `evc relay --contract <file> --transport kafka|redis`: the transactional outbox relay
+ * as a process of its own (`startOutboxRelay` from `@event-contracts/runtime/postgres`,
+ * see docs/exactly-once.md). Several may run against one outbox table.
+ */
+import { parseArgs } from 'node:util';
+import type { ChannelSpec } from '@event-contracts/runtime';
+import { openTransport } from '../../verify/transport.js';
+import { contractLimits, limitOptions, limitsHelp } from '../limits.js';
+import { UsageError } from '../usage.js';
+import { brokerHelp, brokerOptions, durationOption, loadSystem, stopSignal, transportSettings } from './broker-options.js';
+import { kafkaTopicSpecs } from './topics.js';
+
+export const relayHelp = `Usage: evc relay --contract <file> --transport kafka|redis [--database-url URL]
+                [--table evc_outbox] [--batch N] [--poll 20ms] [--status-every 10s]
+                [--brokers host:port,...] [--redis-url URL] [--key-prefix P]
+
+Sends the rows your services committed to the transactional outbox table (publish with
+{ tx }) to the broker, in commit order per key, and marks them sent. Runs until Ctrl-C
+or SIGTERM, which finish the pass under way. Several relays may share one table: each
+row is sent by one of them (FOR UPDATE SKIP LOCKED plus a lock per key). A relay that
+dies between the broker's acknowledgement and its commit sends those rows again (same
+event ids: the consumers' dedupe or inbox drops them).
+
+  --contract <file>     the contract whose channels the rows go to (Kafka: its topics are
+                        created from the bindings when missing)
+${brokerHelp}
+  --database-url URL    PostgreSQL (default: DATABASE_URL)
+  --table <name>        the outbox table (default evc_outbox; created when missing)
+  --batch N             rows per pass (default 1000)
+  --poll <duration>     wait after a pass that found fewer rows (default 20ms)
+  --status-every <d>    print sent, lag rows and oldest unsent age this often (default 10s)
+${limitsHelp}
+Exit 0 when stopped, 2 when it could not run.`;
+
+export async function relayCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...brokerOptions,
+      transport: { type: 'string' },
+      contract: { type: 'string' },
+      'database-url': { type: 'string' },
+      table: { type: 'string', default: 'evc_outbox' },
+      batch: { type: 'string' },
+      poll: { type: 'string' },
+      'status-every': { type: 'string' },
+      ...limitOptions,
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(relayHelp + '\n');
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (the contract goes after --contract)`);
+  if (!values.contract) throw new UsageError('--contract <file> is required');
+  if (values.transport === undefined) throw new UsageError('--transport kafka|redis is required');
+  if (values.transport === 'memory') throw new UsageError('--transport memory reaches no other process: use kafka or redis');
+  if (values.service !== undefined) throw new UsageError('--service is not an option of evc relay');
+  const settings = transportSettings(values, 'evc-relay');
+  const databaseUrl = values['database-url'] ?? process.env.DATABASE_URL;
+  if (!databaseUrl) throw new UsageError('no database: pass --database-url or set DATABASE_URL');
+  let batchSize: number | undefined;
+  if (values.batch !== undefined) {
+    batchSize = Number(values.batch);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`--batch must be a whole number >= 1 (got "${values.batch}")`);
+  }
+  const pollIntervalMs = durationOption('poll', values.poll);
+  const statusEvery = durationOption('status-every', values['status-every']) ?? 10_000;
+
+  const system = await loadSystem('relay', values.contract, contractLimits(values));
+  if (!system) return 2;
+  const { createPostgresOutbox, startOutboxRelay } = await import('@event-contracts/runtime/postgres');
+  const transport = await openTransport(settings);
+  const outbox = createPostgresOutbox({ connectionString: databaseUrl, table: values.table, max: 2 });
+  try {
+    await transport.connect();
+    await outbox.init();
+    if (settings.kind === 'kafka') {
+      const specs: ChannelSpec[] = kafkaTopicSpecs(system);
+      if (specs.length > 0) await transport.ensureChannels?.(specs);
+    }
+  } catch (err) {
+    await Promise.allSettled([transport.close(), outbox.close()]);
+    throw err;
+  }
+  const relay = startOutboxRelay({
+    outbox,
+    transport,
+    ...(batchSize !== undefined ? { batchSize } : {}),
+    ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
+    logger: {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (message, fields) => process.stderr.write(`evc relay: ${message} ${JSON.stringify(fields ?? {})}\n`),
+      error: (message, fields) => process.stderr.write(`evc relay: ${message} ${JSON.stringify(fields ?? {})}\n`),
+    },
+  });
+  const status = () => {
+    const s = relay.stats();
+    return `sent ${s.sent}, unsent ${s.lagRows}, oldest unsent ${(s.lagOldestMs / 1000).toFixed(1)} s, failed passes ${s.failures}`;
+  };
+  process.stdout.write(`evc relay: ${outbox.table} → ${settings.kind} (${system.id}); Ctrl-C stops\n`);
+  const timer = setInterval(() => process.stdout.write(`evc relay: ${status()}\n`), statusEvery);
+  const stop = stopSignal();
+  await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+  stop.dispose();
+  clearInterval(timer);
+  await relay.stop();
+  process.stdout.write(`evc relay: stopped; ${status()}\n`);
+  await Promise.allSettled([transport.close(), outbox.close()]);
+  return 0;
+}

@@ -32,6 +32,7 @@ const integration = [
   'test/codegen/validators.test.ts',
   'test/docs/site.test.ts',
   'test/diff/seed.test.ts',
+  'test/verify/live/**',
 ];
 
 export default defineConfig({

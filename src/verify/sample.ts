@@ -287,7 +287,9 @@ class Sampler {
     const seen = new Set<string>();
     for (let i = 0, tries = 0; out.length < count && tries < count * 10 + 10; tries++) {
       const item = i < prefix.length ? prefix[i] : schema.items;
-      const v = this.value(item === undefined ? {} : item, `${pointer}/${i}`, depth + 1);
+      // After a duplicate, minimal choices would repeat it: pick at random instead.
+      const sampler = this.minimal && tries > i ? new Sampler(this.random, false) : this;
+      const v = sampler.value(item === undefined ? {} : item, `${pointer}/${i}`, depth + 1);
       if (schema.uniqueItems === true) {
         const k = JSON.stringify(v);
         if (seen.has(k)) continue;

@@ -6,9 +6,9 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatDiagnostics } from '../../contract/diagnostics.js';
 import { runtimeSystem } from '../../verify/descriptor.js';
-import { startObserver } from '../../verify/observer.js';
 import { formatReport, passed, REPORT_FORMATS, type FullReport, type ReportFormat } from '../../verify/report.js';
-import { loadScenario, scenarioRun, ScenarioError, type ScenarioRun } from '../../verify/scenario.js';
+import { loadScenario, ScenarioError } from '../../verify/scenario.js';
+import { runVerify } from '../../verify/run.js';
 import { openTransport } from '../../verify/transport.js';
 import { contractLimits, limitOptions, limitsHelp } from '../limits.js';
 import { UsageError } from '../usage.js';
@@ -97,7 +97,6 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   }
 
   const transport = await openTransport(settings);
-  let run: ScenarioRun | undefined;
   const stop = stopSignal((sig) => process.stderr.write(`\n${sig}: ending the watch ...\n`));
   try {
     try {
@@ -106,35 +105,19 @@ export async function verifyCommand(argv: string[]): Promise<number> {
       process.stderr.write(`evc verify: cannot connect to ${settings.kind}: ${(err as Error).message}\n`);
       return 2;
     }
-    const observer = await startObserver({
-      system,
+    const report: FullReport = await runVerify({
+      rt,
       transport,
       services,
       maxErrors,
       fromBeginning: values['from-beginning'],
+      signal: stop.signal,
       ...(values.group !== undefined ? { group: values.group } : {}),
-      onMessage: (m) => run?.observe(m),
+      ...(scenario ? { scenario } : {}),
+      ...(forMs !== undefined ? { forMs } : {}),
+      onJoined: (observer) =>
+        process.stderr.write(`evc verify: ${system.id} on ${settings.kind}: watching ${observer.addresses.length} channel(s) as group ${observer.group}\n`),
     });
-    process.stderr.write(`evc verify: ${system.id} on ${settings.kind}: watching ${observer.addresses.length} channel(s) as group ${observer.group}\n`);
-    let report: FullReport;
-    if (scenario) {
-      run = scenarioRun(scenario, rt, transport);
-      const result = await run.run();
-      report = { ...(await observer.stop()), scenario: result };
-    } else {
-      await new Promise<void>((done) => {
-        const t = setTimeout(done, forMs ?? 30_000);
-        stop.signal.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(t);
-            done();
-          },
-          { once: true },
-        );
-      });
-      report = await observer.stop();
-    }
     const text = formatReport(report, format);
     if (values.output !== undefined) writeFileSync(values.output, text);
     else process.stdout.write(text);

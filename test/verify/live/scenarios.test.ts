@@ -1,0 +1,122 @@
+/**
+ * Each seed system's scenario (test/verify/scenarios/<system>.yaml) passes against the
+ * running system on its real broker: skafu on the memory transport (in process, through
+ * the library), chat and skills-platform on Kafka and agent-workflows on Redis Streams
+ * through `evc verify --scenario` in a child process. Broker tests skip with the reason
+ * locally and fail in CI when the broker is missing.
+ */
+import { describe, expect, it } from 'vitest';
+import { startAgentWorkflows } from '../../../src/flows/agent-workflows/app.js';
+import { startChat } from '../../../src/flows/chat/index.js';
+import { startSkafu } from '../../../src/flows/skafu/app.js';
+import { startSkillsPlatform } from '../../../src/flows/skills-platform/app.js';
+import type { FlowRunOptions, RunningFlow } from '../../../src/flows/registry.js';
+import { loadContracts } from '../../../src/contract/load.js';
+import { runtimeSystem } from '../../../src/verify/descriptor.js';
+import type { FullReport } from '../../../src/verify/report.js';
+import { runVerify } from '../../../src/verify/run.js';
+import { loadScenario } from '../../../src/verify/scenario.js';
+import { kafkaAvailable } from '../../kafka/broker.js';
+import { redisAvailable } from '../../redis/server.js';
+import { evcVerify, startLive, type Kind } from './harness.js';
+
+const kafka = await kafkaAvailable();
+const redis = await redisAvailable();
+
+/** What a passing run reports, reduced to what the test compares. */
+function summary(r: FullReport) {
+  return {
+    passed: r.ok && r.scenario?.ok === true,
+    invalid: r.totals.invalid,
+    undeclared: r.totals.undeclared,
+    envelope: r.envelope.violations.map((v) => `${v.rule} ${v.text}`),
+    expectations: r.scenario?.expectations.map((e) => `${e.met ? 'met' : 'FAILED'} ${e.message}`),
+  };
+}
+
+describe('skafu scenario on memory (in process)', () => {
+  it('project creation: TemplateSelected, AIAnalysisCompleted, RepositoryCreated, ProjectConfigured under one correlation id', async () => {
+    const loaded = await loadContracts(['asyncapi/skafu.yaml'], { specValidation: false });
+    const rt = runtimeSystem(loaded.systems[0]!);
+    const scenario = loadScenario('test/verify/scenarios/skafu.yaml', rt);
+    const live = await startLive(startSkafu as (o: FlowRunOptions) => Promise<RunningFlow>, 'memory');
+    try {
+      const report = await runVerify({ rt, transport: live.transport, scenario });
+      const pid = '"2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d"';
+      expect(summary(report)).toEqual({
+        passed: true,
+        invalid: 0,
+        undeclared: 0,
+        envelope: [],
+        expectations: [
+          `met TemplateSelected where data.projectId = ${pid}`,
+          `met AIAnalysisCompleted where data.projectId = ${pid}`,
+          `met RepositoryCreated where data.projectId = ${pid}`,
+          `met ProjectConfigured where /data/projectId = ${pid}`,
+        ],
+      });
+      // Everything the chain published was seen and checked: the request, three answers, its metric, the configuration.
+      expect(report.channels.filter((c) => c.seen > 0).map((c) => [c.id, c.seen, c.valid])).toEqual([
+        ['projectCreated', 1, 1],
+        ['projectConfigured', 1, 1],
+        ['templateSelected', 1, 1],
+        ['aIAnalysisCompleted', 1, 1],
+        ['repositoryCreated', 1, 1],
+        ['metricCollected', 1, 1],
+      ]);
+    } finally {
+      await live.stop();
+    }
+  });
+});
+
+const brokerCases: Array<{ system: string; kind: Kind; start: (o: FlowRunOptions) => Promise<RunningFlow>; available: boolean; expectation: string }> = [
+  {
+    system: 'chat',
+    kind: 'kafka',
+    start: startChat,
+    available: kafka,
+    expectation: 'met NotificationCreated where data.type = "welcome", data.user_id = "8c9d0e1f-2a3b-4c4d-9e5f-6a7b8c9d0e1f", data.title = "Welcome, ada!"',
+  },
+  {
+    system: 'skills-platform',
+    kind: 'kafka',
+    start: startSkillsPlatform,
+    available: kafka,
+    expectation: 'met TemplatesUpdated where data.skill_id = "skill-1"',
+  },
+  {
+    system: 'agent-workflows',
+    kind: 'redis',
+    start: startAgentWorkflows as (o: FlowRunOptions) => Promise<RunningFlow>,
+    available: redis,
+    expectation:
+      'met A2AResponse where data.request_id = "2dd5fc01-4796-4c6f-b9bc-b306989bac9e", data.to_agent = "audit-agent", source_agent = "generation-agent"',
+  },
+];
+
+for (const c of brokerCases) {
+  describe.skipIf(!c.available)(`${c.system} scenario on ${c.kind} (evc verify --scenario)`, () => {
+    it('passes against the running system', async () => {
+      const live = await startLive(c.start, c.kind);
+      try {
+        const r = await evcVerify([
+          `asyncapi/${c.system}.yaml`,
+          '--transport',
+          c.kind,
+          '--scenario',
+          `test/verify/scenarios/${c.system}.yaml`,
+          '--format',
+          'json',
+          ...(live.keyPrefix ? ['--key-prefix', live.keyPrefix] : []),
+        ]);
+        expect(r.stderr).toMatch(/evc verify: ok: \d+ message\(s\), 0 invalid\n$/);
+        const report = JSON.parse(r.stdout) as FullReport;
+        expect(summary(report)).toEqual({ passed: true, invalid: 0, undeclared: 0, envelope: [], expectations: [c.expectation] });
+        expect(r.code).toBe(0);
+      } finally {
+        await live.stop();
+      }
+    });
+  });
+}

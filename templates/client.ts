@@ -245,6 +245,9 @@ function operationDescriptor(f: GeneratedFile, o: OperationPlan, typed: Typed): 
   if (model.group !== undefined) f.print(`  group: ${f.string(model.group)},`);
   if (model.groupEnv !== undefined) f.print(`  groupEnv: ${f.string(model.groupEnv)},`);
   if (model.service !== undefined) f.print(`  service: ${f.string(model.service)},`);
+  if (model.claimIdleMs !== undefined) f.print(`  claimIdleMs: ${model.claimIdleMs},`);
+  if (model.sessionTimeoutMs !== undefined) f.print(`  sessionTimeoutMs: ${model.sessionTimeoutMs},`);
+  if (model.heartbeatIntervalMs !== undefined) f.print(`  heartbeatIntervalMs: ${model.heartbeatIntervalMs},`);
   f.print('};');
   f.print();
 }

@@ -203,6 +203,19 @@ export function buildSystem({ file, resolver, document }: BuildInput, diagnostic
       ? (op.messages as unknown[]).filter(isObject).map((m, i) => ensureMessage(m, `${id}.message${i}`, `/operations/${id}/messages/${i}`))
       : [...(channels.find((c) => c.id === channelId)?.messageIds ?? [])];
     const bindings = objectOr(op.bindings);
+    /** A timing extension (`x-evc-claim-idle-ms`, ...): a positive whole number of milliseconds, else one error at its place. */
+    const millis = (name: string): number | undefined => {
+      const v = op[name];
+      if (v === undefined) return undefined;
+      if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
+      diagnostics.push({
+        severity: 'error',
+        rule: 'evc-extension',
+        message: `${name} must be a positive whole number of milliseconds, got ${JSON.stringify(v)}`,
+        location: where(undefined, `/operations/${id}/${name}`),
+      });
+      return undefined;
+    };
     const reply = objectOr(op.reply);
     const replyChannel = isObject(reply.channel) ? channelIds.get(reply.channel) : undefined;
     operations.push({
@@ -218,6 +231,9 @@ export function buildSystem({ file, resolver, document }: BuildInput, diagnostic
       ...opt('group', groupOf(bindings) ?? str(op['x-evc-group'])),
       ...opt('groupEnv', str(op['x-evc-group-env'])),
       ...opt('service', str(op['x-evc-service'])),
+      ...opt('claimIdleMs', millis('x-evc-claim-idle-ms')),
+      ...opt('sessionTimeoutMs', millis('x-evc-session-timeout-ms')),
+      ...opt('heartbeatIntervalMs', millis('x-evc-heartbeat-interval-ms')),
       ...opt('replyChannelId', replyChannel),
       bindings,
       location: where(op, `/operations/${id}`),

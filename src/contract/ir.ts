@@ -148,6 +148,11 @@ export interface OperationModel {
   groupEnv?: string;
   /** The service that performs this operation (`x-evc-service`). */
   service?: string;
+  /** `x-evc-claim-idle-ms`: Redis Streams, how long a dead member's entries stay pending before a live member claims them. */
+  claimIdleMs?: number;
+  /** `x-evc-session-timeout-ms` / `x-evc-heartbeat-interval-ms`: Kafka group membership timings of this operation's consumers. */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
   /** The reply (request/reply), as a channel id, when declared. */
   replyChannelId?: string;
   bindings: Record<string, unknown>;

@@ -3,7 +3,9 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve as resolvePath } from 'node:path';
+import { convertAsyncApi2, isAsyncApi2 } from './asyncapi2.js';
 import { buildSystem } from './build.js';
+import { recordDerivedNames } from './derived-names.js';
 import { ContractError } from './errors.js';
 import type { Diagnostic, LoadResult } from './ir.js';
 import type { ContractLimits } from './limits.js';
@@ -84,14 +86,18 @@ export async function loadContract(file: string, options: LoadOptions = {}): Pro
   });
   try {
     const source = await resolver.load(abs);
-    checkIsAsyncApi3(source.data, abs, resolver);
-    const document = resolver.resolve(abs);
-    if (!isObject(document)) throw new ContractError('not-asyncapi', 'expected a mapping at the top level', resolver.locate({ file: abs, pointer: '' }));
+    checkIsAsyncApi(source.data, abs, resolver);
+    const resolved = resolver.resolve(abs);
+    if (!isObject(resolved)) throw new ContractError('not-asyncapi', 'expected a mapping at the top level', resolver.locate({ file: abs, pointer: '' }));
     if (options.specValidation !== false) {
       const { specDiagnostics } = await import('./spec-validate.js');
       diagnostics.push(...(await specDiagnostics(resolver.bundle(abs), abs, resolver)));
     }
+    // AsyncAPI 2.x is read into the 3.x shape (./asyncapi2.ts): one IR builder for both.
+    const converted = isAsyncApi2(resolved.asyncapi) ? convertAsyncApi2(resolved, resolver, abs, (d) => diagnostics.push(d)) : undefined;
+    const document = converted?.document ?? resolved;
     const system = buildSystem({ file: abs, resolver, document }, diagnostics);
+    if (converted) recordDerivedNames(system, converted.derivedNames);
     return { systems: [system], diagnostics };
   } catch (err) {
     if (err instanceof ContractError) return { systems: [], diagnostics: [...diagnostics, err.toDiagnostic()] };
@@ -99,11 +105,12 @@ export async function loadContract(file: string, options: LoadOptions = {}): Pro
   }
 }
 
-function checkIsAsyncApi3(data: unknown, file: string, resolver: RefResolver): void {
+/** AsyncAPI 3.x, or 2.0-2.6 (read into the 3.x shape); anything else is one diagnostic. */
+function checkIsAsyncApi(data: unknown, file: string, resolver: RefResolver): void {
   if (!isObject(data)) {
     throw new ContractError(
       'not-asyncapi',
-      'not an AsyncAPI document: expected a mapping with `asyncapi: 3.x.x` at the top level',
+      'not an AsyncAPI document: expected a mapping with `asyncapi: 3.x.x` (or 2.x.x) at the top level',
       resolver.locate({ file, pointer: '' }),
     );
   }
@@ -112,13 +119,17 @@ function checkIsAsyncApi3(data: unknown, file: string, resolver: RefResolver): v
     const hint = 'openapi' in data ? ' (this is an OpenAPI document)' : '';
     throw new ContractError(
       'not-asyncapi',
-      `not an AsyncAPI document${hint}: expected \`asyncapi: 3.x.x\` at the top level`,
+      `not an AsyncAPI document${hint}: expected \`asyncapi: 3.x.x\` (or 2.x.x) at the top level`,
       resolver.locate({ file, pointer: '' }),
     );
   }
-  if (typeof version !== 'string' || !/^3\.\d+\.\d+$/.test(version)) {
-    const v = String(version);
-    const hint = v.startsWith('2.') ? '; convert it with `asyncapi convert` (AsyncAPI CLI) first' : '';
-    throw new ContractError('not-asyncapi', `unsupported AsyncAPI version "${v}": expected 3.x.x${hint}`, resolver.locate({ file, pointer: '/asyncapi' }));
-  }
+  const v = String(version);
+  if (typeof version === 'string' && (/^3\.\d+\.\d+$/.test(version) || isAsyncApi2(version))) return;
+  if (/^1\./.test(v))
+    throw new ContractError('asyncapi-version', 'AsyncAPI 1.x is not supported; convert it to 2.x or 3.x', resolver.locate({ file, pointer: '/asyncapi' }));
+  throw new ContractError(
+    'asyncapi-version',
+    `unsupported AsyncAPI version "${v}": expected 3.x.x or 2.0.0-2.6.0`,
+    resolver.locate({ file, pointer: '/asyncapi' }),
+  );
 }

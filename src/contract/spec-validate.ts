@@ -45,7 +45,7 @@ function leavesOnly(found: Found[]): Found[] {
 const SEVERITY: Record<number, Severity> = { 0: 'error', 1: 'warning', 2: 'info', 3: 'info' };
 
 export async function specDiagnostics(bundled: unknown, rootFile: string, resolver: RefResolver): Promise<Diagnostic[]> {
-  const found = leavesOnly((await getParser().validate(bundled as never)).filter((d) => !IGNORED.has(String(d.code))));
+  const found = leavesOnly((await getParser().validate(bundled as never)).filter((d) => !IGNORED.has(String(d.code)) && !isSameMessageTwice(d, bundled)));
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   for (const d of found) {
@@ -88,4 +88,42 @@ function originAtPath(root: unknown, path: string[], rootFile: string, resolver:
     node = next;
   }
   return current;
+}
+
+/**
+ * AsyncAPI 2.x: the parser's `messageId` uniqueness rule counts a message once per place
+ * that uses it, so one component message that an application both publishes and
+ * subscribes to (`$ref` from both operations) is reported as a duplicate of itself. A
+ * finding is dropped when every use of that messageId reaches the same message object.
+ */
+function isSameMessageTwice(d: Found, bundled: unknown): boolean {
+  if (d.code !== 'asyncapi2-message-messageId-uniqueness' || !isObject(bundled) || !isObject(bundled.channels)) return false;
+  const deref = (node: unknown): unknown => {
+    for (let hops = 0; isObject(node) && typeof node.$ref === 'string' && node.$ref.startsWith('#') && hops < 32; hops++)
+      node = followLocalRef(bundled, node.$ref);
+    return node;
+  };
+  const byId = new Map<string, Set<unknown>>();
+  for (const channel of Object.values(bundled.channels)) {
+    const ch = deref(channel);
+    if (!isObject(ch)) continue;
+    for (const verb of ['publish', 'subscribe']) {
+      const op = deref(ch[verb]);
+      const message = isObject(op) ? deref(op.message) : undefined;
+      if (!isObject(message)) continue;
+      const all = Array.isArray(message.oneOf) ? message.oneOf.map(deref) : [message];
+      for (const m of all) {
+        if (!isObject(m) || typeof m.messageId !== 'string') continue;
+        const set = byId.get(m.messageId) ?? new Set();
+        set.add(m);
+        byId.set(m.messageId, set);
+      }
+    }
+  }
+  let node: unknown = bundled;
+  for (const segment of (d.path ?? []).map(String)) {
+    node = deref(node);
+    node = Array.isArray(node) ? node[Number(segment)] : isObject(node) ? node[segment] : undefined;
+  }
+  return typeof node === 'string' && byId.get(node)?.size === 1;
 }

@@ -96,7 +96,7 @@ export function applyTraits(target: Obj, kind: TraitTarget, resolver: RefResolve
  * (a `null` removes the key), anything else in `patch` replaces. A merged object is
  * placed where the patch's object was written (the side that wins), else the target's.
  */
-function mergePatch(target: unknown, patch: unknown, resolver: RefResolver): unknown {
+export function mergePatch(target: unknown, patch: unknown, resolver: RefResolver): unknown {
   if (!isObject(patch) || !isObject(target)) return patch;
   const out: Obj = { ...target };
   for (const [key, value] of Object.entries(patch)) {

@@ -120,10 +120,10 @@ describe('loader: bad input gives one clear error with the place', () => {
       },
     ],
     [
-      'AsyncAPI 2 document',
+      'AsyncAPI 1 document',
       {
-        files: { 'demo.yaml': 'asyncapi: 2.6.0\ninfo: {title: x, version: "1"}\nchannels: {}\n' },
-        want: { rule: 'not-asyncapi', message: /^unsupported AsyncAPI version "2\.6\.0": expected 3\.x\.x; convert it/, line: 1, col: 1 },
+        files: { 'demo.yaml': 'asyncapi: 1.2.0\ninfo: {title: x, version: "1"}\ntopics: {}\n' },
+        want: { rule: 'asyncapi-version', message: /^AsyncAPI 1\.x is not supported; convert it to 2\.x or 3\.x$/, line: 1, col: 1 },
       },
     ],
     [

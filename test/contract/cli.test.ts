@@ -1,0 +1,85 @@
+/**
+ * Every command that reads contracts takes AsyncAPI 2.x: lint, generate (and the code
+ * compiles), docs, validate, and diff (a 2.6 document against its 3.0 rewrite is no
+ * change; a real change on the wire still is).
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tmpFolder, typecheck } from '../corpus/typecheck.js';
+import { contractDir } from '../helpers/contract-dir.js';
+
+const repo = resolve(import.meta.dirname, '../..');
+const v2 = 'test/fixtures/asyncapi2/v2/shop.yaml';
+const v3 = 'test/fixtures/asyncapi2/v3/shop.yaml';
+const evc = (...args: string[]) => {
+  const r = spawnSync(process.execPath, ['bin/evc.js', ...args], { cwd: repo, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+
+describe('AsyncAPI 2.x through the commands', () => {
+  it("evc lint: only the parser's advice on info, no errors", () => {
+    const r = evc('lint', v2);
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+      `${v2}:1:1 warning asyncapi/asyncapi2-tags AsyncAPI object should have non-empty "tags" array.`,
+      `${v2}:3:1 warning asyncapi/asyncapi-info-contact Info object should have "contact" object. (at /info)`,
+      `${v2}:3:1 warning asyncapi/asyncapi-info-license Info object should have "license" object. (at /info)`,
+    ]);
+    expect(r.stderr).toBe('evc lint: 1 contract(s) (shop), 0 error(s), 3 warning(s)\n');
+    expect(r.code).toBe(0);
+  });
+
+  it('evc generate: the SDK compiles under strict NodeNext and has the 2.x operations', () => {
+    const dir = tmpFolder('contract-cli-asyncapi2');
+    const out = join(dir, 'generated');
+    const r = evc('generate', v2, '--out', out, '--no-cache');
+    expect(r.stderr).toMatch(/^evc generate: 1 system\(s\) \(shop\): 10 written/);
+    expect(r.code).toBe(0);
+    const client = readFileSync(join(out, 'shop/client.ts'), 'utf8');
+    for (const method of ['publishOrderPlaced', 'onOrderPlaced', 'publishOrderStatus']) expect(client).toContain(`${method}(`);
+    const t = typecheck(dir);
+    expect(t.output).toBe('');
+    expect(t.status).toBe(0);
+  });
+
+  it('evc docs writes the 2.x system', () => {
+    const out = join(contractDir({}), 'docs');
+    const r = evc('docs', v2, '--out', out, '--no-site');
+    expect(r.code).toBe(0);
+    const md = readFileSync(join(out, 'shop.md'), 'utf8');
+    expect(md).toContain('shop.orders.placed');
+    expect(md).toContain('OrderCancelled');
+  });
+
+  it('evc validate checks messages against a 2.x contract', () => {
+    const dir = contractDir({
+      'm.ndjson': '{"orderId":"2f1c43b6-7d2e-4ef1-9a8d-3c9a1f0b5d11","total":{"amount":"1.00","currency":"EUR"}}\n{"orderId":"x"}\n',
+    });
+    const r = evc('validate', '--contract', v2, '--message', 'OrderPlaced', join(dir, 'm.ndjson'));
+    expect(r.stdout.split('\n').map((l) => l.replace(/^.*m\.ndjson/, 'm.ndjson'))).toEqual([
+      'm.ndjson:2 OrderPlaced /: missing required property "total"',
+      'm.ndjson:2 OrderPlaced /orderId: expected format "uuid", got string "x"',
+      '',
+    ]);
+    expect(r.code).toBe(1);
+  });
+
+  it('evc diff: a 2.6 contract against its 3.0 rewrite is no change, both ways', () => {
+    for (const [a, b] of [
+      [v2, v3],
+      [v3, v2],
+    ] as const) {
+      const r = evc('diff', a!, b!);
+      expect(r.stdout + r.stderr).toContain(': 0 breaking, 0 warning, 0 safe');
+      expect(r.code).toBe(0);
+    }
+  });
+
+  it('evc diff: a change on the wire between the 2.6 contract and a 3.0 one is still breaking', () => {
+    const dir = contractDir({ 'shop.yaml': readFileSync(join(repo, v3), 'utf8').replace('address: shop.orders.placed', 'address: shop.orders.created') });
+    const r = evc('diff', v2, join(dir, 'shop.yaml'));
+    expect(r.stdout).toContain('channel-address-changed');
+    expect(r.code).toBe(1);
+  });
+});

@@ -87,9 +87,11 @@ export async function startSubscription(ctx: Context, options: KafkaSubscribeOpt
 
   const consumer: Consumer = ctx.kafka.consumer({
     groupId: group,
-    sessionTimeout: settings.sessionTimeout,
+    // A subscription may set its own (SubscribeOptions, from x-evc-session-timeout-ms / x-evc-heartbeat-interval-ms).
+    sessionTimeout: options.sessionTimeoutMs ?? settings.sessionTimeout,
     rebalanceTimeout: settings.rebalanceTimeout,
-    heartbeatInterval: settings.heartbeatInterval,
+    heartbeatInterval:
+      options.heartbeatIntervalMs ?? Math.min(settings.heartbeatInterval, Math.floor((options.sessionTimeoutMs ?? settings.sessionTimeout) / 3)),
     maxWaitTimeInMs: settings.maxWaitTimeInMs,
     maxBytesPerPartition: settings.maxBytesPerPartition,
     allowAutoTopicCreation: false,

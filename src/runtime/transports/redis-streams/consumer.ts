@@ -88,8 +88,6 @@ interface StreamRef {
 
 /** [key, [[id, fields | null], ...]] per stream, as XREADGROUP replies (RESP2 shape). */
 type ReadReply = [Buffer, [Buffer, Buffer[] | null][]][] | null;
-/** [next cursor, [[id, fields]], [deleted ids]] (Redis 7). */
-type AutoclaimReply = [Buffer, [Buffer, Buffer[] | null][], Buffer[]?];
 
 const ERROR_KEY_INFIX = ':evc-last-error:';
 const ABANDONED = Symbol('abandoned');
@@ -479,17 +477,61 @@ export async function startConsumer(ctx: ConsumerContext, options: SubscribeOpti
 
   // ---------------------------------------------------------------- janitor
 
+  /** Entries this member took over (XAUTOCLAIM JUSTID) and has not handed to a handler yet, per stream key, in id order. */
+  const backlog = new Map<string, string[]>();
+
+  /**
+   * Takeover in two steps. First every entry idle longer than claimIdleMs, whichever member
+   * holds it, becomes this member's at once (XAUTOCLAIM JUSTID: no data, and the delivery
+   * count is not bumped), so a dead member's whole pending list moves within one pass.
+   * Then the entries are handed to handlers as slots free up (XCLAIM, which returns the
+   * data and counts the delivery: a bumped count means a handler ran it, not that it sat
+   * in a buffer). A live member whose own backlog idles past claimIdleMs claims it again
+   * in the next pass, which only renews it.
+   */
   async function claimIdle(): Promise<void> {
     if (stopping) return;
     try {
       for (const stream of streams) {
         let cursor = '0-0';
-        for (let round = 0; round < 10 && !stopping; round++) {
-          const idle = await main.xpending(stream.key, group, 'IDLE', settings.claimIdleMs, '-', '+', 1);
-          if (idle.length === 0) break;
-          // Claim only what free handler slots can start now: a claim bumps the delivery
-          // count, which should mean "a handler ran it", not "it sat in our buffer". The
-          // reader holds back new entries meanwhile, so a busy member still gets its turn.
+        for (let round = 0; round < 100 && !stopping; round++) {
+          const reply = (await main.xautoclaim(stream.key, group, consumer, settings.claimIdleMs, cursor, 'COUNT', 1000, 'JUSTID')) as unknown as [
+            string,
+            string[],
+            string[]?,
+          ];
+          const [next, ids, deleted = []] = reply;
+          if (deleted.length) {
+            // Redis 7 already removed them from the PEL.
+            stats.deletedWhilePending += deleted.length;
+            log('warn', 'redis-streams: claimed entries had been trimmed or deleted', { stream: stream.key, group, count: deleted.length });
+          }
+          if (ids.length) {
+            let list = backlog.get(stream.key);
+            if (!list) backlog.set(stream.key, (list = []));
+            const queued = new Set(list);
+            for (const id of ids) if (!inflight.has(`${stream.key}\u0000${id}`) && !queued.has(id)) list.push(id);
+          }
+          cursor = next;
+          if (cursor === '0-0') break;
+        }
+      }
+    } catch (err) {
+      if (stopping) return;
+      if (isGroupMissing(err)) return; // the read loop recreates the group
+      log('warn', 'redis-streams: XAUTOCLAIM failed', { group, consumer, code: redisErrorCode(err), error: errorMessage(err) });
+    }
+    // Handing over runs beside later passes: a long backlog must not delay the next takeover.
+    draining ??= drainBacklog().finally(() => (draining = undefined));
+  }
+
+  let draining: Promise<void> | undefined;
+
+  async function drainBacklog(): Promise<void> {
+    try {
+      for (const stream of streams) {
+        const list = backlog.get(stream.key);
+        while (list && list.length > 0 && !stopping) {
           if (queue.size >= concurrency) {
             claimWaiting = true;
             try {
@@ -499,17 +541,19 @@ export async function startConsumer(ctx: ConsumerContext, options: SubscribeOpti
             }
             if (stopping) return;
           }
-          const room = Math.max(1, concurrency - queue.size);
-          const reply = (await xautoclaimBuffer(main, stream.key, group, consumer, settings.claimIdleMs, cursor, 'COUNT', room)) as AutoclaimReply;
-          const [next, entries, deleted = []] = reply;
-          if (deleted.length) {
-            // Redis 7 already removed them from the PEL.
-            stats.deletedWhilePending += deleted.length;
-            log('warn', 'redis-streams: claimed entries had been trimmed or deleted', { stream: stream.key, group, count: deleted.length });
-          }
+          const ids = list.splice(0, Math.max(1, concurrency - queue.size));
+          // Only what is still ours: a backlog that idled past claimIdleMs may have gone to another member.
+          const owned = await pendingOwned(stream, ids);
+          if (owned.length === 0) continue;
+          const entries = (await xclaimBuffer(main, stream.key, group, consumer, 0, ...owned)) as [Buffer, Buffer[] | null][];
           const live = entries.filter((e): e is [Buffer, Buffer[]] => e[1] !== null).map(([id, f]) => [id.toString(), f] as const);
-          const gone = entries.filter((e) => e[1] === null).map(([id]) => id.toString());
-          if (gone.length) await dropDeleted(stream, gone);
+          const returned = new Set(entries.map(([id]) => id.toString()));
+          const gone = owned.filter((id) => !returned.has(id));
+          if (gone.length) {
+            // Trimmed or deleted while pending (Redis 7 drops them from the PEL in XCLAIM).
+            stats.deletedWhilePending += gone.length;
+            log('warn', 'redis-streams: claimed entries had been trimmed or deleted', { stream: stream.key, group, count: gone.length });
+          }
           const fresh = live.filter(([id]) => !inflight.has(`${stream.key}\u0000${id}`));
           const counts = await deliveryCounts(
             stream,
@@ -519,15 +563,25 @@ export async function startConsumer(ctx: ConsumerContext, options: SubscribeOpti
             stats.claimed++;
             dispatch(stream, id, decodeEntry(fields), counts.get(id) ?? 2);
           }
-          cursor = next.toString();
-          if (cursor === '0-0') break;
         }
       }
     } catch (err) {
       if (stopping) return;
-      if (isGroupMissing(err)) return; // the read loop recreates the group
-      log('warn', 'redis-streams: XAUTOCLAIM failed', { group, consumer, code: redisErrorCode(err), error: errorMessage(err) });
+      // What was not handed over is claimed again by a later pass once it idles.
+      if (!isGroupMissing(err)) log('warn', 'redis-streams: XCLAIM failed', { group, consumer, code: redisErrorCode(err), error: errorMessage(err) });
     }
+  }
+
+  /** The ids among `ids` that this member holds in the group's pending list. */
+  async function pendingOwned(stream: StreamRef, ids: string[]): Promise<string[]> {
+    const pipe = main.pipeline();
+    for (const id of ids) pipe.xpending(stream.key, group, id, id, 1);
+    const results = (await pipe.exec()) ?? [];
+    return ids.filter((_, i) => {
+      const [err, rows] = results[i] ?? [new Error('no reply'), null];
+      const row = !err && Array.isArray(rows) ? (rows[0] as [string, string, number, number] | undefined) : undefined;
+      return row !== undefined && row[1] === consumer;
+    });
   }
 
   // ---------------------------------------------------------------- stop
@@ -556,6 +610,7 @@ export async function startConsumer(ctx: ConsumerContext, options: SubscribeOpti
         // (at least once), rather than holding stop() forever.
         const deadline = Date.now() + (main.status === 'ready' ? STOP_REDIS_WAIT_MS : 0);
         await within(janitorRun, deadline - Date.now());
+        if (draining) await within(draining, deadline - Date.now());
         await within(ackFlushing, deadline - Date.now());
         while (ackBuffer.size > 0 && Date.now() < deadline && main.status === 'ready') {
           await within(flushAcks(), deadline - Date.now());
@@ -584,8 +639,8 @@ export async function startConsumer(ctx: ConsumerContext, options: SubscribeOpti
 }
 
 /** ioredis has the Buffer variant at run time but does not declare it. */
-function xautoclaimBuffer(client: Redis, ...args: (string | number)[]): Promise<unknown> {
-  return (client as unknown as { xautoclaimBuffer(...a: (string | number)[]): Promise<unknown> }).xautoclaimBuffer(...args);
+function xclaimBuffer(client: Redis, ...args: (string | number)[]): Promise<unknown> {
+  return (client as unknown as { xclaimBuffer(...a: (string | number)[]): Promise<unknown> }).xclaimBuffer(...args);
 }
 
 /** How long stop() waits for Redis (acks, leaving the group) when it does not answer. */

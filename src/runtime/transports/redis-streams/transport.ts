@@ -42,7 +42,9 @@ export interface RedisStreamsTransportOptions {
   /**
    * An entry pending longer than this (ms) is taken over by the janitor of any member:
    * the handler timeout. A handler still running after it may see its entry handled
-   * elsewhere too. Default 30000.
+   * elsewhere too. A dead member's entries are all owned by a live member within
+   * claimIdleMs + claimIntervalMs (≤ 5 s by default). Default 30000; a subscription may
+   * set its own (`claimIdleMs`, or `x-evc-claim-idle-ms` on the contract's operation).
    */
   claimIdleMs?: number;
   /** How often the janitor runs XAUTOCLAIM (ms). Default min(claimIdleMs / 2, 5000), at least 50. */
@@ -95,7 +97,9 @@ export function createRedisStreamsTransport(options: RedisStreamsTransportOption
   const blockMs = positive(options.blockMs ?? DEFAULTS.blockMs, 'blockMs');
   const count = positive(options.count ?? DEFAULTS.count, 'count');
   const claimIdleMs = positive(options.claimIdleMs ?? DEFAULTS.claimIdleMs, 'claimIdleMs');
-  const claimIntervalMs = positive(options.claimIntervalMs ?? Math.max(50, Math.min(claimIdleMs / 2, 5000)), 'claimIntervalMs');
+  /** The janitor's period for a claim idle time: as set, else half of it, at most 5 s (takeover within claimIdleMs + 5 s). */
+  const claimIntervalFor = (idle: number): number => positive(options.claimIntervalMs ?? Math.max(50, Math.min(idle / 2, 5000)), 'claimIntervalMs');
+  const claimIntervalMs = claimIntervalFor(claimIdleMs);
   const maxDeliveries = positive(options.maxDeliveries ?? DEFAULTS.maxDeliveries, 'maxDeliveries');
   const prefix = options.keyPrefix ?? '';
   const deadLetter = options.deadLetter ?? '{address}.dlq';
@@ -233,11 +237,21 @@ export function createRedisStreamsTransport(options: RedisStreamsTransportOption
       if (subscribeOptions.channels.length === 0) throw new ConfigurationError('redis-streams: subscribe needs at least one stream');
       subscribeOptions.channels.forEach(checkAddress);
       const client = await connect();
-      let sub: Subscription | undefined ;
+      let sub: Subscription | undefined;
       sub = await startConsumer(
         {
           main: client,
-          settings: { blockMs, count, claimIdleMs, claimIntervalMs, maxDeliveries },
+          // A subscription may set its own takeover time (SubscribeOptions.claimIdleMs, from x-evc-claim-idle-ms).
+          settings:
+            subscribeOptions.claimIdleMs === undefined
+              ? { blockMs, count, claimIdleMs, claimIntervalMs, maxDeliveries }
+              : {
+                  blockMs,
+                  count,
+                  claimIdleMs: positive(subscribeOptions.claimIdleMs, 'claimIdleMs'),
+                  claimIntervalMs: claimIntervalFor(subscribeOptions.claimIdleMs),
+                  maxDeliveries,
+                },
           stats,
           log,
           streamKey,

@@ -18,6 +18,7 @@ import { payloadPointer } from '../codegen/context.js';
 import type { RuntimeSystem } from './descriptor.js';
 import type { ObservedMessage } from './observer.js';
 import { filledPointers, payloadSource, withoutPointers } from './payloads.js';
+import { createRandom, sampleValid, sampleValue } from './sample.js';
 
 export interface ScenarioPublish {
   messageId: string;
@@ -249,9 +250,9 @@ export function loadScenario(file: string, rt: RuntimeSystem): Scenario {
       payload = withoutPointers(ex.payload, strip);
     } else if (item.payload !== undefined) {
       // Checked as the runtime will see it: the envelope fields it fills put in from a generated value.
-      const sample = payloadSource(m, descriptor, { generate: true, ...(system.envelope ? { envelope: system.envelope } : {}) }).payload(0);
-      const filled = fillFrom(item.payload, sample, system, m);
       const validate = descriptor.validateAll ?? descriptor.validate;
+      const sample = sampleValid(m.payload, (x) => validate(x), createRandom(1)) ?? sampleValue(m.payload, createRandom(1));
+      const filled = fillFrom(item.payload, sample, system, m);
       if (!validate(filled)) {
         for (const v of explainErrors((validate.errors ?? []) as never, filled)) {
           error('scenario-payload', `${base}/payload${v.pointer}`, `payload of ${m.id} ${v.pointer || '/'}: ${v.text}`);

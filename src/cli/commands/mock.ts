@@ -90,6 +90,13 @@ export async function mockCommand(argv: string[]): Promise<number> {
       `${plan.answer.length > 0 ? `, answering ${plan.answer.map((o) => o.id).join(', ')}` : ''}${count !== undefined ? `, ${count} in all` : ''}` +
       `${durationMs !== undefined ? `, for ${durationMs / 1000} s` : ''}; Ctrl-C stops\n`,
   );
+  try {
+    await transport.connect();
+  } catch (err) {
+    process.stderr.write(`evc mock: cannot connect to ${settings.kind}: ${(err as Error).message}\n`);
+    await transport.close().catch(() => {});
+    return 2;
+  }
   const stop = stopSignal((sig) => process.stderr.write(`\n${sig}: stopping ...\n`));
   try {
     const report = await runMock({

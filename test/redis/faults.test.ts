@@ -6,18 +6,15 @@
  * The restart tests never touch the shared server: they run their own redis-server on
  * a free port, in a temp dir, as a child process of the test.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/runtime/index.js';
 import { createRedisStreamsTransport, type RedisStreamsTransport } from '../../src/runtime/transports/redis-streams/index.js';
 import type { Subscription } from '../../src/runtime/transport.js';
 import { orderSystem, type OrderPlaced } from '../conformance/system.js';
-import { pingRedis, randomName, rawClient, readEntries, redisAvailable, REDIS_PORT, sleep, testPrefix, waitFor } from './server.js';
+import { ownRedis, spawnChild, type Child } from './processes.js';
+import { randomName, rawClient, readEntries, redisAvailable, REDIS_PORT, sleep, testPrefix, waitFor } from './server.js';
 
 const available = await redisAvailable();
 const here = dirname(fileURLToPath(import.meta.url));
@@ -25,105 +22,8 @@ const FIXTURE = join(here, 'fixtures', 'consumer.ts');
 
 const msg = (value: unknown, key?: string) => ({ key, value: Buffer.from(JSON.stringify(value)), headers: {} });
 
-/** A child process whose stdout lines are collected. */
-interface Child {
-  proc: ChildProcess;
-  lines: string[];
-  exited: Promise<number | null>;
-  waitLine(pattern: RegExp, timeoutMs: number): Promise<string>;
-}
-
-const children: ChildProcess[] = [];
-const tempDirs: string[] = [];
-
-afterAll(() => {
-  // Only the processes this file started, by their own handle.
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-});
-
-function spawnChild(command: string, args: string[], env: Record<string, string> = {}): Child {
-  const proc = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(proc);
-  const lines: string[] = [];
-  let stderr = '';
-  let buffered = '';
-  proc.stdout!.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const parts = buffered.split('\n');
-    buffered = parts.pop()!;
-    lines.push(...parts);
-  });
-  proc.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  return {
-    proc,
-    lines,
-    exited,
-    async waitLine(pattern, timeoutMs) {
-      await waitFor(
-        () => lines.some((l) => pattern.test(l)) || proc.exitCode !== null,
-        timeoutMs,
-        `a line matching ${pattern} (stderr: ${stderr.slice(-500)})`,
-      );
-      const line = lines.find((l) => pattern.test(l));
-      if (!line) throw new Error(`process exited (${proc.exitCode}) before printing ${pattern}; stderr: ${stderr.slice(-1000)}`);
-      return line;
-    },
-  };
-}
-
 function startFixture(env: Record<string, string>): Child {
   return spawnChild(process.execPath, ['--import', 'tsx', FIXTURE], env);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Our own redis-server, in the foreground as a child process, so the test can SIGKILL it. */
-async function ownRedis(persist: boolean): Promise<{ port: number; start(): Promise<void>; crash(): Promise<void> }> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'evc-redis-'));
-  tempDirs.push(dir);
-  // prettier-ignore
-  const args = [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--daemonize',
-    'no',
-    '--dir',
-    dir,
-    '--appendonly',
-    persist ? 'yes' : 'no',
-    '--appendfsync',
-    'always',
-  ];
-  let current: Child | undefined;
-  return {
-    port,
-    async start() {
-      current = spawnChild('redis-server', args);
-      await waitFor(() => pingRedis(port), 10_000, `redis-server on ${port}`);
-    },
-    async crash() {
-      if (!current) return;
-      current.proc.kill('SIGKILL');
-      await current.exited;
-      current = undefined;
-    },
-  };
 }
 
 describe.skipIf(!available)('redis-streams under faults', { timeout: 60_000 }, () => {

@@ -2,10 +2,13 @@
  * Kafka transport benchmark against the local broker (scripts/kafka.sh start, or
  * KAFKA_BROKERS): publish throughput of the SDK transport beside raw kafkajs with the
  * same settings (acks=all, no compression, one produce request in flight), measured in
- * the same run, and end-to-end latency (publish → handler) at a fixed rate.
+ * the same run; end-to-end latency (publish → handler) at a fixed rate; and the consume
+ * side (issue #17 item 5): the same pre-produced topic read by raw kafkajs `eachBatch`
+ * and by an SDK subscription (the runtime client over the Kafka transport: decode,
+ * validation, dedupe, commit after the handler), from subscribe to the last event handled.
  *
  *   node --import tsx bench/kafka.ts [--events 100000] [--size 256] [--rate 5000] [--seconds 10] [--rounds 3]
- *                                    [--only latency|throughput]
+ *                                    [--only latency|throughput|consume]
  *
  * Prints a markdown table; results are collated into BENCHMARKS.md by hand.
  */
@@ -16,8 +19,10 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
+import { createClient } from '../src/runtime/index.js';
 import type { Transport, WireMessage } from '../src/runtime/transport.js';
 import { createKafkaTransport, defaultBrokers } from '../src/runtime/transports/kafka/index.js';
+import { orderSystem } from '../test/conformance/system.js';
 
 const { Kafka, logLevel, Partitioners } = kafkajs;
 
@@ -43,8 +48,9 @@ const WINDOW = Number(values.window);
 /** Messages per raw kafkajs send / per SDK array publish. */
 const CHUNK = Number(values.chunk);
 const PARTITIONS = Number(values.partitions);
-const ROUNDS = values.only === 'latency' ? 0 : Number(values.rounds);
-const LATENCY = values.only !== 'throughput';
+const ROUNDS = values.only === 'latency' || values.only === 'consume' ? 0 : Number(values.rounds);
+const CONSUME_ROUNDS = values.only === 'latency' || values.only === 'throughput' ? 0 : Number(values.rounds);
+const LATENCY = values.only === '' || values.only === 'latency';
 
 const brokers = defaultBrokers();
 const kafka = new Kafka({ brokers, clientId: 'evc-bench', logLevel: logLevel.ERROR });
@@ -243,15 +249,158 @@ console.log(
     .map((l) => l.toFixed(2))
     .join(' ')}\n`,
 );
-console.log(`| publish (median of ${ROUNDS} rounds, order rotating) | events per run | events/s | vs raw (same idempotence) | each round |`);
-console.log('|---|---:|---:|---:|---|');
-for (const r of rows) console.log(`| ${r.name} | ${fmt(r.events)} | ${fmt(r.perSecond)} | ${fmt(r.perSecond / rawOf(r), 2)}x | ${r.note} |`);
+if (ROUNDS > 0) {
+  console.log(`| publish (median of ${ROUNDS} rounds, order rotating) | events per run | events/s | vs raw (same idempotence) | each round |`);
+  console.log('|---|---:|---:|---:|---|');
+  for (const r of rows) console.log(`| ${r.name} | ${fmt(r.events)} | ${fmt(r.perSecond)} | ${fmt(r.perSecond / rawOf(r), 2)}x | ${r.note} |`);
+}
 if (lat) {
   console.log('\n| end to end (publish → handler), one event per call | rate/s | events | p50 ms | p90 ms | p99 ms | max ms |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   console.log(
     `| SDK transport, ${PARTITIONS} partitions, concurrency ${PARTITIONS} | ${fmt(lat.rate)} | ${fmt(lat.events)} | ${fmt(lat.p50, 1)} | ${fmt(lat.p90, 1)} | ${fmt(lat.p99, 1)} | ${fmt(lat.max, 1)} |`,
   );
+}
+
+// Consume side: one topic of EVENTS enveloped events (published through the SDK, as a
+// service would), read in full by a fresh group per run, from the beginning.
+interface ConsumeRow {
+  key: string;
+  /** subscribe() called → last event handled. */
+  seconds: number;
+  /** first event handled → last event handled (without the group join). */
+  consumeSeconds: number;
+}
+
+const consumeSystem = CONSUME_ROUNDS > 0 ? orderSystem(await freshTopic('consume')) : undefined;
+const consumeEvent = (i: number) => ({ data: { order_id: `order-${i % 1024}`, seq: i, note: 'two espresso, one flat white, oat milk, no sugar, table 12' } });
+
+async function produceForConsume(): Promise<number> {
+  const t = consumeSystem!;
+  const client = createClient(t.system, { transport: createKafkaTransport({ brokers, clientId: 'evc-bench-fill' }) });
+  for (let i = 0; i < EVENTS; i += CHUNK) {
+    const payloads = [];
+    for (let j = i; j < Math.min(EVENTS, i + CHUNK); j++) payloads.push(consumeEvent(j));
+    await client.publishBatch(t.send, payloads);
+  }
+  await client.close();
+  const offsets = await admin.fetchTopicOffsets(t.address);
+  return offsets.reduce((n, o) => n + Number(o.high), 0);
+}
+
+/** Resolves when `n` events were counted, with the time of the first. */
+function counter(n: number) {
+  let count = 0;
+  let first = 0;
+  let resolve!: (at: { first: number; last: number }) => void;
+  const done = new Promise<{ first: number; last: number }>((r) => (resolve = r));
+  return {
+    done,
+    one() {
+      if (count === 0) first = performance.now();
+      if (++count === n) resolve({ first, last: performance.now() });
+    },
+  };
+}
+
+/**
+ * Raw kafkajs: eachBatch with kafkajs's own offset handling (resolve per message, commit
+ * per batch); with `work`, each value is parsed and checked by the same validator the SDK
+ * uses (the least a validating consumer does).
+ */
+async function rawConsume(concurrency: number, work: boolean): Promise<ConsumeRow> {
+  const t = consumeSystem!;
+  const validate = t.message.validate;
+  const consumer = kafka.consumer({ groupId: `evc-bench-raw-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: 500, maxBytesPerPartition: 1_048_576 });
+  const c = counter(EVENTS);
+  const start = performance.now();
+  await consumer.connect();
+  await consumer.subscribe({ topics: [t.address], fromBeginning: true });
+  await consumer.run({
+    partitionsConsumedConcurrently: concurrency,
+    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+      for (const m of batch.messages) {
+        if (work && !validate(JSON.parse(m.value!.toString('utf8')))) throw new Error(`invalid at ${m.offset}`);
+        resolveOffset(m.offset);
+        c.one();
+      }
+      await heartbeat();
+    },
+  });
+  const at = await c.done;
+  await consumer.disconnect();
+  return { key: `raw-${work ? 'work' : 'count'}-${concurrency}`, seconds: (at.last - start) / 1000, consumeSeconds: (at.last - at.first) / 1000 };
+}
+
+/** The SDK: createClient over the Kafka transport, validation and in-memory dedupe on (the defaults). */
+async function sdkConsume(concurrency: number): Promise<ConsumeRow> {
+  const t = consumeSystem!;
+  const client = createClient(t.system, { transport: createKafkaTransport({ brokers, clientId: 'evc-bench-sdk-consume' }) });
+  const c = counter(EVENTS);
+  const start = performance.now();
+  await client.subscribe(t.receive, () => c.one(), { group: `evc-bench-sdk-${randomUUID().slice(0, 8)}`, fromBeginning: true, concurrency });
+  const at = await c.done;
+  await client.close();
+  return { key: `sdk-${concurrency}`, seconds: (at.last - start) / 1000, consumeSeconds: (at.last - at.first) / 1000 };
+}
+
+if (CONSUME_ROUNDS > 0) {
+  const produced = await produceForConsume();
+  if (produced !== EVENTS) throw new Error(`consume topic holds ${produced} events, not ${EVENTS}`);
+  const consumeVariants: { key: string; name: string; run: () => Promise<ConsumeRow> }[] = [];
+  for (const concurrency of [1, PARTITIONS]) {
+    consumeVariants.push(
+      {
+        key: `raw-count-${concurrency}`,
+        name: `raw kafkajs eachBatch, count only, ${concurrency} partition(s) at once`,
+        run: () => rawConsume(concurrency, false),
+      },
+      {
+        key: `raw-work-${concurrency}`,
+        name: `raw kafkajs eachBatch + JSON.parse + validate, ${concurrency} partition(s) at once`,
+        run: () => rawConsume(concurrency, true),
+      },
+      {
+        key: `sdk-${concurrency}`,
+        name: `SDK subscription (validation, dedupe, commit after handler), concurrency ${concurrency}`,
+        run: () => sdkConsume(concurrency),
+      },
+    );
+  }
+  const consumed = new Map<string, ConsumeRow[]>();
+  await rawConsume(1, true); // warm: connections, page cache, JIT
+  await sdkConsume(1);
+  for (let round = 0; round < CONSUME_ROUNDS; round++) {
+    for (let i = 0; i < consumeVariants.length; i++) {
+      const v = consumeVariants[(i + round) % consumeVariants.length]!;
+      const r = await v.run();
+      consumed.set(v.key, [...(consumed.get(v.key) ?? []), r]);
+    }
+  }
+  const med = (key: string, f: (r: ConsumeRow) => number) => median(consumed.get(key)!.map(f));
+  console.log(
+    `\n| consume ${fmt(EVENTS)} pre-produced events (~${fmt(sampleBytes())} B, ${PARTITIONS} partitions), median of ${CONSUME_ROUNDS} rounds, order rotating | subscribe → last handled, s | events/s | vs raw + validate (target ≥ 0.8×) | first → last handled, s | vs raw + validate | each round (subscribe → last), s |`,
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---|');
+  for (const v of consumeVariants) {
+    const total = med(v.key, (r) => r.seconds);
+    const consume = med(v.key, (r) => r.consumeSeconds);
+    const concurrency = v.key.split('-').at(-1);
+    const isSdk = v.key.startsWith('sdk');
+    const rawTotal = med(`raw-work-${concurrency}`, (r) => r.seconds);
+    const rawConsumeS = med(`raw-work-${concurrency}`, (r) => r.consumeSeconds);
+    console.log(
+      `| ${v.name} | ${fmt(total, 2)} | ${fmt(EVENTS / total)} | ${isSdk ? `**${fmt(rawTotal / total, 2)}×**` : '–'} | ${fmt(consume, 2)} | ${isSdk ? `${fmt(rawConsumeS / consume, 2)}×` : '–'} | ${consumed
+        .get(v.key)!
+        .map((r) => fmt(r.seconds, 2))
+        .join(' / ')} |`,
+    );
+  }
+}
+
+function sampleBytes(): number {
+  const e = { event_id: randomUUID(), event_type: 'order.placed', timestamp: new Date().toISOString(), correlation_id: randomUUID(), ...consumeEvent(12345) };
+  return Buffer.byteLength(JSON.stringify(e));
 }
 
 await admin.deleteTopics({ topics, timeout: 10_000 }).catch(() => {});

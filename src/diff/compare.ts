@@ -11,6 +11,7 @@
  */
 import type { ChannelModel, JsonSchema, MessageModel, OperationModel, SourceLocation, SystemModel } from '../contract/ir.js';
 import { findCounterexample } from './counterexample.js';
+import { decideSchemas, type DecidedChange } from './decide.js';
 import { verdictUnder, type Counterexample, type Finding, type Mode, type Verdict } from './finding.js';
 import { ruleOf } from './rules.js';
 import { diffSchemas, instancePointer, sameSchema, type SchemaChange } from './schema.js';
@@ -48,6 +49,8 @@ interface Draft {
     newRoot: JsonSchema;
     examples: unknown[];
     change: Pick<SchemaChange, 'instancePath' | 'oldSchema' | 'newSchema' | 'deletable'>;
+    /** The subschema decision behind the verdicts (payload and headers). */
+    decided?: DecidedChange;
   };
 }
 
@@ -98,9 +101,64 @@ export function compareVersions(oldV: Version, newV: Version, mode: Mode): Findi
 
 function finish(d: Draft, mode: Mode): Finding {
   const rule = ruleOf(d.rule);
-  let backward: Verdict = rule.backward;
-  let forward: Verdict = rule.forward;
+  const decided = d.search?.decided;
+  let backward: Verdict = decided ? decided.backward : rule.backward;
+  let forward: Verdict = decided ? decided.forward : rule.forward;
   const notes: string[] = [];
+  const counterexamples: Counterexample[] = [];
+  let counterexampleNote: string | undefined;
+  const missing: string[] = [];
+  if (d.search) {
+    const search = d.search;
+    const want: Array<['backward' | 'forward', 'old' | 'new']> = [];
+    if (backward !== 'safe') want.push(['backward', 'old']);
+    if (forward !== 'safe') want.push(['forward', 'new']);
+    for (const [direction, validOn] of want) {
+      // The subschema check's issue for this direction: where it bites, its local schemas, its witnesses.
+      const issues = decided?.issues[direction] ?? [];
+      const first = issues[0];
+      const writer = first?.writer;
+      const reader = first?.reader;
+      const found = findCounterexample(
+        {
+          oldRoot: search.oldRoot,
+          newRoot: search.newRoot,
+          examples: search.examples,
+          path: first?.path ?? search.change.instancePath,
+          oldSchema: first ? (direction === 'backward' ? writer : reader) : search.change.oldSchema,
+          newSchema: first ? (direction === 'backward' ? reader : writer) : search.change.newSchema,
+          deletable: first ? issues.some((i) => i.deletable) : search.change.deletable,
+          probes: issues.flatMap((i) => i.witnesses),
+          anchors: first?.anchors,
+        },
+        validOn,
+      );
+      if (found) {
+        counterexamples.push({
+          direction,
+          validOn,
+          invalidOn: validOn === 'old' ? 'new' : 'old',
+          of: search.of,
+          value: found.value,
+          rejectedBecause: found.rejectedBecause,
+          isolated: found.pure,
+        });
+        if (decided && (direction === 'backward' ? backward : forward) === 'warning') {
+          if (direction === 'backward') backward = 'breaking';
+          else forward = 'breaking';
+          notes.push(`${direction} decided breaking by the counterexample (the structural check left it open: ${decided.undecided.join('; ') || 'undecided'})`);
+        }
+      } else {
+        missing.push(direction);
+        if (decided && (direction === 'backward' ? backward : forward) === 'warning' && decided.undecided.length > 0)
+          notes.push(`${direction} undecided: ${decided.undecided.join('; ')}`);
+      }
+    }
+    if (missing.length > 0) {
+      const unproven = missing.filter((dir) => (dir === 'backward' ? backward : forward) === 'breaking');
+      counterexampleNote = `no counterexample found (${missing.join(', ')})${decided && unproven.length > 0 ? `: the breaking ${unproven.join(' and ')} verdict rests on the subschema check alone` : ''}`;
+    }
+  }
   if (d.role && (d.role.sent || d.role.received) && !(d.role.sent && d.role.received)) {
     if (d.role.received && forward === 'breaking') {
       forward = 'warning';
@@ -111,42 +169,9 @@ function finish(d: Draft, mode: Mode): Finding {
       notes.push('backward softened to warning: this system only sends the message, so no reader here reads old data with the new contract');
     }
   }
-  const counterexamples: Counterexample[] = [];
-  let counterexampleNote: string | undefined;
-  const missing: string[] = [];
-  if (d.search) {
-    const want: Array<['backward' | 'forward', 'old' | 'new']> = [];
-    if (backward !== 'safe') want.push(['backward', 'old']);
-    if (forward !== 'safe') want.push(['forward', 'new']);
-    for (const [direction, validOn] of want) {
-      const found = findCounterexample(
-        {
-          oldRoot: d.search.oldRoot,
-          newRoot: d.search.newRoot,
-          examples: d.search.examples,
-          path: d.search.change.instancePath,
-          oldSchema: d.search.change.oldSchema,
-          newSchema: d.search.change.newSchema,
-          deletable: d.search.change.deletable,
-        },
-        validOn,
-      );
-      if (found)
-        counterexamples.push({
-          direction,
-          validOn,
-          invalidOn: validOn === 'old' ? 'new' : 'old',
-          of: d.search.of,
-          value: found.value,
-          rejectedBecause: found.rejectedBecause,
-          isolated: found.pure,
-        });
-      else missing.push(direction);
-    }
-    if (missing.length > 0) counterexampleNote = `no counterexample found (${missing.join(', ')})`;
-  }
   return {
     rule: d.rule,
+    category: rule.category,
     message: d.message,
     system: d.system,
     subject: d.subject,
@@ -413,7 +438,7 @@ function compareMessage(system: string, om: MessageModel, nm: MessageModel, o: S
     });
   }
   const schemaDrafts = (of: 'payload' | 'headers', oldRoot: JsonSchema, newRoot: JsonSchema, examples: unknown[]) => {
-    for (const c of diffSchemas(oldRoot, newRoot)) {
+    for (const c of decideSchemas(oldRoot, newRoot)) {
       const pointer = instancePointer(c.instancePath);
       out.push({
         ...base,
@@ -424,7 +449,7 @@ function compareMessage(system: string, om: MessageModel, nm: MessageModel, o: S
         old: po((c.oldNode && o.locateNode(c.oldNode)) ?? om.location),
         new: pn((c.newNode && n.locateNode(c.newNode)) ?? nm.location),
         role,
-        search: { of, oldRoot, newRoot, examples, change: c },
+        search: { of, oldRoot, newRoot, examples, change: { instancePath: c.instancePath }, decided: c },
       });
     }
   };

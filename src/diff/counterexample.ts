@@ -9,6 +9,7 @@ import { createAjv, prepareSchema } from '../contract/ajv.js';
 import type { JsonSchema } from '../contract/ir.js';
 import { encodePointerSegment } from '../contract/json-pointer.js';
 import { explainErrors, violationLine } from '../validate/explain.js';
+import { nodeTo2020, schemaTo2020 } from './drafts.js';
 import { asSchema, type InstanceSegment } from './schema.js';
 
 /** Name of the property used to probe additionalProperties. */
@@ -52,15 +53,16 @@ function firstType(s: JsonSchema): string {
   if (typeof t === 'string') return t;
   if (Array.isArray(t) && typeof t[0] === 'string') return t.includes('object') ? 'object' : (t[0] as string);
   if (isObj(s.properties) || Array.isArray(s.required)) return 'object';
-  if (s.items !== undefined) return 'array';
+  if (s.items !== undefined || s.prefixItems !== undefined || s.contains !== undefined) return 'array';
   if (typeof s.minimum === 'number' || typeof s.maximum === 'number') return 'number';
   return 'string';
 }
 
 /** A small instance of a schema, meant to be valid (checked by the caller). `full` sets optional properties too. */
 export function synthesize(schema: unknown, full = false, depth = 0): unknown {
-  const s = asSchema(schema);
-  if (!s || depth > 24) return undefined;
+  const raw = asSchema(schema);
+  if (!raw || depth > 24) return undefined;
+  const s = nodeTo2020(raw);
   if ('const' in s) return clone(s.const);
   if (Array.isArray(s.enum) && s.enum.length > 0) return clone(s.enum[0]);
   if (Array.isArray(s.examples) && s.examples.length > 0) return clone(s.examples[0]);
@@ -92,8 +94,15 @@ export function synthesize(schema: unknown, full = false, depth = 0): unknown {
       return out;
     }
     case 'array': {
-      const n = typeof s.minItems === 'number' ? s.minItems : full ? 1 : 0;
+      const prefix = Array.isArray(s.prefixItems) ? s.prefixItems : [];
+      const least = Math.max(
+        typeof s.minItems === 'number' ? s.minItems : full ? 1 : 0,
+        'contains' in s ? (typeof s.minContains === 'number' ? s.minContains : 1) : 0,
+      );
+      const n = full ? Math.max(least, prefix.length) : least;
       return Array.from({ length: Math.min(n, 50) }, (_, i) => {
+        if (i < prefix.length) return synthesize(prefix[i], full, depth + 1);
+        if ('contains' in s && !('items' in s)) return synthesize(s.contains, full, depth + 1);
         const item = synthesize(s.items ?? {}, full, depth + 1);
         return s.uniqueItems === true && typeof item === 'string' ? `${item}${i || ''}` : s.uniqueItems === true && typeof item === 'number' ? item + i : item;
       });
@@ -232,17 +241,34 @@ export function schemaAt(root: JsonSchema, path: InstanceSegment[]): JsonSchema 
   let node: JsonSchema | undefined = root;
   for (const seg of path) {
     if (!node) return undefined;
-    const candidates: JsonSchema[] = [node, ...(Array.isArray(node.allOf) ? (node.allOf as unknown[]).map(asSchema).filter((x): x is JsonSchema => !!x) : [])];
+    const candidates: JsonSchema[] = [
+      node,
+      ...(Array.isArray(node.allOf) ? (node.allOf as unknown[]).map(asSchema).filter((x): x is JsonSchema => !!x) : []),
+    ].map(nodeTo2020);
     let next: JsonSchema | undefined;
     for (const c of candidates) {
       if (typeof seg === 'string') next = asSchema(isObj(c.properties) ? c.properties[seg] : undefined) ?? next;
-      else if ('item' in seg) next = asSchema(c.items) ?? next;
-      else next = asSchema(c.additionalProperties) ?? next;
+      else if ('item' in seg) {
+        const i = seg.index ?? 0;
+        next = (Array.isArray(c.prefixItems) && i < c.prefixItems.length ? asSchema(c.prefixItems[i]) : asSchema(c.items)) ?? next;
+      } else {
+        const name = seg.name;
+        const pattern = name !== undefined && isObj(c.patternProperties) ? Object.keys(c.patternProperties).find((p) => safeTest(p, name)) : undefined;
+        next = (pattern !== undefined ? asSchema((c.patternProperties as JsonSchema)[pattern]) : asSchema(c.additionalProperties)) ?? next;
+      }
       if (next) break;
     }
     node = next;
   }
   return node;
+}
+
+function safeTest(pattern: string, name: string): boolean {
+  try {
+    return new RegExp(pattern, 'u').test(name);
+  } catch {
+    return false;
+  }
 }
 
 /** Set (or delete) the value at a path in a copy of `base`, creating missing containers from the schema. */
@@ -253,14 +279,16 @@ function withValue(base: unknown, path: InstanceSegment[], value: Probe, root: J
   for (let i = 0; i < path.length; i++) {
     const seg = path[i]!;
     const last = i === path.length - 1;
-    const key: string | number = typeof seg === 'string' ? seg : 'item' in seg ? 0 : EXTRA_PROPERTY;
+    const key: string | number = typeof seg === 'string' ? seg : 'item' in seg ? (seg.index ?? 0) : (seg.name ?? EXTRA_PROPERTY);
     if (typeof key === 'number') {
       if (!Array.isArray(holder)) return undefined;
+      // Fill the items before the index from the schema (tuples differ per position).
+      for (let j = holder.length; j < key; j++) holder.push(synthesize(schemaAt(root, [...path.slice(0, i), { item: true, index: j }]) ?? {}) ?? null);
     } else if (!isObj(holder)) return undefined;
     const container = holder as Record<string | number, unknown>;
     if (last) {
       if (value === DELETE) {
-        if (Array.isArray(container)) container.splice(0, 1);
+        if (Array.isArray(container)) container.splice(key as number, 1);
         else delete container[key];
       } else container[key] = clone(value);
       break;
@@ -340,10 +368,15 @@ let sharedAjv: ReturnType<typeof createAjv> | undefined;
 export function validatorFor(schema: JsonSchema): ValidateFunction | undefined {
   const hit = compiled.get(schema);
   if (hit !== undefined) return hit ?? undefined;
-  sharedAjv ??= createAjv({ allErrors: true });
+  if (!sharedAjv) {
+    sharedAjv = createAjv({ allErrors: true });
+    // A tuple (prefixItems) without minItems/maxItems is valid JSON Schema: strict mode only
+    // nags about it, and the diff must judge draft-07 tuples as they are written.
+    (sharedAjv.opts as { strictTuples?: boolean }).strictTuples = false;
+  }
   let v: ValidateFunction | null;
   try {
-    v = sharedAjv.compile(prepareSchema(schema) as object);
+    v = sharedAjv.compile(prepareSchema(schemaTo2020(schema)) as object);
   } catch {
     v = null;
   }
@@ -360,6 +393,10 @@ export interface SearchInput {
   oldSchema?: JsonSchema | undefined;
   newSchema?: JsonSchema | undefined;
   deletable?: boolean | undefined;
+  /** Values to try first at the path (witnesses from the subschema check). */
+  probes?: unknown[] | undefined;
+  /** Values to set at enclosing paths of the bases first (the writer branch a witness belongs to). */
+  anchors?: [InstanceSegment[], unknown][] | undefined;
 }
 
 export interface Found {
@@ -379,7 +416,13 @@ export function findCounterexample(input: SearchInput, validOn: 'old' | 'new'): 
   if (!good || !bad) return undefined;
   const bases: unknown[] = [];
   const seen = new Set<string>();
-  for (const b of [...input.examples, synthesize(validRoot), synthesize(validRoot, true)]) {
+  const starts = [...input.examples, synthesize(validRoot), synthesize(validRoot, true)];
+  for (const b of [...starts]) {
+    let anchored: unknown = b;
+    for (const [p, v] of input.anchors ?? []) if (v !== undefined) anchored = p.length === 0 ? v : withValue(anchored, p, v, validRoot);
+    if (anchored !== b) starts.unshift(anchored);
+  }
+  for (const b of starts) {
     if (b === undefined) continue;
     const key = JSON.stringify(b);
     if (seen.has(key)) continue;
@@ -387,8 +430,12 @@ export function findCounterexample(input: SearchInput, validOn: 'old' | 'new'): 
     // Start from instances the valid side accepts: only the probe should make the difference.
     if (good(b)) bases.push(b);
   }
-  if (bases.length === 0) return undefined;
-  const probes = probesFor([input.oldSchema, input.newSchema], input.deletable === true);
+  if (bases.length === 0) {
+    // At the root the probe is the whole value: no base needed.
+    if (input.path.length === 0) bases.push(null);
+    else return undefined;
+  }
+  const probes = [...(input.probes ?? []), ...probesFor([input.oldSchema, input.newSchema], input.deletable === true)];
   const target = probePointer(input.path);
   let attempts = 0;
   let fallback: Found | undefined;
@@ -418,7 +465,9 @@ export function findCounterexample(input: SearchInput, validOn: 'old' | 'new'): 
 
 /** The JSON pointer the probes write to (`/0` for an array item, the extra property's name for additionalProperties). */
 export function probePointer(path: InstanceSegment[]): string {
-  return path.map((s) => '/' + (typeof s === 'string' ? encodePointerSegment(s) : 'item' in s ? '0' : EXTRA_PROPERTY)).join('');
+  return path
+    .map((s) => '/' + (typeof s === 'string' ? encodePointerSegment(s) : 'item' in s ? String(s.index ?? 0) : encodePointerSegment(s.name ?? EXTRA_PROPERTY)))
+    .join('');
 }
 
 /** Whether an ajv error is about the value at `target` (or inside it). */
@@ -433,5 +482,7 @@ function isRelated(e: ErrorObject, target: string): boolean {
         : e.keyword === 'unevaluatedProperties'
           ? child(p.unevaluatedProperty)
           : e.instancePath;
+  // `if` fails alongside the then/else error it explains, at the enclosing object.
+  if (e.keyword === 'if') return target === '' || target === at || target.startsWith(at + '/');
   return target === '' || at === target || at.startsWith(target + '/');
 }

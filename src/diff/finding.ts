@@ -44,9 +44,18 @@ export interface Counterexample {
   isolated: boolean;
 }
 
+/**
+ * Which promise a finding is about: `wire` (can a reader decode and accept what a writer
+ * sends: payloads, channels, keys, operations) or `source` (does code written against the
+ * generated SDK still compile: type and method names). `--mode` decides the wire.
+ */
+export type Category = 'wire' | 'source';
+export const CATEGORIES = ['wire', 'source'] as const;
+
 export interface Finding {
   /** Stable rule id, e.g. `property-removed-closed`. */
   rule: string;
+  category: Category;
   /** One sentence: what changed and what it means for readers and writers. */
   message: string;
   system: string;

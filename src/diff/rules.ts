@@ -6,18 +6,28 @@
  * breaks backward; one that admits data the old schema rejects breaks forward) and may be
  * softened by the direction of the system's operations (see compare.ts).
  */
-import type { Verdict } from './finding.js';
+import type { Category, Verdict } from './finding.js';
 
 export interface DiffRule {
   id: string;
+  /** The usual verdicts; for schema rules the subschema check (subschema.ts) decides each finding's own. */
   backward: Verdict;
   forward: Verdict;
   description: string;
   /** Schema rules get counterexamples. */
   schema?: boolean;
+  /** `source` for generated-SDK names (`sdk-*`), `wire` for everything else. */
+  category: Category;
 }
 
-const r = (id: string, backward: Verdict, forward: Verdict, description: string, schema = false): DiffRule => ({ id, backward, forward, description, schema });
+const r = (id: string, backward: Verdict, forward: Verdict, description: string, schema = false): DiffRule => ({
+  id,
+  backward,
+  forward,
+  description,
+  schema,
+  category: id.startsWith('sdk-') ? 'source' : 'wire',
+});
 
 export const DIFF_RULES: readonly DiffRule[] = [
   // Schemas (payload, headers).
@@ -26,7 +36,13 @@ export const DIFF_RULES: readonly DiffRule[] = [
   r('type-narrowed', 'breaking', 'safe', 'The type admits less (number -> integer, a type removed from a union): new readers reject old values.', true),
   r('required-added', 'breaking', 'safe', 'A property became required: old data without it is rejected by new readers.', true),
   r('required-removed', 'safe', 'breaking', 'A property is no longer required: new data without it is rejected by old readers.', true),
-  r('property-added-open', 'warning', 'safe', 'A property was declared in an open object: old data may carry it with another shape.', true),
+  r(
+    'property-added-open',
+    'breaking',
+    'safe',
+    'A property was declared in an open object: old data may carry it with a shape the new schema rejects (safe when the new schema admits what the old additionalProperties did).',
+    true,
+  ),
   r(
     'property-added-closed',
     'safe',
@@ -34,12 +50,26 @@ export const DIFF_RULES: readonly DiffRule[] = [
     'A property was added to a closed object (additionalProperties: false): old readers reject new data that sets it.',
     true,
   ),
-  r('property-removed-open', 'safe', 'warning', 'A property was dropped from an open object: new data may carry it with a shape old readers reject.', true),
+  r(
+    'property-removed-open',
+    'safe',
+    'breaking',
+    'A property was dropped from an open object: new data may carry it with a shape old readers reject (safe when the old schema of the property admits anything the new additionalProperties does).',
+    true,
+  ),
+  r(
+    'property-changed',
+    'breaking',
+    'breaking',
+    'A property declared on one side only is governed on the other by a schema that neither includes nor is included.',
+    true,
+  ),
   r('property-removed-closed', 'breaking', 'safe', 'A property was removed from a closed object: new readers reject old data that sets it.', true),
   r('enum-value-added', 'safe', 'breaking', 'An enum gained values: old readers reject them.', true),
   r('enum-value-removed', 'breaking', 'safe', 'An enum lost values: new readers reject old data that uses them.', true),
   r('enum-added', 'breaking', 'safe', 'A value is now restricted to an enum: new readers reject old values outside it.', true),
   r('enum-removed', 'safe', 'breaking', 'An enum restriction was dropped: old readers reject the new values.', true),
+  r('enum-changed', 'breaking', 'breaking', 'An enum (or const) both lost and gained values: each side rejects some values of the other.', true),
   r('const-changed', 'breaking', 'breaking', "A const value changed: each side rejects the other's value.", true),
   r('const-added', 'breaking', 'safe', 'A value is now fixed by const: new readers reject other old values.', true),
   r('const-removed', 'safe', 'breaking', 'A const was dropped: old readers reject other new values.', true),
@@ -62,12 +92,41 @@ export const DIFF_RULES: readonly DiffRule[] = [
   r('format-removed', 'safe', 'breaking', 'A string format was dropped: old readers reject new strings that do not match it.', true),
   r('format-changed', 'breaking', 'breaking', 'A string format changed.', true),
   r('branch-added', 'safe', 'breaking', 'A oneOf/anyOf branch was added: old readers reject data of the new branch.', true),
-  r('branch-removed', 'breaking', 'safe', 'A oneOf/anyOf branch was removed: new readers reject old data of that branch.', true),
+  r(
+    'branch-removed',
+    'breaking',
+    'safe',
+    'Some old values fit no anyOf/oneOf branch of the new schema (a branch removed or narrowed, or a value in two oneOf branches).',
+    true,
+  ),
+  r('branch-changed', 'breaking', 'breaking', 'anyOf/oneOf branches changed so that each side has values the other rejects.', true),
+  r(
+    'items-narrowed',
+    'breaking',
+    'safe',
+    'Array items admit less: a tuple got shorter or closed (items/additionalItems false), or an item position narrowed.',
+    true,
+  ),
+  r('items-widened', 'safe', 'breaking', 'Array items admit more: a tuple got longer or opened, or an item position widened.', true),
+  r('items-changed', 'breaking', 'breaking', 'Array items changed both ways.', true),
+  r('dependency-added', 'breaking', 'safe', 'A dependentRequired/dependentSchemas (draft-07 dependencies) constraint was added or tightened.', true),
+  r('dependency-removed', 'safe', 'breaking', 'A dependentRequired/dependentSchemas (draft-07 dependencies) constraint was dropped or loosened.', true),
+  r('dependency-changed', 'breaking', 'breaking', 'A dependency constraint changed both ways.', true),
+  r('not-changed', 'breaking', 'breaking', 'A `not` now excludes values the other side produces.', true),
+  r('schema-narrowed', 'breaking', 'safe', 'The schema admits less (a false schema, if/then/else, or another keyword the new reader applies).', true),
+  r('schema-widened', 'safe', 'breaking', 'The schema admits more (the old reader rejects some new values).', true),
   r(
     'additional-properties-narrowed',
     'breaking',
     'safe',
     'additionalProperties became stricter (true -> false, true -> schema, schema -> false): new readers reject old data with extra properties.',
+    true,
+  ),
+  r(
+    'additional-properties-changed',
+    'breaking',
+    'breaking',
+    'additionalProperties/patternProperties changed both ways: each side rejects some undeclared properties of the other.',
     true,
   ),
   r(
@@ -81,7 +140,7 @@ export const DIFF_RULES: readonly DiffRule[] = [
     'schema-changed',
     'warning',
     'warning',
-    'A schema keyword changed that evc diff does not classify (not, if/then/else, dependentRequired, ...): review it.',
+    'A schema changed both ways in a keyword without a rule of its own (if/then/else, false), or the subschema check could not decide (pattern against pattern, format against pattern, a keyword evc diff does not model): the finding says what it depends on.',
     true,
   ),
   // Messages.

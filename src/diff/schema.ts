@@ -7,8 +7,11 @@
 import type { JsonSchema } from '../contract/ir.js';
 import { encodePointerSegment } from '../contract/json-pointer.js';
 
-/** A path segment inside an instance: a property name, or `0` for "an item of the array". */
-export type InstanceSegment = string | { item: true } | { extra: true };
+/**
+ * A path segment inside an instance: a property name, an array item (index 0 unless given),
+ * or a property no schema declares (named EXTRA_PROPERTY unless a pattern needs another name).
+ */
+export type InstanceSegment = string | { item: true; index?: number } | { extra: true; name?: string };
 
 export interface SchemaChange {
   rule: string;
@@ -136,7 +139,19 @@ export function isClosed(s: JsonSchema): boolean {
 }
 
 function pathText(path: InstanceSegment[]): string {
-  return path.length === 0 ? '/' : path.map((s) => (typeof s === 'string' ? `/${encodePointerSegment(s)}` : 'item' in s ? '/0' : '/*')).join('');
+  return path.length === 0
+    ? '/'
+    : path
+        .map((s) =>
+          typeof s === 'string'
+            ? `/${encodePointerSegment(s)}`
+            : 'item' in s
+              ? `/${s.index ?? 0}`
+              : s.name !== undefined
+                ? `/${encodePointerSegment(s.name)}`
+                : '/*',
+        )
+        .join('');
 }
 
 /** The instance path as a JSON pointer (`/0` for an array item, `/*` for any extra property). */

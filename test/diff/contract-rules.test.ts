@@ -283,10 +283,10 @@ describe('evc diff: modes', () => {
     const t = diffVersions(versions, 'BACKWARD_TRANSITIVE');
     expect(t.findings.map((f) => [f.from === versions[0]!.label ? 'v1' : 'v2', f.rule, f.verdict])).toEqual([
       ['v1', 'required-added', 'breaking'],
-      ['v1', 'property-added-open', 'warning'],
-      ['v2', 'property-added-open', 'warning'],
+      ['v1', 'property-added-open', 'breaking'],
+      ['v2', 'property-added-open', 'breaking'],
     ]);
     const plain = diffVersions(versions, 'BACKWARD');
-    expect(plain.findings.map((f) => [f.rule, f.verdict, f.from])).toEqual([['property-added-open', 'warning', undefined]]);
+    expect(plain.findings.map((f) => [f.rule, f.verdict, f.from])).toEqual([['property-added-open', 'breaking', undefined]]);
   });
 });

@@ -15,6 +15,13 @@ interface Case {
 const obj = (properties: Record<string, JsonSchema>, more: JsonSchema = {}): JsonSchema => ({ type: 'object', properties, ...more });
 const a = (schema: JsonSchema, more: JsonSchema = {}) => obj({ a: schema }, more);
 
+/** An if/then pair (built apart: an object literal with a `then` key reads as a thenable to the linter). */
+const ifThen = (cond: JsonSchema, then: JsonSchema): JsonSchema =>
+  Object.fromEntries([
+    ['if', cond],
+    ['then', then],
+  ]);
+
 const cases: [string, Case][] = [
   ['type changed string -> integer', { old: a({ type: 'string' }), new: a({ type: 'integer' }), want: [['type-changed', '/a', 'breaking', 'breaking']] }],
   ['type widened integer -> number', { old: a({ type: 'integer' }), new: a({ type: 'number' }), want: [['type-widened', '/a', 'safe', 'breaking']] }],
@@ -24,7 +31,7 @@ const cases: [string, Case][] = [
   ['required removed', { old: a({ type: 'string' }, { required: ['a'] }), new: a({ type: 'string' }), want: [['required-removed', '/a', 'safe', 'breaking']] }],
   [
     'property added to an open object',
-    { old: a({ type: 'string' }), new: obj({ a: { type: 'string' }, b: { type: 'integer' } }), want: [['property-added-open', '/b', 'warning', 'safe']] },
+    { old: a({ type: 'string' }), new: obj({ a: { type: 'string' }, b: { type: 'integer' } }), want: [['property-added-open', '/b', 'breaking', 'safe']] },
   ],
   [
     'property added to a closed object',
@@ -36,7 +43,7 @@ const cases: [string, Case][] = [
   ],
   [
     'property removed from an open object',
-    { old: obj({ a: { type: 'string' }, b: { type: 'integer' } }), new: a({ type: 'string' }), want: [['property-removed-open', '/b', 'safe', 'warning']] },
+    { old: obj({ a: { type: 'string' }, b: { type: 'integer' } }), new: a({ type: 'string' }), want: [['property-removed-open', '/b', 'safe', 'breaking']] },
   ],
   [
     'property removed from a closed object',
@@ -190,7 +197,7 @@ const cases: [string, Case][] = [
     {
       old: a({ type: 'string' }, { additionalProperties: { type: 'string' } }),
       new: a({ type: 'string' }, { additionalProperties: { type: 'integer' } }),
-      want: [['type-changed', '/*', 'breaking', 'breaking']],
+      want: [['additional-properties-changed', '/*', 'breaking', 'breaking']],
     },
   ],
   [
@@ -210,12 +217,110 @@ const cases: [string, Case][] = [
     },
   ],
   [
-    'not changed (unclassified)',
+    'not changed: each side excludes a value the other admits',
     {
       old: a({ type: 'string', not: { const: 'a' } }),
       new: a({ type: 'string', not: { const: 'b' } }),
-      want: [['schema-changed', '/a', 'warning', 'warning']],
+      want: [['not-changed', '/a', 'breaking', 'breaking']],
       counterexample: ['backward', 'forward'],
+    },
+  ],
+  ['property-added-open with the empty schema: nothing to report', { old: a({ type: 'string' }), new: obj({ a: { type: 'string' }, b: {} }), want: [] }],
+  [
+    'enum lost and gained values',
+    {
+      old: a({ enum: ['x', 'y'] }),
+      new: a({ enum: ['y', 'z'] }),
+      want: [['enum-changed', '/a', 'breaking', 'breaking']],
+      counterexample: ['backward', 'forward'],
+    },
+  ],
+  [
+    'property declared on one side, another additionalProperties schema on the other',
+    {
+      old: obj({ a: { type: 'string' } }, { additionalProperties: { type: 'integer' } }),
+      new: { type: 'object', additionalProperties: { type: 'integer' } },
+      want: [['property-changed', '/a', 'breaking', 'breaking']],
+      counterexample: ['backward', 'forward'],
+    },
+  ],
+  [
+    'anyOf branches swapped for others',
+    {
+      old: a({ anyOf: [{ type: 'string' }, { type: 'integer' }] }),
+      new: a({ anyOf: [{ type: 'string' }, { type: 'boolean' }] }),
+      want: [['branch-changed', '/a', 'breaking', 'breaking']],
+      counterexample: ['backward', 'forward'],
+    },
+  ],
+  [
+    'closed tuple lengthened',
+    {
+      old: a({ type: 'array', prefixItems: [{ type: 'string' }], items: false }),
+      new: a({ type: 'array', prefixItems: [{ type: 'string' }, { type: 'integer' }], items: false }),
+      want: [['items-widened', '/a', 'safe', 'breaking']],
+    },
+  ],
+  [
+    'closed tuple shortened (draft-07 items array and additionalItems)',
+    {
+      old: a({ type: 'array', items: [{ type: 'string' }, { type: 'integer' }], additionalItems: false }),
+      new: a({ type: 'array', items: [{ type: 'string' }], additionalItems: false }),
+      want: [['items-narrowed', '/a', 'breaking', 'safe']],
+    },
+  ],
+  [
+    'tuple position moved from the rest items to another prefix schema',
+    {
+      old: a({ type: 'array', prefixItems: [{ type: 'string' }], items: { type: 'integer' } }),
+      new: a({ type: 'array', prefixItems: [{ type: 'string' }, { type: 'string' }], items: { type: 'integer' } }),
+      want: [['items-changed', '/a/1', 'breaking', 'breaking']],
+      counterexample: ['backward', 'forward'],
+    },
+  ],
+  [
+    'dependentRequired dropped',
+    { old: a({ type: 'string' }, { dependentRequired: { a: ['b'] } }), new: a({ type: 'string' }), want: [['dependency-removed', '', 'safe', 'breaking']] },
+  ],
+  [
+    'draft-07 dependencies added',
+    { old: a({ type: 'string' }), new: a({ type: 'string' }, { dependencies: { a: ['b'] } }), want: [['dependency-added', '', 'breaking', 'safe']] },
+  ],
+  [
+    'dependentRequired changed both ways',
+    {
+      old: a({ type: 'string' }, { dependentRequired: { a: ['b'] } }),
+      new: a({ type: 'string' }, { dependentRequired: { a: ['c'] } }),
+      want: [['dependency-changed', '', 'breaking', 'breaking']],
+      counterexample: ['backward', 'forward'],
+    },
+  ],
+  ['property schema became false', { old: a({ type: 'string' }), new: a(false as never), want: [['schema-narrowed', '/a', 'breaking', 'safe']] }],
+  ['property schema became true', { old: a({ type: 'string' }), new: a(true as never), want: [['type-widened', '/a', 'safe', 'breaking']] }],
+  ['property schema was false', { old: a(false as never), new: a({ type: 'string' }), want: [['schema-widened', '/a', 'safe', 'breaking']] }],
+  [
+    'if/then added',
+    {
+      old: a({ type: 'object' }),
+      new: a({ type: 'object', ...ifThen({ required: ['x'] }, { required: ['y'] }) }),
+      want: [['schema-narrowed', '/a/y', 'breaking', 'safe']],
+    },
+  ],
+  [
+    'if/then changed both ways',
+    {
+      old: a({ type: 'object', ...ifThen({ required: ['x'] }, { properties: { y: { type: 'string' } } }) }),
+      new: a({ type: 'object', ...ifThen({ required: ['x'] }, { properties: { y: { type: 'integer' } } }) }),
+      want: [['schema-changed', '/a/y', 'breaking', 'breaking']],
+    },
+  ],
+  [
+    'pattern against pattern: undecided, and the finding says why',
+    {
+      old: a({ type: 'string', pattern: '^[a-z]{2}$' }),
+      new: a({ type: 'string', pattern: '^[a-z]+$' }),
+      want: [['constraint-changed', '/a', 'warning', 'breaking']],
+      counterexample: ['forward'],
     },
   ],
   ['description only: no finding', { old: a({ type: 'string', description: 'one' }), new: a({ type: 'string', description: 'two' }), want: [] }],
@@ -241,7 +346,7 @@ describe('evc diff: one rule per schema change', () => {
     expect(f.new?.line).toBeGreaterThan(0);
   });
 
-  it('counterexamples are concrete: integer -> number is broken forward by 1.5', async () => {
+  it('counterexamples are concrete: integer -> number is broken forward by 0.5', async () => {
     const report = await diffDocs(makeDoc(a({ type: 'integer' }, { required: ['a'] })), makeDoc(a({ type: 'number' }, { required: ['a'] })));
     expect(report.findings[0]!.counterexamples).toEqual([
       {
@@ -249,8 +354,8 @@ describe('evc diff: one rule per schema change', () => {
         validOn: 'new',
         invalidOn: 'old',
         of: 'payload',
-        value: { a: 1.5 },
-        rejectedBecause: ['/a: expected integer, got number 1.5'],
+        value: { a: 0.5 },
+        rejectedBecause: ['/a: expected integer, got number 0.5'],
         isolated: true,
       },
     ]);

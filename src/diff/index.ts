@@ -8,10 +8,21 @@
  *   report.findings.filter((f) => f.verdict === 'breaking');
  */
 import { compareVersions, type Version } from './compare.js';
-import { isTransitive, rankOf, type DiffReport, type Finding, type Mode, type Verdict } from './finding.js';
+import { isTransitive, rankOf, type Category, type DiffReport, type Finding, type Mode, type Verdict } from './finding.js';
 
 export { compareVersions, type Version } from './compare.js';
-export { MODES, isTransitive, verdictUnder, type Counterexample, type DiffReport, type Finding, type Mode, type Verdict } from './finding.js';
+export {
+  CATEGORIES,
+  MODES,
+  isTransitive,
+  verdictUnder,
+  type Category,
+  type Counterexample,
+  type DiffReport,
+  type Finding,
+  type Mode,
+  type Verdict,
+} from './finding.js';
 export { DIFF_RULES, ruleOf, type DiffRule } from './rules.js';
 export { diffSchemas, type SchemaChange } from './schema.js';
 export { loadVersion, SourceError, parseGitSpec, type LoadedVersion } from './sources.js';
@@ -33,7 +44,19 @@ export function diffVersions(versions: Version[], mode: Mode): DiffReport {
   return { mode, versions: versions.map((v) => v.label), findings, counts };
 }
 
-/** Exit status: 1 when a finding at or above the threshold exists under the mode. */
-export function failsOn(report: DiffReport, threshold: 'breaking' | 'warning'): boolean {
-  return report.findings.some((f) => rankOf(f.verdict) >= rankOf(threshold));
+/**
+ * Exit status: 1 when a finding of a gated category at or above the threshold exists under
+ * the mode. The gate is the wire by default: a renamed generated type (`sdk-type-renamed`,
+ * a title edit) does not fail a wire-compatibility check unless `source` is asked for.
+ */
+export function failsOn(report: DiffReport, threshold: 'breaking' | 'warning', categories: readonly Category[] = ['wire']): boolean {
+  return report.findings.some((f) => categories.includes(f.category) && rankOf(f.verdict) >= rankOf(threshold));
+}
+
+/** The report restricted to some categories (counts recomputed). */
+export function onlyCategories(report: DiffReport, categories: readonly Category[]): DiffReport {
+  const findings = report.findings.filter((f) => categories.includes(f.category));
+  const counts: Record<Verdict, number> = { breaking: 0, warning: 0, safe: 0 };
+  for (const f of findings) counts[f.verdict]++;
+  return { ...report, findings, counts };
 }

@@ -36,6 +36,20 @@ describe('evc diff (CLI): exit codes', () => {
     expect(evc([d1, d3, '--mode', 'FORWARD']).code).toBe(0);
   });
 
+  it('a title edit is a source finding: reported, but only --category source or all fails on it', () => {
+    const titled = (title: string) => dir(makeDoc({ ...open, title }));
+    const [a, b] = [titled('Old'), titled('New')];
+    const plain = evc([a, b, '--format', 'json']);
+    const findings = (JSON.parse(plain.stdout) as { findings: { rule: string; category: string }[] }).findings;
+    expect([plain.code, findings.map((f) => [f.rule, f.category])]).toEqual([0, [['sdk-type-renamed', 'source']]]);
+    expect(evc([a, b, '--category', 'wire']).stdout).toMatch(/: 0 breaking, 0 warning, 0 safe\n$/);
+    expect(evc([a, b, '--category', 'wire']).code).toBe(0);
+    expect(evc([a, b, '--category', 'source']).code).toBe(1);
+    expect(evc([a, b, '--category', 'all']).code).toBe(1);
+    const bad = evc([a, b, '--category', 'both']);
+    expect([bad.code, bad.stderr]).toEqual([2, 'evc diff: --category must be wire, source or all (got "both")\n']);
+  });
+
   it('2 when it cannot run: bad flags, a missing side, a broken contract, too many sides for a plain mode', () => {
     const flag = evc([d1, d2, '--mode', 'SIDEWAYS']);
     expect([flag.code, flag.stderr]).toEqual([

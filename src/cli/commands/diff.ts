@@ -1,13 +1,25 @@
 import { parseArgs } from 'node:util';
 import { formatDiagnostics } from '../../contract/diagnostics.js';
 import { DIFF_FORMATS, formatReport, summaryLine, type DiffFormat } from '../../diff/format.js';
-import { DIFF_RULES, diffVersions, failsOn, isTransitive, loadVersion, MODES, SourceError, type LoadedVersion, type Mode } from '../../diff/index.js';
+import {
+  type Category,
+  DIFF_RULES,
+  diffVersions,
+  failsOn,
+  isTransitive,
+  type LoadedVersion,
+  loadVersion,
+  MODES,
+  type Mode,
+  onlyCategories,
+  SourceError,
+} from '../../diff/index.js';
 import { contractLimits, limitOptions, limitsHelp } from '../limits.js';
 import { UsageError } from '../usage.js';
 import { version } from '../version.js';
 
 export const diffHelp = `Usage: evc diff <old> <new> [--mode MODE] [--fail-on breaking|warning]
-                [--format text|json|github|markdown|sarif] [--rules]
+                [--category wire|source|all] [--format text|json|github|markdown|sarif] [--rules]
                 [--max-contract-bytes <n>] [--max-nesting-depth <n>]
        evc diff --mode FULL_TRANSITIVE <v1> <v2> ... <new>
 
@@ -15,7 +27,11 @@ Each side is a file, a folder, or a git ref:path (main:asyncapi/, HEAD~1:asyncap
 loaded without the AsyncAPI spec validation (that is evc lint's job).
 Modes (Confluent Schema Registry): BACKWARD (new reads old data), FORWARD (old reads
 new data), FULL (both; default), and *_TRANSITIVE (each earlier version vs the newest).
-Exit 1 when a finding under the mode is breaking (--fail-on breaking, default) or a
+Two axes: wire (can a reader accept what a writer sends: payloads, keys, channels,
+operations) and source (does code against the generated SDK still compile: sdk-* rules,
+e.g. a title edit renames a type). Without --category every finding is reported and only
+wire findings decide the exit code; --category wire|source|all reports and gates that set.
+Exit 1 when a gated finding under the mode is breaking (--fail-on breaking, default) or a
 warning (--fail-on warning); 0 otherwise; 2 when it could not run.
 ${limitsHelp}`;
 
@@ -26,6 +42,7 @@ export async function diffCommand(argv: string[]): Promise<number> {
     options: {
       mode: { type: 'string', default: 'FULL' },
       'fail-on': { type: 'string', default: 'breaking' },
+      category: { type: 'string' },
       format: { type: 'string', default: 'text' },
       rules: { type: 'boolean', default: false },
       ...limitOptions,
@@ -46,6 +63,10 @@ export async function diffCommand(argv: string[]): Promise<number> {
   if (failOn !== 'breaking' && failOn !== 'warning') throw new UsageError(`--fail-on must be breaking or warning (got "${failOn}")`);
   const format = values.format as DiffFormat;
   if (!(DIFF_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${DIFF_FORMATS.join(', ')} (got "${format}")`);
+  const category = values.category;
+  if (category !== undefined && category !== 'wire' && category !== 'source' && category !== 'all')
+    throw new UsageError(`--category must be wire, source or all (got "${category}")`);
+  const gate: Category[] = category === undefined || category === 'wire' ? ['wire'] : category === 'source' ? ['source'] : ['wire', 'source'];
   if (positionals.length < 2) throw new UsageError('give two versions: evc diff <old> <new>');
   if (positionals.length > 2 && !isTransitive(mode))
     throw new UsageError(`--mode ${mode} compares two versions (got ${positionals.length}); use ${mode}_TRANSITIVE to check several`);
@@ -54,10 +75,11 @@ export async function diffCommand(argv: string[]): Promise<number> {
   const versions: LoadedVersion[] = [];
   try {
     for (const spec of positionals) versions.push(await loadVersion(spec, { specValidation: false, limits }));
-    const report = diffVersions(versions, mode);
+    const full = diffVersions(versions, mode);
+    const report = category === undefined ? full : onlyCategories(full, gate);
     process.stdout.write(formatReport(report, format, version) + '\n');
     if (format !== 'text') process.stderr.write(summaryLine(report) + '\n');
-    return failsOn(report, failOn) ? 1 : 0;
+    return failsOn(report, failOn, gate) ? 1 : 0;
   } catch (err) {
     if (err instanceof SourceError) {
       if (err.diagnostics.length > 0) process.stderr.write(formatDiagnostics(err.diagnostics, 'text') + '\n');

@@ -29,6 +29,7 @@ const integration = [
   'test/codegen/compile-time.test.ts',
   'test/codegen/emit.test.ts',
   'test/codegen/golden.test.ts',
+  'test/codegen/type-level.test.ts',
   'test/codegen/validators.test.ts',
   'test/docs/site.test.ts',
   'test/diff/seed.test.ts',

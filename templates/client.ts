@@ -41,8 +41,12 @@ function printClient(f: GeneratedFile, ctx: TemplateContext, form: Form): void {
   // client.d.ts carries the types; JavaScript projects that check their .js files (checkJs)
   // would otherwise see the untyped parameters of the factory's arrow functions.
   if (form === 'js') f.pragma('@ts-nocheck');
+  // The names client.ts itself declares (EnvelopeInput and the event map live in types.ts).
   f.declare(
-    ...Object.values(names),
+    names.descriptor,
+    names.operations,
+    names.clientInterface,
+    names.clientFactory,
     ...ctx.messages.map((m) => m.descriptorConst),
     ...ctx.channels.map((c) => c.descriptorConst),
     ...ctx.operations.map((o) => o.descriptorConst),
@@ -114,6 +118,10 @@ function printClient(f: GeneratedFile, ctx: TemplateContext, form: Form): void {
         f.jsdoc(`Publishes several events of operation ${o.model.id} in one batch (same options for all).`, { indent: '  ', deprecated: o.model.deprecated });
         f.print(`  ${o.batchMethod}(`, ...sig.batchParams, '): Promise<', rt('EventReceipt'), '[]>;');
       }
+      if (o.requestMethod && sig.requestParams && sig.replyType) {
+        f.jsdoc(requestDoc(o), { indent: '  ', deprecated: o.model.deprecated });
+        f.print(`  ${o.requestMethod}(`, ...sig.requestParams, '): Promise<', ...sig.replyType, '>;');
+      }
     }
     f.jsdoc('Graceful: stops subscriptions, then closes the transport.', { indent: '  ' });
     f.print('  close(): Promise<void>;');
@@ -151,6 +159,12 @@ function printClient(f: GeneratedFile, ctx: TemplateContext, form: Form): void {
     if (o.model.action === 'send') {
       f.print(`    ${o.method}: (payload, options) => client.publish(${o.descriptorConst}, payload, options`, ...castSym, '),');
       if (o.batchMethod) f.print(`    ${o.batchMethod}: (payloads, options) => client.publishBatch(${o.descriptorConst}, payloads, options`, ...castSym, '),');
+      if (o.requestMethod) {
+        // The runtime resolves with the reply's payload, validated against the reply messages.
+        const requestCast: Printable[] = castSym.length > 0 ? [castSym[0]!, rt('RequestOptions'), ...castSym.slice(2)] : [];
+        const result: Printable[] = form === 'ts' ? [' as Promise<', ...replyTypes(o, t, 'payloadType'), '>'] : [];
+        f.print(`    ${o.requestMethod}: (payload, options) => client.request(${o.descriptorConst}, payload, options`, ...requestCast, ')', ...result, ',');
+      }
     } else {
       f.print(`    ${o.method}: (handler, options) => client.subscribe(${o.descriptorConst}, handler, options`, ...castSym, '),');
     }
@@ -177,6 +191,7 @@ function messageDescriptor(f: GeneratedFile, m: MessagePlan, v: (name: string) =
   if (m.validateHeaders) f.print('  validateHeaders: ', v(m.validateHeaders), ',');
   if (m.keyPointer !== undefined) f.print(`  keyPointer: ${f.string(m.keyPointer)},`);
   if (m.correlationIdPointer !== undefined) f.print(`  correlationIdPointer: ${f.string(m.correlationIdPointer)},`);
+  if (m.correlationIdHeader !== undefined) f.print(`  correlationIdHeader: ${f.string(m.correlationIdHeader)},`);
   f.print('};');
   f.print();
 }
@@ -248,6 +263,16 @@ function operationDescriptor(f: GeneratedFile, o: OperationPlan, typed: Typed): 
   if (model.claimIdleMs !== undefined) f.print(`  claimIdleMs: ${model.claimIdleMs},`);
   if (model.sessionTimeoutMs !== undefined) f.print(`  sessionTimeoutMs: ${model.sessionTimeoutMs},`);
   if (model.heartbeatIntervalMs !== undefined) f.print(`  heartbeatIntervalMs: ${model.heartbeatIntervalMs},`);
+  if (o.reply) {
+    const r = o.reply;
+    const fields = [
+      ...(r.channel ? [`channel: ${r.channel.descriptorConst}`] : []),
+      `messages: [${r.messages.map((m) => m.descriptorConst).join(', ')}]`,
+      ...(r.addressHeader !== undefined ? [`addressHeader: ${f.string(r.addressHeader)}`] : []),
+      ...(r.addressPointer !== undefined ? [`addressPointer: ${f.string(r.addressPointer)}`] : []),
+    ];
+    f.print(`  reply: { ${fields.join(', ')} },`);
+  }
   f.print('};');
   f.print();
 }
@@ -307,7 +332,9 @@ function operationDoc(ctx: TemplateContext, o: OperationPlan): string {
     if (model.group !== undefined)
       lines.push(`Consumer group \`${model.group}\` by default${model.groupEnv ? ` (environment variable ${model.groupEnv} overrides it)` : ''}.`);
   }
-  if (model.replyChannelId) {
+  if (o.reply?.addressHeader !== undefined) lines.push(`Replies go to the address the request names in header \`${o.reply.addressHeader}\`.`);
+  else if (o.reply?.addressPointer !== undefined) lines.push(`Replies go to the address the request names at \`${o.reply.addressPointer}\`.`);
+  else if (model.replyChannelId) {
     const reply = ctx.channels.find((c) => c.model.id === model.replyChannelId);
     lines.push(`Replies arrive on \`${reply?.model.address ?? model.replyChannelId}\`.`);
   }
@@ -317,10 +344,38 @@ function operationDoc(ctx: TemplateContext, o: OperationPlan): string {
 interface Signature {
   params: Printable[];
   batchParams?: Printable[];
+  /** `request…` of a send operation with a reply. */
+  requestParams?: Printable[];
+  /** The reply payload types (union), for `request…`'s result. */
+  replyType?: Printable[];
   returns: Printable;
 }
 
-function signature(_f: GeneratedFile, _ctx: TemplateContext, o: OperationPlan, rt: Rt, t: (name: string) => ImportSymbol): Signature {
+/** The union of the reply messages' payload (what a requester receives) or input (what a replier passes) types. */
+function replyTypes(o: OperationPlan, t: (name: string) => ImportSymbol, which: 'payloadType' | 'inputType'): Printable[] {
+  const names = [...new Set((o.reply?.messages ?? []).map((m) => m[which]))];
+  if (names.length === 0) return ['unknown'];
+  return names.flatMap((n, i) => (i === 0 ? [t(n)] : [' | ', t(n)]));
+}
+
+function requestDoc(o: OperationPlan): string {
+  const r = o.reply!;
+  const where =
+    r.addressHeader !== undefined
+      ? ` to the address this request names in header \`${r.addressHeader}\``
+      : r.addressPointer !== undefined
+        ? ` to the address this request names at \`${r.addressPointer}\``
+        : r.channel
+          ? ` on \`${r.channel.model.address ?? r.channel.model.id}\``
+          : '';
+  const replies = r.messages.map((m) => m.model.id).join(', ') || 'none declared';
+  return [
+    `Request/reply: publishes a request of operation ${o.model.id} and resolves with the reply (${replies}) that comes back${where}, matched by correlation id.`,
+    'Rejects with TimeoutError after `options.timeoutMs` (default 30 s), with ValidationError when the reply breaks its schema.',
+  ].join('\n');
+}
+
+function signature(_f: GeneratedFile, ctx: TemplateContext, o: OperationPlan, rt: Rt, t: (name: string) => ImportSymbol): Signature {
   const c = o.channel;
   const typeList = (names: string[]): Printable[] => {
     const unique = [...new Set(names)];
@@ -333,23 +388,38 @@ function signature(_f: GeneratedFile, _ctx: TemplateContext, o: OperationPlan, r
   if (o.model.action === 'send') {
     const input = typeList(o.messages.map((m) => m.inputType));
     const omit = [...(c.parametersType ? ['"parameters"'] : []), ...(headerType ? ['"headers"'] : [])];
-    let options: Printable[];
-    if (omit.length === 0) options = ['options?: ', rt('PublishOptions')];
-    else {
-      options = [
-        c.parametersType ? 'options: ' : 'options?: ',
-        'Omit<',
-        rt('PublishOptions'),
-        `, ${omit.join(' | ')}> & { `,
-        ...(c.parametersType ? ['parameters: ', t(c.parametersType), '; '] : []),
-        ...(headerType ? ['headers?: ', ...headerType, '; '] : []),
-        '}',
-      ];
-    }
+    const optionsOf = (base: string, headerType: Printable[] | undefined): Printable[] =>
+      omit.length === 0
+        ? ['options?: ', rt(base)]
+        : [
+            c.parametersType ? 'options: ' : 'options?: ',
+            'Omit<',
+            rt(base),
+            `, ${omit.join(' | ')}> & { `,
+            ...(c.parametersType ? ['parameters: ', t(c.parametersType), '; '] : []),
+            ...(headerType ? ['headers?: ', ...headerType, '; '] : []),
+            '}',
+          ];
+    const options = optionsOf('PublishOptions', headerType);
     const inputs: Printable[] = input.length === 1 ? [...input, '[]'] : ['Array<', ...input, '>'];
+    // request…'s options: RequestOptions (timeout, reply address, signal), and the headers
+    // request() fills (the reply address, the correlation id) are optional.
+    // (Built only for such operations: printing a symbol imports it.)
+    const requestOptions = (): Printable[] => {
+      const filled = [...new Set([o.reply?.addressHeader, ...o.messages.map((m) => m.correlationIdHeader)].filter((h): h is string => h !== undefined))];
+      const requestHeaderType: Printable[] | undefined =
+        headers && filled.length > 0
+          ? headers.flatMap((h, i) => [
+              ...(i === 0 ? [] : [' | ']),
+              ...(h === '' ? ['Record<string, string>'] : [t(ctx.names.envelopeInput), '<', t(h), `, ${filled.map((n) => JSON.stringify(n)).join(' | ')}>`]),
+            ])
+          : headerType;
+      return optionsOf('RequestOptions', requestHeaderType);
+    };
     return {
       params: ['payload: ', ...input, ', ', ...options],
       batchParams: ['payloads: ', ...inputs, ', ', ...options],
+      ...(o.requestMethod ? { requestParams: ['payload: ', ...input, ', ', ...requestOptions()], replyType: replyTypes(o, t, 'payloadType') } : {}),
       returns: ['Promise<', rt('EventReceipt'), '>'],
     };
   }
@@ -362,7 +432,9 @@ function signature(_f: GeneratedFile, _ctx: TemplateContext, o: OperationPlan, r
       ? [t(c.unionType)]
       : typeList(o.messages.map((m) => m.payloadType));
   if (o.messages.length === 0) event.push('unknown');
-  const handler: Printable[] = ['handler: (event: ', ...event, ', ctx: ', rt('EventContext'), ') => Promise<void> | void'];
+  // A handler of a request gets `ctx.reply`, typed by the reply messages.
+  const context: Printable[] = o.reply ? [rt('ReplyContext'), '<', ...replyTypes(o, t, 'inputType'), '>'] : [rt('EventContext')];
+  const handler: Printable[] = ['handler: (event: ', ...event, ', ctx: ', ...context, ') => Promise<void> | void'];
   const options: Printable[] = c.parametersType
     ? ['options: Omit<', rt('SubscribeHandlerOptions'), ', "parameters" | "addresses"> & ({ parameters: ', t(c.parametersType), ' } | { addresses: string[] })']
     : ['options?: ', rt('SubscribeHandlerOptions')];

@@ -3,7 +3,7 @@
 
 import type { A2ARequestEvent, A2ARequestInput, A2AResponseEvent, A2AResponseInput, AuditCompletedEvent, AuditCompletedInput, AuditFailedEvent, AuditFailedInput, AuditStartedEvent, AuditStartedInput, DeploymentConfirmedEvent, DeploymentConfirmedInput, DeploymentFailedEvent, DeploymentFailedInput, DeploymentStartedEvent, DeploymentStartedInput, GenerationCompletedEvent, GenerationCompletedInput, GenerationFailedEvent, GenerationFailedInput, GenerationStartedEvent, GenerationStartedInput, TestingCompletedEvent, TestingCompletedInput, TestingFailedEvent, TestingFailedInput, TestingStartedEvent, TestingStartedInput, WorkflowCancelledEvent, WorkflowCancelledInput, WorkflowCompletedEvent, WorkflowCompletedInput, WorkflowCreatedEvent, WorkflowCreatedInput, WorkflowFailedEvent, WorkflowFailedInput, WorkflowProgressedEvent, WorkflowProgressedInput, WorkflowStartedEvent, WorkflowStartedInput } from "./types.js";
 import { validateA2ARequest, validateA2ARequestAll, validateA2AResponse, validateA2AResponseAll, validateAuditCompleted, validateAuditCompletedAll, validateAuditFailed, validateAuditFailedAll, validateAuditStarted, validateAuditStartedAll, validateDeploymentConfirmed, validateDeploymentConfirmedAll, validateDeploymentFailed, validateDeploymentFailedAll, validateDeploymentStarted, validateDeploymentStartedAll, validateGenerationCompleted, validateGenerationCompletedAll, validateGenerationFailed, validateGenerationFailedAll, validateGenerationStarted, validateGenerationStartedAll, validateTestingCompleted, validateTestingCompletedAll, validateTestingFailed, validateTestingFailedAll, validateTestingStarted, validateTestingStartedAll, validateWorkflowCancelled, validateWorkflowCancelledAll, validateWorkflowCompleted, validateWorkflowCompletedAll, validateWorkflowCreated, validateWorkflowCreatedAll, validateWorkflowFailed, validateWorkflowFailedAll, validateWorkflowProgressed, validateWorkflowProgressedAll, validateWorkflowStarted, validateWorkflowStartedAll } from "./validators.js";
-import type { ChannelDescriptor, ClientOptions, EventClient, EventContext, EventReceipt, EventSubscription, MessageDescriptor, OperationDescriptor, PublishOptions, SubscribeHandlerOptions, SystemDescriptor } from "@event-contracts/runtime";
+import type { ChannelDescriptor, ClientOptions, EventClient, EventContext, EventReceipt, EventSubscription, MessageDescriptor, OperationDescriptor, PublishOptions, ReplyContext, RequestOptions, SubscribeHandlerOptions, SystemDescriptor } from "@event-contracts/runtime";
 import { createClient } from "@event-contracts/runtime";
 
 /** Message WorkflowCreated: A workflow was created (initialised) and is waiting to start. */
@@ -629,6 +629,7 @@ const coordinatorSendA2ARequestOperation: OperationDescriptor = {
   channel: a2aRequestChannel,
   messages: [a2ARequestMessage],
   service: "coordinator",
+  reply: { channel: a2aResponseChannel, messages: [a2AResponseMessage] },
 };
 
 /** Operation coordinatorSendA2AResponse (send) */
@@ -647,6 +648,7 @@ const generationAgentSendA2ARequestOperation: OperationDescriptor = {
   channel: a2aRequestChannel,
   messages: [a2ARequestMessage],
   service: "generation-agent",
+  reply: { channel: a2aResponseChannel, messages: [a2AResponseMessage] },
 };
 
 /** Operation generationAgentSendA2AResponse (send) */
@@ -665,6 +667,7 @@ const auditAgentSendA2ARequestOperation: OperationDescriptor = {
   channel: a2aRequestChannel,
   messages: [a2ARequestMessage],
   service: "audit-agent",
+  reply: { channel: a2aResponseChannel, messages: [a2AResponseMessage] },
 };
 
 /** Operation auditAgentSendA2AResponse (send) */
@@ -683,6 +686,7 @@ const testingAgentSendA2ARequestOperation: OperationDescriptor = {
   channel: a2aRequestChannel,
   messages: [a2ARequestMessage],
   service: "testing-agent",
+  reply: { channel: a2aResponseChannel, messages: [a2AResponseMessage] },
 };
 
 /** Operation testingAgentSendA2AResponse (send) */
@@ -701,6 +705,7 @@ const deploymentAgentSendA2ARequestOperation: OperationDescriptor = {
   channel: a2aRequestChannel,
   messages: [a2ARequestMessage],
   service: "deployment-agent",
+  reply: { channel: a2aResponseChannel, messages: [a2AResponseMessage] },
 };
 
 /** Operation deploymentAgentSendA2AResponse (send) */
@@ -1490,6 +1495,7 @@ const coordinatorsReceiveA2ARequestOperation: OperationDescriptor = {
   messages: [a2ARequestMessage],
   group: "coordinators",
   service: "coordinator",
+  reply: { channel: a2aResponseChannel, messages: [a2AResponseMessage] },
 };
 
 /** Operation coordinatorsReceiveA2AResponse (receive) */
@@ -1510,6 +1516,7 @@ const generationAgentsReceiveA2ARequestOperation: OperationDescriptor = {
   messages: [a2ARequestMessage],
   group: "generation_agents",
   service: "generation-agent",
+  reply: { channel: a2aResponseChannel, messages: [a2AResponseMessage] },
 };
 
 /** Operation generationAgentsReceiveA2AResponse (receive) */
@@ -1530,6 +1537,7 @@ const auditAgentsReceiveA2ARequestOperation: OperationDescriptor = {
   messages: [a2ARequestMessage],
   group: "audit_agents",
   service: "audit-agent",
+  reply: { channel: a2aResponseChannel, messages: [a2AResponseMessage] },
 };
 
 /** Operation auditAgentsReceiveA2AResponse (receive) */
@@ -1550,6 +1558,7 @@ const testingAgentsReceiveA2ARequestOperation: OperationDescriptor = {
   messages: [a2ARequestMessage],
   group: "testing_agents",
   service: "testing-agent",
+  reply: { channel: a2aResponseChannel, messages: [a2AResponseMessage] },
 };
 
 /** Operation testingAgentsReceiveA2AResponse (receive) */
@@ -1570,6 +1579,7 @@ const deploymentAgentsReceiveA2ARequestOperation: OperationDescriptor = {
   messages: [a2ARequestMessage],
   group: "deployment_agents",
   service: "deployment-agent",
+  reply: { channel: a2aResponseChannel, messages: [a2AResponseMessage] },
 };
 
 /** Operation deploymentAgentsReceiveA2AResponse (receive) */
@@ -2176,6 +2186,13 @@ export interface AgentWorkflowsClient {
    */
   publishCoordinatorA2ARequestBatch(payloads: A2ARequestInput[], options?: PublishOptions): Promise<EventReceipt[]>;
   /**
+   * Request/reply: publishes a request of operation coordinatorSendA2ARequest and resolves with the
+   * reply (A2AResponse) that comes back on `events:a2a.response`, matched by correlation id.
+   * Rejects with TimeoutError after `options.timeoutMs` (default 30 s), with ValidationError when
+   * the reply breaks its schema.
+   */
+  requestCoordinatorA2ARequest(payload: A2ARequestInput, options?: RequestOptions): Promise<A2AResponseEvent>;
+  /**
    * coordinator publishes A2A_RESPONSE
    *
    * The coordinator publishes a2a.response (XADD events:a2a.response). Answers an a2a.request
@@ -2210,6 +2227,13 @@ export interface AgentWorkflowsClient {
    * for all).
    */
   publishGenerationAgentA2ARequestBatch(payloads: A2ARequestInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  /**
+   * Request/reply: publishes a request of operation generationAgentSendA2ARequest and resolves with
+   * the reply (A2AResponse) that comes back on `events:a2a.response`, matched by correlation id.
+   * Rejects with TimeoutError after `options.timeoutMs` (default 30 s), with ValidationError when
+   * the reply breaks its schema.
+   */
+  requestGenerationAgentA2ARequest(payload: A2ARequestInput, options?: RequestOptions): Promise<A2AResponseEvent>;
   /**
    * generation-agent publishes A2A_RESPONSE
    *
@@ -2246,6 +2270,13 @@ export interface AgentWorkflowsClient {
    */
   publishAuditAgentA2ARequestBatch(payloads: A2ARequestInput[], options?: PublishOptions): Promise<EventReceipt[]>;
   /**
+   * Request/reply: publishes a request of operation auditAgentSendA2ARequest and resolves with the
+   * reply (A2AResponse) that comes back on `events:a2a.response`, matched by correlation id.
+   * Rejects with TimeoutError after `options.timeoutMs` (default 30 s), with ValidationError when
+   * the reply breaks its schema.
+   */
+  requestAuditAgentA2ARequest(payload: A2ARequestInput, options?: RequestOptions): Promise<A2AResponseEvent>;
+  /**
    * audit-agent publishes A2A_RESPONSE
    *
    * The audit-agent publishes a2a.response (XADD events:a2a.response). Answers an a2a.request
@@ -2281,6 +2312,13 @@ export interface AgentWorkflowsClient {
    */
   publishTestingAgentA2ARequestBatch(payloads: A2ARequestInput[], options?: PublishOptions): Promise<EventReceipt[]>;
   /**
+   * Request/reply: publishes a request of operation testingAgentSendA2ARequest and resolves with
+   * the reply (A2AResponse) that comes back on `events:a2a.response`, matched by correlation id.
+   * Rejects with TimeoutError after `options.timeoutMs` (default 30 s), with ValidationError when
+   * the reply breaks its schema.
+   */
+  requestTestingAgentA2ARequest(payload: A2ARequestInput, options?: RequestOptions): Promise<A2AResponseEvent>;
+  /**
    * testing-agent publishes A2A_RESPONSE
    *
    * The testing-agent publishes a2a.response (XADD events:a2a.response). Answers an a2a.request
@@ -2315,6 +2353,13 @@ export interface AgentWorkflowsClient {
    * for all).
    */
   publishDeploymentAgentA2ARequestBatch(payloads: A2ARequestInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  /**
+   * Request/reply: publishes a request of operation deploymentAgentSendA2ARequest and resolves with
+   * the reply (A2AResponse) that comes back on `events:a2a.response`, matched by correlation id.
+   * Rejects with TimeoutError after `options.timeoutMs` (default 30 s), with ValidationError when
+   * the reply breaks its schema.
+   */
+  requestDeploymentAgentA2ARequest(payload: A2ARequestInput, options?: RequestOptions): Promise<A2AResponseEvent>;
   /**
    * deployment-agent publishes A2A_RESPONSE
    *
@@ -3273,7 +3318,7 @@ export interface AgentWorkflowsClient {
    * Consumer group `coordinators` by default.
    * Replies arrive on `events:a2a.response`.
    */
-  onCoordinatorsA2ARequest(handler: (event: A2ARequestEvent, ctx: EventContext) => Promise<void> | void, options?: SubscribeHandlerOptions): Promise<EventSubscription>;
+  onCoordinatorsA2ARequest(handler: (event: A2ARequestEvent, ctx: ReplyContext<A2AResponseInput>) => Promise<void> | void, options?: SubscribeHandlerOptions): Promise<EventSubscription>;
   /**
    * coordinator consumes A2A_RESPONSE
    *
@@ -3297,7 +3342,7 @@ export interface AgentWorkflowsClient {
    * Consumer group `generation_agents` by default.
    * Replies arrive on `events:a2a.response`.
    */
-  onGenerationAgentsA2ARequest(handler: (event: A2ARequestEvent, ctx: EventContext) => Promise<void> | void, options?: SubscribeHandlerOptions): Promise<EventSubscription>;
+  onGenerationAgentsA2ARequest(handler: (event: A2ARequestEvent, ctx: ReplyContext<A2AResponseInput>) => Promise<void> | void, options?: SubscribeHandlerOptions): Promise<EventSubscription>;
   /**
    * generation-agent consumes A2A_RESPONSE
    *
@@ -3320,7 +3365,7 @@ export interface AgentWorkflowsClient {
    * Consumer group `audit_agents` by default.
    * Replies arrive on `events:a2a.response`.
    */
-  onAuditAgentsA2ARequest(handler: (event: A2ARequestEvent, ctx: EventContext) => Promise<void> | void, options?: SubscribeHandlerOptions): Promise<EventSubscription>;
+  onAuditAgentsA2ARequest(handler: (event: A2ARequestEvent, ctx: ReplyContext<A2AResponseInput>) => Promise<void> | void, options?: SubscribeHandlerOptions): Promise<EventSubscription>;
   /**
    * audit-agent consumes A2A_RESPONSE
    *
@@ -3343,7 +3388,7 @@ export interface AgentWorkflowsClient {
    * Consumer group `testing_agents` by default.
    * Replies arrive on `events:a2a.response`.
    */
-  onTestingAgentsA2ARequest(handler: (event: A2ARequestEvent, ctx: EventContext) => Promise<void> | void, options?: SubscribeHandlerOptions): Promise<EventSubscription>;
+  onTestingAgentsA2ARequest(handler: (event: A2ARequestEvent, ctx: ReplyContext<A2AResponseInput>) => Promise<void> | void, options?: SubscribeHandlerOptions): Promise<EventSubscription>;
   /**
    * testing-agent consumes A2A_RESPONSE
    *
@@ -3367,7 +3412,7 @@ export interface AgentWorkflowsClient {
    * Consumer group `deployment_agents` by default.
    * Replies arrive on `events:a2a.response`.
    */
-  onDeploymentAgentsA2ARequest(handler: (event: A2ARequestEvent, ctx: EventContext) => Promise<void> | void, options?: SubscribeHandlerOptions): Promise<EventSubscription>;
+  onDeploymentAgentsA2ARequest(handler: (event: A2ARequestEvent, ctx: ReplyContext<A2AResponseInput>) => Promise<void> | void, options?: SubscribeHandlerOptions): Promise<EventSubscription>;
   /**
    * deployment-agent consumes A2A_RESPONSE
    *
@@ -3432,22 +3477,27 @@ export function createAgentWorkflowsClient(options?: ClientOptions): AgentWorkfl
     publishDeploymentAgentDeploymentFailedBatch: (payloads, options) => client.publishBatch(deploymentAgentSendDeploymentFailedOperation, payloads, options),
     publishCoordinatorA2ARequest: (payload, options) => client.publish(coordinatorSendA2ARequestOperation, payload, options),
     publishCoordinatorA2ARequestBatch: (payloads, options) => client.publishBatch(coordinatorSendA2ARequestOperation, payloads, options),
+    requestCoordinatorA2ARequest: (payload, options) => client.request(coordinatorSendA2ARequestOperation, payload, options) as Promise<A2AResponseEvent>,
     publishCoordinatorA2AResponse: (payload, options) => client.publish(coordinatorSendA2AResponseOperation, payload, options),
     publishCoordinatorA2AResponseBatch: (payloads, options) => client.publishBatch(coordinatorSendA2AResponseOperation, payloads, options),
     publishGenerationAgentA2ARequest: (payload, options) => client.publish(generationAgentSendA2ARequestOperation, payload, options),
     publishGenerationAgentA2ARequestBatch: (payloads, options) => client.publishBatch(generationAgentSendA2ARequestOperation, payloads, options),
+    requestGenerationAgentA2ARequest: (payload, options) => client.request(generationAgentSendA2ARequestOperation, payload, options) as Promise<A2AResponseEvent>,
     publishGenerationAgentA2AResponse: (payload, options) => client.publish(generationAgentSendA2AResponseOperation, payload, options),
     publishGenerationAgentA2AResponseBatch: (payloads, options) => client.publishBatch(generationAgentSendA2AResponseOperation, payloads, options),
     publishAuditAgentA2ARequest: (payload, options) => client.publish(auditAgentSendA2ARequestOperation, payload, options),
     publishAuditAgentA2ARequestBatch: (payloads, options) => client.publishBatch(auditAgentSendA2ARequestOperation, payloads, options),
+    requestAuditAgentA2ARequest: (payload, options) => client.request(auditAgentSendA2ARequestOperation, payload, options) as Promise<A2AResponseEvent>,
     publishAuditAgentA2AResponse: (payload, options) => client.publish(auditAgentSendA2AResponseOperation, payload, options),
     publishAuditAgentA2AResponseBatch: (payloads, options) => client.publishBatch(auditAgentSendA2AResponseOperation, payloads, options),
     publishTestingAgentA2ARequest: (payload, options) => client.publish(testingAgentSendA2ARequestOperation, payload, options),
     publishTestingAgentA2ARequestBatch: (payloads, options) => client.publishBatch(testingAgentSendA2ARequestOperation, payloads, options),
+    requestTestingAgentA2ARequest: (payload, options) => client.request(testingAgentSendA2ARequestOperation, payload, options) as Promise<A2AResponseEvent>,
     publishTestingAgentA2AResponse: (payload, options) => client.publish(testingAgentSendA2AResponseOperation, payload, options),
     publishTestingAgentA2AResponseBatch: (payloads, options) => client.publishBatch(testingAgentSendA2AResponseOperation, payloads, options),
     publishDeploymentAgentA2ARequest: (payload, options) => client.publish(deploymentAgentSendA2ARequestOperation, payload, options),
     publishDeploymentAgentA2ARequestBatch: (payloads, options) => client.publishBatch(deploymentAgentSendA2ARequestOperation, payloads, options),
+    requestDeploymentAgentA2ARequest: (payload, options) => client.request(deploymentAgentSendA2ARequestOperation, payload, options) as Promise<A2AResponseEvent>,
     publishDeploymentAgentA2AResponse: (payload, options) => client.publish(deploymentAgentSendA2AResponseOperation, payload, options),
     publishDeploymentAgentA2AResponseBatch: (payloads, options) => client.publishBatch(deploymentAgentSendA2AResponseOperation, payloads, options),
     onWebsocketWorkersWorkflowCreated: (handler, options) => client.subscribe(websocketWorkersReceiveWorkflowCreatedOperation, handler, options),

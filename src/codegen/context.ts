@@ -32,6 +32,17 @@ export interface MessagePlan {
   /** JSON pointers into the payload (from `$message.payload#/...` runtime expressions). */
   keyPointer?: string;
   correlationIdPointer?: string;
+  /** Header name from a `$message.header#/<name>` correlation id location. */
+  correlationIdHeader?: string;
+}
+
+/** The reply of a request/reply operation (AsyncAPI 3 `reply`). */
+export interface ReplyPlan {
+  channel?: ChannelPlan;
+  messages: MessagePlan[];
+  /** Where the request carries the reply address (`reply.address.location`): a header name or a payload pointer. */
+  addressHeader?: string;
+  addressPointer?: string;
 }
 
 export interface ChannelPlan {
@@ -49,6 +60,9 @@ export interface OperationPlan {
   method: string;
   /** `publish…Batch` for send operations. */
   batchMethod?: string;
+  /** `request…` for send operations with a reply: publishes and resolves with the reply. */
+  requestMethod?: string;
+  reply?: ReplyPlan;
   descriptorConst: string;
   channel: ChannelPlan;
   messages: MessagePlan[];
@@ -94,6 +108,12 @@ export function payloadPointer(location: string | undefined): string | undefined
   const m = /^\$message\.payload#(\/.*)?$/.exec(location);
   if (!m) return undefined;
   return m[1] ?? '';
+}
+
+/** `$message.header#/replyTo` -> `replyTo`: the one header a runtime expression names (headers are flat on the wire). */
+export function headerName(location: string | undefined): string | undefined {
+  const m = location ? /^\$message\.header#\/([^/]+)$/.exec(location) : null;
+  return m ? decodePointerSegment(m[1]!) : undefined;
 }
 
 /** The one property name a pointer like `/event_id` names, or undefined for deeper pointers. */
@@ -170,6 +190,8 @@ export function createTemplateContext(system: SystemModel, options: ContextOptio
     if (key) plan.keyPointer = key;
     const corr = payloadPointer(m.correlationIdLocation);
     if (corr !== undefined) plan.correlationIdPointer = corr;
+    const corrHeader = headerName(m.correlationIdLocation);
+    if (corrHeader !== undefined) plan.correlationIdHeader = corrHeader;
     return plan;
   });
   const messageById = new Map(messages.map((p) => [p.model.id, p]));
@@ -192,14 +214,32 @@ export function createTemplateContext(system: SystemModel, options: ContextOptio
     const channel = channelById.get(o.channelId);
     if (!channel) continue; // the loader reported it
     const method = member(operationMethodName(o.action === 'send' ? 'publish' : 'on', o.id));
+    const batchMethod = o.action === 'send' ? member(`${method}Batch`) : undefined;
+    const reply = replyPlan(o);
     operations.push({
       model: o,
       method,
-      ...(o.action === 'send' ? { batchMethod: member(`${method}Batch`) } : {}),
+      ...(batchMethod !== undefined ? { batchMethod } : {}),
+      ...(reply && o.action === 'send' ? { requestMethod: member(operationMethodName('request', o.id)) } : {}),
+      ...(reply ? { reply } : {}),
       descriptorConst: allocate(`${camelCase(o.id)}Operation`),
       channel,
       messages: o.messageIds.map((id) => messageById.get(id)).filter((m): m is MessagePlan => m !== undefined),
     });
+  }
+
+  function replyPlan(o: OperationModel): ReplyPlan | undefined {
+    if (!o.reply) return undefined;
+    const channel = o.reply.channelId !== undefined ? channelById.get(o.reply.channelId) : undefined;
+    const location = o.reply.addressLocation;
+    const addressHeader = headerName(location);
+    const addressPointer = payloadPointer(location);
+    return {
+      ...(channel ? { channel } : {}),
+      messages: o.reply.messageIds.map((id) => messageById.get(id)).filter((m): m is MessagePlan => m !== undefined),
+      ...(addressHeader !== undefined ? { addressHeader } : {}),
+      ...(addressPointer !== undefined ? { addressPointer } : {}),
+    };
   }
 
   let compiled: CompiledValidators | undefined;

@@ -218,6 +218,9 @@ export function buildSystem({ file, resolver, document }: BuildInput, diagnostic
     };
     const reply = objectOr(op.reply);
     const replyChannel = isObject(reply.channel) ? channelIds.get(reply.channel) : undefined;
+    const replyMessages = Array.isArray(reply.messages)
+      ? reply.messages.filter(isObject).map((m, i) => ensureMessage(m, `${id}.reply${i}`, `/operations/${id}/reply/messages/${i}`))
+      : [...(channels.find((c) => c.id === replyChannel)?.messageIds ?? [])];
     operations.push({
       id,
       action: op.action === 'receive' ? 'receive' : 'send',
@@ -235,6 +238,9 @@ export function buildSystem({ file, resolver, document }: BuildInput, diagnostic
       ...opt('sessionTimeoutMs', millis('x-evc-session-timeout-ms')),
       ...opt('heartbeatIntervalMs', millis('x-evc-heartbeat-interval-ms')),
       ...opt('replyChannelId', replyChannel),
+      ...(isObject(op.reply)
+        ? { reply: { ...opt('channelId', replyChannel), ...opt('addressLocation', str(objectOr(reply.address).location)), messageIds: replyMessages } }
+        : {}),
       bindings,
       location: where(op, `/operations/${id}`),
     });

@@ -155,8 +155,23 @@ export interface OperationModel {
   heartbeatIntervalMs?: number;
   /** The reply (request/reply), as a channel id, when declared. */
   replyChannelId?: string;
+  /** The reply (AsyncAPI 3 `reply`): where it goes and which messages it carries. */
+  reply?: ReplyModel;
   bindings: Record<string, unknown>;
   location: SourceLocation;
+}
+
+/** An operation's `reply` (request/reply). */
+export interface ReplyModel {
+  /** The reply channel, when the reply names one. */
+  channelId?: string;
+  /**
+   * Runtime expression of the reply address (`reply.address.location`, e.g.
+   * `$message.header#/replyTo`): the request says where the reply goes.
+   */
+  addressLocation?: string;
+  /** Ids of the reply messages: `reply.messages`, else all of the reply channel's. */
+  messageIds: string[];
 }
 
 export interface SystemModel {

@@ -82,6 +82,20 @@ export interface PublishOptions {
   tx?: TransactionClient;
 }
 
+/** `request()`: publish options, plus how long to wait and where the reply should go. */
+export interface RequestOptions extends PublishOptions {
+  /** How long to wait for the reply (ms) before rejecting with TimeoutError. Default 30 000. */
+  timeoutMs?: number;
+  /**
+   * Where the replier should send the reply, when the contract lets the request say so
+   * (`reply.address.location`). Default: the reply channel's fixed address, else an
+   * address private to this client (`<reply channel id>.<source>-<random>`).
+   */
+  replyAddress?: string;
+  /** Cancels the wait (rejects with the signal's reason); the request itself is already sent. */
+  signal?: AbortSignal;
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type EventHandler<E = any> = (event: E, ctx: EventContext) => Promise<void> | void;
 
@@ -110,7 +124,19 @@ export interface EventContext {
   tx?: TransactionClient | undefined;
   /** Publish a follow-up event: same correlation id, causation id = this event's id. */
   publish(op: OperationDescriptor, payload: unknown, options?: PublishOptions): Promise<EventReceipt>;
+  /**
+   * Answer a request (an operation with a `reply`): publishes to the reply address the
+   * request names (else the reply channel's), with the request's correlation id where the
+   * reply message keeps it and in `evc-correlation-id`; causation id = the request's id.
+   * Rejects with ConfigurationError when the operation declares no reply.
+   */
+  reply(payload: unknown, options?: PublishOptions): Promise<EventReceipt>;
 }
+
+/** The context of a handler whose operation declares a reply: `reply` takes the reply's type. */
+export type ReplyContext<R> = Omit<EventContext, 'reply'> & {
+  reply(payload: R, options?: PublishOptions): Promise<EventReceipt>;
+};
 
 export interface SubscribeHandlerOptions {
   group?: string;
@@ -152,6 +178,15 @@ export interface EventClient {
   publish(op: OperationDescriptor, payload: unknown, options?: PublishOptions): Promise<EventReceipt>;
   publishBatch(op: OperationDescriptor, payloads: unknown[], options?: PublishOptions): Promise<EventReceipt[]>;
   subscribe(op: OperationDescriptor, handler: EventHandler, options?: SubscribeHandlerOptions): Promise<EventSubscription>;
+  /**
+   * Request/reply: publishes the request of a send operation with a `reply` and resolves
+   * with the reply's payload, matched by correlation id (the contract's location, else the
+   * `evc-correlation-id` header; a fresh one unless `options.correlationId` is given).
+   * Rejects with TimeoutError after `timeoutMs`, with ValidationError when the reply
+   * breaks its schema. The client subscribes to each reply address once, on first use,
+   * and stops that subscription on close().
+   */
+  request(op: OperationDescriptor, payload: unknown, options?: RequestOptions): Promise<unknown>;
   /** Graceful: stops subscriptions, then closes the transport (unless `closeTransport: false`). */
   close(): Promise<void>;
 }

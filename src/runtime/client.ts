@@ -14,6 +14,7 @@ import { ConfigurationError, EventContractsError, ValidationError, isValidationE
 import { silentLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { createPublisher, type PreparedMessage } from './publisher.js';
+import { createReplies } from './request-reply.js';
 import { resolveRetryPolicy } from './retry.js';
 import { noTracing } from './tracing.js';
 import type { ChannelSpec, Transport, WireMessage } from './transport.js';
@@ -117,12 +118,27 @@ export function createClient(system: SystemDescriptor, options: ClientOptions = 
   async function publish(op: OperationDescriptor, payload: unknown, opts: PublishOptions = {}): Promise<EventReceipt> {
     if (opts.tx !== undefined) return (await publishToOutbox([publisher.prepare(op, payload, opts)], opts.tx))[0]!;
     if (!connected) await ready();
-    const p = publisher.prepare(op, payload, opts);
+    return sendPrepared(op, publisher.prepare(op, payload, opts));
+  }
+
+  async function sendPrepared(op: OperationDescriptor, p: PreparedMessage): Promise<EventReceipt> {
     if (!ensured.has(p.address)) await ensure(op.channel, p.address);
     const receipts = await transport.publish(p.address, [p.wire]);
     metrics.published(p.address);
     return receipt(p, receipts[0]);
   }
+
+  const replies = createReplies({
+    system,
+    transport,
+    publisher,
+    logger,
+    source: options.source ?? system.id,
+    ready,
+    isClosing: () => closing !== undefined,
+    ensure: (channel, address) => ensure(channel, address),
+    send: async (op, p, opts) => (opts.tx !== undefined ? (await publishToOutbox([p], opts.tx))[0]! : sendPrepared(op, p)),
+  });
 
   async function publishBatch(op: OperationDescriptor, payloads: unknown[], opts: PublishOptions = {}): Promise<EventReceipt[]> {
     if (!connected && opts.tx === undefined) await ready();
@@ -196,6 +212,7 @@ export function createClient(system: SystemDescriptor, options: ClientOptions = 
       tracing,
       logger,
       publish,
+      reply: op.reply ? replies.reply : undefined,
       deadLetterAddress,
       isStopping: () => stopping || closing !== undefined,
     });
@@ -227,7 +244,7 @@ export function createClient(system: SystemDescriptor, options: ClientOptions = 
 
   async function close(): Promise<void> {
     closing ??= (async () => {
-      await Promise.all([...subscriptions].map((s) => s.stop()));
+      await Promise.all([replies.close(), ...[...subscriptions].map((s) => s.stop())]);
       if (closeTransport) await transport.close();
       if (ownDedupe) await dedupe?.close?.();
       logger.info('client closed', { system: system.id });
@@ -235,5 +252,5 @@ export function createClient(system: SystemDescriptor, options: ClientOptions = 
     return closing;
   }
 
-  return { transport, metrics, publish, publishBatch, subscribe, close };
+  return { transport, metrics, publish, publishBatch, subscribe, request: replies.request, close };
 }

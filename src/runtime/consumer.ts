@@ -20,17 +20,30 @@ import { TIME_ORIGIN } from './clock.js';
 import { dedupeKey, scopedDedupe, type DedupeStore } from './dedupe.js';
 import type { MessageDescriptor, OperationDescriptor, SystemDescriptor } from './descriptor.js';
 import { EnvelopePlan, messageByType, type EnvelopeValues } from './envelope.js';
-import { DecodeError, ShutdownError, TransportError, ValidationError, errorClass, errorMessage, isRetriesExhaustedError, isShutdownError } from './errors.js';
+import {
+  ConfigurationError,
+  DecodeError,
+  ShutdownError,
+  TransportError,
+  ValidationError,
+  errorClass,
+  errorMessage,
+  isRetriesExhaustedError,
+  isShutdownError,
+} from './errors.js';
 import { HEADER } from './headers.js';
 import type { Logger } from './logger.js';
 import type { ConsumerInstruments, Metrics } from './metrics.js';
 import { retry, type ResolvedRetryPolicy } from './retry.js';
 import type { Tracing } from './tracing.js';
+import type { RequestDelivery } from './request-reply.js';
 import type { Delivery, Transport } from './transport.js';
 import type { TransactionClient, TransactionalInbox } from './transaction.js';
 import { explainInvalid, explainInvalidHeaders, userHeaders } from './validation.js';
 
 export type FollowUpPublisher = (op: OperationDescriptor, payload: unknown, options: PublishOptions) => Promise<EventReceipt>;
+
+export type ReplyPublisher = (ctx: EventContext, request: RequestDelivery, payload: unknown, options: PublishOptions) => Promise<EventReceipt>;
 
 export interface PipelineOptions {
   system: SystemDescriptor;
@@ -52,6 +65,8 @@ export interface PipelineOptions {
   tracing: Tracing;
   logger: Logger;
   publish: FollowUpPublisher;
+  /** `ctx.reply` of an operation with a reply (request-reply.ts). */
+  reply?: ReplyPublisher | undefined;
   /** Dead-letter address for a concrete channel. */
   deadLetterAddress: (channel: string) => string;
   isStopping: () => boolean;
@@ -70,6 +85,9 @@ class DeliveryContext implements EventContext {
   tx: TransactionClient | undefined = undefined;
   /** Set by the pipeline when ctx.publish should write to the outbox in `tx`. */
   txFollowUps = false;
+  /** Set by the pipeline for an operation with a reply: what ctx.reply answers. */
+  request: RequestDelivery | undefined = undefined;
+  replier: ReplyPublisher | undefined = undefined;
   constructor(
     readonly channel: string,
     readonly position: string,
@@ -94,6 +112,12 @@ class DeliveryContext implements EventContext {
       parentSequence: options.parentSequence ?? this.sequence,
       ...(this.txFollowUps && this.tx !== undefined && options.tx === undefined ? { tx: this.tx } : {}),
     });
+  }
+
+  reply(payload: unknown, options: PublishOptions = {}): Promise<EventReceipt> {
+    if (!this.replier || !this.request)
+      return Promise.reject(new ConfigurationError(`ctx.reply: the operation that delivered ${this.messageId} declares no reply`));
+    return this.replier(this, this.request, payload, options);
   }
 }
 
@@ -323,6 +347,10 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
       env.sequence,
       o.publish,
     );
+    if (o.reply) {
+      ctx.replier = o.reply;
+      ctx.request = { op: o.op, message, payload };
+    }
 
     const traceparent = headers[HEADER.traceparent];
     if (traceparent) {

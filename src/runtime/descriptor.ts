@@ -50,6 +50,8 @@ export interface MessageDescriptor {
   keyPointer?: string;
   /** JSON pointer into the payload for the correlation id (from `correlationId.location`). */
   correlationIdPointer?: string;
+  /** Header that carries the correlation id (from a `correlationId.location` of `$message.header#/<name>`). */
+  correlationIdHeader?: string;
 }
 
 export interface ChannelDescriptor {
@@ -79,6 +81,24 @@ export interface OperationDescriptor {
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   service?: string;
+  /** The reply of a request/reply operation (AsyncAPI 3 `reply`): `request()` on a send operation, `ctx.reply()` on a receive one. */
+  reply?: ReplyDescriptor;
+}
+
+/**
+ * Where a reply goes and what it carries. The address is the one `addressHeader` or
+ * `addressPointer` of the request names (the contract's `reply.address.location`), else
+ * the reply channel's fixed address.
+ */
+export interface ReplyDescriptor {
+  /** The reply channel (address, bindings), when the contract names one. */
+  channel?: ChannelDescriptor;
+  /** The messages a reply may be (`reply.messages`, else the reply channel's). */
+  messages: MessageDescriptor[];
+  /** Header of the request that holds the reply address (`$message.header#/<name>`). */
+  addressHeader?: string;
+  /** JSON pointer into the request payload that holds the reply address (`$message.payload#/...`). */
+  addressPointer?: string;
 }
 
 export interface SystemDescriptor {

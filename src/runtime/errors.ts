@@ -105,6 +105,15 @@ export class ShutdownError extends EventContractsError {
   }
 }
 
+/** A request got no reply in time. Retriable: the replier may only have been slow. */
+export class TimeoutError extends EventContractsError {
+  readonly timeoutMs: number;
+  constructor(message: string, timeoutMs: number, options: { cause?: unknown } = {}) {
+    super(message, { retriable: true, cause: options.cause });
+    this.timeoutMs = timeoutMs;
+  }
+}
+
 export function isEventContractsError(e: unknown): e is EventContractsError {
   return e instanceof EventContractsError || (typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true);
 }
@@ -115,6 +124,7 @@ export const isRetriesExhaustedError = (e: unknown): e is RetriesExhaustedError 
 export const isDecodeError = (e: unknown): e is DecodeError => e instanceof DecodeError;
 export const isConfigurationError = (e: unknown): e is ConfigurationError => e instanceof ConfigurationError;
 export const isShutdownError = (e: unknown): e is ShutdownError => e instanceof ShutdownError;
+export const isTimeoutError = (e: unknown): e is TimeoutError => e instanceof TimeoutError;
 
 /**
  * Whether an error may be retried. Our errors say so themselves; anything else (a

@@ -8,6 +8,8 @@ export type {
   EventReceipt,
   EventSubscription,
   PublishOptions,
+  ReplyContext,
+  RequestOptions,
   SubscribeHandlerOptions,
 } from './client-types.js';
 export type {
@@ -15,6 +17,7 @@ export type {
   EnvelopeDescriptor,
   MessageDescriptor,
   OperationDescriptor,
+  ReplyDescriptor,
   SystemDescriptor,
   ValidateFunction,
   ValidatorError,
@@ -27,6 +30,7 @@ export {
   MessageTooLargeError,
   RetriesExhaustedError,
   ShutdownError,
+  TimeoutError,
   TransportError,
   ValidationError,
   errorClass,
@@ -38,6 +42,7 @@ export {
   isRetriable,
   isRetriesExhaustedError,
   isShutdownError,
+  isTimeoutError,
   isTransportError,
   isValidationError,
   type ErrorOptions,

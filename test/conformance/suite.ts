@@ -19,9 +19,10 @@ import {
   type Delivery,
   type EventClient,
   type EventContext,
+  isTimeoutError,
   type Transport,
 } from '../../src/runtime/index.js';
-import { orderSystem, randomName, type OrderPlaced, type TestSystem } from './system.js';
+import { type Answer, orderSystem, type Question, questionSystem, randomName, type OrderPlaced, type TestSystem } from './system.js';
 import { gate, waitFor } from './wait-for.js';
 
 export interface ConformanceOptions {
@@ -463,6 +464,50 @@ export function transportConformance(name: string, factory: () => Promise<Transp
         expect([...counts.values()].every((n) => n === 1)).toBe(true);
         expect(handled.length).toBe(80);
         expect(handled.slice(handledBeforeRestart).every((h) => h.member === 'b')).toBe(true);
+      },
+      testTimeout,
+    );
+
+    it(
+      'request/reply: each request resolves with its own reply, sent where the request says; an unanswered one times out',
+      async () => {
+        const transport = await factory();
+        await transport.connect();
+        cleanups.push(() => transport.close());
+        const q = questionSystem(randomName('evc-conf-rr'));
+        await transport.ensureChannels?.([{ address: q.address, partitions: 2 }]);
+        const clientOf = (source: string): EventClient => {
+          const c = createClient(q.system, { transport, dedupe: false, closeTransport: false, source });
+          cleanups.push(() => c.close());
+          return c;
+        };
+        const seen: Array<{ question: string; replyTo: string | undefined; correlationId: string | undefined }> = [];
+        await clientOf('answerer').subscribe(
+          q.answer,
+          async (event: Question, ctx: EventContext) => {
+            seen.push({ question: event.question, replyTo: ctx.headers.replyTo, correlationId: ctx.headers.correlationId });
+            if (event.question !== 'silence') await ctx.reply({ answer: event.question.toUpperCase() });
+          },
+          { group: randomName('answerers'), fromBeginning: true },
+        );
+        const asker = clientOf('asker');
+        const questions = ['a', 'b', 'c', 'd', 'e'];
+        const answers = (await Promise.all(questions.map((question) => asker.request(q.ask, { question }, { timeoutMs })))) as Answer[];
+        expect(answers.map((a) => a.answer)).toEqual(['A', 'B', 'C', 'D', 'E']);
+        // The reply keeps the request's correlation id in its payload; each request had its own.
+        const byQuestion = new Map(seen.map((s) => [s.question, s]));
+        expect(answers.map((a, i) => a.inReplyTo === byQuestion.get(questions[i]!)!.correlationId)).toEqual([true, true, true, true, true]);
+        expect(new Set(answers.map((a) => a.inReplyTo)).size).toBe(5);
+        // Every request named the same private reply address of the asker's client.
+        const replyTos = new Set(seen.map((s) => s.replyTo));
+        expect(replyTos.size).toBe(1);
+        expect([...replyTos][0]).toMatch(/^answers\.asker-[0-9a-f]{8}$/);
+
+        const silent = await asker.request(q.ask, { question: 'silence' }, { timeoutMs: 300 }).then(
+          () => 'resolved',
+          (e: unknown) => (isTimeoutError(e) ? e.message : `other: ${String(e)}`),
+        );
+        expect(silent).toMatch(/^no reply to ask \(correlation id [0-9a-f-]{36}\) on answers\.asker-[0-9a-f]{8} within 300 ms$/);
       },
       testTimeout,
     );

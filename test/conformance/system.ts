@@ -101,3 +101,64 @@ export function orderSystem(address = randomName('evc-conf')): TestSystem {
   };
   return { system, address, deadLetter: channel.deadLetter, message, send, receive };
 }
+
+/**
+ * A request/reply system (AsyncAPI 3 `reply`): `ask` sends a question on `address` and
+ * names its reply address in the `replyTo` header, with the correlation id in the
+ * `correlationId` header; the answer keeps it in its payload (`/inReplyTo`).
+ */
+export interface QuestionSystem {
+  system: SystemDescriptor;
+  address: string;
+  ask: OperationDescriptor;
+  answer: OperationDescriptor;
+}
+
+export interface Question {
+  question: string;
+}
+
+export interface Answer {
+  answer: string;
+  inReplyTo?: string;
+}
+
+export function questionSystem(address = randomName('evc-conf-rr')): QuestionSystem {
+  const questionSchema = { type: 'object', required: ['question'], additionalProperties: false, properties: { question: { type: 'string' } } };
+  const answerSchema = {
+    type: 'object',
+    required: ['answer', 'inReplyTo'],
+    additionalProperties: false,
+    properties: { answer: { type: 'string' }, inReplyTo: { type: 'string', minLength: 1 } },
+  };
+  const question: MessageDescriptor = {
+    id: 'question',
+    name: 'Question',
+    contentType: 'application/json',
+    validate: compile(questionSchema, false),
+    validateAll: compile(questionSchema, true),
+    correlationIdHeader: 'correlationId',
+  };
+  const answer: MessageDescriptor = {
+    id: 'answer',
+    name: 'Answer',
+    contentType: 'application/json',
+    validate: compile(answerSchema, false),
+    validateAll: compile(answerSchema, true),
+    correlationIdPointer: '/inReplyTo',
+  };
+  const channel: ChannelDescriptor = { id: 'questions', address, parameters: [], messages: [question], deadLetter: `${address}.dlq`, kafka: { partitions: 2 } };
+  const answers: ChannelDescriptor = {
+    id: 'answers',
+    address: 'answers',
+    parameters: [],
+    messages: [answer],
+    deadLetter: 'answers.dlq',
+    kafka: { partitions: 1 },
+  };
+  const reply = { channel: answers, messages: [answer], addressHeader: 'replyTo' };
+  const ask: OperationDescriptor = { id: 'ask', action: 'send', channel, messages: [question], reply };
+  const answerOp: OperationDescriptor = { id: 'answer', action: 'receive', channel, messages: [question], group: 'answerers', reply };
+  const system: SystemDescriptor = { id: 'questions', title: 'Questions', version: '1.0.0', channels: [channel, answers], operations: [ask, answerOp] };
+  return { system, address, ask, answer: answerOp };
+}

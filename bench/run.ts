@@ -18,6 +18,7 @@ const BENCHES: { id: string; file: string; title: string }[] = [
   { id: 'kafka', file: 'bench/kafka.ts', title: 'Kafka transport against a local broker' },
   { id: 'redis', file: 'bench/redis.ts', title: 'Redis Streams transport against a local Redis' },
   { id: 'validate', file: 'bench/validate.ts', title: '`evc validate` throughput' },
+  { id: 'diff', file: 'bench/diff.ts', title: '`evc diff` of the four seed contracts' },
   { id: 'flows', file: 'bench/flows.ts', title: 'Skills platform: POST /skills to notification, end to end' },
   { id: 'workflows', file: 'bench/workflows.ts', title: 'Agent workflows on Redis Streams' },
 ];

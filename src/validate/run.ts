@@ -72,20 +72,33 @@ export function itemPlace(r: Pick<ItemResult, 'source' | 'line' | 'index' | 'inA
   return `${r.source}:${r.line}${r.inArray ? ` [${r.index}]` : ''}`;
 }
 
+export interface ValidateOptions {
+  /** Stops the reading at the next chunk: validateInputs then rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
 /**
  * Check every message of every input; `onResult` hears about each one that is not valid,
  * in input order (valid ones are only counted: that is what keeps the loop cheap), and
  * reading waits while a promise it returns is pending.
  */
-export async function validateInputs(inputs: Input[], checker: Checker, onResult: (r: ItemResult) => void | Promise<void>): Promise<Summary> {
+export async function validateInputs(
+  inputs: Input[],
+  checker: Checker,
+  onResult: (r: ItemResult) => void | Promise<void>,
+  options: ValidateOptions = {},
+): Promise<Summary> {
   const summary: Summary = { total: 0, valid: 0, invalid: 0, unknownType: 0 };
+  const signal = options.signal;
   for (const input of inputs) {
+    signal?.throwIfAborted();
     const opened = await openMessages(input.open(), input.mode);
     const place = { source: input.name, mode: input.mode, inArray: opened.mode === 'array' };
     if (opened.mode === 'ndjson') {
       // Each chunk's lines are checked synchronously: no promise or result object per valid message.
       const cut = new LineCutter();
       for await (const chunk of opened.chunks) {
+        signal?.throwIfAborted();
         cut.push(chunk);
         for (let text = cut.next(); text !== undefined; text = cut.next()) {
           const r = checkText(text, cut.line, cut.index, place, checker, summary);
@@ -98,6 +111,7 @@ export async function validateInputs(inputs: Input[], checker: Checker, onResult
       continue;
     }
     for await (const item of splitValues(opened.chunks, opened.mode)) {
+      signal?.throwIfAborted();
       if (isProblem(item)) {
         summary.total++;
         summary.invalid++;

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { contractDir } from '../helpers/contract-dir.js';
 
@@ -69,6 +70,26 @@ describe('evc validate (CLI)', () => {
     expect(r.stdout.split('\n')[0]).toBe(
       '::error file=<stdin>,line=1,title=evc validate::PaymentTaken /event_type: expected "payment.taken", got string "order.placed"',
     );
+  });
+
+  it('a contract only the AsyncAPI spec validation refuses (checked in a worker while messages are read): its diagnostics, exit 2, nothing on stdout', () => {
+    const shop = readFileSync(CONTRACT, 'utf8');
+    const dir = contractDir({
+      'c.yaml': shop.replace('  version: 1.0.0\n', '  version: 1.0.0\n  termsOfService: 7\n'),
+      'in.ndjson': [ok(1), bad, unknown].join('\n') + '\n',
+    });
+    for (const format of ['text', 'json']) {
+      const r = evc(['--contract', `${dir}/c.yaml`, '--format', format, `${dir}/in.ndjson`]);
+      expect([r.code, r.stdout, r.stderr.replace(/^.*c\.yaml:/, 'c.yaml:').replace(dir, 'DIR')]).toEqual([
+        2,
+        '',
+        'c.yaml:7:3 error asyncapi/asyncapi-document-resolved "termsOfService" property type must be string (at /info/termsOfService)\n' +
+          'evc validate: the contract DIR/c.yaml has errors; nothing validated\n',
+      ]);
+    }
+    // Before a bad --message too, as when the contract was checked first.
+    const r = evc(['--contract', `${dir}/c.yaml`, '--message', 'Nope', `${dir}/in.ndjson`]);
+    expect([r.code, r.stdout, r.stderr.split('\n').at(-2)]).toEqual([2, '', `evc validate: the contract ${dir}/c.yaml has errors; nothing validated`]);
   });
 
   it('exit 2 when it cannot run', () => {

@@ -1,8 +1,9 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { formatDiagnostics } from '../../contract/diagnostics.js';
+import type { SystemModel } from '../../contract/ir.js';
 import { loadContracts } from '../../contract/load.js';
 import { createChecker, SelectionError } from '../../validate/checker.js';
+import { checkContractInWorker, judgeContract, type Verdict } from '../../validate/contract-check.js';
 import { violationLine } from '../../validate/explain.js';
 import { fileInput, itemPlace, streamInput, validateInputs, type Input, type ItemResult } from '../../validate/run.js';
 import { contractLimits, limitOptions, limitsHelp } from '../limits.js';
@@ -68,18 +69,33 @@ export async function validateCommand(argv: string[]): Promise<number> {
     return fileInput(name);
   });
 
-  const loaded = await loadContracts([values.contract], { limits });
-  const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0 || loaded.systems.length === 0) {
-    process.stderr.write(formatDiagnostics(errors.length > 0 ? errors : loaded.diagnostics, 'text') + '\n');
-    process.stderr.write(`evc validate: the contract ${values.contract} has errors; nothing validated\n`);
-    return 2;
+  // The AsyncAPI spec validation (most of the contract load) runs in a worker thread while
+  // messages are checked; what this prints waits for its verdict (validate/contract-check.ts).
+  const contract = values.contract;
+  let system: SystemModel;
+  let pending: Promise<Verdict | undefined> | undefined;
+  const quick = judgeContract(await loadContracts([contract], { limits, specValidation: false }), contract);
+  if (quick.ok) {
+    system = quick.system!;
+    pending = checkContractInWorker({ contract, limits });
+  } else {
+    // Broken even without the spec validation: the full load speaks, as it always did.
+    const full = judgeContract(await loadContracts([contract], { limits }), contract);
+    if (!full.ok) return refuse(full);
+    system = full.system!;
   }
-  if (loaded.systems.length > 1)
-    throw new UsageError(
-      `--contract ${values.contract} holds ${loaded.systems.length} contracts (${loaded.systems.map((s) => s.id).join(', ')}); name one file`,
-    );
-  const system = loaded.systems[0]!;
+  let verdict: Verdict | undefined;
+  /** The full load's verdict: the worker's, or (when the worker could not run) this thread's. */
+  const confirm = async (): Promise<Verdict> => {
+    verdict ??= (pending ? await pending : { ok: true }) ?? judgeContract(await loadContracts([contract], { limits }), contract);
+    return verdict;
+  };
+  // A refused contract stops the reading at the next chunk instead of after the last.
+  const refused = new AbortController();
+  void pending?.then((v) => {
+    if (v && !v.ok) refused.abort(new ContractRefused(v));
+  });
+
   let checker;
   try {
     checker = createChecker(system, {
@@ -87,6 +103,8 @@ export async function validateCommand(argv: string[]): Promise<number> {
       ...(values.channel !== undefined ? { channel: values.channel } : {}),
     });
   } catch (err) {
+    const v = await confirm();
+    if (!v.ok) return refuse(v);
     if (err instanceof SelectionError) throw new UsageError(err.message);
     throw err;
   }
@@ -95,11 +113,27 @@ export async function validateCommand(argv: string[]): Promise<number> {
   let shown = 0;
   let hidden = 0;
   let firstJson = true;
-  if (format === 'json') out.write('{"results":[');
+  /** Output held until the contract is confirmed (bounded: past HOLD_BYTES, reading waits for the verdict). */
+  let held: string[] | undefined = [];
+  let heldBytes = 0;
+  const release = async (): Promise<void> => {
+    if (!held) return;
+    const v = await confirm();
+    if (!v.ok) throw new ContractRefused(v);
+    const text = held.join('');
+    held = undefined;
+    if (text !== '' && !out.write(text)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  };
   // Wait for stdout to drain when it pushes back, so a flood of errors cannot pile up in memory.
   const write = (text: string): void | Promise<void> => {
+    if (held) {
+      held.push(text);
+      heldBytes += text.length;
+      return heldBytes >= HOLD_BYTES ? release() : undefined;
+    }
     if (!out.write(text)) return new Promise((resolve) => out.once('drain', () => resolve()));
   };
+  if (format === 'json') await write('{"results":[');
   const report = async (r: ItemResult): Promise<void> => {
     if (r.status === 'valid') return;
     const room = Math.max(0, maxErrors - shown);
@@ -133,7 +167,14 @@ export async function validateCommand(argv: string[]): Promise<number> {
     }
     return write(text);
   };
-  const summary = await validateInputs(inputs, checker, report);
+  let summary;
+  try {
+    summary = await validateInputs(inputs, checker, report, { signal: refused.signal });
+    await release();
+  } catch (err) {
+    if (err instanceof ContractRefused) return refuse(err.verdict);
+    throw err;
+  }
   const line = `evc validate: ${summary.total} message(s) ${checker.describe} against ${system.id}: ${summary.valid} valid, ${summary.invalid} invalid, ${summary.unknownType} unknown type${hidden > 0 ? ` (${hidden} more violation(s) not shown, --max-errors ${maxErrors})` : ''}`;
   if (format === 'json') {
     out.write(
@@ -143,4 +184,21 @@ export async function validateCommand(argv: string[]): Promise<number> {
     process.stderr.write(line + '\n');
   }
   return summary.invalid > 0 || summary.unknownType > 0 ? 1 : 0;
+}
+
+/** Output held before the contract is confirmed, at most (then reading waits for the verdict). */
+const HOLD_BYTES = 1 << 20;
+
+class ContractRefused extends Error {
+  constructor(readonly verdict: Exclude<Verdict, { ok: true }>) {
+    super('the contract was refused');
+    this.name = new.target.name;
+  }
+}
+
+/** Stop as the full load says: its diagnostics (exit 2), or a usage error. */
+function refuse(v: Exclude<Verdict, { ok: true }>): number {
+  if ('usage' in v) throw new UsageError(v.usage);
+  process.stderr.write(v.stderr);
+  return 2;
 }

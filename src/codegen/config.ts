@@ -19,6 +19,8 @@ export interface EvcConfig {
   runtimeImport?: string;
   /** What generated files are written in (default `ts`). */
   emit?: Emit;
+  /** `evc generate` treats lint findings as errors, as `evc lint` does (`--strict`). */
+  strict?: boolean;
 }
 
 export const DEFAULT_RUNTIME_IMPORT = '@event-contracts/runtime';
@@ -52,10 +54,11 @@ export function readConfig(root: string): EvcConfig {
     throw new ConfigError(`${file}: not valid JSON (${(err as Error).message})`);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ConfigError(`${file}: expected an object`);
-  const { runtimeImport, emit } = data as Record<string, unknown>;
+  const { runtimeImport, emit, strict } = data as Record<string, unknown>;
+  if (strict !== undefined && typeof strict !== 'boolean') throw new ConfigError(`${file}: "strict" must be true or false`);
   if (runtimeImport !== undefined && (typeof runtimeImport !== 'string' || runtimeImport.trim() === '')) {
     throw new ConfigError(`${file}: "runtimeImport" must be a non-empty string`);
   }
   if (emit !== undefined && !isEmit(emit)) throw new ConfigError(`${file}: "emit" must be one of ${EMIT_FORMS.map((e) => `"${e}"`).join(', ')}`);
-  return { ...(runtimeImport === undefined ? {} : { runtimeImport }), ...(emit === undefined ? {} : { emit }) };
+  return { ...(runtimeImport === undefined ? {} : { runtimeImport }), ...(emit === undefined ? {} : { emit }), ...(strict === undefined ? {} : { strict }) };
 }

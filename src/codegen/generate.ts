@@ -58,6 +58,12 @@ export interface GenerateOptions {
    * contract file alone would rewrite them without the others.
    */
   docs?: boolean;
+  /**
+   * Run the lint rules on the contracts it loads (src/lint: lintForGenerate): `warn` reports
+   * their errors as warnings (they never stop generation), `strict` with the severities
+   * `evc lint` gives them (an error stops it). Default `off` (the CLI passes `warn`).
+   */
+  lint?: 'off' | 'warn' | 'strict';
 }
 
 export interface GenerateResult {
@@ -232,7 +238,8 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     for (const file of rootDocuments(p)) roots.push({ file, contractRoot });
   }
 
-  const key = useCache ? cacheKey(runtimeImport, emit, outRel) : '';
+  // A strict run must see every system's lint findings: its key differs from a lenient run's.
+  const key = useCache ? cacheKey(runtimeImport, emit, outRel) + (options.lint === 'strict' ? ':strict' : '') : '';
   const previous = useCache ? readManifest(manifestFile) : undefined;
   // The docs entry survives runs that leave the docs alone (--no-docs, a single contract file).
   const manifest: Manifest = { key, systems: {}, ...(!withDocs && previous?.docs ? { docs: previous.docs } : {}) };
@@ -313,6 +320,10 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
       const result = await loadContract(r.file, { root: r.contractRoot, specValidation: false, ...(options.limits ? { limits: options.limits } : {}) });
       diagnostics.push(...result.diagnostics);
       for (const system of result.systems) loaded.push({ system, rel: posix(relative(root, r.file)) });
+      if (options.lint !== undefined && options.lint !== 'off' && result.systems.length > 0) {
+        const { lintForGenerate } = await import('../lint/index.js');
+        for (const system of result.systems) diagnostics.push(...lintForGenerate(system, { strict: options.lint === 'strict' }));
+      }
     }
     if (needDocs) {
       for (const r of cachedRoots) {

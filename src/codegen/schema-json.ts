@@ -4,6 +4,7 @@
  * whose targets go into `$defs`; a schema built by hand may hold object cycles instead,
  * and JSON and ajv need a tree, so such a cycle becomes `$defs` plus `$ref` too.
  */
+import { fullFormats } from '@event-contracts/runtime/formats';
 import type { JsonSchema } from '../contract/ir.js';
 import { recursionDefs, recursionTarget } from '../contract/recursion.js';
 import { DATA_KEYWORDS, ID_KEYWORDS } from '../contract/schema-keywords.js';
@@ -65,6 +66,8 @@ export function plainSchema(schema: JsonSchema, options: PlainSchemaOptions = {}
     for (const [key, value] of Object.entries(node)) {
       if (key.startsWith('x-') || ID_KEYWORDS.has(key)) continue;
       if (options.dropAnnotations && ANNOTATIONS.has(key)) continue;
+      // A format the validators do not know is an annotation (JSON Schema 2020-12; lint: format-unknown).
+      if (options.dropAnnotations && key === 'format' && typeof value === 'string' && !Object.hasOwn(fullFormats, value)) continue;
       if (DATA_KEYWORDS.has(key)) set(out, key, value);
       else if (SCHEMA_MAPS.has(key) && isObj(value)) {
         const map: Obj = {};

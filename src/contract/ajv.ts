@@ -45,6 +45,8 @@ export function prepareSchema(schema: unknown): unknown {
     copies.set(node, out);
     for (const [key, value] of Object.entries(node as JsonSchema)) {
       if (key.startsWith('x-') || (ANNOTATIONS as readonly string[]).includes(key) || ID_KEYWORDS.has(key)) continue;
+      // A format the set does not know is an annotation (JSON Schema 2020-12): nothing to check (lint: format-unknown).
+      if (key === 'format' && typeof value === 'string' && !Object.hasOwn(fullFormats, value)) continue;
       // Values of these keywords are instance data, not sub-schemas.
       const data = DATA_KEYWORDS.has(key);
       if (key === 'properties' || key === 'patternProperties' || key === '$defs' || key === 'definitions' || key === 'dependentSchemas') {
@@ -74,8 +76,9 @@ export interface AjvOptions {
 
 /**
  * A configured ajv: draft 2020-12, formats (ajv-formats' full mode, with the runtime's fast
- * checkers for uuid and dates: src/runtime/formats.ts), formatMinimum & co., strict,
- * unknown formats refused.
+ * checkers for uuid and dates: src/runtime/formats.ts), formatMinimum & co., strict. ajv
+ * refuses a format it does not know: schemas reach it through prepareSchema (or codegen's
+ * plainSchema), which drop such a `format` as the annotation JSON Schema says it is.
  */
 export function createAjv(options: AjvOptions = {}): Ajv2020 {
   const ajv = new Ajv2020({

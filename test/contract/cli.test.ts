@@ -34,7 +34,7 @@ describe('AsyncAPI 2.x through the commands', () => {
     const dir = tmpFolder('contract-cli-asyncapi2');
     const out = join(dir, 'generated');
     const r = evc('generate', v2, '--out', out, '--no-cache');
-    expect(r.stderr).toMatch(/^evc generate: 1 system\(s\) \(shop\): 10 written/);
+    expect(r.stderr).toMatch(/^evc generate: 1 system\(s\) \(shop\): \d+ written/);
     expect(r.code).toBe(0);
     const client = readFileSync(join(out, 'shop/client.ts'), 'utf8');
     for (const method of ['publishOrderPlaced', 'onOrderPlaced', 'publishOrderStatus']) expect(client).toContain(`${method}(`);

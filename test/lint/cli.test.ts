@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contractDir, demoContract } from '../helpers/contract-dir.js';
 
+const repo = resolve(import.meta.dirname, '../..');
 const evc = (...args: string[]) => {
   const r = spawnSync(process.execPath, ['bin/evc.js', ...args], { encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -65,5 +68,79 @@ describe('evc lint (CLI)', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^.*demo\.yaml:4:1 error yaml-syntax invalid YAML: All mapping items must start at the same column\n$/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('lint rules: errors in evc lint, warnings in evc generate (unless --strict)', () => {
+  const foreign = `asyncapi: 3.0.0
+info: {title: Foreign, version: '1'}
+channels:
+  c1:
+    address: a.b
+    messages:
+      m1:
+        payload:
+          type: object
+          properties:
+            x: {type: string, format: x-custom-id}
+            n: {type: integer}
+        examples:
+          - payload: {n: bad}
+operations:
+  sendIt:
+    action: send
+    channel: {$ref: '#/channels/c1'}
+`;
+  const run = (cwd: string, ...args: string[]) => {
+    const r = spawnSync(process.execPath, [join(repo, 'bin/evc.js'), ...args], { cwd, encoding: 'utf8' });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const findings = (text: string) =>
+    text
+      .split('\n')
+      .filter((l) => l.startsWith('doc.yaml:'))
+      .map((l) => l.split(' ').slice(0, 3).join(' '));
+  const want = [
+    'doc.yaml:8:9 S additional-properties-explicit',
+    'doc.yaml:8:9 S payload-type-name',
+    'doc.yaml:11:13 warning format-unknown',
+    'doc.yaml:14:23 S example-valid',
+  ];
+
+  it('lint: exit 1 with the style errors', () => {
+    const dir = contractDir({ 'doc.yaml': foreign });
+    const r = run(dir, 'lint', 'doc.yaml');
+    expect(findings(r.stdout)).toEqual(want.map((l) => l.replace(' S ', ' error ')));
+    expect(r.code).toBe(1);
+  });
+
+  it('generate: the same findings as warnings, and the SDK is written', () => {
+    const dir = contractDir({ 'doc.yaml': foreign });
+    const r = run(dir, 'generate', 'doc.yaml', '--out', 'out', '--no-cache');
+    expect(findings(r.stderr)).toEqual(want.map((l) => l.replace(' S ', ' warning ')));
+    expect(r.stderr).toMatch(/evc generate: 1 system\(s\) \(doc\): \d+ written/);
+    expect(r.code).toBe(0);
+    expect(existsSync(join(dir, 'out/doc/validators.ts'))).toBe(true);
+  });
+
+  it('generate --strict, or "strict": true in evc.config.json: errors, nothing written', () => {
+    for (const [files, args] of [
+      [{}, ['--strict']],
+      [{ 'evc.config.json': '{"strict": true}' }, []],
+    ] as const) {
+      const dir = contractDir({ 'doc.yaml': foreign, ...files });
+      const r = run(dir, 'generate', 'doc.yaml', '--out', 'out', '--no-cache', ...args);
+      expect(findings(r.stderr)).toEqual(want.map((l) => l.replace(' S ', ' error ')));
+      expect(r.stderr).toMatch(/evc generate: 3 contract error\(s\); nothing written\n$/);
+      expect(r.code).toBe(2);
+      expect(existsSync(join(dir, 'out'))).toBe(false);
+    }
+  });
+
+  it('a config "strict" that is not a boolean is refused', () => {
+    const dir = contractDir({ 'doc.yaml': foreign, 'evc.config.json': '{"strict": "yes"}' });
+    const r = run(dir, 'generate', 'doc.yaml', '--out', 'out', '--no-cache');
+    expect(r.stderr).toMatch(/evc\.config\.json: "strict" must be true or false\n$/);
+    expect(r.code).toBe(2);
   });
 });

@@ -3,13 +3,13 @@ import { watch as fsWatch, statSync, type FSWatcher } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatDiagnostics } from '../../contract/diagnostics.js';
-import { ConfigError, EMIT_FORMS, isEmit } from '../../codegen/config.js';
+import { ConfigError, EMIT_FORMS, isEmit, readConfig } from '../../codegen/config.js';
 import { generate, type GenerateOptions, type GenerateResult } from '../../codegen/generate.js';
 import { contractLimits, limitOptions, limitsHelp } from '../limits.js';
 import { UsageError } from '../usage.js';
 
 export const generateHelp = `Usage: evc generate [contracts...] [--out generated] [--emit ts|js] [--check] [--watch] [--runtime-import <specifier>] [--no-docs] [--no-cache]
-                    [--max-contract-bytes <n>] [--max-nesting-depth <n>]
+                    [--strict] [--max-contract-bytes <n>] [--max-nesting-depth <n>]
 
 Generates a typed SDK per contract (files, or folders of *.yaml|*.yml|*.json; default
 asyncapi/) into <out>/<system>/: types.ts, validators.ts, client.ts, index.ts and
@@ -32,6 +32,11 @@ folders (they span every system).
                               @event-contracts/runtime)
   --no-docs                   leave <out>/docs/ alone (neither written nor checked)
   --no-cache                  ignore and do not update .evc-cache/
+  --strict                    lint findings (payload-type-name,
+                              additional-properties-explicit, example-valid, ...: see
+                              \`evc lint --rules\`) are errors, as in \`evc lint\`; without
+                              it they are warnings and the SDK is generated (default:
+                              evc.config.json "strict")
 ${limitsHelp}
 
 Exit 0 done (or up to date), 1 stale output (--check), 2 when it could not run.`;
@@ -48,6 +53,7 @@ export async function generateCommand(argv: string[]): Promise<number> {
       emit: { type: 'string' },
       'no-cache': { type: 'boolean', default: false },
       'no-docs': { type: 'boolean', default: false },
+      strict: { type: 'boolean', default: false },
       ...limitOptions,
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -73,6 +79,7 @@ export async function generateCommand(argv: string[]): Promise<number> {
     limits: contractLimits(values),
     cache: !values['no-cache'],
     docs: !values['no-docs'],
+    lint: values.strict || configStrict() ? 'strict' : 'warn',
   };
   try {
     if (values.watch) return await watchLoop(options);
@@ -84,6 +91,15 @@ export async function generateCommand(argv: string[]): Promise<number> {
       return 2;
     }
     throw err;
+  }
+}
+
+/** `"strict": true` in evc.config.json (a broken config file is reported by generate itself). */
+function configStrict(): boolean {
+  try {
+    return readConfig(process.cwd()).strict === true;
+  } catch {
+    return false;
   }
 }
 

@@ -11,6 +11,8 @@ export const lintHelp = `Usage: evc lint [paths...] [--format text|json|github] 
 Checks contracts (files, or folders of *.yaml|*.yml|*.json; default asyncapi/):
 AsyncAPI spec validation plus event-contracts' rules over the model.
 ${limitsHelp}
+The rules ask more than the AsyncAPI specification (event-contracts' conventions for its
+own contracts): errors here, warnings in \`evc generate\` (unless --strict there).
 Exit 0 clean (warnings allowed), 1 on error-level findings, 2 when it could not run.`;
 
 export async function lintCommand(argv: string[]): Promise<number> {

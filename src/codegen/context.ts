@@ -122,6 +122,13 @@ function topLevelKey(pointer: string | undefined): string | undefined {
   return decodePointerSegment(pointer.slice(1));
 }
 
+/** `…/traits.yaml#/components/messageTraits/Keyed` + `…#/Audited` -> `KeyedAuditedHeaders`. */
+function traitHeadersName(from: string[]): string {
+  const names = from.map((ref) => decodePointerSegment(ref.slice(ref.lastIndexOf('/') + 1)));
+  const base = pascalCase(names.join(' '));
+  return base.endsWith('Headers') ? base : `${base}Headers`;
+}
+
 /** A file name from a message id: safe characters only, never a path. */
 function fileStem(id: string): string {
   const stem = id.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
@@ -142,10 +149,28 @@ export function createTemplateContext(system: SystemModel, options: ContextOptio
   const types = createSchemaTypes(allocate);
 
   // Payload and header types first: they carry the contract's own names.
+  // Messages whose headers come from the same message traits share one header type, named
+  // after the traits (merging gave each message its own copy of the same schema).
+  const traitKey = (m: MessageModel) => m.headersFrom?.join('\n');
+  const sharing = new Map<string, number>();
+  for (const m of system.messages) {
+    const key = traitKey(m);
+    if (key !== undefined) sharing.set(key, (sharing.get(key) ?? 0) + 1);
+  }
+  const sharedHeaders = new Map<string, string>();
   const payloadNames = new Map<string, { payload: string; headers?: string }>();
   for (const m of system.messages) {
     const payload = types.name(m.payload, m.payloadTypeName);
-    const headers = m.headers ? types.name(m.headers, m.headersTypeName ?? `${m.id}Headers`) : undefined;
+    let headers: string | undefined;
+    if (m.headers) {
+      const key = traitKey(m);
+      const shared = key !== undefined && sharing.get(key)! > 1 ? sharedHeaders.get(key) : undefined;
+      if (shared !== undefined) headers = types.alias(m.headers, shared);
+      else if (key !== undefined && sharing.get(key)! > 1) {
+        headers = types.name(m.headers, traitHeadersName(m.headersFrom!));
+        sharedHeaders.set(key, headers);
+      } else headers = types.name(m.headers, m.headersTypeName ?? `${m.id}Headers`);
+    }
     payloadNames.set(m.id, { payload, ...(headers ? { headers } : {}) });
   }
 

@@ -24,6 +24,11 @@ export interface NamedSchema {
 export interface SchemaTypes {
   /** Give `schema` a declaration named after `preferred` (or keep the name it already has); names its named sub-schemas too. */
   name(schema: JsonSchema, preferred: string): string;
+  /**
+   * Give `schema` the declaration `name` already has (no declaration of its own): a copy of
+   * a schema that is known to be the same, e.g. headers merged from the same message traits.
+   */
+  alias(schema: JsonSchema, name: string): string;
   /** The declaration name of a schema object, when it has one. */
   nameOf(schema: unknown): string | undefined;
   /** Declarations in the order they were named. */
@@ -315,6 +320,13 @@ export function createSchemaTypes(allocate: (name: string) => string): SchemaTyp
       const n = existing ?? declare(schema, preferred);
       walk(schema, [], n);
       return n;
+    },
+    alias(schema, name) {
+      const existing = names.get(schema);
+      if (existing) return existing;
+      names.set(schema, name);
+      walk(schema, [], name);
+      return name;
     },
     nameOf: (schema) => (isObj(schema) ? names.get(schema) : undefined),
     declarations,

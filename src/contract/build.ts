@@ -113,6 +113,7 @@ export function buildSystem({ file, resolver, document }: BuildInput, diagnostic
       payloadTypeName: named ?? `${pascalCase(id)}Payload`,
       payloadNameIsStable: named !== undefined,
       ...(headers ? { headers, headersTypeName: schemaName(headersRaw, resolver) ?? `${pascalCase(id)}Headers` } : {}),
+      ...(headers ? opt('headersFrom', headerTraits(node)) : {}),
       ...opt('correlationIdLocation', str(correlation.location)),
       ...opt('keyLocation', str(m['x-evc-key'])),
       ...(isObject(kafka.key) ? { kafkaKey: toSchema(kafka.key) } : {}),
@@ -122,6 +123,23 @@ export function buildSystem({ file, resolver, document }: BuildInput, diagnostic
       bindings: objectOr(m.bindings),
       location,
     };
+  };
+
+  /**
+   * The message traits a message's headers come from (`file#pointer` of each, in merge
+   * order), when the message sets no headers itself: messages that list the same traits
+   * have the same headers, though merging made each its own copy.
+   */
+  const headerTraits = (node: Obj): string[] | undefined => {
+    if ('headers' in node || !Array.isArray(node.traits)) return undefined;
+    const from: string[] = [];
+    for (const t of node.traits) {
+      if (!isObject(t) || !('headers' in t)) continue;
+      const origin = resolver.originOf(t);
+      if (!origin) return undefined;
+      from.push(`${origin.file}#${origin.pointer}`);
+    }
+    return from.length > 0 ? from : undefined;
   };
 
   const channelIds = new Map<object, string>();

@@ -113,6 +113,11 @@ export interface MessageModel {
   payloadNameIsStable: boolean;
   headers?: JsonSchema;
   headersTypeName?: string;
+  /**
+   * Where the headers come from when only message traits set them: each trait's
+   * `file#pointer`, in merge order. Messages with the same list share one header type.
+   */
+  headersFrom?: string[];
   /** Runtime expression, e.g. `$message.payload#/correlation_id`. */
   correlationIdLocation?: string;
   /** Runtime expression for the message key (`x-evc-key`). */

@@ -31,7 +31,9 @@ describe('codegen from a contract with traits', () => {
 
   it('the header types, the key, the summary and the consumer group come from the traits', () => {
     const types = readFileSync(join(dir, 'types.ts'), 'utf8');
-    expect(types).toContain('export interface AccountOpenedHeaders {\n  trace_id: string;\n  actor?: string;\n}');
+    // Both messages take their headers from the same two traits: one type, named after them.
+    expect(types.match(/^export interface \w*Headers \{/gm)).toEqual(['export interface KeyedAuditedHeaders {']);
+    expect(types).toContain('export interface KeyedAuditedHeaders {\n  trace_id: string;\n  actor?: string;\n}');
     const client = readFileSync(join(dir, 'client.ts'), 'utf8');
     expect(client).toContain('/** Message AccountOpened: An audited account event. */');
     // The message's own summary wins over the trait's.
@@ -39,5 +41,6 @@ describe('codegen from a contract with traits', () => {
     expect(client.match(/keyPointer: "\/accountId",/g)).toHaveLength(2);
     expect(client.match(/validateHeaders: validateAccount(Opened|Closed)Headers,/g)).toHaveLength(2);
     expect(client).toContain('  group: "ledger",\n  service: "ledger",\n');
+    expect(client.match(/headers\?: KeyedAuditedHeaders; \}/g)).toHaveLength(4);
   });
 });

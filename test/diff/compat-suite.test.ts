@@ -5,10 +5,10 @@
  * findings are another axis). A case agrees when the verdict is decided and equal to the
  * expected one; an undecided answer ("warning") never counts as agreement.
  */
-import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import type { JsonSchema } from '../../src/contract/ir.js';
+import { readSource } from '../../src/contract/source.js';
 import { diffDocs, makeDoc } from './helpers.js';
 
 interface SuiteCase {
@@ -30,7 +30,8 @@ const knownDifferences: Record<string, { evc: Answer; reason: string }> = {
   },
 };
 
-const cases = parse(readFileSync(new URL('../fixtures/diff/compat-suite.yaml', import.meta.url), 'utf8')) as SuiteCase[];
+// Read with the contracts' own YAML reader: a syntax error names file:line:col.
+const cases = readSource(fileURLToPath(new URL('../fixtures/diff/compat-suite.yaml', import.meta.url))).data as SuiteCase[];
 
 /** A case's schema as a payload: its own definitions move to components/schemas, and refs follow. */
 function wrap(schema: JsonSchema) {

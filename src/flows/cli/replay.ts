@@ -3,7 +3,7 @@
  * src/flows/eventstore/replay.ts for how a single group is targeted).
  */
 import { parseArgs } from 'node:util';
-import { createFileEventStore, createPostgresEventStore, replayEvents, type EventFilter, type EventStore } from '../eventstore/index.js';
+import { createFileEventStore, openOutboxEventStore, replayEvents, type EventFilter, type EventStore } from '../eventstore/index.js';
 import { createMemoryTransport, type SystemDescriptor, type Transport } from '@event-contracts/runtime';
 import { loadDescriptor, loadReplayTargets, replayableFlowIds, type ReplayTarget } from '../registry.js';
 import '../systems.js';
@@ -21,8 +21,9 @@ event the group has handled already is a duplicate.
 How one group is targeted: each replayable subscription also reads its group's replay
 channel replay.<group>.<address>; the replay publishes there, and no other group reads it.
 
-  --store        postgres (DATABASE_URL; default when it is set) or file (--file, default
-                 EVC_EVENT_STORE_FILE, else ./event-store.jsonl)
+  --store        postgres (DATABASE_URL; default when it is set): the system's outbox table,
+                 which is its event store; or file (--file, default EVC_EVENT_STORE_FILE,
+                 else ./event-store.jsonl)
   --table        PostgreSQL table (default SKAFU_EVENT_STORE_TABLE, else skafu_event_store)
   --from/--to    occurredAt bounds: from inclusive, to exclusive (ISO 8601)
   --transport    redis (REDIS_URL) or kafka (KAFKA_BROKERS): publish to the replay channels
@@ -97,10 +98,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
 
   const store: EventStore =
     storeKind === 'postgres'
-      ? createPostgresEventStore({
-          connectionString: process.env.DATABASE_URL!,
-          table: values.table ?? process.env.SKAFU_EVENT_STORE_TABLE ?? 'skafu_event_store',
-        })
+      ? openOutboxEventStore(process.env.DATABASE_URL!, values.table ?? (process.env.SKAFU_EVENT_STORE_TABLE || 'skafu_event_store'), descriptor)
       : createFileEventStore(values.file ?? process.env.EVC_EVENT_STORE_FILE ?? 'event-store.jsonl');
   let transport: Transport | undefined;
   try {

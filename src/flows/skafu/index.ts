@@ -8,7 +8,7 @@ import { createMetrics } from '@event-contracts/runtime';
 import type { DemoSummary, FlowRunOptions, FlowSystem, ReplayTarget, RunningFlow } from '../registry.js';
 import { startSkafu, type SkafuRunning } from './app.js';
 
-export { EVENT_STORE_OPERATIONS, openEventStore, skafuDedupe, startSkafu, type SkafuOptions, type SkafuRunning } from './app.js';
+export { EVENT_STORE_OPERATIONS, openEventStore, skafuDedupe, skafuTables, startSkafu, type SkafuOptions, type SkafuRunning } from './app.js';
 export { READ_MODEL_GROUP, startProjectsReadModel, type ProjectView, type ProjectsReadModel } from './read-model.js';
 import { READ_MODEL_GROUP, startProjectsReadModel } from './read-model.js';
 

@@ -34,7 +34,7 @@ import {
   type TemplateSelectedInput,
 } from '../../../generated/skafu/index.js';
 import { replayableAddresses } from '../eventstore/index.js';
-import type { EventContext, EventSubscription, OperationDescriptor, SubscribeHandlerOptions } from '@event-contracts/runtime';
+import type { EventContext, EventSubscription, OperationDescriptor, SubscribeHandlerOptions, TransactionalInbox } from '@event-contracts/runtime';
 import type { TraceEntry } from '../registry.js';
 import { chooseTemplate, IntegrationError, stableUuid, type AiClient, type GitHubClient, type ProjectFacts } from './integrations.js';
 
@@ -42,6 +42,13 @@ export interface SkafuDeps {
   client: SkafuClient;
   trace(entry: TraceEntry): void;
   subscribe: SubscribeHandlerOptions;
+  /**
+   * With PostgreSQL (DATABASE_URL): the services that publish follow-ups handle each event
+   * in the inbox's transaction, so `ctx.publish` writes the follow-up into the outbox (the
+   * event store) in that transaction, with the event's dedupe mark and the domain write
+   * (project-management's row in `projectsTable`): consume, change, publish in one step.
+   */
+  db?: { inbox: TransactionalInbox; projectsTable: string };
 }
 
 type ErrorSource = 'project-management' | 'template-management' | 'ai-integration' | 'github-integration' | 'observability';
@@ -55,7 +62,7 @@ const ERROR_OPS: Record<ErrorSource, OperationDescriptor> = {
 
 /** Subscribe options of a service: its operation's live address plus its group's replay channel. */
 function on(deps: SkafuDeps, op: OperationDescriptor): SubscribeHandlerOptions {
-  return { ...deps.subscribe, addresses: replayableAddresses(op, op.group!) };
+  return { ...deps.subscribe, addresses: replayableAddresses(op, op.group!), ...(deps.db ? { inbox: deps.db.inbox } : {}) };
 }
 
 async function follow(deps: SkafuDeps, service: string, ctx: EventContext, op: OperationDescriptor, payload: unknown, parentSequence?: number): Promise<void> {
@@ -187,6 +194,12 @@ export async function startDomainServices(deps: SkafuDeps, ai: AiClient, github:
       data: { projectId, templateId: w.templateId, analysisId: w.analysisId, repositoryUrl: w.repositoryUrl },
     };
     try {
+      // The domain write and ProjectConfigured commit together (the handler's transaction).
+      if (deps.db && ctx.tx)
+        await ctx.tx.query(
+          `UPDATE ${deps.db.projectsTable} SET status = 'configured', template_id = $2, analysis_id = $3, repository_url = $4, updated_at = now() WHERE project_id = $1`,
+          [projectId, w.templateId, w.analysisId, w.repositoryUrl],
+        );
       await follow(deps, 'project-management', ctx, ops.projectManagementSendProjectConfigured, payload, w.maxSequence);
       waiting.delete(projectId);
     } catch (err) {

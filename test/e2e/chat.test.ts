@@ -13,6 +13,7 @@ import { startChat, type ChatRunning } from '../../src/flows/chat/index.js';
 import { connectChatSocket, type ChatSocket } from '../../src/flows/chat/ws-client.js';
 import { requestJson } from '../../src/flows/shared/http.js';
 import { kafkaAvailable, rawAdmin } from '../kafka/broker.js';
+import { waitFor } from './agent-workflows.scenarios.js';
 import { chainOf, startFlow, type Harness } from './helpers.js';
 
 const kafka = await kafkaAvailable();
@@ -228,6 +229,40 @@ describe.skipIf(!DATABASE_URL)('chat with PostgreSQL (DATABASE_URL)', () => {
       { user_id: bob.user_id, type: 'welcome', title: 'Welcome, bob!', body: 'Your account is ready.', correlation_id: bob.cid },
       { user_id: bob.user_id, type: 'chat_message', title: 'New message from ada', body: 'stored?', correlation_id: res.correlationId },
     ]);
+  });
+
+  it('with the inbox: a redelivered UserCreated (same id and source) is acknowledged unhandled: no second handling, no new row, one mark', async () => {
+    const log = h.running.log;
+    const userCreated = log.forCorrelation(ada.cid).find((e) => e.service === 'auth-service' && e.action === 'published')!;
+    const handledBefore = log.types(ada.cid, 'notification-service', 'handled');
+    expect(handledBefore).toEqual(['UserCreated']);
+    const marks = async () =>
+      (await db.query(`SELECT consumer_group, source FROM "${schema}".chat_inbox WHERE event_id = $1`, [userCreated.eventId])).rows as unknown[];
+    // The mark committed with the rows: group, source and id.
+    expect(await marks()).toEqual([{ consumer_group: 'notification-service-user', source: 'auth-service' }]);
+    const duplicates = async () =>
+      Number(
+        /^evc_duplicates_total\{channel="[^"]*",group="notification-service-user"\} (\d+)$/m.exec(await h.running.services.notifications.metrics.text())?.[1] ??
+          0,
+      );
+    expect(await duplicates()).toBe(0);
+
+    const redeliver = createChatClient({ transport: h.transport, closeTransport: false, source: 'auth-service' });
+    try {
+      const again: UserCreatedInput = {
+        event_id: userCreated.eventId!,
+        data: { user_id: ada.user_id, email: ada.email, username: 'ada', created_at: ada.created_at },
+      };
+      await redeliver.publishUserCreated(again, { correlationId: ada.cid });
+    } finally {
+      await redeliver.close();
+    }
+    await waitFor(async () => (await duplicates()) === 1, 10_000, 'the inbox to drop the redelivered UserCreated');
+    expect(log.types(ada.cid, 'notification-service', 'handled')).toEqual(handledBefore);
+    expect(log.types(ada.cid, 'notification-service', 'published')).toEqual(['NotificationCreated']);
+    expect(await count(`SELECT count(*) AS n FROM "${schema}".chat_users`)).toBe(2);
+    expect(await count(`SELECT count(*) AS n FROM "${schema}".chat_notifications`)).toBe(3);
+    expect(await marks()).toEqual([{ consumer_group: 'notification-service-user', source: 'auth-service' }]);
   });
 
   it('is idempotent: a second instance replaying the same UserCreated stores nothing and republishes the same notification id', async () => {

@@ -4,7 +4,9 @@
  * welcome notification per new user and a chat_message notification per recipient of
  * a message, and publishes NotificationCreated for each. The notification id is also
  * the event id, so a redelivered source event republishes the same event and consumers
- * drop the duplicate.
+ * drop the duplicate. With PostgreSQL both subscriptions use the store's inbox: the
+ * user and notification rows and the event's dedupe mark commit in one transaction
+ * (`c.tx`), and a redelivery whose mark committed is acknowledged unhandled.
  */
 import { randomUUID } from 'node:crypto';
 import { chatOperations as ops, type NotificationCreatedInput } from '../../../generated/chat/index.js';
@@ -17,7 +19,7 @@ export function startNotificationService(ctx: ServiceContext, store: ChatStore) 
   const { client, trace } = serviceClient('notification-service', ctx);
 
   async function notify(c: EventContext, row: NotificationRow): Promise<void> {
-    const { row: stored } = await store.saveNotification(row);
+    const { row: stored } = await store.saveNotification(row, c.tx);
     const payload: NotificationCreatedInput = {
       event_id: stored.notification_id,
       data: {
@@ -33,12 +35,14 @@ export function startNotificationService(ctx: ServiceContext, store: ChatStore) 
     trace.published(await c.publish(ops.sendNotificationCreated, payload), 'NotificationCreated', `${stored.type} for ${stored.user_id.slice(0, 8)}`);
   }
 
+  const subscribeOptions = store.inbox ? { ...SUBSCRIBE, inbox: store.inbox } : SUBSCRIBE;
+
   async function subscribe(): Promise<EventSubscription[]> {
     return Promise.all([
       client.onNotificationServiceUserUserCreated(async (event, c) => {
         trace.handled(c, `stored in ${store.where}`);
         const u = event.data;
-        await store.saveUser({ ...u, source_event_id: event.event_id });
+        await store.saveUser({ ...u, source_event_id: event.event_id }, c.tx);
         await notify(c, {
           notification_id: randomUUID(),
           user_id: u.user_id,
@@ -49,11 +53,11 @@ export function startNotificationService(ctx: ServiceContext, store: ChatStore) 
           correlation_id: event.correlation_id,
           created_at: new Date().toISOString(),
         });
-      }, SUBSCRIBE),
+      }, subscribeOptions),
       client.onNotificationServiceChatChatCreated(async (event, c) => {
         trace.handled(c, `${event.data.recipient_ids.length} recipient(s)`);
         const m = event.data;
-        const sender = await store.user(m.sender_id);
+        const sender = await store.user(m.sender_id, c.tx);
         for (const recipient of m.recipient_ids) {
           await notify(c, {
             notification_id: randomUUID(),
@@ -66,13 +70,15 @@ export function startNotificationService(ctx: ServiceContext, store: ChatStore) 
             created_at: new Date().toISOString(),
           });
         }
-      }, SUBSCRIBE),
+      }, subscribeOptions),
     ]);
   }
 
   return {
     subscribe,
     store,
+    /** This service's runtime metrics (evc_consumed_total, evc_duplicates_total, ...). */
+    metrics: client.client.metrics,
     close: () => client.close(),
   };
 }

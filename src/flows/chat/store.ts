@@ -4,8 +4,15 @@
  * CHAT_DB_SCHEMA, default public), in memory otherwise. Writes are idempotent: a user
  * once per user_id, a notification once per (source event, recipient), so a redelivered
  * event stores nothing new and gets back the row stored the first time.
+ *
+ * With PostgreSQL the store also has an inbox (`<schema>.chat_inbox`): the notification
+ * service handles each event in the inbox's transaction and passes it (`ctx.tx`) to the
+ * writes here, so its rows and the event's dedupe mark commit together, and a redelivered
+ * event whose mark is committed is acknowledged without running the handler again.
  */
 import pg from 'pg';
+import type { TransactionClient } from '@event-contracts/runtime';
+import { createPostgresInbox, type PostgresInbox } from '@event-contracts/runtime/postgres';
 
 export interface UserRow {
   user_id: string;
@@ -30,11 +37,13 @@ export interface ChatStore {
   readonly kind: 'postgres' | 'memory';
   /** Where the rows live, for logs: `postgres schema "x"` or `memory`. */
   readonly where: string;
-  /** True when the user was new. */
-  saveUser(user: UserRow): Promise<boolean>;
-  user(userId: string): Promise<UserRow | undefined>;
+  /** PostgreSQL: the inbox whose transaction (`tx` below) the notification service's handlers run in. */
+  readonly inbox?: PostgresInbox | undefined;
+  /** True when the user was new. `tx`: write in this transaction (the handler's, from the inbox). */
+  saveUser(user: UserRow, tx?: TransactionClient): Promise<boolean>;
+  user(userId: string, tx?: TransactionClient): Promise<UserRow | undefined>;
   /** Stores the notification unless one exists for (source_event_id, user_id); returns the stored row either way. */
-  saveNotification(row: NotificationRow): Promise<{ row: NotificationRow; created: boolean }>;
+  saveNotification(row: NotificationRow, tx?: TransactionClient): Promise<{ row: NotificationRow; created: boolean }>;
   notifications(userId?: string): Promise<NotificationRow[]>;
   close(): Promise<void>;
 }
@@ -67,7 +76,9 @@ const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export async function createPostgresStore(url: string, schema = 'public'): Promise<ChatStore> {
   if (!IDENT.test(schema)) throw new Error(`CHAT_DB_SCHEMA must be a lower-case SQL identifier (got "${schema}")`);
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // Each handler in flight holds a connection for its transaction (2 subscriptions × 3).
+  const pool = new pg.Pool({ connectionString: url, max: 8 });
+  pool.on('error', () => undefined); // an idle client's error surfaces on the next query
   const users = `"${schema}".chat_users`;
   const notes = `"${schema}".chat_notifications`;
   const client = await pool.connect();
@@ -102,6 +113,8 @@ export async function createPostgresStore(url: string, schema = 'public'): Promi
     throw err;
   }
   client.release();
+  const inbox = createPostgresInbox({ pool, table: `${schema}.chat_inbox` });
+  await inbox.init();
 
   const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v));
   const toUser = (r: Record<string, unknown>): UserRow => ({
@@ -125,25 +138,26 @@ export async function createPostgresStore(url: string, schema = 'public'): Promi
   return {
     kind: 'postgres',
     where: `postgres schema "${schema}"`,
-    async saveUser(u) {
-      const r = await pool.query(
+    inbox,
+    async saveUser(u, tx = pool) {
+      const r = await tx.query(
         `INSERT INTO ${users} (user_id, email, username, created_at, source_event_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id) DO NOTHING`,
         [u.user_id, u.email, u.username, u.created_at, u.source_event_id],
       );
       return r.rowCount === 1;
     },
-    async user(id) {
-      const r = await pool.query(`SELECT * FROM ${users} WHERE user_id = $1`, [id]);
+    async user(id, tx = pool) {
+      const r = await tx.query(`SELECT * FROM ${users} WHERE user_id = $1`, [id]);
       return r.rows[0] ? toUser(r.rows[0]) : undefined;
     },
-    async saveNotification(n) {
-      const inserted = await pool.query(
+    async saveNotification(n, tx = pool) {
+      const inserted = await tx.query(
         `INSERT INTO ${notes} (notification_id, user_id, type, title, body, source_event_id, correlation_id, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (source_event_id, user_id) DO NOTHING RETURNING *`,
         [n.notification_id, n.user_id, n.type, n.title, n.body, n.source_event_id, n.correlation_id, n.created_at],
       );
       if (inserted.rows[0]) return { row: toNote(inserted.rows[0]), created: true };
-      const existing = await pool.query(`SELECT * FROM ${notes} WHERE source_event_id = $1 AND user_id = $2`, [n.source_event_id, n.user_id]);
+      const existing = await tx.query(`SELECT * FROM ${notes} WHERE source_event_id = $1 AND user_id = $2`, [n.source_event_id, n.user_id]);
       return { row: toNote(existing.rows[0]), created: false };
     },
     async notifications(userId) {
@@ -152,7 +166,10 @@ export async function createPostgresStore(url: string, schema = 'public'): Promi
         : await pool.query(`SELECT * FROM ${notes} ORDER BY created_at, notification_id`);
       return r.rows.map(toNote);
     },
-    close: () => pool.end(),
+    async close() {
+      await inbox.close();
+      await pool.end();
+    },
   };
 }
 

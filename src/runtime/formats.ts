@@ -2,8 +2,9 @@
  * JSON Schema `format` checkers for the hot path: `uuid`, `date`, `time` and `date-time`
  * as char-code scanners (no regex, no allocation) that answer exactly as ajv-formats'
  * `fullFormats` (full mode, ajv-formats 3.0.1) does for every string; the differential
- * test in test/runtime/formats.test.ts holds them to that. Every other format is
- * ajv-formats' own.
+ * test in test/runtime/formats.test.ts holds them to that. `iri`, `iri-reference`,
+ * `idn-email` and `idn-hostname`, which ajv-formats lacks, are defined at the end of this
+ * file. Every other format is ajv-formats' own.
  *
  * What "exactly" means, from ajv-formats' regexes and code:
  * - uuid: `/^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i`: hex digits and
@@ -205,15 +206,168 @@ function compareOf(name: 'date' | 'time' | 'date-time'): FormatDefinition<string
   return (ajvFullFormats[name] as FormatDefinition<string>).compare;
 }
 
+// --- internationalized formats (JSON Schema 2020-12, section 7.3) ---------------------
+//
+// ajv-formats has no `iri`, `iri-reference`, `idn-email` or `idn-hostname`. Each answers
+// exactly as its ASCII counterpart (`uri`, `uri-reference`, `email`, `hostname`) for an
+// ASCII string, without allocating; the non-ASCII characters RFC 3987 / 6531 / 5890 allow
+// are accepted where those RFCs allow them (test/runtime/formats.test.ts holds both).
+
+const ajvUri = ajvFullFormats.uri as (s: string) => boolean;
+const ajvUriReference = ajvFullFormats['uri-reference'] as RegExp;
+const ajvEmail = ajvFullFormats.email as RegExp;
+const ajvHostname = ajvFullFormats.hostname as RegExp;
+/** The domain part of ajv-formats' `email` (at least two labels). */
+const EMAIL_DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i;
+/** The dot-atom local part of ajv-formats' `email`, with any non-ASCII code point as atext (RFC 6531). */
+const EMAIL_LOCAL_UTF8 = /^(?:[a-z0-9!#$%&'*+/=?^_`{|}~-]|[^\0-\x7f])+(?:\.(?:[a-z0-9!#$%&'*+/=?^_`{|}~-]|[^\0-\x7f])+)*$/iu;
+
+function firstNonAscii(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return i;
+  return -1;
+}
+
+/** RFC 3987 `ucschar`. */
+function isUcschar(c: number): boolean {
+  if (c < 0x10000) return (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xf900 && c <= 0xfdcf) || (c >= 0xfdf0 && c <= 0xffef);
+  if ((c & 0xffff) > 0xfffd) return false;
+  return c < 0xe0000 || (c >= 0xe1000 && c <= 0xefffd);
+}
+
+/** RFC 3987 `iprivate` (allowed in the query only). */
+function isIprivate(c: number): boolean {
+  return (c >= 0xe000 && c <= 0xf8ff) || (c >= 0xf0000 && c <= 0xffffd) || (c >= 0x100000 && c <= 0x10fffd);
+}
+
+/**
+ * The IRI as the URI grammar reads it: every `ucschar` (and `iprivate` in the query)
+ * replaced by `~`, an unreserved character that is no scheme, hex, port or IPv4
+ * character, so the RFC 3986 rules decide the rest. Undefined when a non-ASCII code point
+ * is not allowed where it stands (a lone surrogate, a non-character, iprivate outside the
+ * query, anything inside an IP literal). An ASCII string is returned as it is.
+ */
+function iriAsUri(s: string, from: number): string | undefined {
+  let out = s.slice(0, from);
+  let query = false;
+  let fragment = false;
+  let bracket = false;
+  for (let i = 0; i < from; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x3f && !fragment) query = true;
+    else if (c === 0x23 && !fragment) {
+      fragment = true;
+      query = false;
+    } else if (c === 0x5b) bracket = true;
+    else if (c === 0x5d) bracket = false;
+  }
+  for (let i = from; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c <= 0x7f) {
+      if (c === 0x3f && !fragment) query = true;
+      else if (c === 0x23 && !fragment) {
+        fragment = true;
+        query = false;
+      } else if (c === 0x5b) bracket = true;
+      else if (c === 0x5d) bracket = false;
+      out += s[i];
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const low = s.charCodeAt(i + 1);
+      if (!(low >= 0xdc00 && low <= 0xdfff)) return undefined;
+      c = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
+      i++;
+    } else if (c >= 0xdc00 && c <= 0xdfff) return undefined;
+    if (bracket || !(isUcschar(c) || (query && isIprivate(c)))) return undefined;
+    out += '~';
+  }
+  return out;
+}
+
+/** `iri` (RFC 3987): an absolute IRI; for ASCII strings exactly ajv-formats' `uri`. */
+export function iri(s: string): boolean {
+  const at = firstNonAscii(s);
+  if (at < 0) return ajvUri(s);
+  const uri = iriAsUri(s, at);
+  return uri !== undefined && ajvUri(uri);
+}
+
+/** `iri-reference` (RFC 3987): an IRI or a relative reference; for ASCII strings exactly ajv-formats' `uri-reference`. */
+export function iriReference(s: string): boolean {
+  const at = firstNonAscii(s);
+  if (at < 0) return ajvUriReference.test(s);
+  const uri = iriAsUri(s, at);
+  return uri !== undefined && ajvUriReference.test(uri);
+}
+
+/**
+ * The ASCII (A-label) form of an internationalized host name, as the WHATWG URL parser
+ * (UTS #46 processing, what browsers and Node resolve) gives it; undefined when it refuses
+ * the name or the name holds an ASCII character a host name cannot (so `:`, `/`, `%`, `@`
+ * are never read as URL syntax).
+ */
+function hostAsAscii(s: string): string | undefined {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) continue;
+    const l = c | 0x20;
+    if (!((l >= 0x61 && l <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === DASH || c === DOT)) return undefined;
+  }
+  try {
+    return new URL(`http://${s}/`).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `idn-hostname` (RFC 5890): for ASCII strings exactly ajv-formats' `hostname`; otherwise
+ * the name's A-label form (hostAsAscii) must be a `hostname` (63-octet labels, 253 in all).
+ */
+export function idnHostname(s: string): boolean {
+  if (firstNonAscii(s) < 0) return ajvHostname.test(s);
+  // A U-label neither starts nor ends with a hyphen (RFC 5891 4.2.3.1): its A-label would hide it.
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) !== DASH) continue;
+    if (i === 0 || i === s.length - 1 || isLabelDot(s.charCodeAt(i - 1)) || isLabelDot(s.charCodeAt(i + 1))) return false;
+  }
+  const ascii = hostAsAscii(s);
+  return ascii !== undefined && ajvHostname.test(ascii);
+}
+
+/** The label separators UTS #46 reads as `.`: full stop, ideographic, full-width and half-width ideographic full stops. */
+function isLabelDot(c: number): boolean {
+  return c === DOT || c === 0x3002 || c === 0xff0e || c === 0xff61;
+}
+
+/**
+ * `idn-email` (RFC 6531): for ASCII strings exactly ajv-formats' `email`; otherwise the
+ * local part may hold any non-ASCII code point where `email` takes atext, and the domain
+ * is an internationalized name whose A-label form is an `email` domain.
+ */
+export function idnEmail(s: string): boolean {
+  if (firstNonAscii(s) < 0) return ajvEmail.test(s);
+  const at = s.lastIndexOf('@');
+  if (at <= 0) return false;
+  if (!EMAIL_LOCAL_UTF8.test(s.slice(0, at))) return false;
+  const domain = s.slice(at + 1);
+  const ascii = firstNonAscii(domain) < 0 ? domain : hostAsAscii(domain);
+  return ascii !== undefined && EMAIL_DOMAIN.test(ascii);
+}
+
 /**
  * ajv-formats' `fullFormats` with the fast checkers in place of its `uuid`, `date`, `time`
  * and `date-time` (their `compare`, for `formatMinimum` and friends, stays ajv-formats').
  * What `createAjv` registers, and what generated validators import.
  */
-export const fullFormats: DefinedFormats = {
+export const fullFormats: DefinedFormats & Record<'iri' | 'iri-reference' | 'idn-email' | 'idn-hostname', (s: string) => boolean> = {
   ...ajvFullFormats,
   uuid,
   date: { validate: date, compare: compareOf('date') },
   time: { validate: time, compare: compareOf('time') },
   'date-time': { validate: dateTime, compare: compareOf('date-time') },
+  iri,
+  'iri-reference': iriReference,
+  'idn-email': idnEmail,
+  'idn-hostname': idnHostname,
 };

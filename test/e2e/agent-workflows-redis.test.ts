@@ -1,6 +1,6 @@
 /**
  * agent-workflows end to end on a real Redis (Streams, dedupe marks) with the DB writer on
- * a real PostgreSQL. Skipped with the reason printed when either is missing, failed in CI.
+ * a real PostgreSQL, handling events in the store's inbox (rows and mark in one transaction). Skipped with the reason printed when either is missing, failed in CI.
  * Streams live under a random key prefix and tables under a random prefix; both are
  * deleted afterwards.
  */
@@ -22,10 +22,20 @@ agentWorkflowScenarios('redis + postgres', async () => {
     transportKind: 'redis',
     store: async () => store,
     workDir: mkdtempSync(join(tmpdir(), 'evc-aw-redis-')),
+    async inboxMarks(eventId) {
+      const [row] = await query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${prefix}inbox WHERE consumer_group = 'db_writers'${eventId ? ' AND event_id = $1' : ''}`,
+        eventId ? [eventId] : [],
+      );
+      return row?.n ?? 0;
+    },
     async cleanup() {
       // The rows the scenarios asserted through the store are really in PostgreSQL.
       const [row] = await query<{ n: number }>(`SELECT count(*)::int AS n FROM ${prefix}processed_events`);
       if (!row || row.n < 8) throw new Error(`expected the processed_events table to hold the scenarios' events, found ${row?.n}`);
+      // One inbox mark per processed event: the rows and the marks committed together.
+      const [marks] = await query<{ n: number }>(`SELECT count(*)::int AS n FROM ${prefix}inbox WHERE consumer_group = 'db_writers'`);
+      if (marks?.n !== row.n) throw new Error(`expected ${row.n} inbox marks of db_writers (one per processed event), found ${marks?.n}`);
       await dropTables(store.tables);
     },
   };

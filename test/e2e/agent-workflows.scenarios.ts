@@ -77,6 +77,8 @@ export interface ScenarioSetup {
   workDir: string;
   /** Extra clean-up after the flow stopped (drop tables, delete keys). */
   cleanup?: () => Promise<void>;
+  /** With a PostgreSQL store: the DB writer's inbox marks (group db_writers), of one event id or all. */
+  inboxMarks?: (eventId?: string) => Promise<number>;
 }
 
 export function agentWorkflowScenarios(label: string, setup: () => Promise<ScenarioSetup | undefined>): void {
@@ -271,6 +273,11 @@ export function agentWorkflowScenarios(label: string, setup: () => Promise<Scena
       await waitFor(async () => (await dbWriterDuplicates(running)) === duplicatesBefore + 1, 10_000, 'the db writer to drop the duplicate');
       expect(await running.store.counts()).toEqual({ workflows: 2, stageResults: 6, processedEvents: 8 });
       expect(await running.store.workflow(a)).toEqual(rowA);
+      if (s.inboxMarks) {
+        // The inbox dropped it: one mark per applied event, committed with its rows; the redelivery added none.
+        expect(await s.inboxMarks(completed.id)).toBe(1);
+        expect(await s.inboxMarks()).toBe(8);
+      }
 
       // GET /workflows/:id: live state and what was persisted.
       const got = await get(`/workflows/${a}`);

@@ -6,8 +6,16 @@
  * `<prefix>processed_events` in the same transaction as its effect, and an event whose id
  * is already there changes nothing. A terminal status (completed, failed, cancelled) is
  * never overwritten, so a stage result redelivered late cannot move a workflow back.
+ *
+ * The PostgreSQL store also has the runtime's inbox (`<prefix>inbox`): the DB writer
+ * handles each event in the inbox's transaction and applies it with that transaction
+ * (`apply(event, ctx.tx)`), so the rows, the processed-event row and the (group, source,
+ * id) dedupe mark commit together, and a redelivery whose mark committed is acknowledged
+ * without running the handler.
  */
 import pg from 'pg';
+import type { TransactionClient } from '@event-contracts/runtime';
+import { createPostgresInbox, type PostgresInbox } from '@event-contracts/runtime/postgres';
 
 export type TerminalStatus = 'completed' | 'failed' | 'cancelled';
 export type StoredStatus = 'running' | TerminalStatus;
@@ -49,8 +57,10 @@ export interface WorkflowStore {
   readonly kind: 'postgres' | 'memory';
   /** Creates the tables when they do not exist. */
   init(): Promise<void>;
-  /** Applies an event; false when its id was applied before (nothing changed). */
-  apply(event: PersistableEvent): Promise<boolean>;
+  /** PostgreSQL: the inbox the DB writer's subscriptions run in. */
+  readonly inbox?: PostgresInbox | undefined;
+  /** Applies an event; false when its id was applied before (nothing changed). `tx`: in this open transaction (the inbox's), else in one of its own. */
+  apply(event: PersistableEvent, tx?: TransactionClient): Promise<boolean>;
   workflow(workflowId: string): Promise<WorkflowRow | undefined>;
   stageResults(workflowId: string): Promise<StageResultRow[]>;
   counts(): Promise<StoreCounts>;
@@ -129,7 +139,7 @@ export interface PostgresWorkflowStoreOptions {
   connectionString: string;
   /** Table name prefix (tests use a random one). Default `agent_workflows_`. */
   tablePrefix?: string;
-  /** Pool size. Default 4. */
+  /** Pool size (each handler in flight holds one for its transaction). Default 8. */
   max?: number;
 }
 
@@ -138,9 +148,44 @@ const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : Strin
 export function createPostgresWorkflowStore(o: PostgresWorkflowStoreOptions): WorkflowStore & { readonly tables: string[] } {
   const p = o.tablePrefix ?? 'agent_workflows_';
   if (!/^[a-z_][a-z0-9_]*$/.test(p)) throw new Error(`table prefix must be lower-case letters, digits and _: ${JSON.stringify(p)}`);
-  const t = { workflows: `${p}workflows`, results: `${p}stage_results`, processed: `${p}processed_events` };
-  const pool = new pg.Pool({ connectionString: o.connectionString, max: o.max ?? 4 });
+  const t = { workflows: `${p}workflows`, results: `${p}stage_results`, processed: `${p}processed_events`, inbox: `${p}inbox` };
+  const pool = new pg.Pool({ connectionString: o.connectionString, max: o.max ?? 8 });
   pool.on('error', () => undefined); // idle client errors surface on the next query
+  const inbox = createPostgresInbox({ pool, table: t.inbox });
+
+  /** The event's writes in `c`'s open transaction; false when its id was processed before. */
+  async function applyIn(c: TransactionClient, e: PersistableEvent): Promise<boolean> {
+    const seen = await c.query(`INSERT INTO ${t.processed} (event_id, event_type, workflow_id) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING`, [
+      e.id,
+      e.type,
+      e.workflow_id,
+    ]);
+    if (seen.rowCount === 0) return false;
+    const stage = STAGE_RESULT[e.type];
+    const terminal = TERMINAL[e.type];
+    if (stage) {
+      await c.query(
+        `INSERT INTO ${t.results} (event_id, workflow_id, stage, event_type, data, occurred_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING`,
+        [e.id, e.workflow_id, stage, e.type, JSON.stringify(e.data), e.timestamp],
+      );
+      await c.query(
+        `INSERT INTO ${t.workflows} AS w (workflow_id, status, last_stage, last_stage_at, result, updated_at) VALUES ($1, 'running', $2, $3, NULL, $3)
+         ON CONFLICT (workflow_id) DO UPDATE SET last_stage = EXCLUDED.last_stage, last_stage_at = EXCLUDED.last_stage_at,
+           updated_at = GREATEST(w.updated_at, EXCLUDED.updated_at)
+         WHERE w.last_stage_at IS NULL OR w.last_stage_at <= EXCLUDED.last_stage_at`,
+        [e.workflow_id, stage, e.timestamp],
+      );
+    } else if (terminal) {
+      await c.query(
+        `INSERT INTO ${t.workflows} AS w (workflow_id, status, last_stage, result, updated_at) VALUES ($1, $2, NULL, $3, $4)
+         ON CONFLICT (workflow_id) DO UPDATE SET status = EXCLUDED.status, result = EXCLUDED.result,
+           updated_at = GREATEST(w.updated_at, EXCLUDED.updated_at)
+         WHERE w.status = 'running'`,
+        [e.workflow_id, terminal, JSON.stringify(e.data), e.timestamp],
+      );
+    }
+    return true;
+  }
 
   const rowOf = (r: Record<string, unknown>): WorkflowRow => ({
     workflow_id: String(r.workflow_id),
@@ -153,6 +198,7 @@ export function createPostgresWorkflowStore(o: PostgresWorkflowStoreOptions): Wo
   return {
     kind: 'postgres',
     tables: Object.values(t),
+    inbox,
     async init() {
       await pool.query(`
         CREATE TABLE IF NOT EXISTS ${t.workflows} (
@@ -179,50 +225,22 @@ export function createPostgresWorkflowStore(o: PostgresWorkflowStoreOptions): Wo
           workflow_id text NOT NULL,
           processed_at timestamptz NOT NULL DEFAULT now()
         );`);
+      await inbox.init();
     },
-    async apply(e) {
+    async apply(e, tx) {
+      if (tx) return applyIn(tx, e);
       const c = await pool.connect();
+      let broken = false;
       try {
         await c.query('BEGIN');
-        const inbox = await c.query(`INSERT INTO ${t.processed} (event_id, event_type, workflow_id) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING`, [
-          e.id,
-          e.type,
-          e.workflow_id,
-        ]);
-        if (inbox.rowCount === 0) {
-          await c.query('ROLLBACK');
-          return false;
-        }
-        const stage = STAGE_RESULT[e.type];
-        const terminal = TERMINAL[e.type];
-        if (stage) {
-          await c.query(
-            `INSERT INTO ${t.results} (event_id, workflow_id, stage, event_type, data, occurred_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING`,
-            [e.id, e.workflow_id, stage, e.type, JSON.stringify(e.data), e.timestamp],
-          );
-          await c.query(
-            `INSERT INTO ${t.workflows} AS w (workflow_id, status, last_stage, last_stage_at, result, updated_at) VALUES ($1, 'running', $2, $3, NULL, $3)
-             ON CONFLICT (workflow_id) DO UPDATE SET last_stage = EXCLUDED.last_stage, last_stage_at = EXCLUDED.last_stage_at,
-               updated_at = GREATEST(w.updated_at, EXCLUDED.updated_at)
-             WHERE w.last_stage_at IS NULL OR w.last_stage_at <= EXCLUDED.last_stage_at`,
-            [e.workflow_id, stage, e.timestamp],
-          );
-        } else if (terminal) {
-          await c.query(
-            `INSERT INTO ${t.workflows} AS w (workflow_id, status, last_stage, result, updated_at) VALUES ($1, $2, NULL, $3, $4)
-             ON CONFLICT (workflow_id) DO UPDATE SET status = EXCLUDED.status, result = EXCLUDED.result,
-               updated_at = GREATEST(w.updated_at, EXCLUDED.updated_at)
-             WHERE w.status = 'running'`,
-            [e.workflow_id, terminal, JSON.stringify(e.data), e.timestamp],
-          );
-        }
-        await c.query('COMMIT');
-        return true;
+        const applied = await applyIn(c, e);
+        await c.query(applied ? 'COMMIT' : 'ROLLBACK');
+        return applied;
       } catch (err) {
-        await c.query('ROLLBACK').catch(() => undefined);
+        await c.query('ROLLBACK').catch(() => (broken = true));
         throw err;
       } finally {
-        c.release();
+        c.release(broken);
       }
     },
     async workflow(id) {
@@ -248,6 +266,7 @@ export function createPostgresWorkflowStore(o: PostgresWorkflowStoreOptions): Wo
       return { workflows: row.w, stageResults: row.s, processedEvents: row.p };
     },
     async close() {
+      await inbox.close();
       await pool.end();
     },
   };

@@ -148,7 +148,7 @@ try {
   console.log(row('`evc validate` of an empty file, compiled CLI (start-up)', 'compiled-empty', false, false));
   console.log(
     `\nThe plain loop's own loop, without its process start and contract load: ${s(median(loops))} s median (${loops.map(s).join(' / ')}). ` +
-      '`evc validate` also validates the contract against the AsyncAPI specification before it reads a message, which the plain loop skips; that is most of its start-up row.',
+      '`evc validate` also validates the contract against the AsyncAPI specification, which the plain loop skips: in a worker thread beside the reading (its CPU time counts in the CPU column), and that is most of the start-up row.',
   );
 } finally {
   rmSync(dataDir, { recursive: true, force: true });

@@ -273,6 +273,8 @@ interface ConsumeRow {
 }
 
 const consumeSystem = CONSUME_ROUNDS > 0 ? orderSystem(await freshTopic('consume')) : undefined;
+// The client provisions the channel's dead-letter topic too: delete it with the rest.
+if (consumeSystem) topics.push(consumeSystem.deadLetter);
 const consumeEvent = (i: number) => ({ data: { order_id: `order-${i % 1024}`, seq: i, note: 'two espresso, one flat white, oat milk, no sugar, table 12' } });
 
 async function produceForConsume(): Promise<number> {

@@ -64,6 +64,12 @@ export interface GenerateOptions {
    * `evc lint` gives them (an error stops it). Default `off` (the CLI passes `warn`).
    */
   lint?: 'off' | 'warn' | 'strict';
+  /**
+   * Folder `$ref`s may read from (relative to `root`), for every contract: e.g. the
+   * repository root, so a contract may reach `../schemas/`. Default: each contract's own
+   * folder (the folder given, or the file's folder).
+   */
+  contractRoot?: string;
 }
 
 export interface GenerateResult {
@@ -234,7 +240,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
       diagnostics.push({ severity: 'error', rule: 'file-unreadable', message: `file not found: ${p}`, location: { file: p, pointer: '', line: 0, col: 0 } });
       continue;
     }
-    const contractRoot = st.isDirectory() ? p : dirname(p);
+    const contractRoot = options.contractRoot !== undefined ? resolve(root, options.contractRoot) : st.isDirectory() ? p : dirname(p);
     for (const file of rootDocuments(p)) roots.push({ file, contractRoot });
   }
 

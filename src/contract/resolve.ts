@@ -299,8 +299,18 @@ export class RefResolver {
     const real = safeRealpath(abs);
     const rel = relative(this.rootReal, real);
     if (rel.startsWith('..') || isAbsolute(rel)) {
-      const where = from ? this.locate({ file: from.file, pointer: `${from.pointer}/$ref` }) : { file: abs, pointer: '', line: 0, col: 0 };
-      throw new ContractError('ref-outside-root', `$ref reaches outside the contract folder: ${abs} is not inside ${this.rootReal}${sep}`, where);
+      const hint = 'choose the root with --root or "root" in evc.config.json';
+      if (!from) {
+        throw new ContractError('contract-outside-root', `the contract ${abs} is not inside the contract root ${this.rootReal}${sep} (${hint})`, {
+          file: abs,
+          pointer: '',
+          line: 1,
+          col: 1,
+        });
+      }
+      const where = this.locate({ file: from.file, pointer: `${from.pointer}/$ref` });
+      const via = real !== abs ? ` (through a symbolic link to ${real})` : '';
+      throw new ContractError('ref-outside-root', `$ref reaches outside the contract root: ${abs}${via} is not inside ${this.rootReal}${sep} (${hint})`, where);
     }
     try {
       const source = readSource(abs, this.limits);

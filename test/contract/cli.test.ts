@@ -83,3 +83,68 @@ describe('AsyncAPI 2.x through the commands', () => {
     expect(r.code).toBe(1);
   });
 });
+
+describe('--root and evc.config.json "root"', () => {
+  const doc = `asyncapi: 3.0.0
+info: {title: Orders, version: '1'}
+channels:
+  placed:
+    address: orders.placed
+    messages:
+      OrderPlaced:
+        $ref: '#/components/messages/OrderPlaced'
+operations:
+  sendPlaced:
+    action: send
+    channel: {$ref: '#/channels/placed'}
+components:
+  messages:
+    OrderPlaced:
+      payload:
+        $ref: '../schemas/orders.yaml#/components/schemas/OrderPlaced'
+`;
+  const schemas = `components:
+  schemas:
+    OrderPlaced:
+      type: object
+      additionalProperties: false
+      properties:
+        id: {type: string, format: iri-reference}
+`;
+  const run = (cwd: string, ...args: string[]) => {
+    const r = spawnSync(process.execPath, [join(repo, 'bin/evc.js'), ...args], { cwd, encoding: 'utf8' });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  it('without it, lint refuses the $ref above the document folder; with --root . it is read', () => {
+    const dir = contractDir({ 'asyncapi/orders.yaml': doc, 'schemas/orders.yaml': schemas });
+    const refused = run(dir, 'lint', 'asyncapi/');
+    expect(refused.stdout).toMatch(/^asyncapi\/orders\.yaml:17:9 error ref-outside-root \$ref reaches outside the contract root: /);
+    expect(refused.code).toBe(1);
+    const ok = run(dir, 'lint', 'asyncapi/', '--root', '.');
+    expect(ok.stdout).toBe('');
+    expect(ok.stderr).toBe('evc lint: 1 contract(s) (orders), 0 error(s), 0 warning(s)\n');
+    expect(ok.code).toBe(0);
+  });
+
+  it('generate takes --root, or "root" from evc.config.json', () => {
+    for (const [files, args] of [
+      [{}, ['--root', '.']],
+      [{ 'evc.config.json': '{"root": "."}' }, []],
+    ] as const) {
+      const dir = contractDir({ 'asyncapi/orders.yaml': doc, 'schemas/orders.yaml': schemas, ...files });
+      const r = run(dir, 'generate', 'asyncapi/', '--out', 'out', '--no-docs', ...args);
+      expect(r.stderr).toMatch(/^evc generate: 1 system\(s\) \(orders\): \d+ written/);
+      expect(r.code).toBe(0);
+      expect(readFileSync(join(dir, 'out/orders/types.ts'), 'utf8')).toContain('export interface OrderPlaced {');
+    }
+  });
+
+  it('a --root that is not a folder, or a bad "root", is one line and exit 2', () => {
+    const dir = contractDir({ 'asyncapi/orders.yaml': doc, 'evc.config.json': '{"root": 3}' });
+    expect(run(dir, 'lint', 'asyncapi/', '--root', 'nope')).toMatchObject({ code: 2, stderr: 'evc lint: --root nope is not a folder\n' });
+    const bad = run(dir, 'generate', 'asyncapi/');
+    expect(bad.stderr).toMatch(/evc\.config\.json: "root" must be a non-empty string \(a folder\)\n$/);
+    expect(bad.code).toBe(2);
+  });
+});

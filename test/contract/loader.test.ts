@@ -106,10 +106,10 @@ describe('loader: bad input gives one clear error with the place', () => {
       },
     ],
     [
-      '$ref outside the contract folder',
+      '$ref outside the contract root',
       {
         files: { 'demo.yaml': demoContract({ components: `  messages:\n    UserCreated:\n      payload:\n        $ref: '../../../etc/passwd'` }) },
-        want: { rule: 'ref-outside-root', message: /^\$ref reaches outside the contract folder: \/etc\/passwd is not inside /, line: 40, col: 9 },
+        want: { rule: 'ref-outside-root', message: /^\$ref reaches outside the contract root: \/etc\/passwd is not inside /, line: 40, col: 9 },
       },
     ],
     [

@@ -376,7 +376,7 @@ describe('traits: errors at their place', () => {
     });
     expect(r.systems).toEqual([]);
     expect(errorsOf(r)).toEqual([
-      expect.stringMatching(/^demo\.yaml:35:9 ref-outside-root \$ref reaches outside the contract folder: \/etc\/passwd is not inside /),
+      expect.stringMatching(/^demo\.yaml:35:9 ref-outside-root \$ref reaches outside the contract root: \/etc\/passwd is not inside /),
     ]);
   });
 
@@ -384,7 +384,7 @@ describe('traits: errors at their place', () => {
     const r = await load({ 'demo.yaml': contract({ message: `      traits:\n        - $ref: '../outside-traits.yaml#/T'` }) });
     expect(r.systems).toEqual([]);
     expect(errorsOf(r)).toEqual([
-      expect.stringMatching(/^demo\.yaml:31:11 ref-outside-root \$ref reaches outside the contract folder: .*outside-traits\.yaml is not inside /),
+      expect.stringMatching(/^demo\.yaml:31:11 ref-outside-root \$ref reaches outside the contract root: .*outside-traits\.yaml is not inside /),
     ]);
   });
 });

@@ -5,11 +5,12 @@ import { parseArgs } from 'node:util';
 import { formatDiagnostics } from '../../contract/diagnostics.js';
 import { ConfigError, EMIT_FORMS, isEmit, readConfig } from '../../codegen/config.js';
 import { generate, type GenerateOptions, type GenerateResult } from '../../codegen/generate.js';
+import { contractRoot, rootHelp, rootOption } from '../contract-root.js';
 import { contractLimits, limitOptions, limitsHelp } from '../limits.js';
 import { UsageError } from '../usage.js';
 
 export const generateHelp = `Usage: evc generate [contracts...] [--out generated] [--emit ts|js] [--check] [--watch] [--runtime-import <specifier>] [--no-docs] [--no-cache]
-                    [--strict] [--max-contract-bytes <n>] [--max-nesting-depth <n>]
+                    [--strict] [--root <dir>] [--max-contract-bytes <n>] [--max-nesting-depth <n>]
 
 Generates a typed SDK per contract (files, or folders of *.yaml|*.yml|*.json; default
 asyncapi/) into <out>/<system>/: types.ts, validators.ts, client.ts, index.ts and
@@ -37,6 +38,7 @@ folders (they span every system).
                               \`evc lint --rules\`) are errors, as in \`evc lint\`; without
                               it they are warnings and the SDK is generated (default:
                               evc.config.json "strict")
+${rootHelp}
 ${limitsHelp}
 
 Exit 0 done (or up to date), 1 stale output (--check), 2 when it could not run.`;
@@ -54,6 +56,7 @@ export async function generateCommand(argv: string[]): Promise<number> {
       'no-cache': { type: 'boolean', default: false },
       'no-docs': { type: 'boolean', default: false },
       strict: { type: 'boolean', default: false },
+      ...rootOption,
       ...limitOptions,
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -81,6 +84,8 @@ export async function generateCommand(argv: string[]): Promise<number> {
     docs: !values['no-docs'],
     lint: values.strict || configStrict() ? 'strict' : 'warn',
   };
+  const root = contractRoot(values);
+  if (root !== undefined) options.contractRoot = root;
   try {
     if (values.watch) return await watchLoop(options);
     const result = await generate(options);

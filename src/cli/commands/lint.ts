@@ -2,14 +2,17 @@ import { parseArgs } from 'node:util';
 import { formatDiagnostics, type DiagnosticFormat } from '../../contract/diagnostics.js';
 import { loadContracts } from '../../contract/load.js';
 import { lintSystem, rules } from '../../lint/index.js';
+import { contractRoot, rootHelp, rootOption } from '../contract-root.js';
 import { contractLimits, limitOptions, limitsHelp } from '../limits.js';
 import { UsageError } from '../usage.js';
 
-export const lintHelp = `Usage: evc lint [paths...] [--format text|json|github] [--allow-remote] [--rules]
+export const lintHelp = `Usage: evc lint [paths...] [--format text|json|github] [--allow-remote] [--root <dir>] [--rules]
                 [--max-contract-bytes <n>] [--max-nesting-depth <n>]
 
 Checks contracts (files, or folders of *.yaml|*.yml|*.json; default asyncapi/):
-AsyncAPI spec validation plus event-contracts' rules over the model.
+AsyncAPI spec validation plus event-contracts' rules over the model. AsyncAPI 3.x and
+2.0-2.6 (read as 3.x); payload schemas in JSON Schema / AsyncAPI Schema or Avro.
+${rootHelp}
 ${limitsHelp}
 The rules ask more than the AsyncAPI specification (event-contracts' conventions for its
 own contracts): errors here, warnings in \`evc generate\` (unless --strict there).
@@ -23,6 +26,7 @@ export async function lintCommand(argv: string[]): Promise<number> {
       format: { type: 'string', default: 'text' },
       'allow-remote': { type: 'boolean', default: false },
       rules: { type: 'boolean', default: false },
+      ...rootOption,
       ...limitOptions,
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -39,7 +43,8 @@ export async function lintCommand(argv: string[]): Promise<number> {
   if (!['text', 'json', 'github'].includes(format)) throw new UsageError(`--format must be text, json or github (got "${format}")`);
   const paths = positionals.length > 0 ? positionals : ['asyncapi/'];
   const limits = contractLimits(values);
-  const loaded = await loadContracts(paths, { allowRemote: values['allow-remote'], limits });
+  const root = contractRoot(values);
+  const loaded = await loadContracts(paths, { allowRemote: values['allow-remote'], limits, ...(root ? { root } : {}) });
   const diagnostics = [...loaded.diagnostics, ...loaded.systems.flatMap((s) => lintSystem(s))];
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.filter((d) => d.severity === 'warning').length;

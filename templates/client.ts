@@ -341,6 +341,9 @@ function operationDoc(ctx: TemplateContext, o: OperationPlan): string {
   return lines.join('\n');
 }
 
+/** Key types that are TypeScript primitives, not types.ts declarations (see primitiveKey). */
+const PRIMITIVES: ReadonlySet<string> = new Set(['string', 'number', 'boolean']);
+
 interface Signature {
   params: Printable[];
   batchParams?: Printable[];
@@ -387,7 +390,11 @@ function signature(_f: GeneratedFile, ctx: TemplateContext, o: OperationPlan, rt
     : undefined;
   if (o.model.action === 'send') {
     const input = typeList(o.messages.map((m) => m.inputType));
-    const omit = [...(c.parametersType ? ['"parameters"'] : []), ...(headerType ? ['"headers"'] : [])];
+    // The key, typed by the messages' Kafka key schemas (a message without one takes any string).
+    const keyType: Printable[] | undefined = o.messages.some((m) => m.keyType)
+      ? [...new Set(o.messages.map((m) => m.keyType ?? 'string'))].flatMap((k, i) => [...(i === 0 ? [] : [' | ']), PRIMITIVES.has(k) ? k : t(k)])
+      : undefined;
+    const omit = [...(c.parametersType ? ['"parameters"'] : []), ...(headerType ? ['"headers"'] : []), ...(keyType ? ['"key"'] : [])];
     const optionsOf = (base: string, headerType: Printable[] | undefined): Printable[] =>
       omit.length === 0
         ? ['options?: ', rt(base)]
@@ -398,6 +405,7 @@ function signature(_f: GeneratedFile, ctx: TemplateContext, o: OperationPlan, rt
             `, ${omit.join(' | ')}> & { `,
             ...(c.parametersType ? ['parameters: ', t(c.parametersType), '; '] : []),
             ...(headerType ? ['headers?: ', ...headerType, '; '] : []),
+            ...(keyType ? ['key?: ', ...keyType, '; '] : []),
             '}',
           ];
     const options = optionsOf('PublishOptions', headerType);

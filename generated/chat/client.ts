@@ -207,9 +207,9 @@ export interface ChatClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishUserCreated(payload: UserCreatedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishUserCreated(payload: UserCreatedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /** Publishes several events of operation sendUserCreated in one batch (same options for all). */
-  publishUserCreatedBatch(payloads: UserCreatedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishUserCreatedBatch(payloads: UserCreatedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * chat-service publishes ChatCreated
    *
@@ -219,9 +219,9 @@ export interface ChatClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishChatCreated(payload: ChatCreatedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishChatCreated(payload: ChatCreatedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /** Publishes several events of operation sendChatCreated in one batch (same options for all). */
-  publishChatCreatedBatch(payloads: ChatCreatedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishChatCreatedBatch(payloads: ChatCreatedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * notification-service publishes NotificationCreated
    *
@@ -232,12 +232,12 @@ export interface ChatClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishNotificationCreated(payload: NotificationCreatedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishNotificationCreated(payload: NotificationCreatedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation sendNotificationCreated in one batch (same options for
    * all).
    */
-  publishNotificationCreatedBatch(payloads: NotificationCreatedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishNotificationCreatedBatch(payloads: NotificationCreatedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * notification-service consumes UserCreated
    *

@@ -1351,12 +1351,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishProjectManagementProjectCreated(payload: ProjectCreatedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishProjectManagementProjectCreated(payload: ProjectCreatedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation projectManagementSendProjectCreated in one batch (same
    * options for all).
    */
-  publishProjectManagementProjectCreatedBatch(payloads: ProjectCreatedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishProjectManagementProjectCreatedBatch(payloads: ProjectCreatedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * project-management publishes ProjectConfigured
    *
@@ -1367,12 +1367,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishProjectManagementProjectConfigured(payload: ProjectConfiguredInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishProjectManagementProjectConfigured(payload: ProjectConfiguredInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation projectManagementSendProjectConfigured in one batch (same
    * options for all).
    */
-  publishProjectManagementProjectConfiguredBatch(payloads: ProjectConfiguredInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishProjectManagementProjectConfiguredBatch(payloads: ProjectConfiguredInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * template-management publishes TemplateUploaded
    *
@@ -1383,12 +1383,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishTemplateManagementTemplateUploaded(payload: TemplateUploadedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishTemplateManagementTemplateUploaded(payload: TemplateUploadedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation templateManagementSendTemplateUploaded in one batch (same
    * options for all).
    */
-  publishTemplateManagementTemplateUploadedBatch(payloads: TemplateUploadedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishTemplateManagementTemplateUploadedBatch(payloads: TemplateUploadedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * template-management publishes TemplateValidated
    *
@@ -1399,12 +1399,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishTemplateManagementTemplateValidated(payload: TemplateValidatedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishTemplateManagementTemplateValidated(payload: TemplateValidatedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation templateManagementSendTemplateValidated in one batch
    * (same options for all).
    */
-  publishTemplateManagementTemplateValidatedBatch(payloads: TemplateValidatedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishTemplateManagementTemplateValidatedBatch(payloads: TemplateValidatedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * template-management publishes TemplateInvalidated
    *
@@ -1415,12 +1415,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishTemplateManagementTemplateInvalidated(payload: TemplateInvalidatedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishTemplateManagementTemplateInvalidated(payload: TemplateInvalidatedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation templateManagementSendTemplateInvalidated in one batch
    * (same options for all).
    */
-  publishTemplateManagementTemplateInvalidatedBatch(payloads: TemplateInvalidatedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishTemplateManagementTemplateInvalidatedBatch(payloads: TemplateInvalidatedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * template-management publishes TemplateRendered
    *
@@ -1431,12 +1431,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishTemplateManagementTemplateRendered(payload: TemplateRenderedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishTemplateManagementTemplateRendered(payload: TemplateRenderedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation templateManagementSendTemplateRendered in one batch (same
    * options for all).
    */
-  publishTemplateManagementTemplateRenderedBatch(payloads: TemplateRenderedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishTemplateManagementTemplateRenderedBatch(payloads: TemplateRenderedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * template-management publishes TemplateDeleted
    *
@@ -1447,12 +1447,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishTemplateManagementTemplateDeleted(payload: TemplateDeletedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishTemplateManagementTemplateDeleted(payload: TemplateDeletedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation templateManagementSendTemplateDeleted in one batch (same
    * options for all).
    */
-  publishTemplateManagementTemplateDeletedBatch(payloads: TemplateDeletedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishTemplateManagementTemplateDeletedBatch(payloads: TemplateDeletedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * template-management publishes TemplateSelected
    *
@@ -1463,12 +1463,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishTemplateManagementTemplateSelected(payload: TemplateSelectedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishTemplateManagementTemplateSelected(payload: TemplateSelectedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation templateManagementSendTemplateSelected in one batch (same
    * options for all).
    */
-  publishTemplateManagementTemplateSelectedBatch(payloads: TemplateSelectedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishTemplateManagementTemplateSelectedBatch(payloads: TemplateSelectedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * ai-integration publishes AIAnalysisRequested
    *
@@ -1479,12 +1479,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishAiIntegrationAIAnalysisRequested(payload: AIAnalysisRequestedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishAiIntegrationAIAnalysisRequested(payload: AIAnalysisRequestedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation aiIntegrationSendAIAnalysisRequested in one batch (same
    * options for all).
    */
-  publishAiIntegrationAIAnalysisRequestedBatch(payloads: AIAnalysisRequestedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishAiIntegrationAIAnalysisRequestedBatch(payloads: AIAnalysisRequestedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * ai-integration publishes AIAnalysisCompleted
    *
@@ -1495,12 +1495,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishAiIntegrationAIAnalysisCompleted(payload: AIAnalysisCompletedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishAiIntegrationAIAnalysisCompleted(payload: AIAnalysisCompletedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation aiIntegrationSendAIAnalysisCompleted in one batch (same
    * options for all).
    */
-  publishAiIntegrationAIAnalysisCompletedBatch(payloads: AIAnalysisCompletedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishAiIntegrationAIAnalysisCompletedBatch(payloads: AIAnalysisCompletedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * ai-integration publishes CodeGenerated
    *
@@ -1511,12 +1511,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishAiIntegrationCodeGenerated(payload: CodeGeneratedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishAiIntegrationCodeGenerated(payload: CodeGeneratedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation aiIntegrationSendCodeGenerated in one batch (same options
    * for all).
    */
-  publishAiIntegrationCodeGeneratedBatch(payloads: CodeGeneratedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishAiIntegrationCodeGeneratedBatch(payloads: CodeGeneratedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * ai-integration publishes RecommendationGenerated
    *
@@ -1527,12 +1527,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishAiIntegrationRecommendationGenerated(payload: RecommendationGeneratedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishAiIntegrationRecommendationGenerated(payload: RecommendationGeneratedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation aiIntegrationSendRecommendationGenerated in one batch
    * (same options for all).
    */
-  publishAiIntegrationRecommendationGeneratedBatch(payloads: RecommendationGeneratedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishAiIntegrationRecommendationGeneratedBatch(payloads: RecommendationGeneratedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * ai-integration publishes AILimitReached
    *
@@ -1543,12 +1543,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishAiIntegrationAILimitReached(payload: AILimitReachedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishAiIntegrationAILimitReached(payload: AILimitReachedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation aiIntegrationSendAILimitReached in one batch (same
    * options for all).
    */
-  publishAiIntegrationAILimitReachedBatch(payloads: AILimitReachedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishAiIntegrationAILimitReachedBatch(payloads: AILimitReachedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * github-integration publishes RepositoryCreated
    *
@@ -1559,12 +1559,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishGithubIntegrationRepositoryCreated(payload: RepositoryCreatedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishGithubIntegrationRepositoryCreated(payload: RepositoryCreatedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation githubIntegrationSendRepositoryCreated in one batch (same
    * options for all).
    */
-  publishGithubIntegrationRepositoryCreatedBatch(payloads: RepositoryCreatedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishGithubIntegrationRepositoryCreatedBatch(payloads: RepositoryCreatedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * github-integration publishes WorkflowTriggered
    *
@@ -1575,12 +1575,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishGithubIntegrationWorkflowTriggered(payload: WorkflowTriggeredInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishGithubIntegrationWorkflowTriggered(payload: WorkflowTriggeredInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation githubIntegrationSendWorkflowTriggered in one batch (same
    * options for all).
    */
-  publishGithubIntegrationWorkflowTriggeredBatch(payloads: WorkflowTriggeredInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishGithubIntegrationWorkflowTriggeredBatch(payloads: WorkflowTriggeredInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * github-integration publishes DeploymentStarted
    *
@@ -1591,12 +1591,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishGithubIntegrationDeploymentStarted(payload: DeploymentStartedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishGithubIntegrationDeploymentStarted(payload: DeploymentStartedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation githubIntegrationSendDeploymentStarted in one batch (same
    * options for all).
    */
-  publishGithubIntegrationDeploymentStartedBatch(payloads: DeploymentStartedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishGithubIntegrationDeploymentStartedBatch(payloads: DeploymentStartedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * github-integration publishes DeploymentCompleted
    *
@@ -1607,12 +1607,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishGithubIntegrationDeploymentCompleted(payload: DeploymentCompletedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishGithubIntegrationDeploymentCompleted(payload: DeploymentCompletedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation githubIntegrationSendDeploymentCompleted in one batch
    * (same options for all).
    */
-  publishGithubIntegrationDeploymentCompletedBatch(payloads: DeploymentCompletedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishGithubIntegrationDeploymentCompletedBatch(payloads: DeploymentCompletedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * github-integration publishes DeploymentFailed
    *
@@ -1623,12 +1623,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishGithubIntegrationDeploymentFailed(payload: DeploymentFailedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishGithubIntegrationDeploymentFailed(payload: DeploymentFailedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation githubIntegrationSendDeploymentFailed in one batch (same
    * options for all).
    */
-  publishGithubIntegrationDeploymentFailedBatch(payloads: DeploymentFailedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishGithubIntegrationDeploymentFailedBatch(payloads: DeploymentFailedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * observability publishes MetricCollected
    *
@@ -1639,12 +1639,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishObservabilityMetricCollected(payload: MetricCollectedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishObservabilityMetricCollected(payload: MetricCollectedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation observabilitySendMetricCollected in one batch (same
    * options for all).
    */
-  publishObservabilityMetricCollectedBatch(payloads: MetricCollectedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishObservabilityMetricCollectedBatch(payloads: MetricCollectedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * observability publishes AlertTriggered
    *
@@ -1655,12 +1655,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishObservabilityAlertTriggered(payload: AlertTriggeredInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishObservabilityAlertTriggered(payload: AlertTriggeredInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation observabilitySendAlertTriggered in one batch (same
    * options for all).
    */
-  publishObservabilityAlertTriggeredBatch(payloads: AlertTriggeredInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishObservabilityAlertTriggeredBatch(payloads: AlertTriggeredInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * observability publishes DashboardUpdated
    *
@@ -1671,12 +1671,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishObservabilityDashboardUpdated(payload: DashboardUpdatedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishObservabilityDashboardUpdated(payload: DashboardUpdatedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation observabilitySendDashboardUpdated in one batch (same
    * options for all).
    */
-  publishObservabilityDashboardUpdatedBatch(payloads: DashboardUpdatedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishObservabilityDashboardUpdatedBatch(payloads: DashboardUpdatedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * observability publishes ThresholdBreached
    *
@@ -1687,12 +1687,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishObservabilityThresholdBreached(payload: ThresholdBreachedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishObservabilityThresholdBreached(payload: ThresholdBreachedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation observabilitySendThresholdBreached in one batch (same
    * options for all).
    */
-  publishObservabilityThresholdBreachedBatch(payloads: ThresholdBreachedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishObservabilityThresholdBreachedBatch(payloads: ThresholdBreachedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * observability publishes SystemHealthCheck
    *
@@ -1703,12 +1703,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishObservabilitySystemHealthCheck(payload: SystemHealthCheckInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishObservabilitySystemHealthCheck(payload: SystemHealthCheckInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation observabilitySendSystemHealthCheck in one batch (same
    * options for all).
    */
-  publishObservabilitySystemHealthCheckBatch(payloads: SystemHealthCheckInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishObservabilitySystemHealthCheckBatch(payloads: SystemHealthCheckInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * project-management publishes ErrorOccurred
    *
@@ -1720,12 +1720,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishProjectManagementErrorOccurred(payload: ErrorOccurredInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishProjectManagementErrorOccurred(payload: ErrorOccurredInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation projectManagementSendErrorOccurred in one batch (same
    * options for all).
    */
-  publishProjectManagementErrorOccurredBatch(payloads: ErrorOccurredInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishProjectManagementErrorOccurredBatch(payloads: ErrorOccurredInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * template-management publishes ErrorOccurred
    *
@@ -1737,12 +1737,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishTemplateManagementErrorOccurred(payload: ErrorOccurredInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishTemplateManagementErrorOccurred(payload: ErrorOccurredInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation templateManagementSendErrorOccurred in one batch (same
    * options for all).
    */
-  publishTemplateManagementErrorOccurredBatch(payloads: ErrorOccurredInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishTemplateManagementErrorOccurredBatch(payloads: ErrorOccurredInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * ai-integration publishes ErrorOccurred
    *
@@ -1754,12 +1754,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishAiIntegrationErrorOccurred(payload: ErrorOccurredInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishAiIntegrationErrorOccurred(payload: ErrorOccurredInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation aiIntegrationSendErrorOccurred in one batch (same options
    * for all).
    */
-  publishAiIntegrationErrorOccurredBatch(payloads: ErrorOccurredInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishAiIntegrationErrorOccurredBatch(payloads: ErrorOccurredInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * github-integration publishes ErrorOccurred
    *
@@ -1771,12 +1771,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishGithubIntegrationErrorOccurred(payload: ErrorOccurredInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishGithubIntegrationErrorOccurred(payload: ErrorOccurredInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation githubIntegrationSendErrorOccurred in one batch (same
    * options for all).
    */
-  publishGithubIntegrationErrorOccurredBatch(payloads: ErrorOccurredInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishGithubIntegrationErrorOccurredBatch(payloads: ErrorOccurredInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * observability publishes ErrorOccurred
    *
@@ -1788,12 +1788,12 @@ export interface SkafuClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishObservabilityErrorOccurred(payload: ErrorOccurredInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishObservabilityErrorOccurred(payload: ErrorOccurredInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation observabilitySendErrorOccurred in one batch (same options
    * for all).
    */
-  publishObservabilityErrorOccurredBatch(payloads: ErrorOccurredInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishObservabilityErrorOccurredBatch(payloads: ErrorOccurredInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * template-management consumes ProjectCreated
    *

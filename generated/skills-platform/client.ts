@@ -541,9 +541,9 @@ export interface SkillsPlatformClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishSkillCreated(payload: SkillCreatedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishSkillCreated(payload: SkillCreatedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /** Publishes several events of operation sendSkillCreated in one batch (same options for all). */
-  publishSkillCreatedBatch(payloads: SkillCreatedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishSkillCreatedBatch(payloads: SkillCreatedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * skill-service publishes skill.updated
    *
@@ -553,9 +553,9 @@ export interface SkillsPlatformClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishSkillUpdated(payload: SkillUpdatedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishSkillUpdated(payload: SkillUpdatedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /** Publishes several events of operation sendSkillUpdated in one batch (same options for all). */
-  publishSkillUpdatedBatch(payloads: SkillUpdatedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishSkillUpdatedBatch(payloads: SkillUpdatedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * skill-service publishes skill.deleted
    *
@@ -565,9 +565,9 @@ export interface SkillsPlatformClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishSkillDeleted(payload: SkillDeletedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishSkillDeleted(payload: SkillDeletedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /** Publishes several events of operation sendSkillDeleted in one batch (same options for all). */
-  publishSkillDeletedBatch(payloads: SkillDeletedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishSkillDeletedBatch(payloads: SkillDeletedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * generation-service publishes templates.updated
    *
@@ -578,11 +578,11 @@ export interface SkillsPlatformClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishTemplatesUpdated(payload: TemplatesUpdatedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishTemplatesUpdated(payload: TemplatesUpdatedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation sendTemplatesUpdated in one batch (same options for all).
    */
-  publishTemplatesUpdatedBatch(payloads: TemplatesUpdatedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishTemplatesUpdatedBatch(payloads: TemplatesUpdatedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * generation-service publishes project.generated
    *
@@ -593,11 +593,11 @@ export interface SkillsPlatformClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishProjectGenerated(payload: ProjectGeneratedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishProjectGenerated(payload: ProjectGeneratedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation sendProjectGenerated in one batch (same options for all).
    */
-  publishProjectGeneratedBatch(payloads: ProjectGeneratedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishProjectGeneratedBatch(payloads: ProjectGeneratedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * generation-service publishes project.completed
    *
@@ -608,11 +608,11 @@ export interface SkillsPlatformClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishProjectCompleted(payload: ProjectCompletedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishProjectCompleted(payload: ProjectCompletedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation sendProjectCompleted in one batch (same options for all).
    */
-  publishProjectCompletedBatch(payloads: ProjectCompletedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishProjectCompletedBatch(payloads: ProjectCompletedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * generation-service publishes generation.failed
    *
@@ -623,11 +623,11 @@ export interface SkillsPlatformClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishGenerationFailed(payload: GenerationFailedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishGenerationFailed(payload: GenerationFailedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation sendGenerationFailed in one batch (same options for all).
    */
-  publishGenerationFailedBatch(payloads: GenerationFailedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishGenerationFailedBatch(payloads: GenerationFailedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * validation-service publishes validation.completed
    *
@@ -638,12 +638,12 @@ export interface SkillsPlatformClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishValidationCompleted(payload: ValidationCompletedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishValidationCompleted(payload: ValidationCompletedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation sendValidationCompleted in one batch (same options for
    * all).
    */
-  publishValidationCompletedBatch(payloads: ValidationCompletedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishValidationCompletedBatch(payloads: ValidationCompletedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * validation-service publishes validation.failed
    *
@@ -654,11 +654,11 @@ export interface SkillsPlatformClient {
    * Envelope fields the payload leaves out are filled; the payload is validated before anything is
    * sent.
    */
-  publishValidationFailed(payload: ValidationFailedInput, options?: PublishOptions): Promise<EventReceipt>;
+  publishValidationFailed(payload: ValidationFailedInput, options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt>;
   /**
    * Publishes several events of operation sendValidationFailed in one batch (same options for all).
    */
-  publishValidationFailedBatch(payloads: ValidationFailedInput[], options?: PublishOptions): Promise<EventReceipt[]>;
+  publishValidationFailedBatch(payloads: ValidationFailedInput[], options?: Omit<PublishOptions, "key"> & { key?: string; }): Promise<EventReceipt[]>;
   /**
    * generation-service consumes skill.created
    *

@@ -8,7 +8,7 @@ import type { ChannelModel, JsonSchema, MessageModel, OperationModel, SystemMode
 import { decodePointerSegment } from '../contract/json-pointer.js';
 import { camelCase, createNameRegistry, operationMethodName, pascalCase, typeName } from '../contract/names.js';
 import type { Preamble } from './printer.js';
-import { createSchemaTypes, type SchemaTypes } from './schema-types.js';
+import { createSchemaTypes, type SchemaTypes, schemaOwnName } from './schema-types.js';
 import { compileValidators, compileValidatorsParallel, type CompilePool, type CompiledValidators, type ValidatorEntry } from './validators.js';
 
 export interface MessagePlan {
@@ -16,6 +16,11 @@ export interface MessagePlan {
   /** Type of the payload. */
   payloadType: string;
   headersType?: string;
+  /**
+   * Type of the message key, from the Kafka key schema (`bindings.kafka.key`), when there is
+   * one: `string`, `number` or `boolean` for a plain unnamed schema, else a type of types.ts.
+   */
+  keyType?: string;
   /** Publish input type: the payload with the envelope fields the runtime fills optional. */
   inputType: string;
   /** Top-level payload properties the runtime fills when missing. */
@@ -122,6 +127,23 @@ function topLevelKey(pointer: string | undefined): string | undefined {
   return decodePointerSegment(pointer.slice(1));
 }
 
+/** The TypeScript primitive of a plain unnamed key schema (`{type: string, format: uuid}`), which needs no declaration. */
+export function primitiveKey(schema: JsonSchema): 'string' | 'number' | 'boolean' | undefined {
+  if (schemaOwnName(schema) !== undefined || 'enum' in schema || 'const' in schema) return undefined;
+  if (Object.keys(schema).some((k) => ['allOf', 'anyOf', 'oneOf', 'not', 'if', 'nullable', '$ref'].includes(k))) return undefined;
+  switch (schema.type) {
+    case 'string':
+      return 'string';
+    case 'number':
+    case 'integer':
+      return 'number';
+    case 'boolean':
+      return 'boolean';
+    default:
+      return undefined;
+  }
+}
+
 /** `…/traits.yaml#/components/messageTraits/Keyed` + `…#/Audited` -> `KeyedAuditedHeaders`. */
 function traitHeadersName(from: string[]): string {
   const names = from.map((ref) => decodePointerSegment(ref.slice(ref.lastIndexOf('/') + 1)));
@@ -158,7 +180,7 @@ export function createTemplateContext(system: SystemModel, options: ContextOptio
     if (key !== undefined) sharing.set(key, (sharing.get(key) ?? 0) + 1);
   }
   const sharedHeaders = new Map<string, string>();
-  const payloadNames = new Map<string, { payload: string; headers?: string }>();
+  const payloadNames = new Map<string, { payload: string; headers?: string; key?: string }>();
   for (const m of system.messages) {
     const payload = types.name(m.payload, m.payloadTypeName);
     let headers: string | undefined;
@@ -171,13 +193,14 @@ export function createTemplateContext(system: SystemModel, options: ContextOptio
         sharedHeaders.set(key, headers);
       } else headers = types.name(m.headers, m.headersTypeName ?? `${m.id}Headers`);
     }
-    payloadNames.set(m.id, { payload, ...(headers ? { headers } : {}) });
+    const key = m.kafkaKey ? (primitiveKey(m.kafkaKey) ?? types.name(m.kafkaKey, schemaOwnName(m.kafkaKey) ?? `${m.id}Key`)) : undefined;
+    payloadNames.set(m.id, { payload, ...(headers ? { headers } : {}), ...(key ? { key } : {}) });
   }
 
   const envelope = system.envelope;
   const files = createNameRegistry();
   const messages: MessagePlan[] = system.messages.map((m) => {
-    const { payload, headers } = payloadNames.get(m.id)!;
+    const { payload, headers, key: keyType } = payloadNames.get(m.id)!;
     const stem = typeName(m.id);
     const optional: string[] = [];
     const present = new Set(types.propertyNames(m.payload));
@@ -205,6 +228,7 @@ export function createTemplateContext(system: SystemModel, options: ContextOptio
       descriptorConst: '',
       schemaFile: files(`${fileStem(m.id)}.json`),
     };
+    if (keyType) plan.keyType = keyType;
     if (headers) {
       plan.headersType = headers;
       plan.validateHeaders = allocate(`${validate}Headers`);

@@ -1,6 +1,7 @@
 /** The public types of the client (see docs/runtime-api.md). */
 import type { DedupeStore } from './dedupe.js';
 import type { OperationDescriptor } from './descriptor.js';
+import type { MessageKey } from './key.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { Tracing } from './tracing.js';
@@ -66,7 +67,13 @@ export interface EventReceipt extends PublishReceipt {
 }
 
 export interface PublishOptions {
-  key?: string;
+  /**
+   * The partition / ordering key. Keys travel as strings: numbers, bigints and booleans as
+   * their text, objects and arrays as canonical JSON (keys sorted). Default: the payload
+   * value at the message's `x-evc-key`. Generated clients type it from the message's
+   * Kafka key schema (`bindings.kafka.key`).
+   */
+  key?: MessageKey;
   headers?: Record<string, string>;
   /** Channel address parameters. */
   parameters?: Record<string, string>;

@@ -66,6 +66,7 @@ export {
   type ToCloudEventOptions,
 } from './cloudevents.js';
 export { HEADER } from './headers.js';
+export { keyText, type MessageKey } from './key.js';
 /** A delivery's value as text: Kafka and Redis deliver bytes (Buffers), memory what was published. */
 export { textOf } from './bytes.js';
 export { resolveAddress } from './address.js';

@@ -15,6 +15,7 @@ import type { MessageDescriptor, OperationDescriptor, SystemDescriptor } from '.
 import { envelopePlan, messageByType, type EnvelopeContext, type EnvelopePlan, type EnvelopeValues, type SequenceCounter } from './envelope.js';
 import { MessageTooLargeError, ValidationError, type Violation } from './errors.js';
 import { parsePointer } from './json-pointer.js';
+import { keyText } from './key.js';
 import type { Tracing } from './tracing.js';
 import type { WireMessage } from './transport.js';
 import { explainInvalid, toViolation } from './validation.js';
@@ -120,7 +121,7 @@ export function createPublisher(system: SystemDescriptor, o: PublisherOptions): 
         if (bytes > o.maxMessageBytes) throw new MessageTooLargeError(bytes, o.maxMessageBytes, target);
       }
 
-      let key = options.key;
+      let key = options.key === undefined ? undefined : keyText(options.key);
       if (key === undefined && message.keyPointer) {
         let tokens = keys.get(message);
         if (tokens === undefined) keys.set(message, (tokens = keyTokens(message) ?? null));

@@ -17,6 +17,7 @@ describe('golden output', () => {
       'composition',
       'cross-file',
       'hostile',
+      'kafka-keys',
       'multi-message',
       'names',
       'oneof',

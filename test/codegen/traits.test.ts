@@ -41,6 +41,7 @@ describe('codegen from a contract with traits', () => {
     expect(client.match(/keyPointer: "\/accountId",/g)).toHaveLength(2);
     expect(client.match(/validateHeaders: validateAccount(Opened|Closed)Headers,/g)).toHaveLength(2);
     expect(client).toContain('  group: "ledger",\n  service: "ledger",\n');
-    expect(client.match(/headers\?: KeyedAuditedHeaders; \}/g)).toHaveLength(4);
+    // The key schema (a trait's bindings.kafka.key, type string) types the key option.
+    expect(client.match(/Omit<PublishOptions, "headers" \| "key"> & \{ headers\?: KeyedAuditedHeaders; key\?: string; \}/g)).toHaveLength(4);
   });
 });

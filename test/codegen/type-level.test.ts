@@ -1,7 +1,8 @@
 /**
  * Type-level checks of generated code (tsc over test/codegen/typecheck/*-types.ts): each
  * file passes only if every `@ts-expect-error` line is an error and the rest compiles.
- * Recursive types (recursive-types.ts) and typed request/reply (request-reply-types.ts).
+ * Recursive types (recursive-types.ts), typed request/reply (request-reply-types.ts) and
+ * Kafka keys typed from the key schema (kafka-keys-types.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot, tsc } from './helpers.js';
 
 describe('generated types, checked by tsc', () => {
-  it.each(['recursive-types.ts', 'request-reply-types.ts'])(
+  it.each(['recursive-types.ts', 'request-reply-types.ts', 'kafka-keys-types.ts'])(
     '%s',
     (file) => {
       const dir = join(repoRoot, 'test/.tmp/codegen-type-level');

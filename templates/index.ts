@@ -11,10 +11,12 @@ export function indexTemplate(f: GeneratedFile, _ctx: TemplateContext): void {
   f.print("export * from './types.js';");
   f.print("export * from './validators.js';");
   f.print("export * from './client.js';");
+  f.print("export * from './factories.js';");
 }
 
 /** index.js (with `--emit js`). */
 export function indexJsTemplate(f: GeneratedFile, _ctx: TemplateContext): void {
   f.print("export * from './validators.js';");
   f.print("export * from './client.js';");
+  f.print("export * from './factories.js';");
 }

@@ -3,6 +3,7 @@
  * is one template; outputs are listed here in a fixed order.
  */
 import { clientDtsTemplate, clientJsTemplate, clientTemplate } from '../../templates/client.js';
+import { factoriesDtsTemplate, factoriesJsTemplate, factoriesTemplate } from '../../templates/factories.js';
 import { indexJsTemplate, indexTemplate } from '../../templates/index.js';
 import { schemaFiles, schemaTemplate } from '../../templates/schemas.js';
 import { typesTemplate } from '../../templates/types.js';
@@ -46,6 +47,8 @@ export function outputs(ctx: TemplateContext, emit: Emit = DEFAULT_EMIT): Array<
           ['validators.d.ts', validatorsDtsTemplate],
           ['client.js', clientJsTemplate],
           ['client.d.ts', clientDtsTemplate],
+          ['factories.js', factoriesJsTemplate],
+          ['factories.d.ts', factoriesDtsTemplate],
           ['index.js', indexJsTemplate],
           ['index.d.ts', indexTemplate],
         ]
@@ -53,6 +56,7 @@ export function outputs(ctx: TemplateContext, emit: Emit = DEFAULT_EMIT): Array<
           ['types.ts', typesTemplate],
           ['validators.ts', validatorsTsTemplate],
           ['client.ts', clientTemplate],
+          ['factories.ts', factoriesTemplate],
           ['index.ts', indexTemplate],
         ];
   return [...code, ...schemaFiles(ctx).map((s): [string, Template] => [s.path, schemaTemplate(s)])];

@@ -13,6 +13,7 @@ const root = join(repoRoot, 'test/.tmp/codegen-check');
 const runner = join(repoRoot, 'test/codegen/cli-runner.ts');
 const sdk = [
   'client.ts',
+  'factories.ts',
   'index.ts',
   'schemas/AuditNote.json',
   'schemas/OrderCancelled.json',
@@ -55,7 +56,7 @@ describe('evc generate in a scratch repository', () => {
     const r = evc('--check');
     expect(r.status).toBe(1);
     expect(r.stdout.trim().split('\n')).toEqual(files.map((f) => `${f}: missing`));
-    expect(r.stderr).toContain('17 file(s) out of date (orders + docs)');
+    expect(r.stderr).toContain('18 file(s) out of date (orders + docs)');
     expect(existsSync(join(root, 'generated'))).toBe(false);
   });
 
@@ -63,13 +64,13 @@ describe('evc generate in a scratch repository', () => {
     const r = evc();
     expect(r.status).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual(files.map((f) => `written  ${f}`));
-    expect(r.stderr).toMatch(/1 system\(s\) \(orders \+ docs\): 17 written, 0 unchanged, 0 removed in \d+ ms/);
+    expect(r.stderr).toMatch(/1 system\(s\) \(orders \+ docs\): 18 written, 0 unchanged, 0 removed in \d+ ms/);
     // No evc.config.json here: the package's own runtime specifier.
     expect(readFileSync(join(root, 'generated/orders/client.ts'), 'utf8')).toContain('import { createClient } from "@event-contracts/runtime";');
     const check = evc('--check');
     expect(check.status).toBe(0);
     expect(check.stdout).toBe('');
-    expect(check.stderr).toContain('up to date, 17 file(s) (orders + docs)');
+    expect(check.stderr).toContain('up to date, 18 file(s) (orders + docs)');
   });
 
   it('--check names hand edits and stray files (cache or not), generate repairs them', () => {
@@ -167,7 +168,7 @@ describe('evc generate in a scratch repository', () => {
     rmSync(join(root, 'generated/docs/site/orders.html'));
     const single = evc('asyncapi/orders.yaml', '--check');
     expect(single.status).toBe(0);
-    expect(single.stderr).toContain('up to date, 9 file(s) (orders) in');
+    expect(single.stderr).toContain('up to date, 10 file(s) (orders) in');
     const noDocs = evc('--no-docs');
     expect(noDocs.status).toBe(0);
     expect(noDocs.stdout).toBe('');
@@ -257,8 +258,10 @@ describe('evc generate in a scratch repository', () => {
   });
 
   it('--emit js (or evc.config.json "emit") writes JavaScript with declarations and removes the TypeScript; --emit ts switches back', () => {
-    const ts = ['client.ts', 'index.ts', 'types.ts', 'validators.ts'].map((f) => `generated/orders/${f}`);
-    const js = ['client.d.ts', 'client.js', 'index.d.ts', 'index.js', 'types.d.ts', 'validators.d.ts', 'validators.js'].map((f) => `generated/orders/${f}`);
+    const ts = ['client.ts', 'factories.ts', 'index.ts', 'types.ts', 'validators.ts'].map((f) => `generated/orders/${f}`);
+    const js = ['client.d.ts', 'client.js', 'factories.d.ts', 'factories.js', 'index.d.ts', 'index.js', 'types.d.ts', 'validators.d.ts', 'validators.js'].map(
+      (f) => `generated/orders/${f}`,
+    );
     const byPath = (lines: string[]) => lines.sort((a, b) => (a.slice(9) < b.slice(9) ? -1 : 1)).join('\n') + '\n';
     const toJs = evc('--emit', 'js');
     expect(toJs.status).toBe(0);
@@ -321,7 +324,7 @@ describe('evc generate in a scratch repository', () => {
       expect(stdout).toBe(
         'written  generated/docs/orders.md\nwritten  generated/docs/site/orders.html\nwritten  generated/orders/schemas/OrderPlaced.headers.json\nwritten  generated/orders/types.ts\n',
       );
-      expect(stderr).toMatch(/4 written, 13 unchanged, 0 removed in \d+ ms/);
+      expect(stderr).toMatch(/4 written, 14 unchanged, 0 removed in \d+ ms/);
       expect(readFileSync(join(root, 'generated/orders/types.ts'), 'utf8')).toContain('Tenant of the order (watched).');
       writeFileSync(contract, before);
       await waitFor(() => stdout.split('written  generated/orders/types.ts').length === 3, 'the second regeneration');

@@ -161,6 +161,7 @@ describe('generated code that any build takes', () => {
     it('writes the TypeScript files and the schemas, nothing else', () => {
       expect(listFiles(join(root, 'ts/generated/warehouse'))).toEqual([
         'client.ts',
+        'factories.ts',
         'index.ts',
         'schemas/Alert.json',
         'schemas/StockPicked.json',
@@ -211,6 +212,8 @@ describe('generated code that any build takes', () => {
       expect(listFiles(join(root, 'js/generated/warehouse'))).toEqual([
         'client.d.ts',
         'client.js',
+        'factories.d.ts',
+        'factories.js',
         'index.d.ts',
         'index.js',
         'schemas/Alert.json',
@@ -253,8 +256,8 @@ describe('generated code that any build takes', () => {
       (await generate(sdkOptions(dir, options))).changes.filter((c) => c.status !== 'unchanged').map((c) => `${c.status} ${c.path}`);
 
     it('removes the other form; --check compares against the chosen form', async () => {
-      const ts = sdk('client.ts', 'index.ts', 'types.ts', 'validators.ts');
-      const js = sdk('client.d.ts', 'client.js', 'index.d.ts', 'index.js', 'types.d.ts', 'validators.d.ts', 'validators.js');
+      const ts = sdk('client.ts', 'factories.ts', 'index.ts', 'types.ts', 'validators.ts');
+      const js = sdk('client.d.ts', 'client.js', 'factories.d.ts', 'factories.js', 'index.d.ts', 'index.js', 'types.d.ts', 'validators.d.ts', 'validators.js');
       /** `status path` lines sorted by path, as generate reports them. */
       const lines = (...groups: Array<[string, string[]]>) =>
         groups
@@ -285,7 +288,7 @@ describe('generated code that any build takes', () => {
       await generate(options);
       rmSync(join(contracts, 'warehouse.yaml'));
       const check = await generate({ ...options, check: true });
-      expect(check.changes.map((c) => c.status)).toEqual(Array(11).fill('extra'));
+      expect(check.changes.map((c) => c.status)).toEqual(Array(13).fill('extra'));
       await generate(options);
       expect(listFiles(join(dir, 'generated'))).toEqual([]);
     });

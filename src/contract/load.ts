@@ -4,6 +4,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve as resolvePath } from 'node:path';
 import { convertAsyncApi2, isAsyncApi2 } from './asyncapi2.js';
+import { convertAvroPayloads } from './avro.js';
 import { buildSystem } from './build.js';
 import { recordDerivedNames } from './derived-names.js';
 import { ContractError } from './errors.js';
@@ -96,6 +97,8 @@ export async function loadContract(file: string, options: LoadOptions = {}): Pro
     // AsyncAPI 2.x is read into the 3.x shape (./asyncapi2.ts): one IR builder for both.
     const converted = isAsyncApi2(resolved.asyncapi) ? convertAsyncApi2(resolved, resolver, abs, (d) => diagnostics.push(d)) : undefined;
     const document = converted?.document ?? resolved;
+    // Avro payloads become JSON Schema (./avro.ts) before the IR is built.
+    convertAvroPayloads(document, resolver, (d) => diagnostics.push(d));
     const system = buildSystem({ file: abs, resolver, document }, diagnostics);
     if (converted) recordDerivedNames(system, converted.derivedNames);
     return { systems: [system], diagnostics };

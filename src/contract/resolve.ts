@@ -86,6 +86,15 @@ export class RefResolver {
     return this.backRefs.get(node);
   }
 
+  /**
+   * Record `node` as a reference back to `target`, for schemas the loader builds itself
+   * (an Avro record that contains itself, ./avro.ts): the IR builder then treats it as it
+   * treats a recursive `$ref` (see `backRef`).
+   */
+  markBackReference(node: object, target: object): void {
+    this.backRefs.set(node, target);
+  }
+
   /** Line and column of a place. */
   locate(origin: Origin): SourceLocation {
     const file = this.files.get(origin.file);

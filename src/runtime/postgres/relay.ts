@@ -2,8 +2,10 @@
  * The outbox relay: sends committed outbox rows to the broker and marks them sent.
  *
  * One pass: in a transaction, take up to `batchSize` unsent rows in id order with
- * `FOR UPDATE SKIP LOCKED`, publish them (grouped by channel, in order), mark them sent,
- * commit. Every row read in a pass also takes a transaction-scoped advisory lock on its
+ * `FOR UPDATE SKIP LOCKED` and mark them sent in the same statement (`UPDATE ... WHERE id
+ * IN (SELECT ...) RETURNING`, sent with BEGIN in one round trip), publish them (grouped by
+ * channel, in order), commit. The mark is part of the transaction, so it counts only if
+ * the publish succeeded and the COMMIT went through; a failed publish rolls it back. Every row read in a pass also takes a transaction-scoped advisory lock on its
  * key (rows without a key: on their id), and a row whose key another relay holds is
  * skipped, so several relays (processes) share the work without sending a row twice and
  * without two of them sending one key's rows out of order.
@@ -96,7 +98,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { outbox, transport } = options;
   const table = outbox.table;
   const pool = outbox.pool;
-  const batchSize = Math.max(1, options.batchSize ?? 1000);
+  // An integer: it is written into the claim statement.
+  const batchSize = Number.isFinite(options.batchSize) ? Math.max(1, Math.floor(options.batchSize!)) : 1000;
   const pollMs = Math.max(1, options.pollIntervalMs ?? 20);
   const maxBackoff = options.maxBackoffMs ?? 5000;
   const retain = options.retainSentMs ?? 86_400_000;
@@ -112,10 +115,17 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const stats: OutboxRelayStats = { sent: 0, passes: 0, failures: 0, lagRows: 0, lagOldestMs: 0 };
 
   const lockSpace = `hashtext('evc-outbox-relay:${table}')`;
-  const select = `SELECT o.id::text AS id, o.channel, o.key, o.value, o.headers FROM ${table} AS o
+  // Select, lock and mark in one statement, after BEGIN in the same simple query (batchSize is
+  // our integer, the table a checked name): one round trip, and no id list sent back. Measured
+  // (bench/outbox.ts, 20k rows, Redis, 3 runs each): 8.3-14.7k rows/s against 7.7-10.5k for
+  // SELECT, then UPDATE ... WHERE id = ANY($1) after the publish.
+  const claim = `BEGIN; UPDATE ${table} SET sent_at = now() WHERE id IN (
+    SELECT o.id FROM ${table} AS o
     WHERE o.sent_at IS NULL AND pg_try_advisory_xact_lock(${lockSpace}, hashtext(coalesce(o.key, 'id:' || o.id::text)))
-    ORDER BY o.id LIMIT $1 FOR UPDATE SKIP LOCKED`;
-  const markSent = `UPDATE ${table} SET sent_at = now() WHERE id = ANY($1::bigint[])`;
+    ORDER BY o.id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)
+  RETURNING id::text AS id, channel, key, value, headers`;
+  /** RETURNING follows no order: back to id order (ids are decimal bigint text without leading zeros). */
+  const byId = (a: Row, b: Row): number => a.id.length - b.id.length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
   let stopping = false;
   let wake: (() => void) | undefined;
@@ -141,8 +151,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const c: PgPoolClient = await pool.connect();
     let broken = false;
     try {
-      await c.query('BEGIN');
-      const rows = (await c.query(select, [batchSize])).rows as Row[];
+      const results = (await c.query(claim)) as unknown as { rows: Row[] }[];
+      const rows = results[1]!.rows.sort(byId);
       if (rows.length === 0) {
         await c.query('COMMIT');
         return 0;
@@ -155,7 +165,6 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         list.push({ key: r.key ?? undefined, value: r.value, headers: r.headers });
       }
       await Promise.all([...byChannel].map(([channel, messages]) => transport.publish(channel, messages)));
-      await c.query(markSent, [rows.map((r) => r.id)]);
       await c.query('COMMIT');
       return rows.length;
     } catch (err) {

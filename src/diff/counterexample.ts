@@ -48,13 +48,29 @@ function clone<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
 }
 
+const OBJECT_KEYWORDS = [
+  'properties',
+  'required',
+  'additionalProperties',
+  'patternProperties',
+  'minProperties',
+  'maxProperties',
+  'propertyNames',
+  'dependentRequired',
+  'dependentSchemas',
+  'unevaluatedProperties',
+];
+const ARRAY_KEYWORDS = ['items', 'prefixItems', 'contains', 'minItems', 'maxItems', 'uniqueItems', 'unevaluatedItems'];
+const NUMBER_KEYWORDS = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf'];
+
 function firstType(s: JsonSchema): string {
   const t = s.type;
   if (typeof t === 'string') return t;
   if (Array.isArray(t) && typeof t[0] === 'string') return t.includes('object') ? 'object' : (t[0] as string);
-  if (isObj(s.properties) || Array.isArray(s.required)) return 'object';
-  if (s.items !== undefined || s.prefixItems !== undefined || s.contains !== undefined) return 'array';
-  if (typeof s.minimum === 'number' || typeof s.maximum === 'number') return 'number';
+  // Without a type, the keywords say which kind the schema is about (the others pass anything).
+  if (OBJECT_KEYWORDS.some((k) => k in s)) return 'object';
+  if (ARRAY_KEYWORDS.some((k) => k in s)) return 'array';
+  if (NUMBER_KEYWORDS.some((k) => k in s)) return 'number';
   return 'string';
 }
 

@@ -17,7 +17,7 @@
  * data (pattern against pattern, format against pattern, overlapping oneOf branches).
  */
 import type { JsonSchema } from '../contract/ir.js';
-import { samplePattern, synthesize, validatorFor } from './counterexample.js';
+import { EXTRA_PROPERTY, samplePattern, synthesize, validatorFor } from './counterexample.js';
 import { nodeTo2020 } from './drafts.js';
 import type { InstanceSegment } from './schema.js';
 
@@ -847,15 +847,30 @@ function relabel(res: SubschemaResult, kind: IssueKind, prefix: string, nodes: P
   return { answer: res.answer, issues: res.issues.map((i) => ({ ...i, ...nodes, kind, text: `${prefix}: ${i.text}` })) };
 }
 
+/**
+ * Whether no object of the conjunction holds property `name`: its schema is false, or a
+ * `dependentSchemas[name]` that no object satisfies (the dependent schema applies to the
+ * whole object once the name is present: `dependentSchemas: {a: {type: string}}` forbids "a").
+ */
+function neverHolds(atoms: Atoms, name: string): boolean {
+  if (allNever(governProperty(atoms, name))) return true;
+  return atoms.some(
+    (a) =>
+      isObj(a.dependentSchemas) &&
+      Object.hasOwn(a.dependentSchemas, name) &&
+      liveKinds([{ type: 'object', required: [name] }, ...atomsOf(a.dependentSchemas[name])]).size === 0,
+  );
+}
+
 function objects(w: Atoms, r: Atoms, c: Ctx): SubschemaResult {
   const out: SubschemaResult[] = [];
   const names = new Set<string>();
   for (const a of [...w, ...r]) if (isObj(a.properties)) for (const n of Object.keys(a.properties)) names.add(n);
   const wreq = requiredOf(w);
-  const wClosedFor = (atoms: Atoms, n: string) => allNever(governProperty(atoms, n));
+  const wClosedFor = neverHolds;
   for (const name of names) {
     const wg = governProperty(w, name);
-    if (allNever(wg)) continue;
+    if (neverHolds(w, name)) continue;
     const rg = governProperty(r, name);
     if (rg.length === 0) continue;
     const res = sub(wg, rg, { ...at(c, name), anchors: c.anchors });
@@ -939,7 +954,11 @@ function objects(w: Atoms, r: Atoms, c: Ctx): SubschemaResult {
   const rmin = maxOf(r, 'minProperties') ?? 0;
   const rmax = minOf(r, 'maxProperties') ?? Infinity;
   if ((rmin > wmin || rmax < wmax) && wmin <= wmax)
-    out.push(issue(c, w, r, 'constraint', `${pathStr(c.path)}: property count ${wmin}..${wmax} -> ${rmin}..${rmax}`, { witnesses: [{}] }));
+    out.push(
+      issue(c, w, r, 'constraint', `${pathStr(c.path)}: property count ${wmin}..${wmax} -> ${rmin}..${rmax}`, {
+        witnesses: [objectOfSize(w, [...names], closed, wmin), ...(Number.isFinite(rmax) ? [objectOfSize(w, [...names], closed, rmax + 1)] : []), {}],
+      }),
+    );
   // propertyNames.
   for (const a of r) {
     if (!('propertyNames' in a)) continue;
@@ -975,7 +994,7 @@ function objects(w: Atoms, r: Atoms, c: Ctx): SubschemaResult {
       for (const [p, s] of Object.entries(a.dependentSchemas)) {
         if (wClosedFor(w, p)) continue;
         const own = w.flatMap((x) => (isObj(x.dependentSchemas) && p in x.dependentSchemas ? atomsOf(x.dependentSchemas[p]) : []));
-        const withP = [...w.map((x) => stripKeys(x, ['dependentSchemas'])).filter((x) => Object.keys(x).length > 0), { required: [p] }, ...own];
+        const withP = [...w.map((x) => stripKeys(x, ['dependentSchemas'])).filter((x) => Object.keys(x).length > 0), { type: 'object', required: [p] }, ...own];
         const others = w.some((x) => isObj(x.dependentSchemas) && Object.keys(x.dependentSchemas).some((k) => k !== p));
         const res = sub(withP, atomsOf(s), {
           ...c,
@@ -995,6 +1014,21 @@ function objectWith(w: Atoms, names: string[]): unknown {
   if (!isObj(base)) return base;
   const out: JsonSchema = { ...base };
   for (const n of [...requiredOf(w), ...names]) if (!(n in out)) out[n] = synthesize(asConj(governProperty(w, n))) ?? 'x';
+  return out;
+}
+
+/** A writer instance (as synthesized) with `size` properties: its required ones, then declared ones, then undeclared ones (an open writer). */
+function objectOfSize(w: Atoms, declared: string[], closed: boolean, size: number): unknown {
+  const base = objectWith(w, []);
+  if (!isObj(base) || size > 1000) return base;
+  const out: JsonSchema = { ...base };
+  const req = requiredOf(w);
+  for (const k of Object.keys(out)) if (Object.keys(out).length > size && !req.has(k)) delete out[k];
+  const extra = closed ? [] : Array.from({ length: size }, (_, i) => (i === 0 ? EXTRA_PROPERTY : `${EXTRA_PROPERTY}_${i + 1}`));
+  for (const n of [...declared.filter((d) => !neverHolds(w, d)), ...extra]) {
+    if (Object.keys(out).length >= size) break;
+    if (!(n in out)) out[n] = synthesize(asConj(governProperty(w, n))) ?? 'x';
+  }
   return out;
 }
 
@@ -1094,14 +1128,27 @@ function arrays(w: Atoms, r: Atoms, c: Ctx): SubschemaResult {
     if (rminC > 0 && !(everyItemIn && wmin >= rminC) && wminC < rminC) {
       const sample = synthesize(asConj(cs));
       const exact = wcs.length === 0 || sameC.length > 0;
+      // One writer contains inside the reader's: an array of exactly its minContains items, each
+      // matching it and the item schema, is a writer instance with too few reader matches.
+      const own = wcs.length === 1 && sameC.length === 1 ? [...atomsOf(wcs[0]!.contains), ...all] : undefined;
+      const ownWitness =
+        own &&
+        wPre === 0 &&
+        (maxOf(w, 'minItems') ?? 0) <= wminC &&
+        wminC <= wmax &&
+        (wminC <= 1 || !w.some((a) => a.uniqueItems === true)) &&
+        liveKinds(own).size > 0
+          ? Array.from({ length: wminC }, () => synthesize(asConj(own)))
+          : undefined;
       out.push(
         issue(c, w, r, 'constraint', `${pathStr(c.path)}: the reader requires at least ${rminC} item(s) matching contains`, {
           witnesses: [
+            ...(ownWitness ? [ownWitness] : []),
             arrayOf(wmin),
             Array.from({ length: Math.max(wminC, 0) }, () => sample),
             [...arrayOf(wmin), ...Array.from({ length: wminC }, () => sample)],
           ],
-          ...(exact && wmin === 0 ? {} : { undecided: 'whether writer arrays hold enough matching items depends on the item schemas' }),
+          ...((exact && wmin === 0) || ownWitness ? {} : { undecided: 'whether writer arrays hold enough matching items depends on the item schemas' }),
         }),
       );
     }

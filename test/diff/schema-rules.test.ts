@@ -323,6 +323,29 @@ const cases: [string, Case][] = [
       counterexample: ['forward'],
     },
   ],
+  [
+    'dependentSchemas no object satisfies: changing it changes nothing (the name is forbidden either way)',
+    {
+      old: a({ type: 'string' }, { dependentSchemas: { b: { type: 'string' } } }),
+      new: a({ type: 'string' }, { dependentSchemas: { b: { type: 'number' } } }),
+      want: [],
+    },
+  ],
+  [
+    'a name a dependentSchemas forbade, declared: old writers never send it',
+    {
+      old: a({ type: 'string' }, { dependentSchemas: { b: { type: 'string' } } }),
+      new: obj({ a: { type: 'string' }, b: { type: 'integer' } }),
+      want: [['dependency-removed', '', 'safe', 'breaking']],
+    },
+  ],
+  // Without a type the object keywords still say what a counterexample must be: an object.
+  ['maxProperties lowered, no type', { old: { maxProperties: 2 }, new: { maxProperties: 1 }, want: [['constraint-tightened', '', 'breaking', 'safe']] }],
+  ['minProperties raised, no type', { old: { minProperties: 1 }, new: { minProperties: 2 }, want: [['constraint-tightened', '', 'breaking', 'safe']] }],
+  [
+    'additionalProperties true -> false, no type',
+    { old: { additionalProperties: true }, new: { additionalProperties: false }, want: [['additional-properties-narrowed', '/*', 'breaking', 'safe']] },
+  ],
   ['description only: no finding', { old: a({ type: 'string', description: 'one' }), new: a({ type: 'string', description: 'two' }), want: [] }],
 ];
 
@@ -359,6 +382,15 @@ describe('evc diff: one rule per schema change', () => {
         isolated: true,
       },
     ]);
+  });
+
+  it('minContains raised under the same contains is decided structurally (no note), with the writer-only counterexample [0]', async () => {
+    const report = await diffDocs(
+      makeDoc({ type: 'array', contains: { type: 'number' }, minContains: 1 }),
+      makeDoc({ type: 'array', contains: { type: 'number' }, minContains: 2 }),
+    );
+    const f = report.findings[0]!;
+    expect([brief(report.findings), f.notes, f.counterexamples.map((c) => c.value)]).toEqual([[['constraint-tightened', '', 'breaking', 'safe']], [], [[0]]]);
   });
 
   it('says "no counterexample found" when none can be built', async () => {

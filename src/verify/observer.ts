@@ -188,8 +188,9 @@ export async function startObserver(options: VerifyOptions): Promise<Observer> {
   const allJoined = system.channels.every((c) => reports.get(c.id)?.joined === true || c.messageIds.length === 0);
 
   // Envelope state.
+  const correlationPointers = new Map(system.messages.map((m) => [m.id, envelope?.correlationId ?? payloadPointer(m.correlationIdLocation)]));
   const correlationOf = (messageId: string | undefined, value: unknown): string | undefined => {
-    const ptr = envelope?.correlationId ?? payloadPointer(system.messages.find((m) => m.id === messageId)?.correlationIdLocation);
+    const ptr = messageId !== undefined ? correlationPointers.get(messageId) : envelope?.correlationId;
     if (ptr === undefined) return undefined;
     const v = getPointer(value, ptr);
     return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;

@@ -1,15 +1,17 @@
 /**
- * The reference suite (test/fixtures/diff/compat-suite.yaml): each case's schemas become the
- * payload of one message that the system both sends and receives, diffed with the real
- * `evc diff` library call under BACKWARD. Only wire findings count (the `sdk-*` source
- * findings are another axis). A case agrees when the verdict is decided and equal to the
- * expected one; an undecided answer ("warning") never counts as agreement.
+ * evc's own compatibility suite (test/fixtures/diff/compat-suite.yaml, written from the
+ * specification; Confluent's cases run in reference-suite.test.ts): each case's schemas
+ * become the payload of one message that the system both sends and receives, diffed with
+ * the real `evc diff` library call under BACKWARD (helpers.ts backwardAnswer). Only wire
+ * findings count (the `sdk-*` source findings are another axis). A case agrees when the
+ * verdict is decided and equal to the expected one; an undecided answer ("warning") never
+ * counts as agreement.
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { JsonSchema } from '../../src/contract/ir.js';
 import { readSource } from '../../src/contract/source.js';
-import { diffDocs, makeDoc } from './helpers.js';
+import { backwardAnswer, type SuiteAnswer } from './helpers.js';
 
 interface SuiteCase {
   name: string;
@@ -19,10 +21,8 @@ interface SuiteCase {
   expected: 'compatible' | 'incompatible';
 }
 
-type Answer = 'compatible' | 'incompatible' | 'undecided';
-
 /** Cases where evc answers otherwise, and why (docs/diff-semantics.md argues each). */
-const knownDifferences: Record<string, { evc: Answer; reason: string }> = {
+const knownDifferences: Record<string, { evc: SuiteAnswer; reason: string }> = {
   'integer split over two anyOf ranges': {
     evc: 'undecided',
     reason:
@@ -32,25 +32,6 @@ const knownDifferences: Record<string, { evc: Answer; reason: string }> = {
 
 // Read with the contracts' own YAML reader: a syntax error names file:line:col.
 const cases = readSource(fileURLToPath(new URL('../fixtures/diff/compat-suite.yaml', import.meta.url))).data as SuiteCase[];
-
-/** A case's schema as a payload: its own definitions move to components/schemas, and refs follow. */
-function wrap(schema: JsonSchema) {
-  const { definitions, $defs, ...payload } = schema as JsonSchema & { definitions?: JsonSchema; $defs?: JsonSchema };
-  const schemas = { ...(definitions ?? {}), ...($defs ?? {}) };
-  const text = JSON.stringify(payload).replace(/"#\/(?:definitions|\$defs)\//g, '"#/components/schemas/');
-  const doc = makeDoc(JSON.parse(text) as JsonSchema);
-  if (Object.keys(schemas).length > 0) doc.components.schemas = schemas;
-  return doc;
-}
-
-async function answerOf(c: SuiteCase): Promise<{ answer: Answer; rules: string[] }> {
-  const report = await diffDocs(wrap(c.old), wrap(c.new), 'BACKWARD');
-  const wire = report.findings.filter((f) => f.category === 'wire');
-  const rules = wire.filter((f) => f.verdict !== 'safe').map((f) => `${f.rule}(${f.verdict})`);
-  if (wire.some((f) => f.verdict === 'breaking')) return { answer: 'incompatible', rules };
-  if (wire.some((f) => f.verdict === 'warning')) return { answer: 'undecided', rules };
-  return { answer: 'compatible', rules };
-}
 
 describe('compatibility reference suite (BACKWARD)', () => {
   it('has at least 120 cases with unique names, both verdicts in every family', () => {
@@ -66,7 +47,7 @@ describe('compatibility reference suite (BACKWARD)', () => {
     const stale: string[] = [];
     let agree = 0;
     for (const c of cases) {
-      const { answer, rules } = await answerOf(c);
+      const { answer, rules } = await backwardAnswer(c.old, c.new);
       const known = knownDifferences[c.name];
       if (answer === c.expected) {
         agree++;

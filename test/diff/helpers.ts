@@ -35,6 +35,35 @@ export async function diffDocs(oldDoc: Doc | Doc[], newDoc: Doc | Doc[], mode: M
   return diffVersions([a, b], mode);
 }
 
+/**
+ * A reference-suite case's schema as the payload of `makeDoc`'s one message (sent and
+ * received): its own `definitions` / `$defs` move to components/schemas, and refs follow.
+ */
+export function wrapPayload(schema: JsonSchema): Doc {
+  const { definitions, $defs, ...payload } = schema as JsonSchema & { definitions?: JsonSchema; $defs?: JsonSchema };
+  const schemas = { ...(definitions ?? {}), ...($defs ?? {}) };
+  const text = JSON.stringify(payload).replace(/"#\/(?:definitions|\$defs)\//g, '"#/components/schemas/');
+  const doc = makeDoc(JSON.parse(text) as JsonSchema);
+  if (Object.keys(schemas).length > 0) doc.components.schemas = schemas;
+  return doc;
+}
+
+export type SuiteAnswer = 'compatible' | 'incompatible' | 'undecided';
+
+/**
+ * The BACKWARD answer of the real `evc diff` for a payload change, wire findings only (the
+ * `sdk-*` source findings are another axis): incompatible when some finding is breaking,
+ * undecided when some is a warning, else compatible; `rules` lists the non-safe findings.
+ */
+export async function backwardAnswer(oldSchema: JsonSchema, newSchema: JsonSchema): Promise<{ answer: SuiteAnswer; rules: string[]; report: DiffReport }> {
+  const report = await diffDocs(wrapPayload(oldSchema), wrapPayload(newSchema), 'BACKWARD');
+  const wire = report.findings.filter((f) => f.category === 'wire');
+  const rules = wire.filter((f) => f.verdict !== 'safe').map((f) => `${f.rule}(${f.verdict})`);
+  if (wire.some((f) => f.verdict === 'breaking')) return { answer: 'incompatible', rules, report };
+  if (wire.some((f) => f.verdict === 'warning')) return { answer: 'undecided', rules, report };
+  return { answer: 'compatible', rules, report };
+}
+
 /** [rule, pointer, backward, forward] of each finding, for exact comparisons. */
 export function brief(findings: Finding[]): [string, string, string, string][] {
   return findings.map((f) => [f.rule, f.pointer ?? f.subject, f.backward, f.forward]);

@@ -20,7 +20,7 @@ import { hashModules, packageFile } from './sources.js';
 import { fullFormats } from '@event-contracts/runtime/formats';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, extname, join, relative, resolve } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import type { Diagnostic, SystemModel } from '../contract/ir.js';
 import type { ContractLimits } from '../contract/limits.js';
 import { DEFAULT_EMIT, DEFAULT_RUNTIME_IMPORT, readConfig, type Emit, type EvcConfig } from './config.js';
@@ -70,6 +70,12 @@ export interface GenerateOptions {
    * folder (the folder given, or the file's folder).
    */
   contractRoot?: string;
+  /**
+   * Generate the systems whose contracts load, skipping (not failing on) the ones with
+   * errors: their output folders are left as they are, the docs are not rewritten, and
+   * `skipped` lists them. Default false: any contract error writes nothing.
+   */
+  keepGoing?: boolean;
 }
 
 export interface GenerateResult {
@@ -85,6 +91,8 @@ export interface GenerateResult {
   cachedSystems: string[];
   /** Whether the docs were part of the run (`docs` option, contract folders), and whether they came from the cache. */
   docs: 'rendered' | 'cached' | 'skipped';
+  /** With `keepGoing`: the root documents (root-relative) not generated, and the first error of each. */
+  skipped: Array<{ file: string; error: string }>;
   /** Wall time in ms. */
   ms: number;
   /** Check mode: whether the output folder equals what the contracts produce. */
@@ -233,6 +241,11 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   const withDocs = options.docs !== false && wholeFolders;
 
   const diagnostics: Diagnostic[] = [];
+  const keepGoing = options.keepGoing === true;
+  const skipped: GenerateResult['skipped'] = [];
+  /** Output folders of skipped systems: left alone (not removed as orphans). */
+  const keptFolders = new Set<string>();
+  const hasError = (list: readonly Diagnostic[]) => list.some((d) => d.severity === 'error');
   const roots: Array<{ file: string; contractRoot: string }> = [];
   for (const p of contractPaths) {
     const st = statSync(p, { throwIfNoEntry: false });
@@ -313,7 +326,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
       await pool.close();
     }
   } else if (needDocs && cachedRoots.length > 0) await loadAndPlan(undefined);
-  if (diagnostics.some((d) => d.severity === 'error')) return finish();
+  if (hasError(diagnostics) && !keepGoing) return finish();
 
   async function loadAndPlan(pool: CompilePool | undefined): Promise<void> {
     const [{ loadContract }, { planSystem, systemFolder }, { ValidatorCompileError }] = await Promise.all([
@@ -324,12 +337,22 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     const loaded: Array<{ system: SystemModel; rel: string }> = [];
     for (const r of toLoad) {
       const result = await loadContract(r.file, { root: r.contractRoot, specValidation: false, ...(options.limits ? { limits: options.limits } : {}) });
-      diagnostics.push(...result.diagnostics);
-      for (const system of result.systems) loaded.push({ system, rel: posix(relative(root, r.file)) });
+      const found = [...result.diagnostics];
       if (options.lint !== undefined && options.lint !== 'off' && result.systems.length > 0) {
         const { lintForGenerate } = await import('../lint/index.js');
-        for (const system of result.systems) diagnostics.push(...lintForGenerate(system, { strict: options.lint === 'strict' }));
+        for (const system of result.systems) found.push(...lintForGenerate(system, { strict: options.lint === 'strict' }));
       }
+      diagnostics.push(...found);
+      const rel = posix(relative(root, r.file));
+      if (keepGoing && hasError(found)) {
+        skip(rel, found.find((d) => d.severity === 'error')!);
+        const before = previous?.systems[rel]?.folder;
+        if (before) keptFolders.add(before);
+        keptFolders.add(`${outRel}/${systemFolder(basename(r.file, extname(r.file)))}`);
+        for (const system of result.systems) keptFolders.add(`${outRel}/${systemFolder(system.id)}`);
+        continue;
+      }
+      for (const system of result.systems) loaded.push({ system, rel });
     }
     if (needDocs) {
       for (const r of cachedRoots) {
@@ -338,7 +361,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
         loadedSystems.push(...result.systems);
       }
     }
-    if (diagnostics.some((d) => d.severity === 'error')) return;
+    if (hasError(diagnostics) && !keepGoing) return;
     const seen = new Map<string, string>(Object.entries(manifest.systems).map(([rel, e]) => [e.folder, rel]));
     for (const { system, rel } of loaded) {
       loadedSystems.push(system);
@@ -351,6 +374,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
           message: `system "${system.id}" (${rel}) would generate into ${docsDir}, the docs folder; give it another id (x-evc-system)`,
           location: { file: system.file, pointer: '', line: 0, col: 0 },
         });
+        if (keepGoing) skip(rel, diagnostics.at(-1)!);
         continue;
       }
       const other = seen.get(folder);
@@ -361,6 +385,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
           message: `system "${system.id}" (${rel}) generates into the same folder as ${other}`,
           location: { file: system.file, pointer: '', line: 0, col: 0 },
         });
+        if (keepGoing) skip(rel, diagnostics.at(-1)!);
         continue;
       }
       seen.set(folder, rel);
@@ -375,7 +400,17 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
         }));
       } catch (err) {
         if (!(err instanceof ValidatorCompileError)) throw err;
-        diagnostics.push({ severity: 'error', rule: 'codegen-validator', message: err.message, location: { file: system.file, pointer: '', line: 0, col: 0 } });
+        const d: Diagnostic = {
+          severity: 'error',
+          rule: 'codegen-validator',
+          message: err.message,
+          location: { file: system.file, pointer: '', line: 0, col: 0 },
+        };
+        diagnostics.push(d);
+        if (keepGoing) {
+          skip(rel, d);
+          keptFolders.add(folder);
+        }
         continue;
       }
       systems.push(system.id);
@@ -385,7 +420,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
       for (const f of system.files) inputs[posix(relative(root, f))] = sha256(readFileSync(f));
       manifest.systems[rel] = { id: system.id, folder, inputs, outputs: Object.fromEntries(plan.map((f) => [f.path, sha256(f.contents)])) };
     }
-    if (diagnostics.some((d) => d.severity === 'error')) return;
+    if (hasError(diagnostics) && !keepGoing) return;
     for (const { rel } of loaded) {
       const entry = manifest.systems[rel];
       if (entry) compareFolder(entry.folder, planned.get(entry.folder) ?? []);
@@ -394,7 +429,11 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
 
   // 3. The docs of all systems; stale docs files are the ones the renderer wrote (its
   //    marker) or the previous run recorded.
-  if (needDocs) {
+  // With systems skipped (keepGoing), the docs would lose them: left as they are.
+  if (needDocs && skipped.length > 0) {
+    docsState = 'skipped';
+    if (previous?.docs) manifest.docs = previous.docs;
+  } else if (needDocs) {
     const { planDocs } = await import('./docs.js');
     const docs = loadedSystems.length > 0 ? await planDocs(loadedSystems, { dir: docsDir }) : [];
     const before = new Set(Object.keys(previous?.docs?.outputs ?? {}).filter((p) => p.startsWith(`${docsDir}/`)));
@@ -418,7 +457,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     }
     for (const name of entries) {
       const folder = `${outRel}/${name}`;
-      if (planned.has(folder) || folder === docsDir) continue;
+      if (planned.has(folder) || folder === docsDir || keptFolders.has(folder)) continue;
       // Ours when its index (of either emit form) carries the generator's preamble.
       const ours = ['index.ts', 'index.js', 'index.d.ts'].some((name) =>
         readText(join(root, folder, name))?.startsWith(`// Code generated by ${GENERATOR_NAME}`),
@@ -438,6 +477,12 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     if (readText(manifestFile) !== text) writeFileSync(manifestFile, text);
   }
   return finish();
+
+  function skip(file: string, first: Diagnostic): void {
+    if (skipped.some((s) => s.file === file)) return;
+    const where = `${posix(relative(root, first.location.file))}:${first.location.line}:${first.location.col}`;
+    skipped.push({ file, error: `${where} ${first.rule} ${first.message}` });
+  }
 
   function compareFolder(folder: string, plan: PlannedFile[]): void {
     const onDisk = listFiles(join(root, folder)).map((p) => `${folder}/${p}`);
@@ -496,6 +541,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
       diagnostics,
       cachedSystems,
       docs: docsState,
+      skipped,
       ms: performance.now() - started,
       upToDate: changes.every((c) => c.status === 'unchanged') && !diagnostics.some((d) => d.severity === 'error'),
     };

@@ -10,7 +10,7 @@ import { contractLimits, limitOptions, limitsHelp } from '../limits.js';
 import { UsageError } from '../usage.js';
 
 export const generateHelp = `Usage: evc generate [contracts...] [--out generated] [--emit ts|js] [--check] [--watch] [--runtime-import <specifier>] [--no-docs] [--no-cache]
-                    [--strict] [--root <dir>] [--max-contract-bytes <n>] [--max-nesting-depth <n>]
+                    [--strict] [--keep-going] [--root <dir>] [--max-contract-bytes <n>] [--max-nesting-depth <n>]
 
 Generates a typed SDK per contract (files, or folders of *.yaml|*.yml|*.json; default
 asyncapi/) into <out>/<system>/: types.ts, validators.ts, client.ts, index.ts and
@@ -38,10 +38,14 @@ folders (they span every system).
                               \`evc lint --rules\`) are errors, as in \`evc lint\`; without
                               it they are warnings and the SDK is generated (default:
                               evc.config.json "strict")
+  --keep-going                generate the contracts that load and skip the ones with
+                              errors (their output and the docs are left as they are);
+                              exit 1 at the end, naming each skipped contract
 ${rootHelp}
 ${limitsHelp}
 
-Exit 0 done (or up to date), 1 stale output (--check), 2 when it could not run.`;
+Exit 0 done (or up to date), 1 stale output (--check) or contracts skipped
+(--keep-going), 2 when it could not run.`;
 
 export async function generateCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -56,6 +60,7 @@ export async function generateCommand(argv: string[]): Promise<number> {
       'no-cache': { type: 'boolean', default: false },
       'no-docs': { type: 'boolean', default: false },
       strict: { type: 'boolean', default: false },
+      'keep-going': { type: 'boolean', default: false },
       ...rootOption,
       ...limitOptions,
       help: { type: 'boolean', short: 'h', default: false },
@@ -83,6 +88,7 @@ export async function generateCommand(argv: string[]): Promise<number> {
     cache: !values['no-cache'],
     docs: !values['no-docs'],
     lint: values.strict || configStrict() ? 'strict' : 'warn',
+    keepGoing: values['keep-going'],
   };
   const root = contractRoot(values);
   if (root !== undefined) options.contractRoot = root;
@@ -126,7 +132,12 @@ function fileOnTheWay(path: string): string | undefined {
 function report(result: GenerateResult, check: boolean): number {
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   if (result.diagnostics.length > 0) process.stderr.write(formatDiagnostics(result.diagnostics, 'text') + '\n');
-  if (errors.length > 0) {
+  // --keep-going: what could be generated was; the rest is named, and the run fails.
+  const skippedLine = () => {
+    process.stderr.write(`evc generate --keep-going: skipped ${result.skipped.length} contract(s) with errors:\n`);
+    for (const s of result.skipped) process.stderr.write(`  ${s.file}: ${s.error}\n`);
+  };
+  if (errors.length > 0 && result.skipped.length === 0) {
     process.stderr.write(`evc generate: ${errors.length} contract error(s); nothing ${check ? 'checked' : 'written'}\n`);
     return 2;
   }
@@ -139,15 +150,24 @@ function report(result: GenerateResult, check: boolean): number {
     for (const c of bad) process.stdout.write(`${c.path}: ${c.status}\n`);
     if (bad.length > 0) {
       process.stderr.write(`evc generate --check: ${bad.length} file(s) out of date (${systems}); run \`evc generate\`\n`);
+      if (result.skipped.length > 0) skippedLine();
       return 1;
     }
     process.stderr.write(`evc generate --check: up to date, ${result.files.length} file(s) (${systems}) in ${ms} ms\n`);
+    if (result.skipped.length > 0) {
+      skippedLine();
+      return 1;
+    }
     return 0;
   }
   for (const c of result.changes) if (c.status === 'written' || c.status === 'removed') process.stdout.write(`${c.status.padEnd(8)} ${c.path}\n`);
   process.stderr.write(
     `evc generate: ${result.systems.length} system(s) (${systems}): ${count('written')} written, ${count('unchanged')} unchanged, ${count('removed')} removed in ${ms} ms\n`,
   );
+  if (result.skipped.length > 0) {
+    skippedLine();
+    return 1;
+  }
   return 0;
 }
 

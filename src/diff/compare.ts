@@ -14,7 +14,10 @@ import { findCounterexample } from './counterexample.js';
 import { decideSchemas, type DecidedChange } from './decide.js';
 import { verdictUnder, type Counterexample, type Finding, type Mode, type Verdict } from './finding.js';
 import { ruleOf } from './rules.js';
+import { compareBindings, type BindingOwner } from './bindings.js';
+import { compareChannelServers, compareOperationSecurity, compareServers } from './servers.js';
 import { diffSchemas, instancePointer, sameSchema, type SchemaChange } from './schema.js';
+import { encodePointerSegment } from '../contract/json-pointer.js';
 
 /** One version: its label (a path or `ref:path`), its systems, and how to print its file names. */
 export interface Version {
@@ -205,6 +208,28 @@ function compareSystem(o: SystemModel, n: SystemModel, po: Place, pn: Place): Dr
     return { sent: a.sent || b.sent, received: a.received || b.received };
   };
 
+  // Servers (where peers connect, how they authenticate).
+  out.push(...compareServers(o, n, po, pn).map((c) => ({ ...c, system })));
+  for (const os of o.servers) {
+    const ns = n.servers.find((x) => x.id === os.id);
+    if (ns)
+      out.push(
+        ...bindingDrafts(
+          system,
+          'server',
+          `server ${os.id}`,
+          {},
+          o,
+          n,
+          po,
+          pn,
+          `/servers/${encodePointerSegment(os.id)}`,
+          rawAt(o, 'servers', os.id).bindings,
+          rawAt(n, 'servers', os.id).bindings,
+        ),
+      );
+  }
+
   // Channels.
   for (const [id, oc] of oChans) {
     const nc = nChans.get(id);
@@ -263,7 +288,7 @@ function compareSystem(o: SystemModel, n: SystemModel, po: Place, pn: Place): Dr
   for (const [id, op] of oOps) {
     const np = nOps.get(id);
     if (np) {
-      out.push(...compareOperation(system, op, np, po, pn));
+      out.push(...compareOperation(system, op, np, o, n, po, pn));
       continue;
     }
     // A rename keeps everything but the id: action, channel, messages, group and service.
@@ -282,7 +307,7 @@ function compareSystem(o: SystemModel, n: SystemModel, po: Place, pn: Place): Dr
         old: po(op.location),
         new: pn(twin.location),
       });
-      out.push(...compareOperation(system, op, twin, po, pn));
+      out.push(...compareOperation(system, op, twin, o, n, po, pn));
       continue;
     }
     out.push({
@@ -355,6 +380,23 @@ function compareChannel(
       message: `channel "${nc.id}" Kafka binding changed: ${other.map((k) => `${k} ${JSON.stringify(ok[k] ?? null)} -> ${JSON.stringify(nk[k] ?? null)}`).join('; ')}`,
     });
   }
+  out.push(...compareChannelServers(oc, nc, o, n, po, pn).map((c) => ({ ...c, system })));
+  out.push(
+    ...bindingDrafts(
+      system,
+      'channel',
+      `channel ${nc.id}`,
+      { channel: nc.id },
+      o,
+      n,
+      po,
+      pn,
+      `/channels/${encodePointerSegment(oc.id)}`,
+      oc.bindings,
+      nc.bindings,
+    ),
+  );
+  out.push(...compareParameters(base, oc, nc, o, n, po, pn));
   for (const mid of nc.messageIds) {
     if (oc.messageIds.includes(mid)) continue;
     out.push({
@@ -437,6 +479,8 @@ function compareMessage(system: string, om: MessageModel, nm: MessageModel, o: S
       search: { of: 'key', oldRoot: oldKey, newRoot: newKey, examples: [], change: { instancePath: [], oldSchema: oldKey, newSchema: newKey } },
     });
   }
+  for (const b of compareBindings('message', om.bindings, nm.bindings))
+    out.push({ ...base, ...at, subject: `message ${nm.id}`, rule: b.rule, message: `message "${nm.id}" binding changed: ${b.detail}` });
   const schemaDrafts = (of: 'payload' | 'headers', oldRoot: JsonSchema, newRoot: JsonSchema, examples: unknown[]) => {
     for (const c of decideSchemas(oldRoot, newRoot)) {
       const pointer = instancePointer(c.instancePath);
@@ -459,7 +503,7 @@ function compareMessage(system: string, om: MessageModel, nm: MessageModel, o: S
   return out;
 }
 
-function compareOperation(system: string, op: OperationModel, np: OperationModel, po: Place, pn: Place): Draft[] {
+function compareOperation(system: string, op: OperationModel, np: OperationModel, o: SystemModel, n: SystemModel, po: Place, pn: Place): Draft[] {
   const out: Draft[] = [];
   const base = { system, subject: `operation ${np.id}`, operation: np.id, channel: np.channelId, old: po(op.location), new: pn(np.location) };
   if (op.action !== np.action) out.push({ ...base, rule: 'operation-action-changed', message: `operation "${np.id}" action ${op.action} -> ${np.action}` });
@@ -467,6 +511,136 @@ function compareOperation(system: string, op: OperationModel, np: OperationModel
     out.push({ ...base, rule: 'operation-channel-changed', message: `operation "${np.id}" channel ${op.channelId} -> ${np.channelId}` });
   if (op.action === 'receive' && np.action === 'receive' && (op.group ?? '') !== (np.group ?? '')) {
     out.push({ ...base, rule: 'kafka-group-changed', message: `operation "${np.id}" consumer group ${op.group ?? 'none'} -> ${np.group ?? 'none'}` });
+  }
+  out.push(...compareOperationSecurity(op, np, o, n, po, pn).map((c) => ({ ...c, system })));
+  out.push(
+    ...bindingDrafts(
+      system,
+      'operation',
+      `operation ${np.id}`,
+      { operation: np.id, channel: np.channelId },
+      o,
+      n,
+      po,
+      pn,
+      `/operations/${encodePointerSegment(op.id)}`,
+      op.bindings,
+      np.bindings,
+    ),
+  );
+  // Messages the operation uses, among those its channel carries on both sides (a message
+  // added to or removed from the channel is named by channel-message-added/-removed).
+  if (op.channelId === np.channelId && op.action === np.action) {
+    const onChannel = (s: SystemModel, id: string) => s.channels.find((c) => c.id === np.channelId)?.messageIds.includes(id) ?? false;
+    const kept = (id: string) => onChannel(o, id) && onChannel(n, id);
+    for (const mid of op.messageIds)
+      if (!np.messageIds.includes(mid) && kept(mid))
+        out.push({
+          ...base,
+          messageId: mid,
+          rule: np.action === 'receive' ? 'receive-message-removed' : 'sdk-send-message-removed',
+          message:
+            np.action === 'receive'
+              ? `operation "${np.id}" no longer receives message "${mid}": its subscription rejects it`
+              : `operation "${np.id}" no longer sends message "${mid}": its generated method no longer takes it`,
+        });
+    for (const mid of np.messageIds)
+      if (!op.messageIds.includes(mid) && kept(mid))
+        out.push({ ...base, messageId: mid, rule: 'operation-message-added', message: `operation "${np.id}" now ${np.action}s message "${mid}"` });
+  }
+  // Request/reply.
+  if (!op.reply && np.reply)
+    out.push({ ...base, rule: 'reply-added', message: `operation "${np.id}" now expects a reply${np.reply.channelId ? ` on ${np.reply.channelId}` : ''}` });
+  else if (op.reply && !np.reply) out.push({ ...base, rule: 'reply-removed', message: `operation "${np.id}" no longer has a reply` });
+  else if (op.reply && np.reply) {
+    const moved: string[] = [];
+    if ((op.reply.channelId ?? '') !== (np.reply.channelId ?? '')) moved.push(`channel ${op.reply.channelId ?? 'none'} -> ${np.reply.channelId ?? 'none'}`);
+    if ((op.reply.addressLocation ?? '') !== (np.reply.addressLocation ?? ''))
+      moved.push(`address ${op.reply.addressLocation ?? 'none'} -> ${np.reply.addressLocation ?? 'none'}`);
+    if (moved.length > 0)
+      out.push({
+        ...base,
+        rule: 'reply-address-changed',
+        message: `operation "${np.id}" reply ${moved.join('; ')}: replies go where the other side does not read`,
+      });
+  }
+  return out;
+}
+
+function rawAt(s: SystemModel, section: string, id: string): Record<string, unknown> {
+  const all = s.document[section];
+  const node = all && typeof all === 'object' ? (all as Record<string, unknown>)[id] : undefined;
+  return node && typeof node === 'object' ? (node as Record<string, unknown>) : {};
+}
+
+/** Binding changes of a server, channel or operation, placed at its `bindings/<protocol>` on each side. */
+function bindingDrafts(
+  system: string,
+  owner: BindingOwner,
+  subject: string,
+  ids: { channel?: string; operation?: string },
+  o: SystemModel,
+  n: SystemModel,
+  po: Place,
+  pn: Place,
+  pointer: string,
+  oldBindings: unknown,
+  newBindings: unknown,
+): Draft[] {
+  return compareBindings(owner, oldBindings, newBindings).map((b) => ({
+    system,
+    subject,
+    ...(ids.channel !== undefined ? { channel: ids.channel } : {}),
+    ...(ids.operation !== undefined ? { operation: ids.operation } : {}),
+    rule: b.rule,
+    message: `${subject} binding changed: ${b.detail}`,
+    old: po(o.locate(o.file, pointer + b.suffix)),
+    new: pn(n.locate(n.file, pointer + b.suffix)),
+  }));
+}
+
+/**
+ * Address parameters: their values are where a channel's messages go (`orders.{region}`),
+ * so an enum is judged like a schema of the address (fewer values: old writers publish where
+ * new readers do not subscribe). Declaring or dropping parameters changes the generated
+ * parameters type (source).
+ */
+function compareParameters(
+  base: { system: string; subject: string; channel: string },
+  oc: ChannelModel,
+  nc: ChannelModel,
+  o: SystemModel,
+  n: SystemModel,
+  po: Place,
+  pn: Place,
+): Draft[] {
+  const out: Draft[] = [];
+  const at = {
+    old: po(o.locate(o.file, `/channels/${encodePointerSegment(oc.id)}/parameters`)),
+    new: pn(n.locate(n.file, `/channels/${encodePointerSegment(nc.id)}/parameters`)),
+  };
+  const names = (c: ChannelModel) => c.parameters.map((p) => p.name).sort();
+  if (names(oc).join('\u0000') !== names(nc).join('\u0000'))
+    out.push({
+      ...base,
+      ...at,
+      rule: 'sdk-parameters-changed',
+      message: `channel "${nc.id}" parameters [${names(oc).join(', ')}] -> [${names(nc).join(', ')}]: the generated parameters type changes`,
+    });
+  for (const p of oc.parameters) {
+    const q = nc.parameters.find((x) => x.name === p.name);
+    if (!q) continue;
+    // No enum: any value.
+    const within = (a: string[] | undefined, b: string[] | undefined) => b === undefined || (a !== undefined && a.every((v) => b.includes(v)));
+    const backward = within(p.enum, q.enum);
+    const forward = within(q.enum, p.enum);
+    if (backward && forward) continue;
+    out.push({
+      ...base,
+      ...at,
+      rule: !backward && !forward ? 'parameter-values-changed' : !backward ? 'parameter-values-narrowed' : 'parameter-values-widened',
+      message: `channel "${nc.id}" parameter ${p.name} values ${p.enum ? `[${p.enum.join(', ')}]` : 'any'} -> ${q.enum ? `[${q.enum.join(', ')}]` : 'any'}`,
+    });
   }
   return out;
 }

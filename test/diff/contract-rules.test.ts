@@ -184,6 +184,156 @@ const cases: [string, { old: Doc | Doc[]; new: Doc | Doc[]; want: [string, strin
       want: [['kafka-group-changed', 'operation receiveM', 'breaking', 'safe']],
     },
   ],
+  [
+    'servers removed and added',
+    {
+      old: edit((d) => (d.servers = { a: { host: 'a.example.com:9092', protocol: 'kafka' } })),
+      new: edit((d) => (d.servers = { b: { host: 'b.example.com:9092', protocol: 'kafka' } })),
+      want: [
+        ['server-removed', 'server a', 'breaking', 'breaking'],
+        ['server-added', 'server b', 'safe', 'safe'],
+      ],
+    },
+  ],
+  [
+    'server address, protocol, version, variables and security changed',
+    {
+      old: edit(
+        (d) =>
+          (d.servers = {
+            a: {
+              host: 'a.example.com:{port}',
+              protocol: 'kafka',
+              protocolVersion: '3.6',
+              variables: { port: { enum: ['9092', '9093'], default: '9092' } },
+              security: [{ type: 'plain' }],
+            },
+          }),
+      ),
+      new: edit(
+        (d) =>
+          (d.servers = {
+            a: {
+              host: 'b.example.com:{port}',
+              protocol: 'kafka-secure',
+              protocolVersion: '3.7',
+              variables: { port: { enum: ['9092'], default: '9092' } },
+              security: [{ type: 'scramSha256' }],
+            },
+          }),
+      ),
+      want: [
+        ['server-address-changed', 'server a', 'breaking', 'breaking'],
+        ['server-protocol-changed', 'server a', 'breaking', 'breaking'],
+        ['server-protocol-version-changed', 'server a', 'warning', 'warning'],
+        ['server-variables-changed', 'server a', 'warning', 'warning'],
+        ['server-security-changed', 'server a', 'breaking', 'breaking'],
+      ],
+    },
+  ],
+  ...(() => {
+    const servers = { a: { host: 'a.example.com:9092', protocol: 'kafka' }, b: { host: 'b.example.com:9092', protocol: 'kafka' } };
+    const on = (...ids: string[]) =>
+      edit((d) => {
+        d.servers = structuredClone(servers);
+        d.channels.c.servers = ids.map((id) => ({ $ref: `#/servers/${id}` }));
+      });
+    return [
+      ['channel taken off a server', { old: on('a', 'b'), new: on('a'), want: [['channel-server-removed', 'channel c', 'breaking', 'breaking']] }],
+      ['channel put on another server', { old: on('a'), new: on('a', 'b'), want: [['channel-server-added', 'channel c', 'safe', 'safe']] }],
+    ] as typeof cases;
+  })(),
+  ...(() => {
+    const region = (values?: string[]) =>
+      edit((d) => {
+        d.channels.c.address = 'c.{region}';
+        if (values) d.channels.c.parameters = { region: { enum: values } };
+      });
+    return [
+      [
+        'address parameter narrowed',
+        { old: region(['eu', 'us']), new: region(['eu']), want: [['parameter-values-narrowed', 'channel c', 'breaking', 'safe']] },
+      ],
+      ['address parameter widened', { old: region(['eu']), new: region(['eu', 'us']), want: [['parameter-values-widened', 'channel c', 'safe', 'breaking']] }],
+      [
+        'address parameter values replaced',
+        { old: region(['eu']), new: region(['us']), want: [['parameter-values-changed', 'channel c', 'breaking', 'breaking']] },
+      ],
+      ['address parameters declared', { old: region(), new: region(['eu']), want: [['sdk-parameters-changed', 'channel c', 'breaking', 'breaking']] }],
+    ] as typeof cases;
+  })(),
+  [
+    'AMQP exchange renamed and made durable, message encoding and MQTT QoS changed',
+    {
+      old: edit((d) => {
+        d.channels.c.bindings = { amqp: { is: 'routingKey', exchange: { name: 'orders', type: 'topic', durable: false } } };
+        d.components.messages.M.bindings = { amqp: { contentEncoding: 'identity' } };
+        d.operations.sendM.bindings = { mqtt: { qos: 1 } };
+      }),
+      new: edit((d) => {
+        d.channels.c.bindings = { amqp: { is: 'routingKey', exchange: { name: 'orders.v2', type: 'topic', durable: true } } };
+        d.components.messages.M.bindings = { amqp: { contentEncoding: 'gzip' } };
+        d.operations.sendM.bindings = { mqtt: { qos: 0 } };
+      }),
+      want: [
+        ['amqp-declaration-changed', 'channel c', 'breaking', 'breaking'],
+        ['binding-destination-changed', 'channel c', 'breaking', 'breaking'],
+        ['binding-changed', 'operation sendM', 'warning', 'warning'],
+        ['binding-encoding-changed', 'message M', 'breaking', 'breaking'],
+      ],
+    },
+  ],
+  [
+    'operation security added',
+    {
+      old: base(),
+      new: edit((d) => (d.operations.sendM.security = [{ type: 'plain' }])),
+      want: [['operation-security-changed', 'operation sendM', 'breaking', 'breaking']],
+    },
+  ],
+  ...(() => {
+    const lists = (send: string[], receive: string[]) =>
+      edit((d) => {
+        d.channels.c.messages.N = { $ref: '#/components/messages/N' };
+        Object.assign(d.components.messages, otherMessage);
+        d.operations.sendM.messages = send.map((m) => ({ $ref: `#/channels/c/messages/${m}` }));
+        d.operations.receiveM.messages = receive.map((m) => ({ $ref: `#/channels/c/messages/${m}` }));
+      });
+    return [
+      [
+        'a receive operation drops a message',
+        { old: lists(['M', 'N'], ['M', 'N']), new: lists(['M', 'N'], ['M']), want: [['receive-message-removed', 'operation receiveM', 'breaking', 'safe']] },
+      ],
+      [
+        'a send operation drops a message',
+        { old: lists(['M', 'N'], ['M', 'N']), new: lists(['M'], ['M', 'N']), want: [['sdk-send-message-removed', 'operation sendM', 'breaking', 'breaking']] },
+      ],
+      [
+        'an operation takes another message of its channel',
+        { old: lists(['M'], ['M', 'N']), new: lists(['M', 'N'], ['M', 'N']), want: [['operation-message-added', 'operation sendM', 'safe', 'safe']] },
+      ],
+    ] as typeof cases;
+  })(),
+  ...(() => {
+    const reply = (location?: string) =>
+      edit((d) => {
+        d.channels.r = { address: 'r', messages: { N: { $ref: '#/components/messages/N' } } };
+        Object.assign(d.components.messages, otherMessage);
+        if (location) d.operations.sendM.reply = { channel: { $ref: '#/channels/r' }, address: { location } };
+      });
+    return [
+      ['a reply added', { old: reply(), new: reply('$message.header#/replyTo'), want: [['reply-added', 'operation sendM', 'breaking', 'safe']] }],
+      ['a reply removed', { old: reply('$message.header#/replyTo'), new: reply(), want: [['reply-removed', 'operation sendM', 'safe', 'breaking']] }],
+      [
+        'the reply address moved',
+        {
+          old: reply('$message.header#/replyTo'),
+          new: reply('$message.header#/reply_to'),
+          want: [['reply-address-changed', 'operation sendM', 'breaking', 'breaking']],
+        },
+      ],
+    ] as typeof cases;
+  })(),
   ['contract removed', { old: [base(), base()], new: [base()], want: [['system-removed', 'system sys1', 'breaking', 'breaking']] }],
   ['contract added', { old: [base()], new: [base(), base()], want: [['system-added', 'system sys1', 'safe', 'safe']] }],
 ];

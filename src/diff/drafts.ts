@@ -20,7 +20,7 @@ export function nodeTo2020(s: JsonSchema): JsonSchema {
     delete out.items;
     if ('additionalItems' in s) out.items = s.additionalItems;
   }
-  // additionalItems without a tuple `items` does nothing (draft-07 §9.3.1.2).
+  // additionalItems without a tuple `items` does nothing (draft-07 validation §6.4.2).
   delete out.additionalItems;
   if (isObj(s.dependencies)) {
     const req: Record<string, unknown> = { ...(isObj(s.dependentRequired) ? s.dependentRequired : {}) };

@@ -17,7 +17,10 @@ let skafu: SystemModel;
 let workflows: SystemModel;
 beforeAll(async () => {
   const loaded = await loadContracts(['asyncapi/chat.yaml', 'asyncapi/skafu.yaml', 'asyncapi/agent-workflows.yaml'], { specValidation: false });
-  [chat, skafu, workflows] = ['chat', 'skafu', 'agent-workflows'].map((id) => loaded.systems.find((s) => s.id === id)!);
+  const find = (id: string): SystemModel => loaded.systems.find((s) => s.id === id)!;
+  chat = find('chat');
+  skafu = find('skafu');
+  workflows = find('agent-workflows');
 }, 60_000);
 
 const user = (id: string, extra: Record<string, unknown> = {}) => ({

@@ -1237,6 +1237,16 @@ function union(w: Atoms, branches: Atoms[], key: 'anyOf' | 'oneOf', c: Ctx): Sub
       parts.push(relabel(sub(wt, branches[cands[0]!]!, { ...c, depth: c.depth + 1 }), 'branch', `the only ${key} branch for a ${t}`));
       continue;
     }
+    // Numbers covered by the ranges of several branches together (`integer` = `>= 0` ∪ `<= 0`).
+    if (
+      t === 'number' &&
+      !exclusive &&
+      numbersCovered(
+        wt,
+        cands.map((i) => branches[i]!),
+      )
+    )
+      continue;
     const byTag = t === 'object' ? discriminate(wt, branches, cands, key, exclusive, c) : undefined;
     if (byTag) {
       parts.push(byTag);
@@ -1262,6 +1272,61 @@ function union(w: Atoms, branches: Atoms[], key: 'anyOf' | 'oneOf', c: Ctx): Sub
     );
   }
   return combine(parts);
+}
+
+const BOUNDS_ONLY = new Set(['type', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
+
+/**
+ * Whether every number of the writer lies in the union of the branches' ranges. Only
+ * branches with nothing but a type and bounds count (the others may only add to the union,
+ * so leaving them out keeps a "yes" sound); integers are swept over integer ranges, other
+ * numbers over real intervals with their exclusive ends.
+ */
+function numbersCovered(w: Atoms, branches: Atoms[]): boolean {
+  const simple = branches.filter((b) => b.every((a) => Object.keys(a).every((k) => BOUNDS_ONLY.has(k))));
+  const kinds = liveKinds(w);
+  if (simple.length === 0) return false;
+  if (kinds.has('integer')) {
+    const [wa, wb] = intRange(w);
+    const ranges = simple.filter((b) => liveKinds(b).has('integer')).map(intRange);
+    let cur = wa;
+    for (;;) {
+      if (cur > wb) break;
+      const next = ranges.filter(([a, b]) => a <= cur && b >= cur).reduce((m, [, b]) => Math.max(m, b), -Infinity);
+      if (next === -Infinity) return false;
+      if (next === Infinity) break;
+      cur = next + 1;
+    }
+  }
+  if (kinds.has('fraction')) {
+    const intervals = simple
+      .filter((b) => {
+        const k = liveKinds(b);
+        return k.has('integer') && k.has('fraction');
+      })
+      .map((b) => [lower(b), upper(b)] as const);
+    const hi = upper(w);
+    // The frontier: the least point not yet covered (`incl`: the point itself, else just above it).
+    let f = { v: lower(w)?.v ?? -Infinity, incl: !(lower(w)?.ex ?? false) };
+    const above = (u: Bound | undefined) => !u || u.v > f.v || (u.v === f.v && !u.ex && f.incl);
+    for (;;) {
+      if (hi && (f.v > hi.v || (f.v === hi.v && (!f.incl || hi.ex)))) break;
+      let best: Bound | undefined | null = null;
+      for (const [l, u] of intervals) {
+        const from = !l || l.v < f.v || (l.v === f.v && (!l.ex || !f.incl));
+        if (!from || !above(u)) continue;
+        if (!u) {
+          best = undefined;
+          break;
+        }
+        if (best === null || (best && (u.v > best.v || (u.v === best.v && best.ex && !u.ex)))) best = u;
+      }
+      if (best === null) return false;
+      if (best === undefined) break;
+      f = { v: best.v, incl: best.ex };
+    }
+  }
+  return true;
 }
 
 /** A property every candidate branch requires with a finite set of values (a tag). */

@@ -22,13 +22,7 @@ interface SuiteCase {
 }
 
 /** Cases where evc answers otherwise, and why (docs/diff-semantics.md argues each). */
-const knownDifferences: Record<string, { evc: SuiteAnswer; reason: string }> = {
-  'integer split over two anyOf ranges': {
-    evc: 'undecided',
-    reason:
-      'the writer fits the union of two anyOf branches but no single one; evc proves inclusion branch by branch and leaves a cover by several branches undecided',
-  },
-};
+const knownDifferences: Record<string, { evc: SuiteAnswer; reason: string }> = {};
 
 // Read with the contracts' own YAML reader: a syntax error names file:line:col.
 const cases = readSource(fileURLToPath(new URL('../fixtures/diff/compat-suite.yaml', import.meta.url))).data as SuiteCase[];

@@ -34,6 +34,7 @@ const integration = [
   'test/docs/site.test.ts',
   'test/diff/seed.test.ts',
   'test/verify/live/**',
+  'test/corpus/**',
 ];
 
 export default defineConfig({

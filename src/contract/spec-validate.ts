@@ -6,6 +6,7 @@
 import { Parser } from '@asyncapi/parser';
 import type { Diagnostic, Severity } from './ir.js';
 import { isObject, type Origin, type RefResolver } from './resolve.js';
+import { isAvroFormat } from './avro.js';
 import { encodePointerSegment, splitPointer } from './json-pointer.js';
 
 let parser: Parser | undefined;
@@ -45,7 +46,9 @@ function leavesOnly(found: Found[]): Found[] {
 const SEVERITY: Record<number, Severity> = { 0: 'error', 1: 'warning', 2: 'info', 3: 'info' };
 
 export async function specDiagnostics(bundled: unknown, rootFile: string, resolver: RefResolver): Promise<Diagnostic[]> {
-  const found = leavesOnly((await getParser().validate(bundled as never)).filter((d) => !IGNORED.has(String(d.code)) && !isSameMessageTwice(d, bundled)));
+  const found = leavesOnly(
+    (await getParser().validate(bundled as never)).filter((d) => !IGNORED.has(String(d.code)) && !isSameMessageTwice(d, bundled) && !isReadSchemaFormat(d)),
+  );
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   for (const d of found) {
@@ -126,4 +129,10 @@ function isSameMessageTwice(d: Found, bundled: unknown): boolean {
     node = Array.isArray(node) ? node[Number(segment)] : isObject(node) ? node[segment] : undefined;
   }
   return typeof node === 'string' && byId.get(node)?.size === 1;
+}
+
+/** The parser has no Avro schema parser: its "no schema parser registered" is moot, the loader reads Avro (./avro.ts). */
+function isReadSchemaFormat(d: Found): boolean {
+  const format = /^No schema parser registered for "(.*)"$/.exec(d.message)?.[1];
+  return format !== undefined && isAvroFormat(format);
 }

@@ -554,6 +554,37 @@ function sub(w: Atoms, r: Atoms, ctx: Ctx): SubschemaResult {
     );
     return combine(results);
   }
+  // A writer whose one unmodeled restriction is dependentSchemas: its objects that hold none of
+  // those names (or always hold one, its dependent schema then folded in) are a part of it
+  // without the keyword, so a "no" found on that part is exact.
+  if (!ctx.inexact && writerInexact(w) === 'dependentSchemas') {
+    const part = sub(withoutDependents(w), r, ctx);
+    if (part.answer === 'no') return combine([part, decideAtoms(w, r, ctx, kinds)]);
+  }
+  return decideAtoms(w, r, ctx, kinds);
+}
+
+/** `w` with each dependentSchemas name left out (or, when `w` requires it, its schema folded in): a subset of `w`. */
+function withoutDependents(w: Atoms): Atoms {
+  const req = requiredOf(w);
+  const out: Atoms = [];
+  for (const a of w) {
+    if (!isObj(a.dependentSchemas)) {
+      out.push(a);
+      continue;
+    }
+    const rest = stripKeys(a, ['dependentSchemas']);
+    if (Object.keys(rest).length > 0) out.push(rest);
+    for (const [q, s] of Object.entries(a.dependentSchemas)) {
+      if (req.has(q)) atomsOf(s, out);
+      else out.push({ properties: { [q]: false } });
+    }
+  }
+  return out;
+}
+
+/** `sub` past the trivial answers and the writer's disjunctions: the reader keyword by keyword. */
+function decideAtoms(w: Atoms, r: Atoms, ctx: Ctx, kinds: Set<Kind>): SubschemaResult {
   const inexact = writerInexact(w) ?? ctx.inexact;
   const c: Ctx = { ...ctx, inexact, outer: ctx.inexact };
 

@@ -393,6 +393,19 @@ describe('evc diff: one rule per schema change', () => {
     expect([brief(report.findings), f.notes, f.counterexamples.map((c) => c.value)]).toEqual([[['constraint-tightened', '', 'breaking', 'safe']], [], [[0]]]);
   });
 
+  it('a writer with dependentSchemas on another name is decided structurally, with a counterexample each way', async () => {
+    const before = { type: 'object', dependentSchemas: { foo: { type: 'string' } } };
+    const after = { type: 'object', dependentSchemas: { bar: { type: 'string' } } };
+    const report = await diffDocs(makeDoc(before), makeDoc(after));
+    const f = report.findings[0]!;
+    expect([brief(report.findings), f.notes]).toEqual([[['dependency-changed', '', 'breaking', 'breaking']], []]);
+    expect(f.counterexamples.map((c) => c.direction)).toEqual(['backward', 'forward']);
+    for (const ce of f.counterexamples) {
+      expect(validOn(ce.validOn === 'old' ? before : after, ce.value)).toBe(true);
+      expect(validOn(ce.invalidOn === 'old' ? before : after, ce.value)).toBe(false);
+    }
+  });
+
   it('says "no counterexample found" when none can be built', async () => {
     // Lookaheads are beyond the pattern sampler, and no stock probe matches either pattern.
     const report = await diffDocs(

@@ -21,6 +21,7 @@ const BENCHES: { id: string; file: string; title: string }[] = [
   { id: 'diff', file: 'bench/diff.ts', title: '`evc diff` of the four seed contracts' },
   { id: 'flows', file: 'bench/flows.ts', title: 'Skills platform: POST /skills to notification, end to end' },
   { id: 'workflows', file: 'bench/workflows.ts', title: 'Agent workflows on Redis Streams' },
+  { id: 'outbox', file: 'bench/outbox.ts', title: 'Inbox and outbox with PostgreSQL (Kafka, Redis Streams)' },
   { id: 'verify', file: 'bench/verify.ts', title: '`evc verify` and `evc mock` throughput on Kafka and Redis' },
 ];
 

@@ -1,0 +1,477 @@
+/**
+ * Inbox and outbox (issue #18) against the local Kafka, Redis and PostgreSQL. In one run,
+ * each beside its baseline:
+ *   - inbox-on vs inbox-off handler throughput, on Kafka and on Redis Streams, for a
+ *     handler that writes one row: off = the client's in-memory dedupe and an autocommit
+ *     INSERT through the pool (what a handler does without the inbox); on = the same
+ *     INSERT through ctx.tx, in the inbox's transaction with the event's mark. Both drain
+ *     the same pre-written events with the same concurrency and pool size (target ≥ 0.5×);
+ *   - outbox relay throughput: committed outbox rows drained to the broker by one relay,
+ *     beside transport.publish of the same wire messages in the same batches (the
+ *     broker's ceiling) (target ≥ 10,000 events/s);
+ *   - publish → handler latency at a fixed rate through the outbox (one transaction per
+ *     event: BEGIN, publish with { tx }, COMMIT; the relay sends), beside a direct publish
+ *     at the same rate (target p99 < 100 ms at 1,000 events/s).
+ *
+ *   node --import tsx bench/outbox.ts [--events 10000] [--relay-events 50000] [--batch 1000,5000]
+ *       [--rate 1000] [--seconds 10] [--partitions 8] [--concurrency 8] [--rounds 2] [--only inbox,relay,latency]
+ *
+ * --batch takes a list (default 1000,5000): the relay is measured at each batchSize (1000
+ * is its default), its baseline publishing the same number of messages per call.
+ *
+ * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), KAFKA_BROKERS,
+ * REDIS_PORT. A transport that does not answer is skipped with the reason; without
+ * PostgreSQL nothing runs. Tables, topics and streams are random and removed at the end.
+ */
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import kafkajs from 'kafkajs';
+import pg from 'pg';
+import { createClient, createMemoryTransport, type Transport, type WireMessage } from '../src/runtime/index.js';
+import { createPostgresInbox, createPostgresOutbox, startOutboxRelay } from '../src/runtime/postgres/index.js';
+import { createKafkaTransport, defaultBrokers } from '../src/runtime/transports/kafka/index.js';
+import { createRedisStreamsTransport } from '../src/runtime/transports/redis-streams/index.js';
+import { orderSystem, type OrderPlaced } from '../test/conformance/system.js';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '10000' },
+    'relay-events': { type: 'string', default: '50000' },
+    batch: { type: 'string', default: '1000,5000' },
+    rate: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '10' },
+    partitions: { type: 'string', default: '8' },
+    concurrency: { type: 'string', default: '8' },
+    rounds: { type: 'string', default: '2' },
+    only: { type: 'string', default: 'inbox,relay,latency' },
+  },
+});
+const ONLY = new Set(values.only.split(','));
+const EVENTS = Number(values.events);
+const RELAY_EVENTS = Number(values['relay-events']);
+/** Rows per outbox transaction when filling, and the relay's batchSize (= messages per baseline publish call), one measurement each. */
+const BATCHES = values.batch.split(',').map(Number);
+let BATCH = BATCHES[0]!;
+const RATE = Number(values.rate);
+const SECONDS = Number(values.seconds);
+const PARTITIONS = Number(values.partitions);
+const CONCURRENCY = Number(values.concurrency);
+const ROUNDS = Math.max(1, Number(values.rounds));
+const DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_PORT = Number(process.env.REDIS_PORT ?? 6379);
+const brokers = defaultBrokers();
+const id = randomUUID().slice(0, 8);
+const PREFIX = `evc_bench_${id}_`;
+const REDIS_PREFIX = `evc-bench-outbox:${id}:`;
+const POOL_SIZE = CONCURRENCY + 2;
+
+type Kind = 'kafka' | 'redis';
+const tables: string[] = [];
+const topics: string[] = [];
+const log = (s: string) => process.stderr.write(`bench/outbox: ${s}\n`);
+
+// ------------------------------------------------------------------ what answers
+
+async function postgresUp(): Promise<boolean> {
+  const c = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 1500 });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+const kafka = new kafkajs.Kafka({ brokers, clientId: 'evc-bench-outbox', logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 1 } });
+const admin = kafka.admin();
+async function kafkaUp(): Promise<boolean> {
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const redis = new Redis({ port: REDIS_PORT, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+redis.on('error', () => undefined);
+async function redisUp(): Promise<boolean> {
+  try {
+    await redis.connect();
+    await redis.ping();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+
+function transportOf(kind: Kind): Transport {
+  return kind === 'kafka'
+    ? createKafkaTransport({ brokers, clientId: 'evc-bench-outbox', consumer: { maxWaitTimeInMs: 100, heartbeatInterval: 1000 } })
+    : createRedisStreamsTransport({ port: REDIS_PORT, keyPrefix: REDIS_PREFIX, blockMs: 1000 });
+}
+
+async function freshAddress(kind: Kind, label: string): Promise<string> {
+  const address = `evc-bench.outbox-${label}.${randomUUID().slice(0, 8)}`;
+  if (kind === 'kafka') {
+    await admin.createTopics({ topics: [{ topic: address, numPartitions: PARTITIONS }], waitForLeaders: true });
+    topics.push(address);
+  }
+  return address;
+}
+
+/** A ~250-byte event once the envelope is filled; 1024 keys. */
+const event = (i: number): OrderPlaced => ({ data: { order_id: `order-${i % 1024}`, seq: i, note: 'two espresso, one flat white, oat milk' } });
+
+/** Resolves with the times of the first and the n-th call. */
+function counter(n: number): { one(): void; done: Promise<{ first: number; last: number }> } {
+  let handled = 0;
+  let first = 0;
+  let resolve!: (at: { first: number; last: number }) => void;
+  const done = new Promise<{ first: number; last: number }>((r) => (resolve = r));
+  return {
+    one() {
+      if (handled === 0) first = performance.now();
+      if (++handled === n) resolve({ first, last: performance.now() });
+    },
+    done,
+  };
+}
+
+const pool = new pg.Pool({ connectionString: DATABASE_URL, max: POOL_SIZE });
+pool.on('error', () => undefined);
+
+async function rowsTable(label: string): Promise<string> {
+  const t = `${PREFIX}${label}`;
+  await pool.query(`CREATE TABLE ${t} (event_seq integer NOT NULL, order_id text NOT NULL, note text)`);
+  tables.push(t);
+  return t;
+}
+
+const q = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+// ------------------------------------------------------------------ inbox throughput
+
+/** Events/s of a handler writing one row, over EVENTS pre-written events. */
+async function handlerThroughput(kind: Kind, inbox: boolean): Promise<number> {
+  const address = await freshAddress(kind, inbox ? 'inbox-on' : 'inbox-off');
+  const t = orderSystem(address);
+  const table = await rowsTable(`rows_${inbox ? 'on' : 'off'}_${kind}_${randomUUID().slice(0, 4)}`);
+  const fill = createClient(t.system, { transport: transportOf(kind), source: 'bench' });
+  for (let i = 0; i < EVENTS; i += 500)
+    await fill.publishBatch(
+      t.send,
+      Array.from({ length: Math.min(500, EVENTS - i) }, (_, j) => event(i + j)),
+    );
+  await fill.close();
+
+  const box = inbox ? createPostgresInbox({ pool, table: `${PREFIX}inbox` }) : undefined;
+  if (box) await box.init();
+  if (box && !tables.includes(`${PREFIX}inbox`)) tables.push(`${PREFIX}inbox`);
+  const client = createClient(t.system, { transport: transportOf(kind), ...(box ? { inbox: box } : {}) });
+  const c = counter(EVENTS);
+  const insert = `INSERT INTO ${table} (event_seq, order_id, note) VALUES ($1, $2, $3)`;
+  await client.subscribe(
+    t.receive,
+    async (e: OrderPlaced, ctx) => {
+      await (box ? box.tx(ctx) : pool).query(insert, [e.data.seq, e.data.order_id, e.data.note ?? null]);
+      c.one();
+    },
+    { group: `evc-bench-${randomUUID().slice(0, 8)}`, fromBeginning: true, concurrency: CONCURRENCY },
+  );
+  // First to last handled: the group's join (seconds on Kafka) is not the handler's cost.
+  const at = await c.done;
+  await client.close();
+  const [row] = (await pool.query(`SELECT count(*)::int AS n FROM ${table}`)).rows as { n: number }[];
+  if (row!.n !== EVENTS) throw new Error(`${kind} inbox ${inbox ? 'on' : 'off'}: ${row!.n} rows for ${EVENTS} events`);
+  return (EVENTS - 1) / ((at.last - at.first) / 1000);
+}
+
+// ------------------------------------------------------------------ relay throughput
+
+/** Writes RELAY_EVENTS events into a fresh outbox (committed, unsent): BATCH per transaction. */
+async function fillOutbox(address: string) {
+  const t = orderSystem(address);
+  const outbox = createPostgresOutbox({ pool, table: `${PREFIX}outbox_${randomUUID().slice(0, 6)}` });
+  tables.push(outbox.table);
+  await outbox.init();
+  const writer = createClient(t.system, { transport: createMemoryTransport(), outbox, source: 'bench' });
+  for (let i = 0; i < RELAY_EVENTS; i += BATCH) {
+    const tx = await pool.connect();
+    try {
+      await tx.query('BEGIN');
+      await writer.publishBatch(
+        t.send,
+        Array.from({ length: Math.min(BATCH, RELAY_EVENTS - i) }, (_, j) => event(i + j)),
+        { tx },
+      );
+      await tx.query('COMMIT');
+    } finally {
+      tx.release();
+    }
+  }
+  await writer.close();
+  return outbox;
+}
+
+async function relayThroughput(kind: Kind): Promise<{ relay: number; raw: number }> {
+  // Baseline: the same wire messages, BATCH per transport.publish.
+  const rawAddress = await freshAddress(kind, 'raw');
+  const source = await fillOutbox(rawAddress);
+  const wire = (
+    (await pool.query(`SELECT key, value, headers FROM ${source.table} ORDER BY id`)).rows as {
+      key: string | null;
+      value: string;
+      headers: Record<string, string>;
+    }[]
+  ).map((r): WireMessage => ({ key: r.key ?? undefined, value: r.value, headers: r.headers }));
+  const rawT = transportOf(kind);
+  await rawT.connect();
+  await rawT.publish(rawAddress, wire.slice(0, 1));
+  let start = performance.now();
+  for (let i = 0; i < wire.length; i += BATCH) await rawT.publish(rawAddress, wire.slice(i, i + BATCH));
+  const raw = wire.length / ((performance.now() - start) / 1000);
+  await rawT.close();
+
+  const address = await freshAddress(kind, 'relay');
+  const outbox = await fillOutbox(address);
+  const t = transportOf(kind);
+  await t.connect();
+  await t.publish(address, wire.slice(0, 1)); // warm the producer and the topic's metadata
+  start = performance.now();
+  const relay = startOutboxRelay({ outbox, transport: t, batchSize: BATCH, pollIntervalMs: 5, lagIntervalMs: 60_000 });
+  await relay.drained(300_000);
+  const seconds = (performance.now() - start) / 1000;
+  const sent = relay.stats().sent;
+  await relay.stop();
+  await t.close();
+  if (sent !== RELAY_EVENTS) throw new Error(`relay on ${kind}: sent ${sent} of ${RELAY_EVENTS}`);
+  return { relay: RELAY_EVENTS / seconds, raw };
+}
+
+// ------------------------------------------------------------------ latency through the outbox
+
+interface Latency {
+  p50: number;
+  p99: number;
+  max: number;
+  achieved: number;
+  events: number;
+  /** Through the outbox: BEGIN → COMMIT done, and the relay's average rows per pass. */
+  commitP50?: number;
+  commitP99?: number;
+  rowsPerPass?: number;
+}
+
+/** Publish (or BEGIN) → handler start, one event per publish at RATE for SECONDS. */
+async function latency(kind: Kind, viaOutbox: boolean): Promise<Latency> {
+  const address = await freshAddress(kind, viaOutbox ? 'lat-outbox' : 'lat-direct');
+  const t = orderSystem(address);
+  const total = RATE * SECONDS;
+  const sentAt = new Float64Array(total);
+  const committedIn = new Float64Array(total);
+  const lat = new Float64Array(total);
+  const transport = transportOf(kind);
+  // The publishers' pool, and the relay's own (as a relay process beside the service would have).
+  const publishers = new pg.Pool({ connectionString: DATABASE_URL, max: 32 });
+  const outbox = viaOutbox ? createPostgresOutbox({ pool: publishers, table: `${PREFIX}outbox_lat_${kind}` }) : undefined;
+  const relayOutbox = outbox ? createPostgresOutbox({ connectionString: DATABASE_URL, table: outbox.table, max: 2 }) : undefined;
+  if (outbox) {
+    tables.push(outbox.table);
+    await outbox.init();
+  }
+  const client = createClient(t.system, { transport, dedupe: false, source: 'bench', ...(outbox ? { outbox } : {}) });
+  const c = counter(total + 1); // and the warm-up event
+  await client.subscribe(
+    t.receive,
+    (e: OrderPlaced) => {
+      lat[e.data.seq] = performance.now() - sentAt[e.data.seq]!;
+      c.one();
+    },
+    { group: `evc-bench-${randomUUID().slice(0, 8)}`, concurrency: CONCURRENCY },
+  );
+  // The relay reads and sends on its own connection to the broker, as a relay process would.
+  const relayTransport = viaOutbox ? transportOf(kind) : undefined;
+  const relay = relayOutbox && relayTransport ? startOutboxRelay({ outbox: relayOutbox, transport: relayTransport, lagIntervalMs: 60_000 }) : undefined;
+  await client.publish(t.send, { data: { order_id: 'warm', seq: 0 } }).catch(() => undefined);
+
+  const one = async (i: number): Promise<void> => {
+    sentAt[i] = performance.now();
+    if (!viaOutbox) {
+      await client.publish(t.send, event(i));
+      return;
+    }
+    const tx = await publishers.connect();
+    try {
+      await tx.query('BEGIN');
+      await client.publish(t.send, event(i), { tx });
+      await tx.query('COMMIT');
+      committedIn[i] = performance.now() - sentAt[i]!;
+    } finally {
+      tx.release();
+    }
+  };
+  const start = performance.now();
+  let sent = 0;
+  const inflight = new Set<Promise<void>>();
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * RATE));
+    for (; sent < due; sent++) {
+      const p = one(sent).finally(() => inflight.delete(p));
+      inflight.add(p);
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(inflight);
+  const end = (await c.done).last;
+  await relay?.stop();
+  await relayTransport?.close();
+  await relayOutbox?.close();
+  await client.close();
+  await publishers.end();
+  // Seq 0 is the warm-up's too: the first half second is warm-up, not measured.
+  const sorted = Array.from(lat.subarray(Math.round(RATE * 0.5))).sort((a, b) => a - b);
+  const commits = Array.from(committedIn.subarray(Math.round(RATE * 0.5))).sort((a, b) => a - b);
+  const stats = relay?.stats();
+  return {
+    p50: q(sorted, 0.5),
+    p99: q(sorted, 0.99),
+    max: sorted[sorted.length - 1]!,
+    achieved: total / ((end - start) / 1000),
+    events: total,
+    ...(viaOutbox ? { commitP50: q(commits, 0.5), commitP99: q(commits, 0.99), rowsPerPass: stats ? stats.sent / Math.max(1, stats.passes) : 0 } : {}),
+  };
+}
+
+// ------------------------------------------------------------------ run
+
+async function main(): Promise<void> {
+  if (!(await postgresUp())) {
+    console.log(`skipped: PostgreSQL at ${DATABASE_URL.replace(/\/\/[^@]*@/, '//…@')} does not answer`);
+    return;
+  }
+  const kinds: Kind[] = [];
+  const skipped: string[] = [];
+  if (await kafkaUp()) kinds.push('kafka');
+  else skipped.push(`Kafka (no broker on ${brokers.join(',')})`);
+  if (await redisUp()) kinds.push('redis');
+  else skipped.push(`Redis (nothing on 127.0.0.1:${REDIS_PORT})`);
+  const loadBefore = os.loadavg()[0]!.toFixed(1);
+
+  const inboxRows: string[] = [];
+  const relayRows: string[] = [];
+  const latencyRows: string[] = [];
+  for (const kind of kinds) {
+    // Rounds alternate off and on, so drift on a shared machine hits both.
+    const off: number[] = [];
+    const on: number[] = [];
+    for (let r = 0; r < (ONLY.has('inbox') ? ROUNDS : 0); r++) {
+      log(`${kind}: handler throughput, round ${r + 1}`);
+      off.push(await handlerThroughput(kind, false));
+      on.push(await handlerThroughput(kind, true));
+    }
+    if (ONLY.has('inbox')) {
+      const ratio = median(on) / median(off);
+      inboxRows.push(`| ${kind} | inbox off: dedupe in memory, autocommit INSERT | ${fmt(median(off))} | ${off.map(fmt).join(', ')} | |`);
+      inboxRows.push(
+        `| ${kind} | inbox on: INSERT through ctx.tx, mark in the same transaction | ${fmt(median(on))} | ${on.map(fmt).join(', ')} | ${ratio.toFixed(2)}× ${ratio >= 0.5 ? '(target ≥ 0.5×: met)' : '(target ≥ 0.5×: NOT met)'} |`,
+      );
+    }
+    if (ONLY.has('relay')) {
+      for (const b of BATCHES) {
+        BATCH = b;
+        log(`${kind}: relay throughput, batches of ${BATCH}`);
+        const relays: { relay: number; raw: number }[] = [];
+        for (let r = 0; r < ROUNDS; r++) relays.push(await relayThroughput(kind));
+        const relay = median(relays.map((x) => x.relay));
+        const raw = median(relays.map((x) => x.raw));
+        relayRows.push(`| ${kind} | transport.publish, ${BATCH} per call (baseline) | ${fmt(raw)} | ${relays.map((x) => fmt(x.raw)).join(', ')} | |`);
+        relayRows.push(
+          `| ${kind} | outbox relay: up to ${BATCH} rows per pass (BEGIN + one UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING, one publish per channel, COMMIT) | ${fmt(relay)} | ${relays.map((x) => fmt(x.relay)).join(', ')} | ${(relay / raw).toFixed(2)}× of the baseline; ${relay >= 10_000 ? 'target ≥ 10,000/s: met' : 'target ≥ 10,000/s: NOT met'} |`,
+        );
+      }
+    }
+    if (!ONLY.has('latency')) continue;
+    const directs: Latency[] = [];
+    const vias: Latency[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      log(`${kind}: latency at ${RATE}/s, round ${r + 1}`);
+      directs.push(await latency(kind, false));
+      const via = await latency(kind, true);
+      vias.push(via);
+      log(
+        `${kind}: outbox commit p50 ${via.commitP50?.toFixed(1)} ms, p99 ${via.commitP99?.toFixed(1)} ms, ${via.rowsPerPass?.toFixed(1)} rows per relay pass`,
+      );
+    }
+    const f = (v: number) => v.toFixed(1);
+    const m = (xs: Latency[], k: 'p50' | 'p99' | 'max' | 'achieved' | 'commitP50' | 'commitP99') => median(xs.map((x) => x[k] ?? 0));
+    const viaP99 = m(vias, 'p99');
+    latencyRows.push(
+      `| ${kind} | direct publish (baseline) | ${directs[0]!.events} | ${fmt(m(directs, 'achieved'))} | ${f(m(directs, 'p50'))} | ${f(m(directs, 'p99'))} | ${directs.map((x) => f(x.p99)).join(', ')} | ${f(m(directs, 'max'))} | |`,
+    );
+    latencyRows.push(
+      `| ${kind} | through the outbox: BEGIN, publish { tx }, COMMIT (p50 ${f(m(vias, 'commitP50'))}, p99 ${f(m(vias, 'commitP99'))} ms of it); relay polls every 20 ms | ${vias[0]!.events} | ${fmt(m(vias, 'achieved'))} | ${f(m(vias, 'p50'))} | ${f(viaP99)} | ${vias.map((x) => f(x.p99)).join(', ')} | ${f(m(vias, 'max'))} | ${viaP99 < 100 ? 'target p99 < 100 ms: met' : 'target p99 < 100 ms: NOT met'} |`,
+    );
+  }
+
+  console.log(
+    `Machine: ${os.cpus()[0]?.model ?? '?'}, nproc ${os.availableParallelism()}, Node ${process.version}, PostgreSQL on loopback (fsync and synchronous_commit on), load average ${loadBefore} before and ${os.loadavg()[0]!.toFixed(1)} after.${skipped.length ? ` Skipped: ${skipped.join('; ')}.` : ''}`,
+  );
+  console.log('');
+  console.log(
+    `Handler throughput, a handler that INSERTs one row: ${EVENTS} pre-written events drained by a new group, concurrency ${CONCURRENCY}${kinds.includes('kafka') ? ` (Kafka: ${PARTITIONS} partitions, one message at a time per partition)` : ''}, pool of ${POOL_SIZE}. Median of ${ROUNDS} rounds, off and on alternating.`,
+  );
+  console.log('');
+  console.log('| transport | handler | events/s | rounds | on vs off |');
+  console.log('|---|---|---:|---|---|');
+  for (const r of inboxRows) console.log(r);
+  console.log('');
+  console.log(
+    `Outbox relay: ${RELAY_EVENTS} committed rows drained by one relay (start to the empty pass), beside publishing the same messages. Median of ${ROUNDS}.`,
+  );
+  console.log('');
+  console.log('| transport | what | events/s | rounds | |');
+  console.log('|---|---|---:|---|---|');
+  for (const r of relayRows) console.log(r);
+  console.log('');
+  console.log(
+    `Publish → handler latency at ${RATE} events/s for ${SECONDS} s (one event per call, publish or BEGIN to handler start; first 0.5 s not counted; publishers' pool of 32, the relay's own pool of 2), ms, median of ${ROUNDS} rounds, direct and outbox alternating:`,
+  );
+  console.log('');
+  console.log('| transport | path | events | achieved/s | p50 | p99 | p99 of each round | max | |');
+  console.log('|---|---|---:|---:|---:|---:|---|---:|---|');
+  for (const r of latencyRows) console.log(r);
+}
+
+try {
+  await main();
+} finally {
+  if (tables.length) await pool.query(`DROP TABLE IF EXISTS ${[...new Set(tables)].join(', ')}`).catch(() => undefined);
+  await pool.end().catch(() => undefined);
+  if (topics.length) await admin.deleteTopics({ topics }).catch(() => undefined);
+  await admin.disconnect().catch(() => undefined);
+  if (redis.status === 'ready') {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${REDIS_PREFIX}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  }
+  redis.disconnect();
+}

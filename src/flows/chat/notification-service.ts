@@ -6,17 +6,22 @@
  * the event id, so a redelivered source event republishes the same event and consumers
  * drop the duplicate. With PostgreSQL both subscriptions use the store's inbox: the
  * user and notification rows and the event's dedupe mark commit in one transaction
- * (`c.tx`), and a redelivery whose mark committed is acknowledged unhandled.
+ * (`c.tx`), and a redelivery whose mark committed is acknowledged unhandled;
+ * NotificationCreated is written to the store's outbox in that transaction and sent by
+ * the relay started here after the commit (so nobody hears of a notification that is not
+ * stored, and one that is stored is always announced).
  */
 import { randomUUID } from 'node:crypto';
 import { chatOperations as ops, type NotificationCreatedInput } from '../../../generated/chat/index.js';
 import type { EventContext, EventSubscription } from '@event-contracts/runtime';
+import { startOutboxRelay, type OutboxRelay } from '@event-contracts/runtime/postgres';
 import { SUBSCRIBE } from '../shared/clients.js';
 import { serviceClient, type ServiceContext } from './context.js';
 import type { ChatStore, NotificationRow } from './store.js';
 
 export function startNotificationService(ctx: ServiceContext, store: ChatStore) {
-  const { client, trace } = serviceClient('notification-service', ctx);
+  const { client, trace } = serviceClient('notification-service', ctx, store.outbox ? { outbox: store.outbox } : {});
+  let relay: OutboxRelay | undefined;
 
   async function notify(c: EventContext, row: NotificationRow): Promise<void> {
     const { row: stored } = await store.saveNotification(row, c.tx);
@@ -38,7 +43,7 @@ export function startNotificationService(ctx: ServiceContext, store: ChatStore) 
   const subscribeOptions = store.inbox ? { ...SUBSCRIBE, inbox: store.inbox } : SUBSCRIBE;
 
   async function subscribe(): Promise<EventSubscription[]> {
-    return Promise.all([
+    const subs = await Promise.all([
       client.onNotificationServiceUserUserCreated(async (event, c) => {
         trace.handled(c, `stored in ${store.where}`);
         const u = event.data;
@@ -72,6 +77,8 @@ export function startNotificationService(ctx: ServiceContext, store: ChatStore) 
         }
       }, subscribeOptions),
     ]);
+    if (store.outbox) relay ??= startOutboxRelay({ outbox: store.outbox, transport: ctx.options.transport, pollIntervalMs: 10 });
+    return subs;
   }
 
   return {
@@ -79,7 +86,10 @@ export function startNotificationService(ctx: ServiceContext, store: ChatStore) 
     store,
     /** This service's runtime metrics (evc_consumed_total, evc_duplicates_total, ...). */
     metrics: client.client.metrics,
-    close: () => client.close(),
+    async close() {
+      await relay?.stop();
+      await client.close();
+    },
   };
 }
 

@@ -5,14 +5,17 @@
  * once per user_id, a notification once per (source event, recipient), so a redelivered
  * event stores nothing new and gets back the row stored the first time.
  *
- * With PostgreSQL the store also has an inbox (`<schema>.chat_inbox`): the notification
- * service handles each event in the inbox's transaction and passes it (`ctx.tx`) to the
- * writes here, so its rows and the event's dedupe mark commit together, and a redelivered
- * event whose mark is committed is acknowledged without running the handler again.
+ * With PostgreSQL the store also has an inbox (`<schema>.chat_inbox`) and an outbox
+ * (`<schema>.chat_outbox`): the notification service handles each event in the inbox's
+ * transaction and passes it (`ctx.tx`) to the writes here, so its rows and the event's
+ * dedupe mark commit together, and a redelivered event whose mark is committed is
+ * acknowledged without running the handler again; its NotificationCreated goes to the
+ * outbox in the same transaction, so it is sent (by the relay) only once the rows are
+ * committed.
  */
 import pg from 'pg';
 import type { TransactionClient } from '@event-contracts/runtime';
-import { createPostgresInbox, type PostgresInbox } from '@event-contracts/runtime/postgres';
+import { createPostgresInbox, createPostgresOutbox, type PostgresInbox, type PostgresOutbox } from '@event-contracts/runtime/postgres';
 
 export interface UserRow {
   user_id: string;
@@ -39,6 +42,8 @@ export interface ChatStore {
   readonly where: string;
   /** PostgreSQL: the inbox whose transaction (`tx` below) the notification service's handlers run in. */
   readonly inbox?: PostgresInbox | undefined;
+  /** PostgreSQL: the outbox the notification service publishes into (in the inbox's transaction). */
+  readonly outbox?: PostgresOutbox | undefined;
   /** True when the user was new. `tx`: write in this transaction (the handler's, from the inbox). */
   saveUser(user: UserRow, tx?: TransactionClient): Promise<boolean>;
   user(userId: string, tx?: TransactionClient): Promise<UserRow | undefined>;
@@ -76,8 +81,8 @@ const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export async function createPostgresStore(url: string, schema = 'public'): Promise<ChatStore> {
   if (!IDENT.test(schema)) throw new Error(`CHAT_DB_SCHEMA must be a lower-case SQL identifier (got "${schema}")`);
-  // Each handler in flight holds a connection for its transaction (2 subscriptions × 3).
-  const pool = new pg.Pool({ connectionString: url, max: 8 });
+  // Each handler in flight holds a connection for its transaction (2 subscriptions × 3), the relay one.
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
   pool.on('error', () => undefined); // an idle client's error surfaces on the next query
   const users = `"${schema}".chat_users`;
   const notes = `"${schema}".chat_notifications`;
@@ -114,7 +119,8 @@ export async function createPostgresStore(url: string, schema = 'public'): Promi
   }
   client.release();
   const inbox = createPostgresInbox({ pool, table: `${schema}.chat_inbox` });
-  await inbox.init();
+  const outbox = createPostgresOutbox({ pool, table: `${schema}.chat_outbox` });
+  await Promise.all([inbox.init(), outbox.init()]);
 
   const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v));
   const toUser = (r: Record<string, unknown>): UserRow => ({
@@ -139,6 +145,7 @@ export async function createPostgresStore(url: string, schema = 'public'): Promi
     kind: 'postgres',
     where: `postgres schema "${schema}"`,
     inbox,
+    outbox,
     async saveUser(u, tx = pool) {
       const r = await tx.query(
         `INSERT INTO ${users} (user_id, email, username, created_at, source_event_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id) DO NOTHING`,

@@ -1,7 +1,10 @@
 /**
- * Compare two versions of a set of contracts (IRs): systems, channels, messages and
- * operations matched by id; schema changes classified by schema.ts; every finding placed
- * in both documents and, for schemas, proven with a counterexample.
+ * Compare two versions of a set of contracts (IRs): systems matched by id; channels,
+ * messages and operations by id, then by what peers see (match.ts: a channel by address,
+ * a message by name or payload on its channel, an operation by channel, action and
+ * messages), a rename being a source finding only; schema changes classified by
+ * schema.ts; every finding placed in both documents and, for schemas, proven with a
+ * counterexample.
  *
  * The direction of the system's operations softens verdicts: for a message this system
  * only receives, writers live elsewhere, so what breaks forward (old readers, new data)
@@ -18,6 +21,8 @@ import { compareBindings, type BindingOwner } from './bindings.js';
 import { compareChannelServers, compareOperationSecurity, compareServers } from './servers.js';
 import { diffSchemas, instancePointer, sameSchema, type SchemaChange } from './schema.js';
 import { encodePointerSegment } from '../contract/json-pointer.js';
+import { typeName } from '../contract/names.js';
+import { matchSystems, type Matching } from './match.js';
 
 /** One version: its label (a path or `ref:path`), its systems, and how to print its file names. */
 export interface Version {
@@ -198,13 +203,14 @@ type Place = (loc: SourceLocation | undefined) => SourceLocation | undefined;
 function compareSystem(o: SystemModel, n: SystemModel, po: Place, pn: Place): Draft[] {
   const out: Draft[] = [];
   const system = n.id;
-  const oMsgs = new Map(o.messages.map((m) => [m.id, m]));
   const nMsgs = new Map(n.messages.map((m) => [m.id, m]));
-  const oChans = new Map(o.channels.map((c) => [c.id, c]));
   const nChans = new Map(n.channels.map((c) => [c.id, c]));
-  const role = (id: string): Role => {
-    const a = roleOf(o, id);
-    const b = roleOf(n, id);
+  const nOps = new Map(n.operations.map((x) => [x.id, x]));
+  // Which old channel, message and operation is which new one (ids first, then what peers see).
+  const match = matchSystems(o, n);
+  const role = (oldId: string, newId: string): Role => {
+    const a = roleOf(o, oldId);
+    const b = roleOf(n, newId);
     return { sent: a.sent || b.sent, received: a.received || b.received };
   };
 
@@ -212,7 +218,8 @@ function compareSystem(o: SystemModel, n: SystemModel, po: Place, pn: Place): Dr
   out.push(...compareServers(o, n, po, pn).map((c) => ({ ...c, system })));
   for (const os of o.servers) {
     const ns = n.servers.find((x) => x.id === os.id);
-    if (ns)
+    if (ns) {
+      const pointer = `/servers/${encodePointerSegment(os.id)}`;
       out.push(
         ...bindingDrafts(
           system,
@@ -223,16 +230,18 @@ function compareSystem(o: SystemModel, n: SystemModel, po: Place, pn: Place): Dr
           n,
           po,
           pn,
-          `/servers/${encodePointerSegment(os.id)}`,
+          [pointer, pointer],
           rawAt(o, 'servers', os.id).bindings,
           rawAt(n, 'servers', os.id).bindings,
         ),
       );
+    }
   }
 
   // Channels.
-  for (const [id, oc] of oChans) {
-    const nc = nChans.get(id);
+  for (const oc of o.channels) {
+    const id = oc.id;
+    const nc = nChans.get(match.channels.toNew.get(id) ?? '');
     if (!nc) {
       out.push({
         rule: 'channel-removed',
@@ -245,16 +254,29 @@ function compareSystem(o: SystemModel, n: SystemModel, po: Place, pn: Place): Dr
       });
       continue;
     }
-    out.push(...compareChannel(system, oc, nc, o, n, po, pn, role));
-  }
-  for (const [id, nc] of nChans) {
-    if (!oChans.has(id))
+    // A channel's id names generated types only when it has parameters or several messages,
+    // and a rename renames them only when the ids give other type names.
+    const renamed = nc.id === id ? [] : channelTypeNames(oc, nc);
+    if (renamed.length > 0)
       out.push({
-        rule: 'channel-added',
-        message: `channel "${id}"${nc.address ? ` (${nc.address})` : ''} was added`,
+        rule: 'sdk-channel-renamed',
+        message: `channel "${id}" is now "${nc.id}" (same address ${JSON.stringify(nc.address)}): the generated ${renamed.join(' and ')} renamed; nothing on the wire changes`,
         system,
         subject: `channel ${id}`,
-        channel: id,
+        channel: nc.id,
+        old: po(oc.location),
+        new: pn(nc.location),
+      });
+    out.push(...compareChannel(system, oc, nc, o, n, po, pn, role, match));
+  }
+  for (const nc of n.channels) {
+    if (!match.channels.toOld.has(nc.id))
+      out.push({
+        rule: 'channel-added',
+        message: `channel "${nc.id}"${nc.address ? ` (${nc.address})` : ''} was added`,
+        system,
+        subject: `channel ${nc.id}`,
+        channel: nc.id,
         old: po(o.locate(o.file, '/channels')),
         new: pn(nc.location),
       });
@@ -262,52 +284,53 @@ function compareSystem(o: SystemModel, n: SystemModel, po: Place, pn: Place): Dr
 
   // Messages: a new one on new channels is named once (a removed one is always named by
   // channel-removed or channel-message-removed: the IR knows messages through channels).
-  for (const [id, nm] of nMsgs) {
-    if (oMsgs.has(id)) continue;
-    if (nm.channelIds.every((c) => !oChans.has(c))) {
+  for (const nm of n.messages) {
+    if (match.messages.toOld.has(nm.id)) continue;
+    if (nm.channelIds.every((c) => !match.channels.toOld.has(c))) {
       out.push({
         rule: 'message-added',
-        message: `message "${id}" was added (on new channel(s) ${nm.channelIds.join(', ') || 'none'})`,
+        message: `message "${nm.id}" was added (on new channel(s) ${nm.channelIds.join(', ') || 'none'})`,
         system,
-        subject: `message ${id}`,
-        messageId: id,
+        subject: `message ${nm.id}`,
+        messageId: nm.id,
         new: pn(nm.location),
       });
     }
   }
-  for (const [id, om] of oMsgs) {
-    const nm = nMsgs.get(id);
-    if (nm) out.push(...compareMessage(system, om, nm, o, n, po, pn, role(id)));
+  for (const om of o.messages) {
+    const nm = nMsgs.get(match.messages.toNew.get(om.id) ?? '');
+    if (!nm) continue;
+    if (nm.id !== om.id)
+      out.push({
+        rule: 'sdk-message-renamed',
+        message: `message "${om.id}" is now "${nm.id}" (same ${match.messages.by.get(om.id)} on channel ${nm.channelIds.join(', ')}): generated names derived from the message id change (validators, schema files, factories), nothing a reader checks`,
+        system,
+        subject: `message ${om.id}`,
+        messageId: nm.id,
+        ...(nm.channelIds[0] ? { channel: nm.channelIds[0] } : {}),
+        old: po(om.location),
+        new: pn(nm.location),
+      });
+    out.push(...compareMessage(system, om, nm, o, n, po, pn, role(om.id, nm.id)));
   }
 
-  // Operations.
-  const oOps = new Map(o.operations.map((x) => [x.id, x]));
-  const nOps = new Map(n.operations.map((x) => [x.id, x]));
-  const added = [...nOps.values()].filter((x) => !oOps.has(x.id));
-  const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
-  for (const [id, op] of oOps) {
-    const np = nOps.get(id);
-    if (np) {
-      out.push(...compareOperation(system, op, np, o, n, po, pn));
-      continue;
-    }
-    // A rename keeps everything but the id: action, channel, messages, group and service.
-    const twin = added.find(
-      (x) => x.action === op.action && x.channelId === op.channelId && sameSet(x.messageIds, op.messageIds) && x.group === op.group && x.service === op.service,
-    );
-    if (twin) {
-      added.splice(added.indexOf(twin), 1);
+  // Operations: a rename keeps everything but the id (action, channel, messages).
+  for (const op of o.operations) {
+    const id = op.id;
+    const np = nOps.get(match.operations.toNew.get(id) ?? '');
+    if (np && np.id !== id)
       out.push({
         rule: 'sdk-method-renamed',
-        message: `operation "${id}" is now "${twin.id}" (same ${op.action} on ${op.channelId}): the generated method is renamed`,
+        message: `operation "${id}" is now "${np.id}" (same ${op.action} on ${np.channelId}): the generated method is renamed`,
         system,
         subject: `operation ${id}`,
         operation: id,
-        channel: op.channelId,
+        channel: np.channelId,
         old: po(op.location),
-        new: pn(twin.location),
+        new: pn(np.location),
       });
-      out.push(...compareOperation(system, op, twin, o, n, po, pn));
+    if (np) {
+      out.push(...compareOperation(system, op, np, o, n, po, pn, match));
       continue;
     }
     out.push({
@@ -321,7 +344,8 @@ function compareSystem(o: SystemModel, n: SystemModel, po: Place, pn: Place): Dr
       new: pn(n.locate(n.file, '/operations')),
     });
   }
-  for (const np of added) {
+  for (const np of n.operations) {
+    if (match.operations.toOld.has(np.id)) continue;
     out.push({
       rule: 'operation-added',
       message: `operation "${np.id}" (${np.action} on ${np.channelId}) was added`,
@@ -336,6 +360,19 @@ function compareSystem(o: SystemModel, n: SystemModel, po: Place, pn: Place): Dr
   return out;
 }
 
+/**
+ * The generated type names a channel's id gives (codegen/context.ts: its parameters type,
+ * its message union) that differ between the two ids (`user/signedup` and `userSignedup`
+ * both give `UserSignedup...`).
+ */
+function channelTypeNames(oc: ChannelModel, nc: ChannelModel): string[] {
+  const out: string[] = [];
+  if (typeName(oc.id) === typeName(nc.id)) return out;
+  if (oc.parameters.length > 0 || nc.parameters.length > 0) out.push(`parameters type ${typeName(oc.id)}Parameters -> ${typeName(nc.id)}Parameters`);
+  if (oc.messageIds.length > 1 || nc.messageIds.length > 1) out.push(`message union ${typeName(oc.id)}Message -> ${typeName(nc.id)}Message`);
+  return out;
+}
+
 function compareChannel(
   system: string,
   oc: ChannelModel,
@@ -344,30 +381,35 @@ function compareChannel(
   n: SystemModel,
   po: Place,
   pn: Place,
-  role: (id: string) => Role,
+  role: (oldId: string, newId: string) => Role,
+  match: Matching,
 ): Draft[] {
   const out: Draft[] = [];
   const base = { system, subject: `channel ${nc.id}`, channel: nc.id };
+  // Places under each side's own channel object (a 2.x channel is keyed by its address, and
+  // has no `address` or `messages`: the nearest enclosing node stands in).
+  const atOld = (suffix: string) => po(o.locate(oc.location.file, oc.location.pointer + suffix));
+  const atNew = (suffix: string) => pn(n.locate(nc.location.file, nc.location.pointer + suffix));
   if (oc.address !== nc.address) {
     out.push({
       ...base,
       rule: 'channel-address-changed',
       message: `channel "${nc.id}" address ${JSON.stringify(oc.address)} -> ${JSON.stringify(nc.address)}`,
-      old: po(o.locate(o.file, `/channels/${oc.id}/address`)),
-      new: pn(n.locate(n.file, `/channels/${nc.id}/address`)),
+      old: atOld('/address'),
+      new: atNew('/address'),
     });
   }
   const ok = oc.kafka ?? {};
   const nk = nc.kafka ?? {};
-  const bindingPlace = { old: po(o.locate(o.file, `/channels/${oc.id}/bindings/kafka`)), new: pn(n.locate(n.file, `/channels/${nc.id}/bindings/kafka`)) };
+  const bindingPlace = { old: atOld('/bindings/kafka'), new: atNew('/bindings/kafka') };
   if (typeof ok.partitions === 'number' && typeof nk.partitions === 'number' && ok.partitions !== nk.partitions) {
     out.push({
       ...base,
       ...bindingPlace,
       rule: nk.partitions < ok.partitions ? 'kafka-partitions-decreased' : 'kafka-partitions-increased',
       message: `channel "${nc.id}" Kafka partitions ${ok.partitions} -> ${nk.partitions}`,
-      old: po(o.locate(o.file, `/channels/${oc.id}/bindings/kafka/partitions`)),
-      new: pn(n.locate(n.file, `/channels/${nc.id}/bindings/kafka/partitions`)),
+      old: atOld('/bindings/kafka/partitions'),
+      new: atNew('/bindings/kafka/partitions'),
     });
   }
   const other = (['topic', 'replicas', 'topicConfiguration'] as const).filter((k) => !sameSchema(ok[k], nk[k]));
@@ -391,34 +433,37 @@ function compareChannel(
       n,
       po,
       pn,
-      `/channels/${encodePointerSegment(oc.id)}`,
+      [`/channels/${encodePointerSegment(oc.id)}`, `/channels/${encodePointerSegment(nc.id)}`],
       oc.bindings,
       nc.bindings,
     ),
   );
   out.push(...compareParameters(base, oc, nc, o, n, po, pn));
+  // Messages, by the matching (a message matched under another id is the same message).
+  const carried = new Set(oc.messageIds.map((mid) => match.messages.toNew.get(mid)));
   for (const mid of nc.messageIds) {
-    if (oc.messageIds.includes(mid)) continue;
+    if (carried.has(mid)) continue;
     out.push({
       ...base,
       rule: 'channel-message-added',
       message: `channel "${nc.id}" now carries message "${mid}"`,
       messageId: mid,
-      old: po(o.locate(o.file, `/channels/${oc.id}/messages`)),
+      old: atOld('/messages'),
       new: pn(n.messages.find((m) => m.id === mid)?.location ?? nc.location),
-      role: role(mid),
+      role: role(match.messages.toOld.get(mid) ?? mid, mid),
     });
   }
   for (const mid of oc.messageIds) {
-    if (nc.messageIds.includes(mid)) continue;
+    const now = match.messages.toNew.get(mid);
+    if (now !== undefined && nc.messageIds.includes(now)) continue;
     out.push({
       ...base,
       rule: 'channel-message-removed',
       message: `channel "${nc.id}" no longer carries message "${mid}"`,
       messageId: mid,
       old: po(o.messages.find((m) => m.id === mid)?.location ?? oc.location),
-      new: pn(n.locate(n.file, `/channels/${nc.id}/messages`)),
-      role: role(mid),
+      new: atNew('/messages'),
+      role: role(mid, now ?? mid),
     });
   }
   return out;
@@ -503,11 +548,22 @@ function compareMessage(system: string, om: MessageModel, nm: MessageModel, o: S
   return out;
 }
 
-function compareOperation(system: string, op: OperationModel, np: OperationModel, o: SystemModel, n: SystemModel, po: Place, pn: Place): Draft[] {
+function compareOperation(
+  system: string,
+  op: OperationModel,
+  np: OperationModel,
+  o: SystemModel,
+  n: SystemModel,
+  po: Place,
+  pn: Place,
+  match: Matching,
+): Draft[] {
   const out: Draft[] = [];
   const base = { system, subject: `operation ${np.id}`, operation: np.id, channel: np.channelId, old: po(op.location), new: pn(np.location) };
+  // The old channel under its new id, when it was matched (a renamed channel is the same channel).
+  const sameChannel = (oldId: string | undefined, newId: string | undefined) => (oldId === undefined ? undefined : match.channels.toNew.get(oldId)) === newId;
   if (op.action !== np.action) out.push({ ...base, rule: 'operation-action-changed', message: `operation "${np.id}" action ${op.action} -> ${np.action}` });
-  if (op.channelId !== np.channelId)
+  if (!sameChannel(op.channelId, np.channelId))
     out.push({ ...base, rule: 'operation-channel-changed', message: `operation "${np.id}" channel ${op.channelId} -> ${np.channelId}` });
   if (op.action === 'receive' && np.action === 'receive' && (op.group ?? '') !== (np.group ?? '')) {
     out.push({ ...base, rule: 'kafka-group-changed', message: `operation "${np.id}" consumer group ${op.group ?? 'none'} -> ${np.group ?? 'none'}` });
@@ -523,30 +579,36 @@ function compareOperation(system: string, op: OperationModel, np: OperationModel
       n,
       po,
       pn,
-      `/operations/${encodePointerSegment(op.id)}`,
+      [`/operations/${encodePointerSegment(op.id)}`, `/operations/${encodePointerSegment(np.id)}`],
       op.bindings,
       np.bindings,
     ),
   );
   // Messages the operation uses, among those its channel carries on both sides (a message
   // added to or removed from the channel is named by channel-message-added/-removed).
-  if (op.channelId === np.channelId && op.action === np.action) {
-    const onChannel = (s: SystemModel, id: string) => s.channels.find((c) => c.id === np.channelId)?.messageIds.includes(id) ?? false;
-    const kept = (id: string) => onChannel(o, id) && onChannel(n, id);
-    for (const mid of op.messageIds)
-      if (!np.messageIds.includes(mid) && kept(mid))
+  if (sameChannel(op.channelId, np.channelId) && op.action === np.action) {
+    const onChannel = (s: SystemModel, channelId: string, id: string) => s.channels.find((c) => c.id === channelId)?.messageIds.includes(id) ?? false;
+    // A message both sides' channel carries (matched: it may have another id on the new side).
+    const kept = (oldId: string | undefined, newId: string | undefined) =>
+      oldId !== undefined && newId !== undefined && onChannel(o, op.channelId, oldId) && onChannel(n, np.channelId, newId);
+    for (const mid of op.messageIds) {
+      const now = match.messages.toNew.get(mid);
+      if (now !== undefined && !np.messageIds.includes(now) && kept(mid, now))
         out.push({
           ...base,
-          messageId: mid,
+          messageId: now,
           rule: np.action === 'receive' ? 'receive-message-removed' : 'sdk-send-message-removed',
           message:
             np.action === 'receive'
               ? `operation "${np.id}" no longer receives message "${mid}": its subscription rejects it`
               : `operation "${np.id}" no longer sends message "${mid}": its generated method no longer takes it`,
         });
-    for (const mid of np.messageIds)
-      if (!op.messageIds.includes(mid) && kept(mid))
+    }
+    for (const mid of np.messageIds) {
+      const before = match.messages.toOld.get(mid);
+      if (before !== undefined && !op.messageIds.includes(before) && kept(before, mid))
         out.push({ ...base, messageId: mid, rule: 'operation-message-added', message: `operation "${np.id}" now ${np.action}s message "${mid}"` });
+    }
   }
   // Request/reply.
   if (!op.reply && np.reply)
@@ -554,7 +616,7 @@ function compareOperation(system: string, op: OperationModel, np: OperationModel
   else if (op.reply && !np.reply) out.push({ ...base, rule: 'reply-removed', message: `operation "${np.id}" no longer has a reply` });
   else if (op.reply && np.reply) {
     const moved: string[] = [];
-    if ((op.reply.channelId ?? '') !== (np.reply.channelId ?? '')) moved.push(`channel ${op.reply.channelId ?? 'none'} -> ${np.reply.channelId ?? 'none'}`);
+    if (!sameChannel(op.reply.channelId, np.reply.channelId)) moved.push(`channel ${op.reply.channelId ?? 'none'} -> ${np.reply.channelId ?? 'none'}`);
     if ((op.reply.addressLocation ?? '') !== (np.reply.addressLocation ?? ''))
       moved.push(`address ${op.reply.addressLocation ?? 'none'} -> ${np.reply.addressLocation ?? 'none'}`);
     if (moved.length > 0)
@@ -583,7 +645,8 @@ function bindingDrafts(
   n: SystemModel,
   po: Place,
   pn: Place,
-  pointer: string,
+  /** The owner's JSON pointer in the old and in the new document (a renamed owner has two). */
+  pointers: [string, string],
   oldBindings: unknown,
   newBindings: unknown,
 ): Draft[] {
@@ -594,8 +657,8 @@ function bindingDrafts(
     ...(ids.operation !== undefined ? { operation: ids.operation } : {}),
     rule: b.rule,
     message: `${subject} binding changed: ${b.detail}`,
-    old: po(o.locate(o.file, pointer + b.suffix)),
-    new: pn(n.locate(n.file, pointer + b.suffix)),
+    old: po(o.locate(o.file, pointers[0] + b.suffix)),
+    new: pn(n.locate(n.file, pointers[1] + b.suffix)),
   }));
 }
 

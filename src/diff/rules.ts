@@ -148,6 +148,12 @@ export const DIFF_RULES: readonly DiffRule[] = [
   r('channel-message-added', 'safe', 'breaking', 'A channel carries a new message: old readers of the channel get a message they do not know.'),
   r('channel-message-removed', 'breaking', 'safe', 'A channel no longer carries a message: new readers cannot read old data of that message.'),
   r('content-type-changed', 'breaking', 'breaking', "A message's content type changed: readers decode it differently."),
+  r(
+    'sdk-message-renamed',
+    'breaking',
+    'breaking',
+    "A message's id changed (matched by its name or payload on the same channel): generated names derived from it (validators, schema files, factories) change; the informative evc-message header carries the new id, which no reader selects by.",
+  ),
   r('sdk-type-renamed', 'breaking', 'breaking', 'The generated payload type name changed (title or schema name): code importing it no longer compiles.'),
   r('kafka-key-changed', 'breaking', 'breaking', 'The Kafka message key schema changed: keys land on other partitions and per-key order breaks.'),
   r('kafka-key-location-changed', 'breaking', 'breaking', 'The key location (x-evc-key) changed: events of one entity go to other partitions.'),
@@ -155,6 +161,12 @@ export const DIFF_RULES: readonly DiffRule[] = [
   // Channels.
   r('channel-added', 'safe', 'safe', 'A channel was added.'),
   r('channel-removed', 'breaking', 'breaking', 'A channel was removed: its readers and writers have nowhere to go.'),
+  r(
+    'sdk-channel-renamed',
+    'breaking',
+    'breaking',
+    "A channel's id changed, its address did not (AsyncAPI's 2.x to 3.0 converter, or an edit): peers still meet there, but the generated types named after the id (its parameters type, its message union) are renamed. A channel without parameters or a message union names no type, nor do ids that give the same type name (user/signedup, userSignedup): such an id change is not reported.",
+  ),
   r('channel-address-changed', 'breaking', 'breaking', "A channel's address (topic, stream) changed: old and new sides no longer meet."),
   r('kafka-partitions-decreased', 'breaking', 'breaking', 'Kafka partitions decreased: Kafka cannot shrink a topic; keys move and order breaks.'),
   r(

@@ -158,6 +158,36 @@ const cases: [string, { old: Doc | Doc[]; new: Doc | Doc[]; want: [string, strin
     },
   ],
   [
+    'channel renamed at the same address: its generated parameters type is renamed',
+    {
+      old: edit((d) => {
+        d.channels.c.address = 'c.{region}';
+        d.channels.c.parameters = { region: { enum: ['eu'] } };
+      }),
+      new: edit((d) => {
+        d.channels.orders = { ...d.channels.c, address: 'c.{region}', parameters: { region: { enum: ['eu'] } } };
+        delete d.channels.c;
+        d.operations.sendM.channel = d.operations.receiveM.channel = { $ref: '#/channels/orders' };
+      }),
+      want: [['sdk-channel-renamed', 'channel c', 'breaking', 'breaking']],
+    },
+  ],
+  [
+    'message renamed on its channel (same payload)',
+    {
+      old: base(),
+      new: edit((d) => {
+        d.components.messages.Created = d.components.messages.M;
+        delete d.components.messages.M;
+        d.channels.c.messages = { Created: { $ref: '#/components/messages/Created' } };
+      }),
+      want: [
+        ['sdk-message-renamed', 'message M', 'breaking', 'breaking'],
+        ['sdk-type-renamed', 'message Created', 'breaking', 'breaking'],
+      ],
+    },
+  ],
+  [
     'operation action flipped',
     {
       old: base(),

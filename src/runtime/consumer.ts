@@ -5,8 +5,9 @@
  * Every delivery is decoded from its bytes and validated here, whatever the transport:
  * the consumer never trusts what came off the wire. The common case — a handler that
  * returns without a promise (or whose promise resolves), a synchronous dedupe store, no
- * trace context — runs without awaiting anything and returns one shared resolved
- * promise; anything else continues on the async path with the same semantics.
+ * trace context — runs without awaiting anything and returns `DELIVERED` (transport.ts),
+ * which the in-memory transport acknowledges at once; anything else continues on the
+ * async path with the same semantics.
  *
  * Malformed bytes and schema violations go to the dead-letter channel at once: the same
  * bytes would fail again. Handler errors are retried in process with jittered backoff,
@@ -37,7 +38,7 @@ import type { ConsumerInstruments, Metrics } from './metrics.js';
 import { retry, type ResolvedRetryPolicy } from './retry.js';
 import type { Tracing } from './tracing.js';
 import type { RequestDelivery } from './request-reply.js';
-import type { Delivery, Transport } from './transport.js';
+import { DELIVERED, type Delivery, type Transport } from './transport.js';
 import type { TransactionClient, TransactionalInbox } from './transaction.js';
 import { explainInvalid, explainInvalidHeaders, userHeaders } from './validation.js';
 
@@ -121,7 +122,8 @@ class DeliveryContext implements EventContext {
   }
 }
 
-const RESOLVED: Promise<void> = Promise.resolve();
+/** Finished without awaiting anything: the transport may acknowledge at once (transport.ts). */
+const RESOLVED: Promise<void> = DELIVERED;
 
 const isThenable = (r: unknown): r is PromiseLike<unknown> =>
   r !== null && (typeof r === 'object' || typeof r === 'function') && typeof (r as { then?: unknown }).then === 'function';

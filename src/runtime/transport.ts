@@ -42,6 +42,17 @@ export interface Delivery {
   timestamp?: number | undefined;
 }
 
+/**
+ * An already resolved promise that a subscription's handler returns to say the delivery
+ * finished successfully before the handler returned (the client's consume pipeline does
+ * this when the handler and the dedupe store answered synchronously). It is an ordinary
+ * resolved promise: any transport may simply await it. The in-memory transport
+ * recognises it and acknowledges at once, so a delivery costs no microtask and no
+ * `then` reaction, and published events are handled (and die) young instead of queueing
+ * up to `maxLag` behind the publisher.
+ */
+export const DELIVERED: Promise<void> = Promise.resolve();
+
 export interface SubscribeOptions {
   /** Consumer group. Every group gets every message; members of one group share them. */
   group: string;
@@ -60,7 +71,8 @@ export interface SubscribeOptions {
   heartbeatIntervalMs?: number;
   /**
    * Called for every delivery. Resolve = acknowledge. Reject = do not acknowledge:
-   * the transport redelivers later (to this or another member).
+   * the transport redelivers later (to this or another member). `DELIVERED` =
+   * acknowledge, known without waiting.
    */
   handler: (delivery: Delivery) => Promise<void>;
 }

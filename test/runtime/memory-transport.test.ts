@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createJsonLogger, createMemoryTransport, type Delivery, type Transport } from '../../src/runtime/index.js';
+import { DELIVERED } from '../../src/runtime/transport.js';
 import { gate, waitFor } from '../conformance/wait-for.js';
 
 const transports: Transport[] = [];
@@ -128,6 +129,53 @@ describe('memory transport', () => {
     );
     await wait(() => by.b!.length === 16, 'b to take over');
     expect(by.a!.length).toBe(8);
+  });
+
+  it('acknowledges a handler that returns DELIVERED at once: a one-key backlog is worked through, in order, by the time publish resolves', async () => {
+    const t = memory();
+    const got: string[] = [];
+    await t.subscribe({
+      group: 'g',
+      channels: ['c'],
+      concurrency: 4,
+      handler: (d) => {
+        got.push(text(d));
+        return DELIVERED;
+      },
+    });
+    // 40 messages on one key: with a microtask per delivery, publish resolves long
+    // before the 40th is handled.
+    await t.publish(
+      'c',
+      Array.from({ length: 40 }, (_, i) => msg(`m${i}`, 'k')),
+    );
+    expect(got).toEqual(Array.from({ length: 40 }, (_, i) => `m${i}`));
+  });
+
+  it('stops a member whose DELIVERED handler stops it; the rest of the backlog goes to the next member, in order', async () => {
+    const t = memory();
+    const first: string[] = [];
+    const sub = await t.subscribe({
+      group: 'g',
+      channels: ['c'],
+      handler: (d) => {
+        first.push(text(d));
+        if (first.length === 3) void sub.stop();
+        return DELIVERED;
+      },
+    });
+    await t.publish(
+      'c',
+      Array.from({ length: 6 }, (_, i) => msg(`m${i}`, 'k')),
+    );
+    await wait(() => first.length === 3, 'three deliveries');
+    // Resolves without waiting for the shutdown timeout (30 s): nothing is left in flight.
+    await sub.stop();
+    expect(first).toEqual(['m0', 'm1', 'm2']);
+    const next: string[] = [];
+    await t.subscribe({ group: 'g', channels: ['c'], handler: async (d) => void next.push(`${text(d)}#${d.deliveryCount}`) });
+    await wait(() => next.length === 3, 'the other three');
+    expect(next).toEqual(['m3#1', 'm4#1', 'm5#1']);
   });
 
   it('refuses work after close', async () => {

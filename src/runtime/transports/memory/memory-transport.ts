@@ -14,7 +14,16 @@
  * messages: backpressure, never dropping.
  */
 import { TransportError } from '../../errors.js';
-import type { ChannelSpec, Delivery, PublishReceipt, SubscribeOptions, Subscription, Transport, WireMessage } from '../../transport.js';
+import {
+  DELIVERED,
+  type ChannelSpec,
+  type Delivery,
+  type PublishReceipt,
+  type SubscribeOptions,
+  type Subscription,
+  type Transport,
+  type WireMessage,
+} from '../../transport.js';
 import { RetainedLog, type Entry } from './log.js';
 import { assignPartitions, hashKey } from './partitioning.js';
 
@@ -274,7 +283,11 @@ class MemoryTransport implements Transport {
     queueMicrotask(() => this.pump(m));
   }
 
-  /** Starts deliveries on free partitions, round-robin, up to the member's concurrency. */
+  /**
+   * Starts deliveries on free partitions, round-robin, up to the member's concurrency.
+   * A delivery whose handler returned `DELIVERED` is acknowledged here and the loop goes
+   * on, so a synchronous handler works through the backlog without a microtask per event.
+   */
   private pump(m: Member): void {
     m.scheduled = false;
     if (m.state !== 'active') return;
@@ -289,11 +302,24 @@ class MemoryTransport implements Transport {
         continue;
       }
       idle = 0;
-      this.deliver(m, p);
+      if (this.deliver(m, p)) {
+        // Settled at once; the handler may have stopped this member meanwhile.
+        this.acknowledge(m, p);
+        if (m.state !== 'active') {
+          if (m.inflight === 0) m.idle?.();
+          return;
+        }
+        // The owned list changes on a rebalance (a handler that subscribed or stopped another member).
+        if (m.owned !== owned) {
+          this.schedule(m);
+          return;
+        }
+      }
     }
   }
 
-  private deliver(m: Member, p: Partition): void {
+  /** Hands the partition's head message to `m`. True when the handler returned `DELIVERED`: settled already, `m` still counts it in flight. */
+  private deliver(m: Member, p: Partition): boolean {
     const item = p.items[p.head]!;
     const e = item.entry;
     p.busy = true;
@@ -315,7 +341,23 @@ class MemoryTransport implements Transport {
     } catch (error) {
       result = Promise.reject(error);
     }
+    if (result === DELIVERED && settler.member === m && !settler.abandoned) {
+      settler.member = null;
+      return true;
+    }
     result.then(settler.ok, settler.fail);
+    return false;
+  }
+
+  /** The head message of `p`, delivered to `m`, is done: the next one may go. */
+  private acknowledge(m: Member, p: Partition): void {
+    m.inflight--;
+    const gc = p.group;
+    p.ack();
+    p.busy = false;
+    gc.unacked--;
+    if (gc.waiters.length > 0) this.wake(gc, false);
+    if (p.owner && p.owner !== m) this.schedule(p.owner);
   }
 
   /** Called by a Settler when its delivery's handler settled. */
@@ -324,15 +366,10 @@ class MemoryTransport implements Transport {
     const m = s.member!;
     const p = s.partition;
     s.member = null;
-    m.inflight--;
-    const gc = p.group;
     if (ok) {
-      p.ack();
-      p.busy = false;
-      gc.unacked--;
-      if (gc.waiters.length > 0) this.wake(gc, false);
-      if (p.owner && p.owner !== m) this.schedule(p.owner);
+      this.acknowledge(m, p);
     } else {
+      m.inflight--;
       p.items[p.head]!.deliveryCount++;
       this.redeliverLater(p);
     }

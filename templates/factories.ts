@@ -63,18 +63,34 @@ function factories(ctx: TemplateContext): { list: Factory[]; skipped: MessagePla
       list.push({ plan, name, value: example.payload, origin: example.name ? `the contract's example "${example.name}"` : "the contract's first example" });
       continue;
     }
-    ajv ??= createAjv({ allErrors: false });
+    ajv ??= factoryAjv();
+    const schema = prepareSchema(m.payload) as object;
     let validate: ((v: unknown) => boolean) | undefined;
     try {
-      validate = ajv.compile(prepareSchema(m.payload) as object);
+      validate = ajv.compile(schema);
     } catch {
       // validators.ts reports a schema ajv cannot compile; no factory for it
     }
     const value = validate ? sampleValid(m.payload, validate, createRandom(hashSeed(ctx.system.id, m.id)), { minimal: true }) : undefined;
+    // One check per schema: an instance that kept them all grew with the contract (time and memory).
+    ajv.removeSchema(schema);
     if (value === undefined) skipped.push(plan);
     else list.push({ plan, name, value, origin: 'minimal values of its schema (the message has no example)' });
   }
   return { list, skipped, overrides };
+}
+
+/**
+ * The ajv that checks sampled values, set up as the one of the generated validators
+ * (src/codegen/validators.ts): code optimization off (it doubles compile time for
+ * validators that run once each here), no meta-schema check.
+ */
+function factoryAjv(): ReturnType<typeof createAjv> {
+  const ajv = createAjv({ allErrors: false });
+  (ajv.opts.code as { optimize?: boolean | number }).optimize = false;
+  // The meta-schema check is `evc lint`'s job (and validators.ts compiles the same schemas strictly).
+  (ajv.opts as { validateSchema?: boolean }).validateSchema = false;
+  return ajv;
 }
 
 function printFactories(f: GeneratedFile, ctx: TemplateContext, form: Form): void {

@@ -97,12 +97,15 @@ function printAjvCode(f: GeneratedFile, ctx: TemplateContext): void {
   // reads them: none can clash with the file's own names (`firstError`, `allErrors`, `validate…`).
   for (const i of compiled.imports) f.import(i.name, i.from);
   f.declare('firstError', 'allErrors', ...exported(ctx).map((e) => e.name));
-  // ajv's code is printed as ajv wrote it: ajv escapes every schema value it embeds.
+  // ajv's code is printed as ajv wrote it: ajv escapes every schema value it embeds. One
+  // function scope per chunk of validators (each compiled by its own ajv instance).
   for (const mode of ['firstError', 'allErrors'] as const) {
     f.print(`const ${mode} = {};`);
-    f.print('(function (exports) {');
-    f.print(mode === 'firstError' ? compiled.firstError : compiled.allErrors);
-    f.print(`})(${mode});`);
+    for (const code of compiled[mode]) {
+      f.print('(function (exports) {');
+      f.print(code);
+      f.print(`})(${mode});`);
+    }
     f.print();
   }
 }

@@ -9,7 +9,7 @@ import { decodePointerSegment } from '../contract/json-pointer.js';
 import { camelCase, createNameRegistry, operationMethodName, pascalCase, typeName } from '../contract/names.js';
 import type { Preamble } from './printer.js';
 import { createSchemaTypes, type SchemaTypes, schemaOwnName } from './schema-types.js';
-import { compileValidators, compileValidatorsParallel, type CompilePool, type CompiledValidators, type ValidatorEntry } from './validators.js';
+import { compileValidators, startValidators, type CompilePool, type CompiledValidators, type ValidatorEntry } from './validators.js';
 
 export interface MessagePlan {
   model: MessageModel;
@@ -98,8 +98,14 @@ export interface TemplateContext {
   };
   /** The ajv standalone code of every validator (compiled on first use, unless `precompile` ran). */
   validators(): CompiledValidators;
-  /** Compile the validators ahead of the templates (the all-errors mode in the pool's worker, when given). */
+  /** Compile the validators ahead of the templates (sharing the work with the pool's worker, when given). */
   precompile(pool?: CompilePool): Promise<void>;
+  /**
+   * Start compiling the validators: the pool's worker works on them from now on, while the
+   * caller renders the files that do not need them; `finish` compiles the rest here and
+   * waits for the worker, after which `validators()` returns them.
+   */
+  startValidators(pool?: CompilePool): Promise<{ finish(): Promise<void> }>;
 }
 
 export interface ContextOptions {
@@ -316,7 +322,16 @@ export function createTemplateContext(system: SystemModel, options: ContextOptio
       return compiled;
     },
     async precompile(pool) {
-      compiled ??= await compileValidatorsParallel(validatorEntries(), pool, options.runtimeImport);
+      await (await this.startValidators(pool)).finish();
+    },
+    async startValidators(pool) {
+      if (compiled) return { finish: async () => {} };
+      const build = await startValidators(validatorEntries(), pool, options.runtimeImport);
+      return {
+        async finish() {
+          compiled ??= await build.finish();
+        },
+      };
     },
   };
 

@@ -71,11 +71,17 @@ export function systemFolder(id: string): string {
 export async function planSystem(system: SystemModel, options: PlanOptions): Promise<PlannedFile[]> {
   const preamble: Preamble = { generator: options.generator.name, version: options.generator.version, sources: options.sources };
   const ctx = createTemplateContext(system, { preamble, runtimeImport: options.runtimeImport });
-  await ctx.precompile(options.pool);
+  // The worker compiles validators while this thread renders the files that do not need them.
+  const validators = await ctx.startValidators(options.pool);
   const folder = systemFolder(system.id);
-  return outputs(ctx, options.emit).map(([path, template]) => {
+  const render = ([path, template]: [string, Template]): PlannedFile => {
     const f = createGeneratedFile(path, preamble);
     template(f, ctx);
     return { path: `${folder}/${path}`, contents: f.toString() };
-  });
+  };
+  const list = outputs(ctx, options.emit);
+  const needsCode = ([, template]: [string, Template]) => template === validatorsTsTemplate || template === validatorsJsTemplate;
+  const files = list.map((o) => (needsCode(o) ? undefined : render(o)));
+  await validators.finish();
+  return list.map((o, i) => files[i] ?? render(o));
 }

@@ -8,9 +8,10 @@
  * the runtime's `validator-support` entry (src/runtime/validator-support.ts), located from
  * the runtime specifier the code is generated for (validatorSupportImport): a user's
  * project declares the runtime, not ajv. No other module is accepted (see HELPERS). Both
- * modes (first error, all errors) are compiled by separate ajv instances whose generated
- * names overlap, so each mode's code runs in its own function scope and writes its
- * functions on an `exports` object; the file then exports them by our names.
+ * modes (first error, all errors), and in each mode every chunk of VALIDATOR_CHUNK
+ * entries, are compiled by separate ajv instances whose generated names overlap, so each
+ * chunk's code runs in its own function scope and writes its functions on the mode's
+ * `exports` object; the file then exports them by our names.
  */
 import { DATA_KEYWORDS } from '../contract/schema-keywords.js';
 import standaloneModule from 'ajv/dist/standalone/index.js';
@@ -36,9 +37,12 @@ export interface ValidatorEntry {
 export interface CompiledValidators {
   /** Named imports the code uses (sorted by name), all from the runtime's validator-support entry. */
   imports: Array<{ name: string; from: string }>;
-  /** One function body per mode: code that assigns `exports.<name>`. */
-  firstError: string;
-  allErrors: string;
+  /**
+   * Per mode, one function body per chunk of VALIDATOR_CHUNK entries (each its own ajv
+   * instance, whose generated names overlap the others'): code that assigns `exports.<name>`.
+   */
+  firstError: string[];
+  allErrors: string[];
 }
 
 /** Thrown when a schema does not compile: names the message. */
@@ -59,7 +63,7 @@ export const VALIDATOR_SUPPORT_MODULE = `${DEFAULT_RUNTIME_IMPORT}/validator-sup
  * the format set, and `validation_error` for `$async` schemas only (refused in
  * compileMode: the runtime validates synchronously). ajv's other runtime modules are never
  * emitted by this configuration: `timestamp`, `parseJson` and `quote` serve JTD, `re2` the
- * re2 regexp engine, `uri` only resolves `$id`s at compile time. toEsm refuses anything not
+ * re2 regexp engine, `uri` only resolves `$id`s at compile time. chunkToEsm refuses anything not
  * listed here rather than import a package the user's project does not declare.
  */
 const HELPERS: ReadonlyMap<string, string> = new Map([
@@ -144,37 +148,88 @@ export function validatorSupportImport(runtimeImport: string): string {
   return `${runtimeImport.replace(/\/+$/, '')}/validator-support`;
 }
 
+/**
+ * Entries per ajv instance. One instance for a whole system made compile time and memory
+ * grow faster than the contract (the instance keeps every compiled schema, its code tree
+ * and the whole module's text until the end): each chunk of entries compiles in its own
+ * instance, into its own function scope, and only its text is kept. Fixed, so the output
+ * depends on the contract only; a system of up to this many validators is one chunk, as
+ * before chunking.
+ */
+export const VALIDATOR_CHUNK = 100;
+
+/** One unit of work: a chunk of entries (plain schemas) in one mode. */
+export interface CompileJob {
+  entries: readonly ValidatorEntry[];
+  allErrors: boolean;
+}
+
+/** A job's code with ajv's requires made named imports, and the helper names it uses. */
+export interface CompiledChunk {
+  code: string;
+  helpers: string[];
+}
+
+/** Compile one job into ESM-ready code (see chunkToEsm); throws ValidatorCompileError. */
+export function compileJob(job: CompileJob): CompiledChunk {
+  return chunkToEsm(compileMode(job.entries, job.allErrors));
+}
+
+/** The jobs of a system, in order: per chunk, the all-errors mode then the first-error mode. */
+function jobsOf(entries: readonly ValidatorEntry[]): CompileJob[] {
+  const plain = entries.map((e) => ({ ...e, schema: plainSchema(e.schema, { dropAnnotations: true }) }));
+  const jobs: CompileJob[] = [];
+  for (let i = 0; i < plain.length || i === 0; i += VALIDATOR_CHUNK) {
+    const chunk = plain.slice(i, i + VALIDATOR_CHUNK);
+    jobs.push({ entries: chunk, allErrors: true }, { entries: chunk, allErrors: false });
+  }
+  return jobs;
+}
+
 /** Compile both modes in this thread. */
 export function compileValidators(entries: readonly ValidatorEntry[], runtimeImport = DEFAULT_RUNTIME_IMPORT): CompiledValidators {
-  return toEsm(compileMode(entries, false), compileMode(entries, true), runtimeImport);
+  const jobs = jobsOf(entries);
+  return assemble(
+    jobs,
+    jobs.map((j) => compileJob(j)),
+    runtimeImport,
+  );
 }
 
 /** How the last `compileValidatorsParallel` ran (for tests and benchmarks). */
-export const parallelStats = { worker: false };
+export const parallelStats = { worker: false, workerJobs: 0, jobs: 0 };
 
 /**
- * A worker thread that compiles the all-errors mode while this thread compiles the
- * first-error mode: ajv compile time dominates big contracts. Start it before loading
- * the contracts, so it boots (tsx, ajv) while this thread parses YAML; one worker serves
- * every system of the run.
+ * A worker thread that compiles validators while this thread renders the other files and
+ * compiles too: ajv compile time dominates big contracts. Start it before loading the
+ * contracts, so it boots (tsx, ajv) while this thread parses YAML; one worker serves
+ * every system of the run. Work is shared through a claim per job in shared memory: the
+ * worker takes jobs from the front, this thread from the back, each job once.
  */
 export interface CompilePool {
-  /** The all-errors code, or undefined when the worker cannot run (the caller compiles in-thread). */
-  compile(entries: readonly ValidatorEntry[]): Promise<string | undefined>;
+  /** Resolves once the worker is up (or known not to run): `compile` posts at once after it. */
+  ready(): Promise<void>;
+  /**
+   * Post `jobs` to the worker, which compiles each one it claims (`claims[i]` 0 -> 1).
+   * Resolves when it has gone through the list, with its chunks by job index (holes where
+   * another thread claimed the job or compiling failed); undefined when the worker cannot run.
+   */
+  compile(jobs: readonly CompileJob[], claims: Int32Array): Promise<Array<CompiledChunk | undefined> | undefined>;
   close(): Promise<void>;
 }
 
 export function createCompilePool(): CompilePool {
-  type Reply = { id: number; code?: string; error?: string };
-  const pending = new Map<number, (code: string | undefined) => void>();
+  type Reply = { id: number; index?: number; chunk?: CompiledChunk; done?: boolean };
+  const pending = new Map<number, { chunks: Array<CompiledChunk | undefined>; resolve: (r: Array<CompiledChunk | undefined> | undefined) => void }>();
   let nextId = 0;
   let failed = false;
+  let w: import('node:worker_threads').Worker | undefined;
   const fail = () => {
     failed = true;
-    for (const resolve of pending.values()) resolve(undefined);
+    for (const p of pending.values()) p.resolve(undefined);
     pending.clear();
   };
-  const worker = (async () => {
+  const started = (async () => {
     try {
       const { Worker } = await import('node:worker_threads');
       const url = new URL(`./validators-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
@@ -182,33 +237,39 @@ export function createCompilePool(): CompilePool {
       const boot = url.endsWith('.ts')
         ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(url)}); })`
         : `import(${JSON.stringify(url)})`;
-      const w = new Worker(boot, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
+      w = new Worker(boot, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
       w.on('message', (m: Reply) => {
-        const resolve = pending.get(m.id);
-        pending.delete(m.id);
-        // On a compile error this thread compiles again and reports the error itself.
-        resolve?.(m.error === undefined ? m.code : undefined);
+        const p = pending.get(m.id);
+        if (!p) return;
+        // A job that failed comes back without a chunk: the caller compiles it again and reports the error itself.
+        if (m.index !== undefined) p.chunks[m.index] = m.chunk;
+        if (m.done) {
+          pending.delete(m.id);
+          p.resolve(p.chunks);
+        }
       });
       w.on('error', fail);
       w.on('exit', fail);
-      return w;
+      // Not kept alive by an idle worker: close() ends it, and a caller that forgot does not hang.
+      w.unref();
     } catch {
       fail();
-      return undefined;
     }
   })();
   return {
-    async compile(entries) {
-      const w = await worker;
-      if (!w || failed) return undefined;
+    ready: () => started,
+    compile(jobs, claims) {
+      if (!w || failed) return Promise.resolve(undefined);
       const id = nextId++;
+      const worker = w;
       return new Promise((resolve) => {
-        pending.set(id, resolve);
-        w.postMessage({ id, entries, allErrors: true });
-      });
+        pending.set(id, { chunks: new Array(jobs.length), resolve });
+        worker.ref();
+        worker.postMessage({ id, jobs, claims });
+      }).finally(() => worker.unref()) as Promise<Array<CompiledChunk | undefined> | undefined>;
     },
     async close() {
-      const w = await worker;
+      await started;
       if (w) {
         w.removeAllListeners('exit');
         await w.terminate();
@@ -217,51 +278,102 @@ export function createCompilePool(): CompilePool {
   };
 }
 
-/** Compile both modes, the all-errors one in the pool's worker when there is one. */
+/** Validators being compiled: `finish` compiles in this thread what the worker has not claimed, then waits for the worker. */
+export interface ValidatorBuild {
+  finish(): Promise<CompiledValidators>;
+}
+
+/**
+ * Start compiling both modes, in the pool's worker from now on when there is one (it is
+ * posted the jobs before this resolves, so it works while the caller renders other files).
+ */
+export async function startValidators(entries: readonly ValidatorEntry[], pool?: CompilePool, runtimeImport = DEFAULT_RUNTIME_IMPORT): Promise<ValidatorBuild> {
+  const jobs = jobsOf(entries);
+  if (!pool) return { finish: async () => assemble(jobs, jobs.map(tryCompile), runtimeImport) };
+  await pool.ready();
+  const claims = new Int32Array(new SharedArrayBuffer(4 * jobs.length));
+  const fromWorker = pool.compile(jobs, claims);
+  return {
+    async finish() {
+      const chunks: Array<CompiledChunk | undefined> = new Array(jobs.length);
+      for (let i = jobs.length - 1; i >= 0; i--) if (Atomics.compareExchange(claims, i, 0, 1) === 0) chunks[i] = tryCompile(jobs[i]!);
+      const theirs = await fromWorker;
+      parallelStats.worker = theirs !== undefined;
+      parallelStats.jobs = jobs.length;
+      parallelStats.workerJobs = theirs?.filter((c) => c !== undefined).length ?? 0;
+      for (let i = 0; i < jobs.length; i++) chunks[i] ??= theirs?.[i];
+      return assemble(jobs, chunks, runtimeImport);
+    },
+  };
+}
+
+/** Compile both modes, the worker (when there is one) sharing the jobs with this thread. */
 export async function compileValidatorsParallel(
   entries: readonly ValidatorEntry[],
   pool?: CompilePool,
   runtimeImport = DEFAULT_RUNTIME_IMPORT,
 ): Promise<CompiledValidators> {
-  if (!pool) return compileValidators(entries, runtimeImport);
-  const plain = entries.map((e) => ({ ...e, schema: plainSchema(e.schema, { dropAnnotations: true }) }));
-  const inWorker = pool.compile(plain);
-  const firstError = compileMode(plain, false);
-  const fromWorker = await inWorker;
-  parallelStats.worker = fromWorker !== undefined;
-  return toEsm(firstError, fromWorker ?? compileMode(plain, true), runtimeImport);
+  return (await startValidators(entries, pool, runtimeImport)).finish();
 }
 
-function toEsm(firstError: string, allErrors: string, runtimeImport: string): CompiledValidators {
-  const modes = [firstError, allErrors] as const;
+/** A job's chunk, or undefined when it does not compile (assemble compiles it again to throw in order). */
+function tryCompile(job: CompileJob): CompiledChunk | undefined {
+  try {
+    return compileJob(job);
+  } catch (err) {
+    if (err instanceof ValidatorCompileError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The chunks as one result. A missing chunk (its compile failed, or the worker died) is
+ * compiled here, in order, first-error mode before all-errors of the same chunk: the error
+ * thrown names the first entry that does not compile, whichever thread met it first.
+ */
+function assemble(jobs: readonly CompileJob[], chunks: ReadonlyArray<CompiledChunk | undefined>, runtimeImport: string): CompiledValidators {
+  const firstError: string[] = [];
+  const allErrors: string[] = [];
+  const used = new Set<string>();
+  for (let i = 0; i < jobs.length; i += 2) {
+    const first = chunks[i + 1] ?? compileJob(jobs[i + 1]!);
+    const all = chunks[i] ?? compileJob(jobs[i]!);
+    firstError.push(first.code);
+    allErrors.push(all.code);
+    for (const name of [...first.helpers, ...all.helpers]) used.add(name);
+  }
+  const from = validatorSupportImport(runtimeImport);
+  return { imports: [...used].sort().map((name) => ({ name, from })), firstError, allErrors };
+}
+
+/**
+ * ajv's CommonJS-shaped code of one job as code for an ES module: each `require(...)` of
+ * HELPERS becomes the helper's name (imported by the file), anything else is refused.
+ */
+function chunkToEsm(code: string): CompiledChunk {
   const used = new Set<string>();
   // Only the HELPERS, mapped to fixed names: nothing from a contract gets here. ajv's scope
   // names end in a counter (`func0`, `formats2`, `validate0`) and its fixed names are
   // others (`data`, `errors`, `vErrors`, `instancePath`...), so the helper names cannot
   // clash with ajv's.
-  for (const code of modes) {
-    for (const m of code.matchAll(REQUIRE_CALL)) {
-      const name = HELPERS.get(`${m[1]}\0${m[2] ?? ''}`);
-      if (name === undefined) {
-        const what = m[2] === undefined ? `"${m[1]}"` : `"${m[1]}" (.${m[2]})`;
-        throw new ValidatorCompileError(
-          `ajv standalone code requires ${what}, which generated validators cannot import: they import only ${VALIDATOR_SUPPORT_MODULE} (${[...HELPERS.values()].join(', ')})`,
-        );
-      }
-      used.add(name);
+  for (const m of code.matchAll(REQUIRE_CALL)) {
+    const name = HELPERS.get(`${m[1]}\0${m[2] ?? ''}`);
+    if (name === undefined) {
+      const what = m[2] === undefined ? `"${m[1]}"` : `"${m[1]}" (.${m[2]})`;
+      throw new ValidatorCompileError(
+        `ajv standalone code requires ${what}, which generated validators cannot import: they import only ${VALIDATOR_SUPPORT_MODULE} (${[...HELPERS.values()].join(', ')})`,
+      );
     }
+    used.add(name);
   }
-  const from = validatorSupportImport(runtimeImport);
-  const imports = [...used].sort().map((name) => ({ name, from }));
   // ajv escapes quotes and line separators in the values it embeds, but not `</script`;
   // that text can only sit inside ajv's string literals, where `<\/` reads the same.
   // Backstop: ajv prints a schema's $id into a `/*# sourceURL=... */` comment, where a
   // `*/` in the id would end the comment and inject code. plainSchema drops every $id,
   // so such a comment here means a schema got past it: refuse rather than emit it.
-  for (const code of modes) {
-    if (code.includes('/*# sourceURL=')) throw new ValidatorCompileError('ajv standalone code carries a schema $id (sourceURL comment); refusing to emit it');
-  }
-  const replace = (code: string) =>
-    code.replace(REQUIRE_CALL, (_, spec: string, member: string | undefined) => HELPERS.get(`${spec}\0${member ?? ''}`)!).replace(/<\/(script)/gi, '<\\/$1');
-  return { imports, firstError: replace(modes[0]), allErrors: replace(modes[1]) };
+  if (code.includes('/*# sourceURL=')) throw new ValidatorCompileError('ajv standalone code carries a schema $id (sourceURL comment); refusing to emit it');
+  const esm = code
+    .replace(REQUIRE_CALL, (_, spec: string, member: string | undefined) => HELPERS.get(`${spec}\0${member ?? ''}`)!)
+    .replace(/<\/(script)/gi, '<\\/$1');
+  return { code: esm, helpers: [...used] };
 }

@@ -1,8 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileValidators, compileValidatorsParallel, createCompilePool, parallelStats, validatorSupportImport } from '../../src/codegen/validators.js';
-import { fixturesDir } from './helpers.js';
+import { syntheticContract } from '../../bench/generate-synthetic.js';
+import { generate } from '../../src/codegen/generate.js';
+import {
+  compileValidators,
+  compileValidatorsParallel,
+  createCompilePool,
+  parallelStats,
+  VALIDATOR_CHUNK,
+  validatorSupportImport,
+} from '../../src/codegen/validators.js';
+import { fixturesDir, repoRoot } from './helpers.js';
 
 const entries = [
   {
@@ -32,11 +41,12 @@ describe('validators', () => {
 
   it("map ajv requires to named imports of the runtime's validator-support", () => {
     const compiled = compileValidators(entries);
+    expect([compiled.firstError.length, compiled.allErrors.length]).toEqual([1, 1]);
     expect(compiled.imports).toEqual([
       { name: 'fullFormats', from: '@event-contracts/runtime/validator-support' },
       { name: 'ucs2length', from: '@event-contracts/runtime/validator-support' },
     ]);
-    for (const code of [compiled.firstError, compiled.allErrors]) {
+    for (const code of [...compiled.firstError, ...compiled.allErrors]) {
       expect(code).not.toMatch(/\brequire\(/);
       expect(code).toContain('exports.validateA = ');
       expect(code).toContain('exports.validateB = ');
@@ -52,7 +62,7 @@ describe('validators', () => {
     // const, enum and uniqueItems over objects use ajv's deep equality: the runtime's `equal`.
     const unique = compileValidators([{ name: 'validateU', what: 'payload of U', schema: { type: 'array', uniqueItems: true, items: { type: 'object' } } }]);
     expect(unique.imports).toEqual([{ name: 'equal', from: '@event-contracts/runtime/validator-support' }]);
-    expect(unique.firstError).toContain('= equal;');
+    expect(unique.firstError[0]).toContain('= equal;');
   });
 
   it.each([
@@ -80,6 +90,69 @@ describe('validators', () => {
     ],
   ])('refuse %s, naming the message', (_, schema, message) => {
     expect(() => compileValidators([{ name: 'validateC', what: 'payload of message C', schema }])).toThrow(message);
+  });
+
+  describe(`in chunks of ${VALIDATOR_CHUNK} entries, one ajv instance each`, () => {
+    const many = Array.from({ length: 2 * VALIDATOR_CHUNK + 5 }, (_, i) => ({
+      name: `validateE${i}`,
+      what: `payload of message E${i}`,
+      schema: { type: 'object', required: ['n'], properties: { n: { type: 'integer', minimum: i } } },
+    }));
+
+    it('each chunk exports its own entries; the worker shares the jobs and gives the same code', async () => {
+      const compiled = compileValidators(many);
+      expect([compiled.firstError.length, compiled.allErrors.length]).toEqual([3, 3]);
+      for (const mode of [compiled.firstError, compiled.allErrors]) {
+        const exported = mode.map((code) => [...code.matchAll(/exports\.(validateE\d+) = /g)].map((m) => m[1]));
+        expect(exported.map((names) => names.length)).toEqual([VALIDATOR_CHUNK, VALIDATOR_CHUNK, 5]);
+        expect(exported.flat()).toEqual(many.map((e) => e.name));
+      }
+      const pool = createCompilePool();
+      try {
+        expect(await compileValidatorsParallel(many, pool)).toEqual(compiled);
+        expect(parallelStats).toMatchObject({ worker: true, jobs: 6 });
+      } finally {
+        await pool.close();
+      }
+    });
+
+    it('a schema that does not compile is reported by its message, from the worker or this thread', async () => {
+      const broken = many.map((e, i) => (i === VALIDATOR_CHUNK + 7 ? { ...e, schema: { type: 'object', propertis: {} } } : e));
+      const message = `cannot compile the validator for the payload of message E${VALIDATOR_CHUNK + 7}: strict mode: unknown keyword: "propertis"`;
+      expect(() => compileValidators(broken)).toThrow(message);
+      const pool = createCompilePool();
+      try {
+        await expect(compileValidatorsParallel(broken, pool)).rejects.toThrow(message);
+      } finally {
+        await pool.close();
+      }
+    });
+
+    it('a generated validators.ts of several chunks validates every message', async () => {
+      const dir = join(repoRoot, 'test/.tmp/codegen-validator-chunks');
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(join(dir, 'asyncapi'), { recursive: true });
+      const channels = VALIDATOR_CHUNK + 3;
+      writeFileSync(join(dir, 'asyncapi/bench.yaml'), syntheticContract(channels, 2));
+      const result = await generate({ root: dir, out: 'out', cache: false, docs: false, runtimeImport: '../../../../../src/runtime/index.js' });
+      expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      const text = readFileSync(join(dir, 'out/bench/validators.ts'), 'utf8');
+      expect(text.match(/^\(function \(exports\) \{$/gm)).toHaveLength(4);
+      const v = (await import(join(dir, 'out/bench/validators.ts'))) as Record<string, ((d: unknown) => boolean) & { errors?: unknown[] | null }>;
+      for (const c of [0, VALIDATOR_CHUNK - 1, VALIDATOR_CHUNK, channels - 1]) {
+        const event = { event_id: '123e4567-e89b-12d3-a456-426614174000', event_type: `bench.event.${c}`, timestamp: '2025-01-27T10:00:00Z', data: {} };
+        // field_0 is required in data; the rest is right.
+        expect(v[`validateEvent${c}`]!(event)).toBe(false);
+        expect(v[`validateEvent${c}`]!.errors).toHaveLength(1);
+        expect(v[`validateEvent${c}All`]!({ ...event, event_type: 'other', extra: 1 })).toBe(false);
+        expect((v[`validateEvent${c}All`]!.errors as Array<{ keyword: string }>).map((e) => e.keyword).sort()).toEqual([
+          'additionalProperties',
+          'const',
+          'required',
+        ]);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    });
   });
 
   it('the generated module is valid ESM: first-error and all-errors validators of a golden', async () => {

@@ -76,6 +76,18 @@ export interface GenerateOptions {
    * `skipped` lists them. Default false: any contract error writes nothing.
    */
   keepGoing?: boolean;
+  /** Called as the run goes (each contract parsed, each system generated): for a progress line. */
+  onProgress?: (progress: GenerateProgress) => void;
+}
+
+/** How far a run is: contracts parsed and systems generated so far, of how many. */
+export interface GenerateProgress {
+  /** Root documents loaded, of `contracts` to load (the ones whose SDK is cached are not loaded unless the docs need them). */
+  contractsParsed: number;
+  contracts: number;
+  /** Systems planned, of `systems` loaded so far. */
+  systemsGenerated: number;
+  systems: number;
 }
 
 export interface GenerateResult {
@@ -335,6 +347,9 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
       import('./validators.js'),
     ]);
     const loaded: Array<{ system: SystemModel; rel: string }> = [];
+    const progress: GenerateProgress = { contractsParsed: 0, contracts: toLoad.length + (needDocs ? cachedRoots.length : 0), systemsGenerated: 0, systems: 0 };
+    const report = () => options.onProgress?.({ ...progress });
+    report();
     for (const r of toLoad) {
       const result = await loadContract(r.file, { root: r.contractRoot, specValidation: false, ...(options.limits ? { limits: options.limits } : {}) });
       const found = [...result.diagnostics];
@@ -343,6 +358,9 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
         for (const system of result.systems) found.push(...lintForGenerate(system, { strict: options.lint === 'strict' }));
       }
       diagnostics.push(...found);
+      progress.contractsParsed++;
+      progress.systems += result.systems.length;
+      report();
       const rel = posix(relative(root, r.file));
       if (keepGoing && hasError(found)) {
         skip(rel, found.find((d) => d.severity === 'error')!);
@@ -359,6 +377,8 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
         const result = await loadContract(r.file, { root: r.contractRoot, specValidation: false, ...(options.limits ? { limits: options.limits } : {}) });
         diagnostics.push(...result.diagnostics);
         loadedSystems.push(...result.systems);
+        progress.contractsParsed++;
+        report();
       }
     }
     if (hasError(diagnostics) && !keepGoing) return;
@@ -414,8 +434,10 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
         continue;
       }
       systems.push(system.id);
-      files.push(...plan);
+      for (const f of plan) files.push(f);
       planned.set(folder, plan);
+      progress.systemsGenerated++;
+      report();
       const inputs: Record<string, string> = {};
       for (const f of system.files) inputs[posix(relative(root, f))] = sha256(readFileSync(f));
       manifest.systems[rel] = { id: system.id, folder, inputs, outputs: Object.fromEntries(plan.map((f) => [f.path, sha256(f.contents)])) };

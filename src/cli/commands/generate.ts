@@ -8,9 +8,10 @@ import { generate, type GenerateOptions, type GenerateResult } from '../../codeg
 import { contractRoot, rootHelp, rootOption } from '../contract-root.js';
 import { contractLimits, limitOptions, limitsHelp } from '../limits.js';
 import { UsageError } from '../usage.js';
+import { progressLine } from '../progress.js';
 
 export const generateHelp = `Usage: evc generate [contracts...] [--out generated] [--emit ts|js] [--check] [--watch] [--runtime-import <specifier>] [--no-docs] [--no-cache]
-                    [--strict] [--keep-going] [--root <dir>] [--max-contract-bytes <n>] [--max-nesting-depth <n>]
+                    [--strict] [--keep-going] [--quiet] [--root <dir>] [--max-contract-bytes <n>] [--max-nesting-depth <n>]
 
 Generates a typed SDK per contract (files, or folders of *.yaml|*.yml|*.json; default
 asyncapi/) into <out>/<system>/: types.ts, validators.ts, client.ts, index.ts and
@@ -38,6 +39,7 @@ folders (they span every system).
                               \`evc lint --rules\`) are errors, as in \`evc lint\`; without
                               it they are warnings and the SDK is generated (default:
                               evc.config.json "strict")
+  -q, --quiet                 no progress line (shown on a terminal for runs over 2 s)
   --keep-going                generate the contracts that load and skip the ones with
                               errors (their output and the docs are left as they are);
                               exit 1 at the end, naming each skipped contract
@@ -61,6 +63,7 @@ export async function generateCommand(argv: string[]): Promise<number> {
       'no-docs': { type: 'boolean', default: false },
       strict: { type: 'boolean', default: false },
       'keep-going': { type: 'boolean', default: false },
+      quiet: { type: 'boolean', short: 'q', default: false },
       ...rootOption,
       ...limitOptions,
       help: { type: 'boolean', short: 'h', default: false },
@@ -94,7 +97,10 @@ export async function generateCommand(argv: string[]): Promise<number> {
   if (root !== undefined) options.contractRoot = root;
   try {
     if (values.watch) return await watchLoop(options);
-    const result = await generate(options);
+    const progress = progressLine({ label: 'evc generate', quiet: values.quiet });
+    options.onProgress = (p) =>
+      progress.update(`${p.contractsParsed}/${p.contracts} contract(s) parsed, ${p.systemsGenerated}/${p.systems} system(s) generated`);
+    const result = await generate(options).finally(() => progress.done());
     return report(result, options.check === true);
   } catch (err) {
     if (err instanceof ConfigError) {

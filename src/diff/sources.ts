@@ -3,9 +3,9 @@
  * `git archive` into a temp folder, so relative `$ref`s keep working), loaded into IRs.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../contract/ir.js';
 import type { ContractLimits } from '../contract/limits.js';
 import { loadContracts } from '../contract/load.js';
@@ -42,6 +42,11 @@ export interface LoadSideOptions {
   specValidation?: boolean;
   /** Size and nesting limits for the contracts (see contract/limits.ts). */
   limits?: Partial<ContractLimits>;
+  /**
+   * The contract root (`--root`, absolute): the folder `$ref`s may read from. A git side
+   * reads the same folder of the repository at its ref. Default: each contract's folder.
+   */
+  root?: string;
 }
 
 /** Load one side. Throws SourceError when it cannot be read or has contract errors. */
@@ -50,7 +55,7 @@ export async function loadVersion(spec: string, options: LoadSideOptions = {}): 
   const loadOpts = { ...(options.specValidation === false ? { specValidation: false } : {}), ...(options.limits ? { limits: options.limits } : {}) };
   const local = resolve(cwd, spec);
   if (existsSync(local)) {
-    const loaded = await loadContracts([local], loadOpts);
+    const loaded = await loadContracts([local], { ...loadOpts, ...(options.root ? { root: resolve(cwd, options.root) } : {}) });
     check(spec, loaded.diagnostics, loaded.systems.length);
     return { label: spec, systems: loaded.systems, display: (f) => showPath(cwd, f), dispose: () => {} };
   }
@@ -71,15 +76,25 @@ export async function loadVersion(spec: string, options: LoadSideOptions = {}): 
   } catch {
     throw new SourceError(`${spec}: "${g.path || '.'}" does not exist at ${g.ref}`);
   }
-  // A single file is materialized with its folder, where its relative $refs point.
+  // A single file is materialized with its folder, where its relative $refs point; with a
+  // contract root, the root's folder of the repository too (the $refs may reach all of it).
   const folder = kind === 'blob' ? (dirname(g.path) === '.' ? '' : dirname(g.path)) : g.path;
+  let rootIn: string | undefined;
+  if (options.root) {
+    const abs = resolve(cwd, options.root);
+    rootIn = relative(realpathSync(top), realpathSync(abs));
+    if (rootIn === '..' || rootIn.startsWith(`..${sep}`) || isAbsolute(rootIn))
+      throw new SourceError(`${spec}: the contract root ${options.root} is outside the git repository (${top}), so it cannot be read at ${g.ref}`);
+    rootIn = rootIn.split(sep).join('/');
+  }
+  const paths = rootIn === undefined ? [folder] : [folder, rootIn];
   const tmp = mkdtempSync(join(tmpdir(), 'evc-diff-'));
   const dispose = () => rmSync(tmp, { recursive: true, force: true });
   try {
-    const tar = git(['archive', '--format=tar', g.ref, ...(folder ? ['--', folder] : [])], top);
+    const tar = git(['archive', '--format=tar', g.ref, ...(paths.includes('') ? [] : ['--', ...new Set(paths)])], top);
     execFileSync('tar', ['-x', '-C', tmp], { input: tar, stdio: ['pipe', 'ignore', 'pipe'] });
     const target = join(tmp, g.path);
-    const loaded = await loadContracts([target], loadOpts);
+    const loaded = await loadContracts([target], { ...loadOpts, ...(rootIn !== undefined ? { root: join(tmp, rootIn) } : {}) });
     const display = (f: string) => (f.startsWith(tmp + '/') ? `${g.ref}:${relative(tmp, f)}` : f);
     check(
       spec,

@@ -36,6 +36,8 @@ export function judgeContract(loaded: LoadResult, contract: string): Verdict & {
 export interface SpecCheckRequest {
   contract: string;
   limits: Partial<ContractLimits>;
+  /** The contract root (`--root`): the folder `$ref`s may read from; default the contract's folder. */
+  root?: string;
 }
 
 /**

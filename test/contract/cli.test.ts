@@ -4,8 +4,8 @@
  * change; a real change on the wire still is).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpFolder, typecheck } from '../corpus/typecheck.js';
 import { contractDir } from '../helpers/contract-dir.js';
@@ -138,6 +138,92 @@ components:
       expect(r.code).toBe(0);
       expect(readFileSync(join(dir, 'out/orders/types.ts'), 'utf8')).toContain('export interface OrderPlaced {');
     }
+  });
+
+  const refused = /^asyncapi\/orders\.yaml:17:9 error ref-outside-root \$ref reaches outside the contract root: /m;
+
+  it('validate --contract takes --root, or "root" from evc.config.json', () => {
+    const message = 'm.json';
+    const files = { 'asyncapi/orders.yaml': doc, 'schemas/orders.yaml': schemas, [message]: '{"id": "a b"}\n' };
+    const without = run(contractDir(files), 'validate', '--contract', 'asyncapi/orders.yaml', message);
+    expect(without.stderr).toMatch(refused);
+    expect(without.stderr).toMatch(/evc validate: the contract asyncapi\/orders\.yaml has errors; nothing validated\n$/);
+    expect(without.code).toBe(2);
+    for (const [extra, args] of [
+      [{}, ['--root', '.']],
+      [{ 'evc.config.json': '{"root": "."}' }, []],
+    ] as const) {
+      const r = run(contractDir({ ...files, ...extra }), 'validate', '--contract', 'asyncapi/orders.yaml', '--message', 'OrderPlaced', message, ...args);
+      // The schema from ../schemas/ is the one checked: iri-reference rejects the space.
+      expect(r.stdout).toBe('m.json:1 OrderPlaced /id: expected format "iri-reference", got string "a b"\n');
+      expect(r.stderr).toBe('evc validate: 1 message(s) as message OrderPlaced against orders: 0 valid, 1 invalid, 0 unknown type\n');
+      expect(r.code).toBe(1);
+    }
+  });
+
+  it('docs takes --root, or "root" from evc.config.json', () => {
+    const files = { 'asyncapi/orders.yaml': doc, 'schemas/orders.yaml': schemas };
+    const without = run(contractDir(files), 'docs', 'asyncapi/', '--out', 'out', '--no-site');
+    expect(without.stdout).toMatch(refused);
+    expect(without.stderr).toBe('evc docs: 1 error(s) in the contracts; run evc lint\n');
+    expect(without.code).toBe(2);
+    for (const [extra, args] of [
+      [{}, ['--root', '.']],
+      [{ 'evc.config.json': '{"root": "."}' }, []],
+    ] as const) {
+      const dir = contractDir({ ...files, ...extra });
+      const r = run(dir, 'docs', 'asyncapi/', '--out', 'out', '--no-site', ...args);
+      expect(r.stderr).toMatch(/^evc docs: 1 system\(s\), \d+ file\(s\) in out/);
+      expect(r.code).toBe(0);
+      expect(readFileSync(join(dir, 'out/orders.md'), 'utf8')).toContain('iri-reference');
+    }
+  });
+
+  it('diff takes --root (files, folders and git ref:path sides), or "root" from evc.config.json', () => {
+    const required = schemas.replace('      additionalProperties: false\n', '      additionalProperties: false\n      required: [id]\n');
+    expect(required).not.toBe(schemas);
+    const files = {
+      'old/orders.yaml': doc,
+      'asyncapi/orders.yaml': doc.replace('../schemas/orders.yaml', '../schemas/orders-v2.yaml'),
+      'schemas/orders.yaml': schemas,
+      'schemas/orders-v2.yaml': required,
+    };
+    const dir = contractDir(files);
+    const without = run(dir, 'diff', 'old/orders.yaml', 'asyncapi/orders.yaml');
+    expect(without.stderr).toMatch(/^old\/orders\.yaml:17:9 error ref-outside-root \$ref reaches outside the contract root: /);
+    expect(without.stderr).toMatch(/evc diff: old\/orders\.yaml: the contract has 1 error\(s\)\n$/);
+    expect(without.code).toBe(2);
+    // The message is only sent here: a new required property breaks backward for readers elsewhere (a warning).
+    const summary = 'evc diff FULL: old/ -> asyncapi/: 0 breaking, 1 warning, 0 safe';
+    const ok = run(dir, 'diff', 'old/', 'asyncapi/', '--root', '.');
+    expect(ok.stdout).toMatch(/^WARNING {2}required-added {2}orders: message OrderPlaced \/id\n/);
+    expect(ok.stdout.trimEnd().split('\n').at(-1)).toBe(summary);
+    expect(ok.code).toBe(0);
+    const config = contractDir({ ...files, 'evc.config.json': '{"root": "."}' });
+    expect(run(config, 'diff', 'old/', 'asyncapi/').stdout.trimEnd().split('\n').at(-1)).toBe(summary);
+
+    // A git side reads the root's folder at its ref.
+    const git = (...args: string[]) => spawnSync('git', args, { cwd: dir, encoding: 'utf8' });
+    for (const args of [
+      ['init', '-q'],
+      ['add', '.'],
+      ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-q', '-m', 'v1'],
+    ])
+      expect(git(...args).status).toBe(0);
+    const fromGit = run(dir, 'diff', 'HEAD:old/', 'asyncapi/', '--root', '.');
+    expect(fromGit.stdout.trimEnd().split('\n').at(-1)).toBe('evc diff FULL: HEAD:old/ -> asyncapi/: 0 breaking, 1 warning, 0 safe');
+    expect(fromGit.code).toBe(0);
+    const gitWithout = run(dir, 'diff', 'HEAD:old/', 'asyncapi/');
+    expect(gitWithout.stderr).toMatch(/^HEAD:old\/orders\.yaml:17:9 error ref-outside-root /);
+    expect(gitWithout.code).toBe(2);
+    // --root is relative to the working folder; a root above the repository cannot be read at a ref.
+    const inside = run(join(dir, 'old'), 'diff', 'HEAD:old/', '../asyncapi/', '--root', '..');
+    expect(inside.code).toBe(0);
+    const above = run(dir, 'diff', 'HEAD:old/', 'asyncapi/', '--root', '..');
+    expect(above.stderr).toBe(
+      `evc diff: HEAD:old/: the contract root ${dirname(dir)} is outside the git repository (${realpathSync(dir)}), so it cannot be read at HEAD\n`,
+    );
+    expect(above.code).toBe(2);
   });
 
   it('a --root that is not a folder, or a bad "root", is one line and exit 2', () => {

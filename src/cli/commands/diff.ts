@@ -14,13 +14,14 @@ import {
   onlyCategories,
   SourceError,
 } from '../../diff/index.js';
+import { contractRoot, rootHelp, rootOption } from '../contract-root.js';
 import { contractLimits, limitOptions, limitsHelp } from '../limits.js';
 import { UsageError } from '../usage.js';
 import { version } from '../version.js';
 
 export const diffHelp = `Usage: evc diff <old> <new> [--mode MODE] [--fail-on breaking|warning]
                 [--category wire|source|all] [--format text|json|github|markdown|sarif] [--rules]
-                [--max-contract-bytes <n>] [--max-nesting-depth <n>]
+                [--root <dir>] [--max-contract-bytes <n>] [--max-nesting-depth <n>]
        evc diff --mode FULL_TRANSITIVE <v1> <v2> ... <new>
 
 Each side is a file, a folder, or a git ref:path (main:asyncapi/, HEAD~1:asyncapi/x.yaml),
@@ -33,6 +34,9 @@ e.g. a title edit renames a type). Without --category every finding is reported 
 wire findings decide the exit code; --category wire|source|all reports and gates that set.
 Exit 1 when a gated finding under the mode is breaking (--fail-on breaking, default) or a
 warning (--fail-on warning); 0 otherwise; 2 when it could not run.
+${rootHelp}
+                              (every side; a git ref:path side is read with the same
+                              folder of the repository at that ref)
 ${limitsHelp}`;
 
 export async function diffCommand(argv: string[]): Promise<number> {
@@ -45,6 +49,7 @@ export async function diffCommand(argv: string[]): Promise<number> {
       category: { type: 'string' },
       format: { type: 'string', default: 'text' },
       rules: { type: 'boolean', default: false },
+      ...rootOption,
       ...limitOptions,
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -71,10 +76,11 @@ export async function diffCommand(argv: string[]): Promise<number> {
   if (positionals.length > 2 && !isTransitive(mode))
     throw new UsageError(`--mode ${mode} compares two versions (got ${positionals.length}); use ${mode}_TRANSITIVE to check several`);
   const limits = contractLimits(values);
+  const root = contractRoot(values);
 
   const versions: LoadedVersion[] = [];
   try {
-    for (const spec of positionals) versions.push(await loadVersion(spec, { specValidation: false, limits }));
+    for (const spec of positionals) versions.push(await loadVersion(spec, { specValidation: false, limits, ...(root ? { root } : {}) }));
     const full = diffVersions(versions, mode);
     const report = category === undefined ? full : onlyCategories(full, gate);
     process.stdout.write(formatReport(report, format, version) + '\n');

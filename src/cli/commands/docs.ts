@@ -5,10 +5,11 @@ import { generatedDocsFiles, planDocs } from '../../codegen/docs.js';
 import { applyChanges, compareFiles, posix } from '../../codegen/output.js';
 import { formatDiagnostics } from '../../contract/diagnostics.js';
 import { loadContracts } from '../../contract/load.js';
+import { contractRoot, rootHelp, rootOption } from '../contract-root.js';
 import { contractLimits } from '../limits.js';
 import { UsageError } from '../usage.js';
 
-export const docsHelp = `Usage: evc docs [paths...] [--out generated/docs] [--no-site] [--check]
+export const docsHelp = `Usage: evc docs [paths...] [--out generated/docs] [--no-site] [--check] [--root <dir>]
 
 Writes the documentation of the contracts (files, or folders of *.yaml|*.yml|*.json;
 default asyncapi/), the docs part of \`evc generate\`: <system>.md per system (connection details, topics or streams,
@@ -19,6 +20,7 @@ site/index.html; diagrams by the bundled mermaid, no network).
   --out DIR    output folder (default generated/docs)
   --no-site    Markdown only
   --check      write nothing; exit 1 when a file is missing, different or stale
+${rootHelp}
 
 Exit 0 ok, 1 when --check finds differences or a contract has errors, 2 when it could not run.`;
 
@@ -30,6 +32,7 @@ export async function docsCommand(argv: string[]): Promise<number> {
       out: { type: 'string', default: 'generated/docs' },
       'no-site': { type: 'boolean', default: false },
       check: { type: 'boolean', default: false },
+      ...rootOption,
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -40,7 +43,8 @@ export async function docsCommand(argv: string[]): Promise<number> {
   if (!values.out) throw new UsageError('--out needs a folder');
   const paths = positionals.length > 0 ? positionals : ['asyncapi/'];
   // The contract limits of evc.config.json (maxContractBytes, maxNestingDepth) hold here too.
-  const loaded = await loadContracts(paths, { specValidation: false, limits: contractLimits({}) });
+  const refRoot = contractRoot(values);
+  const loaded = await loadContracts(paths, { specValidation: false, limits: contractLimits({}), ...(refRoot ? { root: refRoot } : {}) });
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) {
     process.stdout.write(formatDiagnostics(errors, 'text') + '\n');

@@ -6,11 +6,12 @@ import { createChecker, SelectionError } from '../../validate/checker.js';
 import { checkContractInWorker, judgeContract, type Verdict } from '../../validate/contract-check.js';
 import { violationLine } from '../../validate/explain.js';
 import { fileInput, itemPlace, streamInput, validateInputs, type Input, type ItemResult } from '../../validate/run.js';
+import { contractRoot, rootHelp, rootOption } from '../contract-root.js';
 import { contractLimits, limitOptions, limitsHelp } from '../limits.js';
 import { UsageError } from '../usage.js';
 
 export const validateHelp = `Usage: evc validate --contract <doc> [--channel c | --message m] [files... | -]
-                    [--format text|json|github] [--max-errors N]
+                    [--format text|json|github] [--max-errors N] [--root <dir>]
                     [--max-contract-bytes <n>] [--max-nesting-depth <n>]
 
 Validates messages against a contract. Inputs are JSON (one value), JSON arrays (each
@@ -20,6 +21,7 @@ inputs stream in constant memory.
 The message is picked by the envelope's type field (x-evc-envelope.type); --channel
 picks among that channel's messages (by type, else the one that fits); --message names it.
 --max-errors N prints at most N violations (counting continues).
+${rootHelp}
 ${limitsHelp}
 Exit 0 all valid, 1 any invalid or of unknown type, 2 when it could not run.`;
 
@@ -35,6 +37,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
       message: { type: 'string' },
       format: { type: 'string', default: 'text' },
       'max-errors': { type: 'string' },
+      ...rootOption,
       ...limitOptions,
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -54,6 +57,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
     maxErrors = n;
   }
   const limits = contractLimits(values);
+  const root = contractRoot(values);
 
   // Inputs are checked before the (slow) contract load, so a typo fails fast.
   const names = positionals.length > 0 ? positionals : ['-'];
@@ -74,20 +78,21 @@ export async function validateCommand(argv: string[]): Promise<number> {
   const contract = values.contract;
   let system: SystemModel;
   let pending: Promise<Verdict | undefined> | undefined;
-  const quick = judgeContract(await loadContracts([contract], { limits, specValidation: false }), contract);
+  const load = { limits, ...(root ? { root } : {}) };
+  const quick = judgeContract(await loadContracts([contract], { ...load, specValidation: false }), contract);
   if (quick.ok) {
     system = quick.system!;
-    pending = checkContractInWorker({ contract, limits });
+    pending = checkContractInWorker({ contract, ...load });
   } else {
     // Broken even without the spec validation: the full load speaks, as it always did.
-    const full = judgeContract(await loadContracts([contract], { limits }), contract);
+    const full = judgeContract(await loadContracts([contract], load), contract);
     if (!full.ok) return refuse(full);
     system = full.system!;
   }
   let verdict: Verdict | undefined;
   /** The full load's verdict: the worker's, or (when the worker could not run) this thread's. */
   const confirm = async (): Promise<Verdict> => {
-    verdict ??= (pending ? await pending : { ok: true }) ?? judgeContract(await loadContracts([contract], { limits }), contract);
+    verdict ??= (pending ? await pending : { ok: true }) ?? judgeContract(await loadContracts([contract], load), contract);
     return verdict;
   };
   // A refused contract stops the reading at the next chunk instead of after the last.

@@ -239,7 +239,11 @@ export function createGeneratedFile(path: string, preamble: Preamble): Generated
       // JSON has no comments: its template puts the preamble in a `$comment`.
       const out: string[] = path.endsWith('.json') ? [] : [...preambleLines(preamble), ...pragmas];
       const byModule = new Map<string, typeof sorted>();
-      for (const imp of sorted) byModule.set(imp.from, [...(byModule.get(imp.from) ?? []), imp]);
+      for (const imp of sorted) {
+        const list = byModule.get(imp.from);
+        if (list) list.push(imp);
+        else byModule.set(imp.from, [imp]);
+      }
       const importLines: string[] = [];
       for (const [from, list] of byModule) {
         const spec = (i: (typeof sorted)[number]) => (local.get(i.symbol) === i.name ? i.name : `${i.name} as ${local.get(i.symbol)}`);

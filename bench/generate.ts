@@ -6,7 +6,13 @@
  *   no-change  the seeds again with the cache warm (nothing to load or write)
  * Targets: seeds < 1.5 s, synthetic < 5 s, no-change < 0.5 s.
  *
- *   node --import tsx bench/generate.ts [--runs 3]
+ * Scale (issue #17): `generate --no-docs --no-cache` on synthetic contracts of 1,000,
+ * 2,000 and 5,000 channels (10 properties each) and `evc lint` on 2,000, once each: wall
+ * time, CPU time (user + system, all threads) and peak RSS of the child (its own
+ * process.resourceUsage(), reported at exit). Targets: 5,000 channels < 15 s and < 1.2 GB;
+ * 1,000 -> 5,000 within 1.2x of linear (time and memory); lint on 2,000 < 6 s.
+ *
+ *   node --import tsx bench/generate.ts [--runs 3] [--scale 1000,2000,5000] [--no-scale]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,8 +23,13 @@ import { syntheticContract } from './generate-synthetic.js';
 
 const root = resolve(import.meta.dirname, '..');
 const tmp = join(root, 'bench/.tmp/generate');
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '3' }, scale: { type: 'string', default: '1000,2000,5000' }, 'no-scale': { type: 'boolean', default: false } },
+});
 const runs = Math.max(1, Number(values.runs));
+const scaleSizes = values['no-scale'] ? [] : values.scale.split(',').map(Number);
+// lint runs on the 2,000-channel contract (the issue's size), else on the largest one asked for.
+const lintAt = scaleSizes.includes(2000) ? 2000 : Math.max(...scaleSizes);
 
 // The `evc` binary when its dispatcher knows `generate`, else the command module through tsx.
 const viaBin = existsSync(join(root, 'bin/evc.js')) && /\bgenerate\b/.test(readFileSync(join(root, 'src/cli/main.ts'), 'utf8'));
@@ -72,5 +83,66 @@ console.log(
 for (const r of results) {
   const ok = r.median < r.targetMs ? 'ok' : 'OVER';
   console.log(`  ${r.label.padEnd(52)} ${r.median.toFixed(0).padStart(6)} ms (${r.min.toFixed(0)})  target < ${r.targetMs} ms  ${ok}`);
+}
+
+// Scale: one child per run; it reports its own peak RSS and CPU time when it exits.
+interface ChildRun {
+  ms: number;
+  cpuMs: number;
+  maxRssMb: number;
+}
+const REPORT = `process.on('exit', () => { const u = process.resourceUsage(); process.stderr.write('\\nEVC_USAGE ' + u.maxRSS + ' ' + (u.userCPUTime + u.systemCPUTime) + '\\n'); });`;
+function child(cwd: string, cmd: string[]): ChildRun {
+  const started = performance.now();
+  const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(REPORT)}`, join(root, 'bin/evc.js'), ...cmd], {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 256 * 2 ** 20,
+  });
+  const ms = performance.now() - started;
+  const usage = /EVC_USAGE (\d+) (\d+)/.exec(r.stderr);
+  if (r.status !== 0 || !usage) throw new Error(`evc ${cmd.join(' ')} exited ${r.status}: ${r.stderr.slice(-2000)}`);
+  return { ms, maxRssMb: Number(usage[1]) / 1024, cpuMs: Number(usage[2]) / 1000 };
+}
+if (scaleSizes.length > 0) {
+  const rows: Array<{ label: string; channels: number; run: ChildRun }> = [];
+  const loadBefore = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+  for (const channels of scaleSizes) {
+    const dir = join(tmp, `scale-${channels}`);
+    mkdirSync(join(dir, 'asyncapi'), { recursive: true });
+    writeFileSync(join(dir, 'asyncapi/bench.yaml'), syntheticContract(channels, 10));
+    rows.push({ label: `generate --no-docs, ${channels} channels`, channels, run: child(dir, ['generate', '--no-docs', '--no-cache']) });
+    if (channels === lintAt) rows.push({ label: `lint, ${channels} channels`, channels, run: child(dir, ['lint', 'asyncapi']) });
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const loadAfter = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+  console.log('');
+  console.log(`Scale: synthetic contracts x 10 properties, one run each, via bin/evc.js; load average ${loadBefore} before, ${loadAfter} after`);
+  console.log('');
+  console.log('| run | wall | CPU (user+sys, all threads) | peak RSS | target |');
+  console.log('|---|---|---|---|---|');
+  for (const { label, channels, run } of rows) {
+    const target = label.startsWith('lint')
+      ? `< 6 s: ${run.ms < 6000 ? 'met' : 'not met'}`
+      : channels === 5000
+        ? `< 15 s and < 1.2 GB: ${run.ms < 15_000 && run.maxRssMb < 1229 ? 'met' : 'not met'}`
+        : '–';
+    console.log(`| ${label} | ${(run.ms / 1000).toFixed(1)} s | ${(run.cpuMs / 1000).toFixed(1)} s | ${run.maxRssMb.toFixed(0)} MB | ${target} |`);
+  }
+  const gen = (n: number) => rows.find((r) => r.channels === n && r.label.startsWith('generate'))?.run;
+  const small = gen(1000);
+  const big = gen(5000);
+  if (small && big) {
+    // Growth over linear: 1.0 is linear; the target is at most 1.2.
+    const growth = (a: number, b: number) => (b / a / 5).toFixed(2);
+    console.log('');
+    console.log(
+      `Growth 1,000 -> 5,000 channels over linear (1.00 = linear, target <= 1.20): wall ${growth(small.ms, big.ms)}, CPU ${growth(small.cpuMs, big.cpuMs)}, peak RSS ${growth(small.maxRssMb, big.maxRssMb)}`,
+    );
+  }
 }
 rmSync(tmp, { recursive: true, force: true });

@@ -147,6 +147,70 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     expect(got.map((d) => d.channel).sort()).toEqual(['events:workflow.completed', 'events:workflow.started']);
   });
 
+  it('subscriptions of one consumer on different streams share one reader; one stopping leaves the other reading', async () => {
+    const t = await transport();
+    const group = randomName('g');
+    const readers = async () =>
+      String(await raw.client('LIST'))
+        .split('\n')
+        .filter((l) => l.includes(` name=evc:${group}:shared-1 `)).length;
+    const a = await collect(t, { group, channels: ['s.hub-a'], consumerId: 'shared-1' });
+    const b = await collect(t, { group, channels: ['s.hub-b'], consumerId: 'shared-1' });
+    // Same consumer on a stream it already reads: a reader of its own (the two would still
+    // share one pending list, as two such subscriptions always did, so it stops before anything is published).
+    const c = await collect(t, { group, channels: ['s.hub-a'], consumerId: 'shared-1' });
+    expect(await readers()).toBe(2);
+    await c.sub.stop();
+    // c's reader closes (the server may list it for a moment longer); a and b's stays.
+    await waitFor(async () => (await readers()) === 1, 5000, "c's reader connection to close");
+    await t.publish(
+      's.hub-a',
+      Array.from({ length: 20 }, (_, i) => msg({ i })),
+    );
+    await t.publish(
+      's.hub-b',
+      Array.from({ length: 20 }, (_, i) => msg({ i })),
+    );
+    await waitFor(() => a.got.length === 20 && b.got.length === 20, 10_000, '20 entries of each stream');
+    expect(a.got.map((d) => JSON.parse(d.value.toString()).i)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(b.got.map((d) => JSON.parse(d.value.toString()).i)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(c.got).toEqual([]);
+    await a.sub.stop();
+    expect(await readers()).toBe(1);
+    await t.publish('s.hub-b', [msg({ i: 20 })]);
+    await t.publish('s.hub-a', [msg({ i: 20 })]);
+    await waitFor(() => b.got.length === 21, 10_000, 'the remaining subscription to read on');
+    await sleep(300);
+    expect(a.got.length).toBe(20);
+    await b.sub.stop();
+    await waitFor(async () => (await readers()) === 0, 5000, 'the reader connection to close');
+    await waitFor(async () => (await raw.xpending(t.streamKey('s.hub-b'), group))[0] === 0, 10_000, 'every entry of s.hub-b acked');
+  });
+
+  it('a full subscription does not hold back the other streams of a shared reader', async () => {
+    const t = await transport({ count: 2 });
+    const group = randomName('g');
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    // concurrency 1, count 2: its buffer (4 entries) fills and it is left out of reads.
+    const slow = await collect(t, { group, channels: ['s.full'], consumerId: 'm', handler: () => held });
+    const fast = await collect(t, { group, channels: ['s.free'], consumerId: 'm' });
+    await t.publish(
+      's.full',
+      Array.from({ length: 10 }, (_, i) => msg({ i })),
+    );
+    await sleep(300);
+    await t.publish(
+      's.free',
+      Array.from({ length: 10 }, (_, i) => msg({ i })),
+    );
+    await waitFor(() => fast.got.length === 10, 10_000, 'the free stream read while the other is full');
+    expect(slow.got.length).toBe(0);
+    release();
+    await waitFor(() => slow.got.length === 10, 10_000, 'the held stream once it has room');
+    expect(slow.got.map((d) => JSON.parse(d.value.toString()).i)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+  });
+
   it('keeps order per key with concurrency > 1, and does run keys in parallel', async () => {
     const t = await transport({ count: 50 });
     let running = 0;

@@ -1,8 +1,10 @@
 /**
  * One member of one consumer group, reading several streams at once.
  *
- * - A dedicated connection blocks in XREADGROUP (a blocked connection can do nothing
- *   else); acks, claims and dead letters go over the transport's shared connection.
+ * - A connection of its own blocks in XREADGROUP (a blocked connection can do nothing
+ *   else), shared with the other subscriptions of the same consumer name in the same
+ *   group (reader-hub.ts); acks, claims and dead letters go over the transport's shared
+ *   connection.
  * - On start, and after a read error, the member first re-reads its own pending
  *   entries (id 0): work it was given but never acknowledged, e.g. before a crash.
  *   Then it reads new entries (`>`).
@@ -23,6 +25,7 @@ import { HEADER } from '../../headers.js';
 import { DLQ_FIELDS, decodeEntry, encodeEntry, foreignFields, toDelivery, type DecodedEntry } from './entry.js';
 import { isGroupMissing, redisErrorCode, toTransportError } from './errors.js';
 import { createKeyedQueue } from './keyed-queue.js';
+import { sleep, within, type HubMember, type ReadReply, type ReaderHub, type StreamRef } from './reader-hub.js';
 
 export interface ResolvedConsumerSettings {
   blockMs: number;
@@ -79,31 +82,11 @@ export interface ConsumerContext {
   deadLetterKey(address: string): string;
   /** XADD trimming arguments for the dead-letter stream. */
   deadLetterTrim(address: string): (string | number)[];
+  /** The reader of (group, consumer) that can take these stream keys: shared when one exists. */
+  reader(group: string, consumer: string, keys: string[]): ReaderHub;
 }
-
-interface StreamRef {
-  address: string;
-  key: string;
-}
-
-/** [key, [[id, fields | null], ...]] per stream, as XREADGROUP replies (RESP2 shape). */
-type ReadReply = [Buffer, [Buffer, Buffer[] | null][]][] | null;
 
 const ERROR_KEY_INFIX = ':evc-last-error:';
-const ABANDONED = Symbol('abandoned');
-
-/**
- * XREADGROUP answers a map from stream to entries. Over RESP2 (and through ioredis's
- * typed commands) that is `[[key, entries], ...]`; a raw call over RESP3 with the
- * legacy mapping flattens it to `[key, entries, key, entries]`. Accept both.
- */
-function normalizeRead(reply: unknown): ReadReply {
-  if (!Array.isArray(reply) || reply.length === 0) return null;
-  if (!Buffer.isBuffer(reply[0])) return reply as ReadReply;
-  const pairs: NonNullable<ReadReply> = [];
-  for (let i = 0; i + 1 < reply.length; i += 2) pairs.push([reply[i] as Buffer, reply[i + 1] as [Buffer, Buffer[] | null][]]);
-  return pairs;
-}
 
 export async function startConsumer(ctx: ConsumerContext, options: SubscribeOptions, onStopped: () => void): Promise<Subscription> {
   const { main, settings, stats, log } = ctx;
@@ -127,29 +110,41 @@ export async function startConsumer(ctx: ConsumerContext, options: SubscribeOpti
   let stopping = false;
   let stopResolve!: () => void;
   const stopSignal = new Promise<void>((resolve) => (stopResolve = resolve));
-  let abandonRead!: () => void;
-  const abandon = new Promise<typeof ABANDONED>((resolve) => (abandonRead = () => resolve(ABANDONED)));
-  let readerClientId: number | undefined;
-  let needClientId = true;
   /** The janitor waits for free handler slots: the reader holds back meanwhile. */
   let claimWaiting = false;
 
   await ensureGroups(options.fromBeginning ? '0' : '$');
 
-  // A blocked connection can do nothing else: one per reader, never shared.
-  // (ioredis 6.0.0 drops the command name of callBuffer() under auto-pipelining, so
-  // raw calls go only over this connection, which does not auto-pipeline.)
-  const reader = main.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false, lazyConnect: true, connectionName: `evc:${group}:${consumer}` });
-  reader.on('error', (err) => log('debug', 'redis-streams reader connection error', { group, consumer, error: errorMessage(err) }));
-  reader.on('ready', () => (needClientId = true));
-  try {
-    await reader.connect();
-  } catch (err) {
-    reader.disconnect();
-    throw toTransportError(err, `connecting the reader for group ${group}`);
-  }
-
-  const readLoop = runReadLoop();
+  // Re-reading a pending entry bumps its delivery count. Take them only as handler
+  // slots free up, so entries waiting behind one that crashes the process are not
+  // counted as failing too (they would reach maxDeliveries with it).
+  const limit = (): number => (member.phase === 'pending' || claimWaiting ? concurrency : maxBuffered);
+  let freed: { below: number; promise: Promise<void> } | undefined;
+  const member: HubMember = {
+    streams,
+    phase: 'pending',
+    cursors: new Map(streams.map((s) => [s.key, '0'])),
+    room: () => (stopping ? 0 : limit() - queue.size),
+    roomFreed() {
+      const below = limit();
+      if (freed?.below === below) return freed.promise;
+      const f = { below, promise: Promise.race([queue.waitBelow(below), stopSignal]) };
+      void f.promise.then(() => {
+        if (freed === f) freed = undefined;
+      });
+      freed = f;
+      return f.promise;
+    },
+    takeNew: handleNew,
+    takeHistory: (reply) => handleHistory(reply, member.cursors),
+    recreateGroups,
+  };
+  const hub = ctx.reader(
+    group,
+    consumer,
+    streams.map((s) => s.key),
+  );
+  await hub.attach(member);
   let janitorRun: Promise<void> = Promise.resolve();
   let janitorBusy = false;
   const janitor = setInterval(() => {
@@ -189,77 +184,13 @@ export async function startConsumer(ctx: ConsumerContext, options: SubscribeOpti
 
   // ---------------------------------------------------------------- reading
 
-  async function runReadLoop(): Promise<void> {
-    let phase: 'pending' | 'new' = 'pending';
-    let cursors = new Map(streams.map((s) => [s.key, '0']));
-    let backoff = 0;
-    while (!stopping) {
-      // Re-reading a pending entry bumps its delivery count. Take them only as handler
-      // slots free up, so entries waiting behind one that crashes the process are not
-      // counted as failing too (they would reach maxDeliveries with it).
-      const limit = phase === 'pending' || claimWaiting ? concurrency : maxBuffered;
-      if (queue.size >= limit) await Promise.race([queue.waitBelow(limit), stopSignal]);
-      if (stopping) break;
-      const room = Math.min(settings.count, limit - queue.size);
-      try {
-        // Raced with `abandon`: when Redis is away at stop(), ioredis may never settle the
-        // command (a disconnect while reconnecting leaves it queued), so stop() gives up on it.
-        const outcome = await Promise.race([readOnce(phase, room, cursors), abandon]);
-        if (outcome === ABANDONED) break;
-        if (outcome === 'caught-up') phase = 'new';
-        backoff = 0;
-      } catch (readError) {
-        if (stopping) break;
-        let err = readError;
-        if (isGroupMissing(err)) {
-          try {
-            await recreateGroups();
-            continue;
-          } catch (again) {
-            err = again;
-          }
-        }
-        stats.readErrors++;
-        log('warn', 'redis-streams: read failed, retrying', { group, consumer, code: redisErrorCode(err), error: errorMessage(err) });
-        backoff = Math.min(backoff ? backoff * 2 : 50, 2000);
-        await Promise.race([sleep(backoff), stopSignal]);
-        // Acks may have been lost with the connection: read our own pending entries again.
-        phase = 'pending';
-        cursors = new Map(streams.map((s) => [s.key, '0']));
-      }
-    }
-  }
-
-  /** One XREADGROUP and the dispatch of what it returned. */
-  async function readOnce(phase: 'pending' | 'new', room: number, cursors: Map<string, string>): Promise<'read' | 'caught-up'> {
-    if (needClientId) {
-      needClientId = false;
-      readerClientId = Number(await reader.client('ID'));
-    }
-    const keys = streams.map((s) => s.key);
-    if (phase === 'pending') {
-      const reply = normalizeRead(
-        await reader.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', room, 'STREAMS', ...keys, ...keys.map((k) => cursors.get(k)!)),
-      );
-      return (await handleHistory(reply, cursors)) ? 'read' : 'caught-up';
-    }
-    const reply = normalizeRead(
-      await reader.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', room, 'BLOCK', settings.blockMs, 'STREAMS', ...keys, ...keys.map(() => '>')),
-    );
-    if (reply) handleNew(reply);
-    return 'read';
-  }
-
-  function handleNew(reply: NonNullable<ReadReply>): void {
-    for (const [keyBuf, entries] of reply) {
-      const stream = byKey.get(keyBuf.toString());
-      if (!stream) continue;
-      for (const [idBuf, fields] of entries) {
-        const id = idBuf.toString();
-        lastSeen.set(stream.key, id);
-        if (fields === null) continue;
-        dispatch(stream, id, decodeEntry(fields), 1);
-      }
+  /** New entries of one stream (the reader hub read them for this member). */
+  function handleNew(stream: StreamRef, entries: [Buffer, Buffer[] | null][]): void {
+    for (const [idBuf, fields] of entries) {
+      const id = idBuf.toString();
+      lastSeen.set(stream.key, id);
+      if (fields === null) continue;
+      dispatch(stream, id, decodeEntry(fields), 1);
     }
   }
 
@@ -437,22 +368,26 @@ export async function startConsumer(ctx: ConsumerContext, options: SubscribeOpti
     }
   }
 
-  /** XACK everything buffered, one command per stream, pipelined. */
+  /**
+   * XACK everything buffered, one command per stream. Sent as plain commands, not an
+   * explicit pipeline: on the shared connection (auto-pipelining) the acks of every
+   * subscription flushed in the same tick go out in one write with the other commands.
+   */
   async function flushAcks(): Promise<void> {
     if (ackBuffer.size === 0) return;
     const batch = [...ackBuffer];
     ackBuffer.clear();
-    const pipe = main.pipeline();
-    for (const [key, ids] of batch) pipe.xack(key, group, ...ids);
-    let results: [Error | null, unknown][] | null;
-    try {
-      results = await pipe.exec();
-    } catch (err) {
-      results = batch.map(() => [err as Error, null]);
-    }
+    const results = await Promise.all(
+      batch.map(([key, ids]) =>
+        main.xack(key, group, ...ids).then(
+          () => null,
+          (err: Error) => err,
+        ),
+      ),
+    );
     let retry = false;
     batch.forEach(([key, ids], i) => {
-      const err = results?.[i]?.[0];
+      const err = results[i];
       if (!err || isGroupMissing(err)) {
         // Acked, or the group is gone and with it the pending entry.
         if (!err) stats.acked += ids.length;
@@ -593,18 +528,9 @@ export async function startConsumer(ctx: ConsumerContext, options: SubscribeOpti
         stopping = true;
         stopResolve();
         clearInterval(janitor);
-        const redisUp = main.status === 'ready';
-        if (readerClientId !== undefined && redisUp) {
-          // Release the blocked XREADGROUP now instead of waiting up to blockMs.
-          await within(main.client('UNBLOCK', readerClientId), 500);
-        }
-        // Redis may be away (the read then waits for it): do not wait longer than one
-        // block, then cut the reader's connection, which fails the read.
-        if (!(await within(readLoop, redisUp ? settings.blockMs + 1000 : 0))) {
-          abandonRead();
-          reader.disconnect();
-          await readLoop;
-        }
+        // Out of the reader: a blocked read for it is released. Redis may be away (the read
+        // then waits for it): do not wait longer than one block.
+        await hub.detach(member, main.status === 'ready' ? settings.blockMs + 1000 : 0);
         await queue.idle();
         // Acks that cannot be written now stay pending in Redis and come back later
         // (at least once), rather than holding stop() forever.
@@ -622,7 +548,6 @@ export async function startConsumer(ctx: ConsumerContext, options: SubscribeOpti
             leaveGroup().catch(() => undefined),
             deadline - Date.now(),
           );
-        reader.disconnect();
         onStopped();
       })();
       return stopped;
@@ -645,22 +570,3 @@ function xclaimBuffer(client: Redis, ...args: (string | number)[]): Promise<unkn
 
 /** How long stop() waits for Redis (acks, leaving the group) when it does not answer. */
 const STOP_REDIS_WAIT_MS = 5000;
-
-/** Whether `p` settled within `ms` (its outcome is not needed). */
-async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const settled = p.then(
-    () => true,
-    () => true,
-  );
-  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))));
-  try {
-    return await Promise.race([settled, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

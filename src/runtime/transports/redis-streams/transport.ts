@@ -13,6 +13,7 @@ import { encodeEntry } from './entry.js';
 import { toTransportError } from './errors.js';
 import { emptyStats, startConsumer, type LogFn, type RedisStreamsStats } from './consumer.js';
 import { isStreamPattern } from './pattern.js';
+import { createReaderHub, type ReaderHub } from './reader-hub.js';
 
 /** Trimming of one stream (`x-evc-stream` in the contract). */
 export interface StreamTrimming {
@@ -109,6 +110,32 @@ export function createRedisStreamsTransport(options: RedisStreamsTransportOption
   const stats = emptyStats();
   const subscriptions = new Set<Subscription>();
   const checkedChannels = new Set<string>();
+  /** Blocking readers per `group NUL consumer` (reader-hub.ts): subscriptions of one consumer on different streams share one. */
+  const readers = new Map<string, ReaderHub[]>();
+
+  /** A reader of (group, consumer) that reads none of `keys` yet, else a new one. Synchronous, so two subscribes cannot both take a stream. */
+  function readerFor(client: Redis, group: string, consumer: string, keys: string[]): ReaderHub {
+    const id = `${group}\u0000${consumer}`;
+    const list = readers.get(id) ?? [];
+    for (const hub of list) if (!keys.some((k) => hub.reads(k))) return hub;
+    const hub: ReaderHub = createReaderHub({
+      main: client,
+      group,
+      consumer,
+      blockMs,
+      count,
+      stats,
+      log,
+      onEmpty: () => {
+        const i = list.indexOf(hub);
+        if (i >= 0) list.splice(i, 1);
+        if (list.length === 0 && readers.get(id) === list) readers.delete(id);
+      },
+    });
+    list.push(hub);
+    readers.set(id, list);
+    return hub;
+  }
 
   let main: Redis | undefined;
   let connecting: Promise<Redis> | undefined;
@@ -257,6 +284,7 @@ export function createRedisStreamsTransport(options: RedisStreamsTransportOption
           streamKey,
           deadLetterKey,
           deadLetterTrim: (address) => trimArgs(deadLetterAddress(address)),
+          reader: (group, consumer, keys) => readerFor(client, group, consumer, keys),
         },
         subscribeOptions,
         () => {

@@ -11,6 +11,7 @@
  *
  * The caller owns the transport (connects it, closes it after stop()).
  */
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createAgentWorkflowsClient, type AgentWorkflowsClient } from '../../../generated/agent-workflows/index.js';
@@ -38,6 +39,14 @@ export interface AgentWorkflowsOptions extends FlowRunOptions {
   dedupe?: DedupeStore;
   /** Runtime logger for every client. Default silent. */
   logger?: Logger;
+  /**
+   * Default true: every subscription of this process uses one consumer name, so on Redis
+   * the subscriptions of one group share one blocking reader over all their streams
+   * (one XREADGROUP instead of one per stream), and the PostgreSQL DB writer commits
+   * deliveries in groups (group-commit-inbox.ts). false: a consumer name and a reader per
+   * subscription and a transaction per delivery, as before (bench/workflows.ts compares both).
+   */
+  batching?: boolean;
 }
 
 export interface AgentWorkflowsRunning extends RunningFlow {
@@ -74,14 +83,22 @@ export async function startAgentWorkflows(options: AgentWorkflowsOptions): Promi
   const deps: ServiceDeps = {
     client: (source) => createAgentWorkflowsClient({ transport, closeTransport: false, dedupe, metrics: runtimeMetrics, logger, source, env: options.env }),
     trace: options.trace,
-    subscribe: { concurrency: options.concurrency ?? 16 },
+    subscribe: {
+      concurrency: options.concurrency ?? 16,
+      // One member per group per process either way; with one name its streams share a reader.
+      ...(options.batching === false ? {} : { consumerId: `agent-workflows-${randomUUID().slice(0, 8)}` }),
+    },
   };
 
   const databaseUrl = options.env.DATABASE_URL;
   const store =
     options.store ??
     (databaseUrl
-      ? createPostgresWorkflowStore({ connectionString: databaseUrl, tablePrefix: options.tablePrefix ?? options.env.AGENT_WORKFLOWS_TABLE_PREFIX })
+      ? createPostgresWorkflowStore({
+          connectionString: databaseUrl,
+          tablePrefix: options.tablePrefix ?? options.env.AGENT_WORKFLOWS_TABLE_PREFIX,
+          groupCommit: options.batching !== false,
+        })
       : createMemoryWorkflowStore());
   await store.init();
 

@@ -38,6 +38,7 @@ describe('hostile contract', () => {
     const files = generatedFiles();
     expect(files.map((f) => f.slice(out.length + 1))).toEqual([
       'client.ts',
+      'factories.ts',
       'index.ts',
       'schemas/Evil.headers.json',
       'schemas/Evil.json',
@@ -67,7 +68,7 @@ describe('hostile contract', () => {
       expect(identifiers.has('require'), `${file}: require in code`).toBe(false);
     }
     // The hostile text did reach the output (as data and documentation).
-    expect(seen).toEqual(['client.ts', 'schemas/Evil.headers.json', 'schemas/Evil.json', 'schemas/class.json', 'types.ts', 'validators.ts']);
+    expect(seen).toEqual(['client.ts', 'factories.ts', 'schemas/Evil.headers.json', 'schemas/Evil.json', 'schemas/class.json', 'types.ts', 'validators.ts']);
   });
 
   it('importing and using the generated SDK runs nothing', async () => {

@@ -6,8 +6,9 @@
  */
 import { fullFormats } from '@event-contracts/runtime/formats';
 import type { JsonSchema } from '../contract/ir.js';
+import { nodeTo2020 } from '../contract/drafts.js';
 import { recursionDefs, recursionTarget } from '../contract/recursion.js';
-import { DATA_KEYWORDS, ID_KEYWORDS } from '../contract/schema-keywords.js';
+import { DATA_KEYWORDS, ID_KEYWORDS, NAME_VALUED_KEYWORDS, SCHEMA_KEYWORDS } from '../contract/schema-keywords.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -30,12 +31,13 @@ const ANNOTATIONS = new Set([
 ]);
 
 export interface PlainSchemaOptions {
-  /** Drop annotations (title, description, examples, ...). */
+  /** Drop annotations (title, description, examples, ..., unknown formats and keywords JSON Schema does not define). */
   dropAnnotations?: boolean;
 }
 
 /**
- * A tree-shaped copy of a schema: `x-*` keys dropped (and annotations, when asked), and
+ * A tree-shaped copy of a schema in draft 2020-12 form (draft-07 tuples and `dependencies`
+ * rewritten: src/contract/drafts.ts): `x-*` keys dropped (and annotations, when asked), and
  * every schema that sits on a cycle moved to `$defs/evc_cycle_<n>` (the root is `#`).
  */
 export function plainSchema(schema: JsonSchema, options: PlainSchemaOptions = {}): JsonSchema {
@@ -63,12 +65,12 @@ export function plainSchema(schema: JsonSchema, options: PlainSchemaOptions = {}
     const target = recursionTarget(node);
     if (target) return { $ref: target.schema === schema ? '#' : `#/$defs/${target.name}` };
     const out: Obj = {};
-    for (const [key, value] of Object.entries(node)) {
+    for (const [key, value] of Object.entries(nodeTo2020(node))) {
       if (key.startsWith('x-') || ID_KEYWORDS.has(key)) continue;
-      if (options.dropAnnotations && ANNOTATIONS.has(key)) continue;
+      if (options.dropAnnotations && (ANNOTATIONS.has(key) || !SCHEMA_KEYWORDS.has(key))) continue;
       // A format the validators do not know is an annotation (JSON Schema 2020-12; lint: format-unknown).
       if (options.dropAnnotations && key === 'format' && typeof value === 'string' && !Object.hasOwn(fullFormats, value)) continue;
-      if (DATA_KEYWORDS.has(key)) set(out, key, value);
+      if (DATA_KEYWORDS.has(key) || NAME_VALUED_KEYWORDS.has(key)) set(out, key, value);
       else if (SCHEMA_MAPS.has(key) && isObj(value)) {
         const map: Obj = {};
         for (const [name, sub] of Object.entries(value)) set(map, name, copy(sub, undefined));

@@ -11,6 +11,7 @@
  * Naming happens first (`name`, in a deterministic walk), rendering second, so every
  * template sees the same names.
  */
+import { nodeTo2020 } from '../contract/drafts.js';
 import type { JsonSchema } from '../contract/ir.js';
 import { typeName } from '../contract/names.js';
 import { recursionTarget } from '../contract/recursion.js';
@@ -98,11 +99,13 @@ const SCHEMA_SINGLE = [
   'additionalItems',
 ] as const;
 
-function children(s: Obj): unknown[] {
+function children(schema: Obj): unknown[] {
   // A recursive reference (src/contract/recursion.ts) leads to its target.
-  const target = recursionTarget(s);
+  const target = recursionTarget(schema);
   if (target) return [target.schema];
   const out: unknown[] = [];
+  // Draft-07 tuples (`items: [..]`) are 2020-12 `prefixItems` (src/contract/drafts.ts).
+  const s = nodeTo2020(schema);
   for (const k of SCHEMA_MAPS) if (isObj(s[k])) out.push(...Object.values(s[k] as Obj));
   for (const k of SCHEMA_ARRAYS) if (Array.isArray(s[k])) out.push(...(s[k] as unknown[]));
   for (const k of SCHEMA_SINGLE) if (isObj(s[k])) out.push(s[k]);
@@ -199,10 +202,17 @@ export function createSchemaTypes(allocate: (name: string) => string): SchemaTyp
     return 'unknown';
   };
 
-  const arrayType = (s: Obj, indent: string): string => {
+  const arrayType = (schema: Obj, indent: string): string => {
+    // Draft-07 tuples (`items: [..]`, `additionalItems`) in their 2020-12 form.
+    const s = nodeTo2020(schema);
     const elem = (t: string) => (/^[A-Za-z_$][\w$]*$/.test(t) || /^"[^"]*"$/.test(t) ? `${t}[]` : `Array<${t}>`);
     if (Array.isArray(s.prefixItems)) {
-      const head = (s.prefixItems as unknown[]).map((p) => typeOf(p, indent));
+      // Positions past minItems may be missing (a draft-07 tuple rarely says minItems).
+      const min = typeof s.minItems === 'number' ? s.minItems : 0;
+      const head = (s.prefixItems as unknown[]).map((p, i) => {
+        const t = typeOf(p, indent);
+        return i < min ? t : `${needsParens(t) ? `(${t})` : t}?`;
+      });
       if (s.items === false) return `[${head.join(', ')}]`;
       const rest = s.items === undefined || s.items === true ? 'unknown' : typeOf(s.items, indent);
       return `[${[...head, `...${elem(rest)}`].join(', ')}]`;

@@ -6,8 +6,9 @@ import { Ajv2020, _ } from 'ajv/dist/2020.js';
 import formatLimitModule from 'ajv-formats/dist/limit.js';
 import { fullFormats } from '@event-contracts/runtime/formats';
 import type { JsonSchema } from './ir.js';
+import { nodeTo2020 } from './drafts.js';
 import { recursionDefs, recursionTarget } from './recursion.js';
-import { DATA_KEYWORDS, ID_KEYWORDS } from './schema-keywords.js';
+import { DATA_KEYWORDS, ID_KEYWORDS, NAME_VALUED_KEYWORDS, SCHEMA_KEYWORDS } from './schema-keywords.js';
 
 // ajv-formats is CommonJS with a default export; under NodeNext the callable sits on .default.
 const formatLimit = ((formatLimitModule as unknown as { default?: unknown }).default ?? formatLimitModule) as (ajv: Ajv2020) => Ajv2020;
@@ -23,8 +24,10 @@ export const FORMATS_MODULE = '@event-contracts/runtime/formats';
 const ANNOTATIONS = ['externalDocs', 'deprecated', 'discriminator', 'example'] as const;
 
 /**
- * A copy of a schema without specification extensions (`x-*`) and without AsyncAPI-only
- * keywords ajv does not know (`discriminator` is a property name in AsyncAPI, an object in ajv).
+ * A copy of a schema in draft 2020-12 form (draft-07 tuples and `dependencies` rewritten:
+ * ./drafts.ts) without specification extensions (`x-*`), without AsyncAPI-only keywords ajv
+ * does not know (`discriminator` is a property name in AsyncAPI, an object in ajv) and
+ * without keywords JSON Schema does not define (annotations; lint: schema-unknown-keyword).
  * The targets of its recursive references (./recursion.ts) go into the copy's `$defs`.
  */
 export function prepareSchema(schema: unknown): unknown {
@@ -43,12 +46,12 @@ export function prepareSchema(schema: unknown): unknown {
     }
     const out: JsonSchema = {};
     copies.set(node, out);
-    for (const [key, value] of Object.entries(node as JsonSchema)) {
-      if (key.startsWith('x-') || (ANNOTATIONS as readonly string[]).includes(key) || ID_KEYWORDS.has(key)) continue;
+    for (const [key, value] of Object.entries(nodeTo2020(node as JsonSchema))) {
+      if (!SCHEMA_KEYWORDS.has(key) || (ANNOTATIONS as readonly string[]).includes(key) || ID_KEYWORDS.has(key)) continue;
       // A format the set does not know is an annotation (JSON Schema 2020-12): nothing to check (lint: format-unknown).
       if (key === 'format' && typeof value === 'string' && !Object.hasOwn(fullFormats, value)) continue;
       // Values of these keywords are instance data, not sub-schemas.
-      const data = DATA_KEYWORDS.has(key);
+      const data = DATA_KEYWORDS.has(key) || NAME_VALUED_KEYWORDS.has(key);
       if (key === 'properties' || key === 'patternProperties' || key === '$defs' || key === 'definitions' || key === 'dependentSchemas') {
         const map: JsonSchema = {};
         for (const [name, sub] of Object.entries((value ?? {}) as JsonSchema)) map[name] = walk(sub, false);
@@ -86,6 +89,9 @@ export function createAjv(options: AjvOptions = {}): Ajv2020 {
     strict: true,
     strictRequired: false,
     strictTypes: false,
+    // An open tuple (`prefixItems` without `items: false` or maxItems) is valid JSON Schema,
+    // and the form every draft-07 `items: [..]` without `additionalItems` takes.
+    strictTuples: false,
     allowUnionTypes: true,
     validateFormats: true,
     ...(options.standalone ? { code: { source: true, esm: true, formats: _`require(${FORMATS_MODULE}).fullFormats` } } : {}),

@@ -9,7 +9,7 @@ import { createAjv, prepareSchema } from '../contract/ajv.js';
 import type { JsonSchema } from '../contract/ir.js';
 import { encodePointerSegment } from '../contract/json-pointer.js';
 import { explainErrors, violationLine } from '../validate/explain.js';
-import { nodeTo2020, schemaTo2020 } from './drafts.js';
+import { nodeTo2020, schemaTo2020 } from '../contract/drafts.js';
 import { asSchema, type InstanceSegment } from './schema.js';
 
 /** Name of the property used to probe additionalProperties. */

@@ -18,7 +18,7 @@
  */
 import type { JsonSchema } from '../contract/ir.js';
 import { EXTRA_PROPERTY, samplePattern, synthesize, validatorFor } from './counterexample.js';
-import { nodeTo2020 } from './drafts.js';
+import { nodeTo2020 } from '../contract/drafts.js';
 import type { InstanceSegment } from './schema.js';
 
 export type Answer = 'yes' | 'no' | 'unknown';

@@ -12,6 +12,7 @@ import { kafkaReceiveGroup } from './rules/kafka-group.js';
 import { operationMessagesInChannel } from './rules/operation-messages.js';
 import { payloadTypeName } from './rules/payload-type-name.js';
 import { requiredDeclared } from './rules/required-declared.js';
+import { schemaUnknownKeyword } from './rules/schema-unknown-keyword.js';
 import { unusedMessage } from './rules/unused-message.js';
 
 export type { LintRule } from './rule.js';
@@ -28,6 +29,7 @@ export const rules: readonly LintRule[] = [
   unusedMessage,
   declaredFlows,
   formatUnknown,
+  schemaUnknownKeyword,
   derivedName,
 ];
 

@@ -18,8 +18,24 @@ describe('typeOf', () => {
     ['enum of mixed values', { given: { enum: ['x', 2, false, null] }, want: '"x" | 2 | false | null' }],
     ['array', { given: { type: 'array', items: { type: 'string' } }, want: 'string[]' }],
     ['array of unions', { given: { type: 'array', items: { type: ['string', 'number'] } }, want: 'Array<string | number>' }],
-    ['tuple', { given: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }], items: false }, want: '[string, number]' }],
-    ['tuple with rest', { given: { type: 'array', prefixItems: [{ type: 'string' }], items: { type: 'boolean' } }, want: '[string, ...boolean[]]' }],
+    ['tuple', { given: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }], items: false, minItems: 2 }, want: '[string, number]' }],
+    [
+      'tuple with rest',
+      { given: { type: 'array', prefixItems: [{ type: 'string' }], items: { type: 'boolean' }, minItems: 1 }, want: '[string, ...boolean[]]' },
+    ],
+    [
+      'tuple positions past minItems are optional',
+      {
+        given: { type: 'array', prefixItems: [{ type: 'string' }, { type: ['number', 'null'] }], items: false, minItems: 1 },
+        want: '[string, (number | null)?]',
+      },
+    ],
+    ['draft-07 tuple', { given: { type: 'array', items: [{ type: 'string' }, { type: 'integer' }], additionalItems: false }, want: '[string?, number?]' }],
+    ['draft-07 open tuple', { given: { type: 'array', items: [{ type: 'boolean' }] }, want: '[boolean?, ...unknown[]]' }],
+    [
+      'draft-07 tuple with additionalItems',
+      { given: { type: 'array', items: [{ type: 'string' }], additionalItems: { type: 'number' }, minItems: 1 }, want: '[string, ...number[]]' },
+    ],
     [
       'closed object',
       {

@@ -1,6 +1,6 @@
 import { createAjv, prepareSchema } from '../../src/contract/ajv.js';
 import type { JsonSchema } from '../../src/contract/ir.js';
-import { schemaTo2020 } from '../../src/diff/drafts.js';
+import { schemaTo2020 } from '../../src/contract/drafts.js';
 import { diffVersions, loadVersion, type DiffReport, type Finding, type Mode } from '../../src/diff/index.js';
 import { contractDir } from '../helpers/contract-dir.js';
 
@@ -70,7 +70,7 @@ export function brief(findings: Finding[]): [string, string, string, string][] {
 }
 
 const ajv = createAjv({ allErrors: true });
-// Draft-07 tuples are judged as 2020-12 prefixItems, as evc diff does (src/diff/drafts.ts).
+// Draft-07 tuples are judged as 2020-12 prefixItems, as evc diff does (src/contract/drafts.ts).
 (ajv.opts as { strictTuples?: boolean }).strictTuples = false;
 export function validOn(schema: JsonSchema, value: unknown): boolean {
   return ajv.validate(prepareSchema(schemaTo2020(schema)) as object, value) as boolean;

@@ -203,6 +203,31 @@ describe('lint rules: each with a contract that breaks it and the exact finding'
       },
     ],
     [
+      'schema-unknown-keyword: keys JSON Schema does not define (a property one level too high, in a draft-07 tuple), x-* allowed',
+      {
+        given: demoContract({
+          components: user(
+            baseProps +
+              `
+        channel:
+          type: object
+          additionalProperties: false
+          is_shared: {type: boolean}
+          x-origin: slack
+        pair:
+          type: array
+          items:
+            - {type: string, test: true}
+            - {type: integer}`,
+          ),
+        }),
+        want: [
+          '52:11 warning schema-unknown-keyword payload /properties/channel of message "UserCreated" has "is_shared", which is not a JSON Schema keyword: it is an annotation and nothing checks it (a property belongs under `properties`; an extension is spelled `x-is_shared`)',
+          '57:30 warning schema-unknown-keyword payload /properties/pair/items/0 of message "UserCreated" has "test", which is not a JSON Schema keyword: it is an annotation and nothing checks it (a property belongs under `properties`; an extension is spelled `x-test`)',
+        ],
+      },
+    ],
+    [
       'declared-flows: x-evc-flows that is not a list',
       {
         given: demoContract({ extra: 'x-evc-flows: {signup: []}\n' }),

@@ -1,11 +1,14 @@
 /**
- * Draft-07 keyword forms in draft 2020-12 terms, so one decision procedure (subschema.ts)
- * and one validator (ajv 2020, see counterexample.ts) read both drafts:
- * `items: [..]` is `prefixItems`, `additionalItems` is then `items`, and `dependencies`
- * splits into `dependentRequired` (arrays) and `dependentSchemas` (schemas).
+ * Draft-07 keyword forms in draft 2020-12 terms. AsyncAPI's schema format is a superset of
+ * draft-07, and everything that reads a contract's schemas reads 2020-12: ajv 2020 (lint,
+ * generated validators, `evc validate`: ./ajv.ts, src/codegen/schema-json.ts), the type
+ * printer (src/codegen/schema-types.ts) and the diff's decision procedure
+ * (src/diff/subschema.ts, counterexample.ts). `items: [..]` is `prefixItems`,
+ * `additionalItems` is then `items`, and `dependencies` splits into `dependentRequired`
+ * (arrays) and `dependentSchemas` (schemas).
  */
-import type { JsonSchema } from '../contract/ir.js';
-import { DATA_KEYWORDS } from '../contract/schema-keywords.js';
+import type { JsonSchema } from './ir.js';
+import { DATA_KEYWORDS } from './schema-keywords.js';
 
 function isObj(v: unknown): v is JsonSchema {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

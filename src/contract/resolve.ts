@@ -14,7 +14,7 @@ import { ContractError } from './errors.js';
 import type { SourceLocation } from './ir.js';
 import { type ContractLimits, raiseHint, withDefaults } from './limits.js';
 import { DATA_KEYWORDS } from './schema-keywords.js';
-import { encodePointerSegment, splitPointer } from './json-pointer.js';
+import { encodePointerSegment, joinPointer, splitPointer } from './json-pointer.js';
 import { parseSource, readSource, type SourceFile } from './source.js';
 
 export interface ResolveOptions {
@@ -167,7 +167,7 @@ export class RefResolver {
     if (!isObject(node)) return node;
     const memoKey = `${file}#${pointer}`;
     if (typeof node.$ref === 'string') {
-      const target = this.targetOf(file, node.$ref, pointer);
+      const target = this.throughRefs(this.targetOf(file, node.$ref, pointer), file, pointer);
       const targetKey = `${target.file}#${target.pointer}`;
       if (stack.includes(targetKey) || this.building.has(targetKey)) return this.backRef(file, pointer, node.$ref, target, stack, targetKey);
       const source = this.files.get(target.file);
@@ -243,6 +243,36 @@ export class RefResolver {
       'ref-cycle',
       `$ref "${ref}" closes a cycle of references that never reaches a schema: ${path.slice(Math.max(0, path.indexOf(targetKey))).join(' -> ')}`,
       this.locate({ file, pointer }),
+    );
+  }
+
+  /**
+   * The place a `$ref`'s pointer names once the `$ref`s met on the way there are followed:
+   * `#/channels/echo/messages/echo` where `/channels/echo` is itself a `$ref` (to a channel
+   * in another file, say) names that channel's `messages/echo`, as the AsyncAPI parser reads
+   * it. The same node then has one place, whichever way it is reached, so it resolves to one
+   * object. Unchanged when no `$ref` stands on the way (or the pointer reaches nothing: deref
+   * reports that with the pointer as written).
+   */
+  private throughRefs(target: Origin, fromFile: string, fromPointer: string): Origin {
+    let at = target;
+    for (let hops = 0; hops < 64; hops++) {
+      const segments = splitPointer(at.pointer);
+      let node = this.files.get(at.file)?.data;
+      let i = 0;
+      while (i < segments.length && !(isObject(node) && typeof node.$ref === 'string')) {
+        node = getAt(node, `/${encodePointerSegment(segments[i]!)}`);
+        if (node === undefined) return at;
+        i++;
+      }
+      if (i === segments.length) return at;
+      const via = this.targetOf(at.file, (node as { $ref: string }).$ref, joinPointer(segments.slice(0, i)));
+      at = { file: via.file, pointer: `${via.pointer}${joinPointer(segments.slice(i))}` };
+    }
+    throw new ContractError(
+      'ref-cycle',
+      `$ref's pointer passes through more than 64 $refs on its way (a cycle?): last at ${at.file}#${at.pointer}`,
+      this.locate({ file: fromFile, pointer: `${fromPointer}/$ref` }),
     );
   }
 

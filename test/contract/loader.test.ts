@@ -67,6 +67,50 @@ describe('loader: the IR', () => {
     expect(r.systems[0]!.files.map((f) => f.slice(dir.length))).toEqual(['/demo.yaml', '/shared/schemas.yaml']);
   });
 
+  it('follows $refs met on the way of a pointer: #/channels/echo/messages/echo where the channel and the message are $refs', async () => {
+    const dir = contractDir({
+      'echo.yaml': `asyncapi: 3.0.0
+info: {title: Echo, version: 1.0.0}
+channels:
+  echo:
+    $ref: './common/channels.yaml#/channels/echo'
+operations:
+  sendEcho:
+    action: send
+    channel: {$ref: '#/channels/echo'}
+    messages:
+      - $ref: '#/channels/echo/messages/echo'
+  onTick:
+    action: receive
+    channel: {$ref: '#/channels/echo'}
+    messages:
+      - $ref: '#/channels/echo/messages/tick'
+`,
+      'common/channels.yaml': `channels:
+  echo:
+    address: /
+    messages:
+      echo: {$ref: './messages.yaml#/messages/echo'}
+      tick: {$ref: './messages.yaml#/messages/tick'}
+`,
+      'common/messages.yaml': `messages:
+  echo:
+    payload: {title: Echo, type: string}
+  tick:
+    payload: {title: Tick, type: integer}
+`,
+    });
+    const r = await loadContract(join(dir, 'echo.yaml'));
+    expect(errorsOf(r)).toEqual([]);
+    const s = r.systems[0]!;
+    expect(s.channels.map((c) => [c.id, c.messageIds])).toEqual([['echo', ['echo.echo', 'echo.tick']]]);
+    expect(s.operations.map((o) => [o.id, o.messageIds])).toEqual([
+      ['sendEcho', ['echo.echo']],
+      ['onTick', ['echo.tick']],
+    ]);
+    expect(s.messages.map((m) => m.payloadTypeName)).toEqual(['Echo', 'Tick']);
+  });
+
   it('only loads root documents from a folder, not shared/ subfolders', async () => {
     const dir = contractDir({ 'a.yaml': demoContract(), 'b.yml': demoContract(), 'shared/c.yaml': 'components: {}\n', 'notes.txt': 'x' });
     const r = await loadContracts([dir]);
@@ -103,6 +147,17 @@ describe('loader: bad input gives one clear error with the place', () => {
       {
         files: { 'demo.yaml': demoContract({ components: `  messages:\n    UserCreated:\n      payload:\n        $ref: '#/components/schemas/Nope'` }) },
         want: { rule: 'ref-not-found', message: /^\$ref "#\/components\/schemas\/Nope" points at nothing/, line: 40, col: 9 },
+      },
+    ],
+    [
+      '$ref whose pointer goes round through $refs for ever',
+      {
+        files: {
+          'demo.yaml': demoContract({
+            components: `  messages:\n    UserCreated:\n      payload:\n        $ref: '#/components/schemas/Loop/items'\n  schemas:\n    Loop:\n      $ref: '#/components/schemas/Loop/items'`,
+          }),
+        },
+        want: { rule: 'ref-cycle', message: /^\$ref's pointer passes through more than 64 \$refs on its way \(a cycle\?\)/, line: 40, col: 9 },
       },
     ],
     [

@@ -325,10 +325,12 @@ function operationDoc(ctx: TemplateContext, o: OperationPlan): string {
   const about = joinDoc(model.summary ?? model.title, model.description);
   if (about) lines.push(about, '');
   if (model.action === 'send') {
-    lines.push(`Publishes ${messages} to \`${address}\` (operation ${model.id}${model.service ? `, service ${model.service}` : ''}).`);
-    lines.push('Envelope fields the payload leaves out are filled; the payload is validated before anything is sent.');
+    lines.push(`Publishes ${messages ? `${messages} ` : ''}to \`${address}\` (operation ${model.id}${model.service ? `, service ${model.service}` : ''}).`);
+    if (!messages) lines.push('The operation lists no messages (`messages: []`): there is nothing it may send, so the payload is typed `never`.');
+    else lines.push('Envelope fields the payload leaves out are filled; the payload is validated before anything is sent.');
   } else {
-    lines.push(`Subscribes to ${messages} on \`${address}\` (operation ${model.id}${model.service ? `, service ${model.service}` : ''}).`);
+    lines.push(`Subscribes to ${messages ? `${messages} on ` : ''}\`${address}\` (operation ${model.id}${model.service ? `, service ${model.service}` : ''}).`);
+    if (!messages) lines.push('The operation lists no messages (`messages: []`): events are typed `unknown`.');
     if (model.group !== undefined)
       lines.push(`Consumer group \`${model.group}\` by default${model.groupEnv ? ` (environment variable ${model.groupEnv} overrides it)` : ''}.`);
   }
@@ -389,7 +391,8 @@ function signature(_f: GeneratedFile, ctx: TemplateContext, o: OperationPlan, rt
     ? headers.flatMap((h, i) => [...(i === 0 ? [] : [' | ']), h === '' ? 'Record<string, string>' : t(h)])
     : undefined;
   if (o.model.action === 'send') {
-    const input = typeList(o.messages.map((m) => m.inputType));
+    // An operation that lists no messages (`messages: []`, AsyncAPI 3) sends none.
+    const input = o.messages.length > 0 ? typeList(o.messages.map((m) => m.inputType)) : ['never'];
     // The key, typed by the messages' Kafka key schemas (a message without one takes any string).
     const keyType: Printable[] | undefined = o.messages.some((m) => m.keyType)
       ? [...new Set(o.messages.map((m) => m.keyType ?? 'string'))].flatMap((k, i) => [...(i === 0 ? [] : [' | ']), PRIMITIVES.has(k) ? k : t(k)])

@@ -35,5 +35,9 @@ export async function requests(): Promise<void> {
   await ping.publishLookupUser({ userId: 'u-1' }, { headers: {} });
   // @ts-expect-error the request is validated like any publish: userId is a string
   await ping.requestLookupUser({ userId: 1 });
+  // @ts-expect-error an operation that lists no messages (`messages: []`) sends none
+  await ping.publishProbePing({ event: 'ping' });
+  // @ts-expect-error nor does its request
+  await ping.requestProbePing({});
   void wrong;
 }

@@ -26,6 +26,8 @@ const CORPUS: Array<{ doc: string; system: string; root?: string; lint: { errors
   { doc: 'above-root/asyncapi/orders.yaml', system: 'orders', root: 'above-root', lint: { errors: 0, warnings: 0 } },
   // Someone else's conventions: our lint rules say so (3 errors, 1 warning); generate only warns.
   { doc: 'formats/profiles.yaml', system: 'profiles', lint: { errors: 3, warnings: 1 } },
+  // A channel that is a $ref named through it by operations, draft-07 tuples, a key JSON Schema does not define, `messages: []`.
+  { doc: 'conventions/relay.yaml', system: 'relay', lint: { errors: 0, warnings: 1 } },
 ];
 
 const evc = (...args: string[]) => {
@@ -41,6 +43,7 @@ import type { Currency, PaymentAuthorized, PaymentRefunded } from './generated/p
 import type { Category, Comment } from './generated/comments/index.js';
 import type { OrderPlaced } from './generated/orders/index.js';
 import type { ProfilesProfileUpdatedPayload } from './generated/profiles/index.js';
+import type { Reading, RelayClient } from './generated/relay/index.js';
 
 // 2.x: subscribe = the application sends (publishLightMeasured), publish = it receives (onLightMeasured).
 export async function streetlights(sdk: StreetlightsClient): Promise<void> {
@@ -85,6 +88,18 @@ export const order: OrderPlaced = { orderId: '2f1c43b6-7d2e-4ef1-9a8d-3c9a1f0b5d
 
 // Someone else's document: a derived name, open object.
 export const profile: ProfilesProfileUpdatedPayload = { homepage: 'https://例え.テスト/', handle: 'x', extra: true };
+
+// Draft-07 tuples: positions past minItems are optional, additionalItems types the rest.
+export const reading: Reading = { sensor: 's', sample: ['2024-01-01T00:00:00Z', 1, 2, 3], label: ['x'] };
+// @ts-expect-error additionalItems: false closes the tuple
+export const longLabel: Reading = { sensor: 's', sample: ['t', 1], label: ['x', 1, 2] };
+// @ts-expect-error minItems 2: the value is required
+export const shortSample: Reading = { sensor: 's', sample: ['t'] };
+export async function relay(sdk: RelayClient): Promise<void> {
+  await sdk.publishReading(reading);
+  // @ts-expect-error an operation that lists no messages (\`messages: []\`) sends none
+  await sdk.publishProbe({ up: true });
+}
 `;
 
 describe('the corpus: lint, generate, type-check', () => {
@@ -144,5 +159,19 @@ describe('the corpus: lint, generate, type-check', () => {
     const v = profiles.validateProfilesProfileUpdated!;
     expect(v({ homepage: 'https://例え.テスト/パス', avatar: '/画像.png', email: '用户@例子.广告', host: 'bücher.de', handle: 'anything at all' })).toBe(true);
     expect([v({ homepage: '/relative' }), v({ avatar: 'http://a/\uFFFE' }), v({ email: 'ü@x' }), v({ host: 'bü cher' })]).toEqual([false, false, false, false]);
+  });
+
+  it('the generated validators: draft-07 tuples are checked, a key JSON Schema does not define is not', async () => {
+    const relay = (await import(pathToFileURL(join(tmp, 'generated', 'relay', 'validators.ts')).href)) as Record<string, ValidateFunction>;
+    const v = relay.validateRelayReading!;
+    const ok = { sensor: 's', sample: ['2024-01-01T00:00:00Z', 1.5, 2] };
+    expect([v(ok), v({ ...ok, label: ['x', 1] }), v({ ...ok, source: { id: 'a', is_shared: 'anything' } })]).toEqual([true, true, false]);
+    expect([
+      v({ ...ok, sample: ['yesterday', 1] }),
+      v({ ...ok, sample: ['2024-01-01T00:00:00Z', 1, 'x'] }),
+      v({ ...ok, sample: ['2024-01-01T00:00:00Z'] }),
+      v({ ...ok, label: ['x', 1, 2] }),
+      v({ ...ok, label: [1] }),
+    ]).toEqual([false, false, false, false, false]);
   });
 });

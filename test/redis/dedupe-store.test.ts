@@ -52,8 +52,39 @@ describe.skipIf(!available)('createRedisDedupeStore', () => {
     expect(await redis.pttl(`${prefix}g:e1`)).toBeGreaterThanOrEqual(60_000 - (Date.now() - marked) - 1);
   });
 
+  it('sends the seen/mark calls of one tick as few commands, answering each in call order', async () => {
+    const prefix = testPrefix('dedupe');
+    const store = createRedisDedupeStore(redis, { prefix });
+    await store.mark('old', 60_000);
+    const before = commandCalls(await redis.info('commandstats'));
+    // One tick: a run of seen, a run of mark, then seen again (which must see the marks).
+    const answers = await Promise.all([
+      store.seen('old'),
+      store.seen('a'),
+      store.seen('b'),
+      store.mark('a', 60_000).then(() => 'marked'),
+      store.mark('b', 60_000).then(() => 'marked'),
+      store.seen('a'),
+      store.seen('b'),
+      store.seen('c'),
+    ]);
+    expect(answers).toEqual([true, false, false, 'marked', 'marked', true, true, false]);
+    const after = commandCalls(await redis.info('commandstats'));
+    // Other clients may use this Redis meanwhile: at least ours, and far fewer than one per call.
+    expect(after.mget - before.mget).toBeGreaterThanOrEqual(2);
+    expect(after.eval - before.eval).toBeGreaterThanOrEqual(1);
+    expect(await redis.pttl(`${prefix}a`)).toBeGreaterThan(59_000);
+    expect(await redis.exists(`${prefix}c`)).toBe(0);
+  });
+
   it('refuses a non-positive TTL', async () => {
     const store = createRedisDedupeStore(redis, { prefix: testPrefix('dedupe') });
     await expect(store.claim('x', 0)).rejects.toMatchObject({ name: 'ConfigurationError' });
   });
 });
+
+/** Calls per command from INFO commandstats. */
+function commandCalls(info: string): { mget: number; eval: number } {
+  const calls = (name: string): number => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+  return { mget: calls('mget'), eval: calls('eval') };
+}

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresInbox, TransactionAbortedError } from '../../src/runtime/postgres/index.js';
-import { createGroupCommitInbox, type GroupCommitInbox } from '../../src/flows/agent-workflows/group-commit-inbox.js';
+import { createGroupCommitInbox, deferToCommit, type GroupCommitInbox } from '../../src/flows/agent-workflows/group-commit-inbox.js';
 import { DATABASE_URL, dropTables, postgresAvailable, query, tablePrefix } from './agent-workflows.postgres.js';
 
 const available = await postgresAvailable();
@@ -17,20 +17,23 @@ describe.skipIf(!available)('agent-workflows group-commit inbox on PostgreSQL', 
   const prefix = tablePrefix('gc');
   const rows = `${prefix}rows`;
   const table = `${prefix}inbox`;
+  const log = `${prefix}log`;
   let pool: pg.Pool;
+  /** One transaction at a time: which deliveries share one is then known. */
   let inbox: GroupCommitInbox;
 
   beforeAll(async () => {
-    pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
-    inbox = createGroupCommitInbox({ pool, inbox: createPostgresInbox({ pool, table }) });
+    pool = new pg.Pool({ connectionString: DATABASE_URL, max: 6 });
+    inbox = createGroupCommitInbox({ pool, inbox: createPostgresInbox({ pool, table }), connections: 1 });
     await inbox.init();
     await query(`CREATE TABLE ${rows} (id text PRIMARY KEY)`);
+    await query(`CREATE TABLE ${log} (n serial PRIMARY KEY, key text NOT NULL, id text NOT NULL)`);
   });
 
   afterAll(async () => {
     await inbox?.close();
     await pool?.end();
-    await dropTables([rows, table]);
+    await dropTables([rows, table, log]);
   });
 
   const mark = (id: string) => ({ group: 'g', source: 's', id, ttlMs: 60_000 });
@@ -118,4 +121,42 @@ describe.skipIf(!available)('agent-workflows group-commit inbox on PostgreSQL', 
       if (rc) expect(await has(c)).toEqual({ row: 1, mark: 1 });
     },
   );
+
+  it('runs deferred statements before COMMIT in key order, only for deliveries that stay in the transaction', async () => {
+    const first = holdFirst();
+    const ids = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const keys = ['k3', 'k1', 'k2', 'k0'];
+    const defer =
+      (i: number, fail = false) =>
+      async (tx: Parameters<typeof deferToCommit>[0]) => {
+        expect(deferToCommit(tx, keys[i]!, `INSERT INTO ${log} (key, id) VALUES ('${keys[i]}', '${ids[i]}')`)).toBe(true);
+        if (fail) throw new Error('after deferring');
+      };
+    const runs = [
+      inbox.run(mark(ids[0]!), defer(0)),
+      inbox.run(mark(ids[1]!), defer(1)),
+      inbox.run(mark(ids[2]!), defer(2, true)),
+      inbox.run(mark(ids[3]!), defer(3)),
+    ];
+    first.release();
+    const outcomes = await Promise.allSettled(runs);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    const logged = await query<{ key: string; id: string }>(`SELECT key, id FROM ${log} WHERE id = ANY($1) ORDER BY n`, [ids]);
+    expect(logged.map((r) => r.key)).toEqual(['k0', 'k1', 'k3']);
+    // Outside a group-commit transaction nothing is deferred.
+    expect(deferToCommit({ query: pool.query.bind(pool) } as never, 'k', 'SELECT 1')).toBe(false);
+  });
+
+  it('transactions side by side (connections > 1) each take their deferred row locks in key order: opposite orders do not deadlock', async () => {
+    const lanes = createGroupCommitInbox({ pool, inbox: createPostgresInbox({ pool, table }), connections: 2 });
+    await query(`INSERT INTO ${rows} (id) VALUES ('row-a'), ('row-b') ON CONFLICT DO NOTHING`);
+    const touch = (order: string[]) => async (tx: Parameters<typeof deferToCommit>[0]) => {
+      for (const id of order) deferToCommit(tx, id, `UPDATE ${rows} SET id = id WHERE id = '${id}'`);
+      // Hold the transaction a moment so that both are open at once.
+      await tx.query('SELECT pg_sleep(0.05)');
+    };
+    const runs = Array.from({ length: 10 }, (_, i) => lanes.run(mark(randomUUID()), touch(i % 2 ? ['row-a', 'row-b'] : ['row-b', 'row-a'])));
+    expect(await Promise.all(runs)).toEqual(Array.from({ length: 10 }, () => 'handled'));
+    await lanes.close();
+  });
 });

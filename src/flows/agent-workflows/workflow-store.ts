@@ -18,7 +18,7 @@
 import pg from 'pg';
 import type { TransactionClient } from '@event-contracts/runtime';
 import { createPostgresInbox, type PostgresInbox } from '@event-contracts/runtime/postgres';
-import { createGroupCommitInbox, type GroupCommitInboxOptions } from './group-commit-inbox.js';
+import { createGroupCommitInbox, deferToCommit, inGroupCommit, type GroupCommitInboxOptions } from './group-commit-inbox.js';
 
 export type TerminalStatus = 'completed' | 'failed' | 'cancelled';
 export type StoredStatus = 'running' | TerminalStatus;
@@ -192,10 +192,42 @@ export function createPostgresWorkflowStore(o: PostgresWorkflowStoreOptions): Wo
     ) SELECT count(*)::int AS n FROM seen`;
   const OTHER_SQL = `INSERT INTO ${t.processed} (event_id, event_type, workflow_id) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING`;
 
+  /** The stage result's rows without the workflow row. */
+  const STAGE_ROWS_SQL = `WITH seen AS (
+      INSERT INTO ${t.processed} (event_id, event_type, workflow_id) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING RETURNING event_id
+    ), result AS (
+      INSERT INTO ${t.results} (event_id, workflow_id, stage, event_type, data, occurred_at)
+      SELECT event_id, $3, $4, $2, $5::jsonb, $6::timestamptz FROM seen ON CONFLICT (event_id) DO NOTHING
+    ) SELECT count(*)::int AS n FROM seen`;
+
+  /** The workflow row's upsert with the values inlined (for deferToCommit), the same statements as applyIn's. */
+  function workflowUpsert(lit: (v: string) => string, e: PersistableEvent, stage: string | undefined, terminal: string | undefined): string {
+    const at = `${lit(e.timestamp)}::timestamptz`;
+    if (stage)
+      return `INSERT INTO ${t.workflows} AS w (workflow_id, status, last_stage, last_stage_at, result, updated_at) VALUES (${lit(e.workflow_id)}, 'running', ${lit(stage)}, ${at}, NULL, ${at})
+        ON CONFLICT (workflow_id) DO UPDATE SET last_stage = EXCLUDED.last_stage, last_stage_at = EXCLUDED.last_stage_at,
+          updated_at = GREATEST(w.updated_at, EXCLUDED.updated_at)
+        WHERE w.last_stage_at IS NULL OR w.last_stage_at <= EXCLUDED.last_stage_at`;
+    return `INSERT INTO ${t.workflows} AS w (workflow_id, status, last_stage, result, updated_at) VALUES (${lit(e.workflow_id)}, ${lit(terminal!)}, NULL, ${lit(JSON.stringify(e.data))}::jsonb, ${at})
+        ON CONFLICT (workflow_id) DO UPDATE SET status = EXCLUDED.status, result = EXCLUDED.result,
+          updated_at = GREATEST(w.updated_at, EXCLUDED.updated_at)
+        WHERE w.status = 'running'`;
+  }
+
   async function applyInOne(c: TransactionClient, e: PersistableEvent): Promise<boolean> {
     const stage = STAGE_RESULT[e.type];
     const terminal = TERMINAL[e.type];
     if (!stage && !terminal) return (await c.query(OTHER_SQL, [e.id, e.type, e.workflow_id])).rowCount === 1;
+    const escapeLiteral = (c as { escapeLiteral?: (v: string) => string }).escapeLiteral;
+    if (escapeLiteral && inGroupCommit(c)) {
+      // In a group-commit transaction: this event's own rows now, the shared workflow row
+      // at the end, in workflow order with the other transactions' (no deadlocks).
+      const isNew = stage
+        ? (await c.query(STAGE_ROWS_SQL, [e.id, e.type, e.workflow_id, stage, JSON.stringify(e.data), e.timestamp])).rows[0]?.n === 1
+        : (await c.query(OTHER_SQL, [e.id, e.type, e.workflow_id])).rowCount === 1;
+      if (isNew) deferToCommit(c, e.workflow_id, workflowUpsert(escapeLiteral.bind(c), e, stage, terminal));
+      return isNew;
+    }
     const r = await c.query(stage ? STAGE_SQL : TERMINAL_SQL, [e.id, e.type, e.workflow_id, stage ?? terminal, JSON.stringify(e.data), e.timestamp]);
     return (r.rows[0] as { n: number } | undefined)?.n === 1;
   }

@@ -262,11 +262,14 @@ export function createCompilePool(): CompilePool {
       if (!w || failed) return Promise.resolve(undefined);
       const id = nextId++;
       const worker = w;
-      return new Promise((resolve) => {
+      // Kept alive while some request waits on it.
+      if (pending.size === 0) worker.ref();
+      return new Promise<Array<CompiledChunk | undefined> | undefined>((resolve) => {
         pending.set(id, { chunks: new Array(jobs.length), resolve });
-        worker.ref();
         worker.postMessage({ id, jobs, claims });
-      }).finally(() => worker.unref()) as Promise<Array<CompiledChunk | undefined> | undefined>;
+      }).finally(() => {
+        if (pending.size === 0) worker.unref();
+      });
     },
     async close() {
       await started;

@@ -195,16 +195,19 @@ class MemoryTransport implements Transport {
     const groups = ch.groupList;
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i]!;
-      const position = String(++ch.seq);
+      const seq = ++ch.seq;
+      const position = String(seq);
       const partition = m.key === undefined ? ch.rr++ % this.partitionCount : hashKey(m.key) % this.partitionCount;
-      const entry: Entry = { channel, key: m.key, value: m.value, headers: m.headers, position, timestamp: now, partition };
-      ch.log.append(entry);
-      for (let g = 0; g < groups.length; g++) {
-        const gc = groups[g]!;
-        const p = gc.partitions[partition]!;
-        p.push({ entry, deliveryCount: 1 });
-        gc.unacked++;
-        if (p.owner && !p.busy) this.schedule(p.owner);
+      ch.log.append(m.key, m.value, m.headers, now, partition, seq);
+      if (groups.length > 0) {
+        const entry: Entry = { channel, key: m.key, value: m.value, headers: m.headers, position, timestamp: now, partition };
+        for (let g = 0; g < groups.length; g++) {
+          const gc = groups[g]!;
+          const p = gc.partitions[partition]!;
+          p.push({ entry, deliveryCount: 1 });
+          gc.unacked++;
+          if (p.owner && !p.busy) this.schedule(p.owner);
+        }
       }
       receipts[i] = { channel, position };
     }
@@ -259,7 +262,7 @@ class MemoryTransport implements Transport {
 
   private channel(name: string): ChannelState {
     let ch = this.channels.get(name);
-    if (!ch) this.channels.set(name, (ch = new ChannelState(name, new RetainedLog(this.retention))));
+    if (!ch) this.channels.set(name, (ch = new ChannelState(name, new RetainedLog(name, this.retention))));
     return ch;
   }
 

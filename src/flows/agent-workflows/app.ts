@@ -43,8 +43,10 @@ export interface AgentWorkflowsOptions extends FlowRunOptions {
    * Default true: every subscription of this process uses one consumer name, so on Redis
    * the subscriptions of one group share one blocking reader over all their streams
    * (one XREADGROUP instead of one per stream), and the PostgreSQL DB writer commits
-   * deliveries in groups (group-commit-inbox.ts). false: a consumer name and a reader per
-   * subscription and a transaction per delivery, as before (bench/workflows.ts compares both).
+   * deliveries in groups (group-commit-inbox.ts), and the Redis dedupe store sends the
+   * calls of one tick together. false: a consumer name and a reader per subscription, a
+   * transaction per delivery, a dedupe command per call, as before (bench/workflows.ts
+   * compares both).
    */
   batching?: boolean;
 }
@@ -77,7 +79,9 @@ export async function startAgentWorkflows(options: AgentWorkflowsOptions): Promi
   const ownDedupe = options.dedupe === undefined;
   const dedupe: DedupeStore =
     options.dedupe ??
-    (isRedis(transport) ? createRedisDedupeStore(transport.redis, { prefix: `${transport.streamKey('')}agent-workflows:dedupe:` }) : createMemoryDedupeStore());
+    (isRedis(transport)
+      ? createRedisDedupeStore(transport.redis, { prefix: `${transport.streamKey('')}agent-workflows:dedupe:`, batch: options.batching !== false })
+      : createMemoryDedupeStore());
   const runtimeMetrics = createMetrics();
   const logger = options.logger ?? silentLogger;
   const deps: ServiceDeps = {

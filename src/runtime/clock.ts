@@ -21,9 +21,13 @@ export function nowMsText(): string {
 
 let cachedSecond = Number.NaN;
 let cachedPrefix = '';
+// Events published in the same millisecond (hundreds, in a batch) share one string.
+let lastMs = Number.NaN;
+let lastIso = '';
 
 /** The current time as `Date.prototype.toISOString` formats it, e.g. `2024-05-01T12:00:00.123Z`. */
 export function isoNow(now: number = Date.now()): string {
+  if (now === lastMs) return lastIso;
   const second = Math.floor(now / 1000);
   if (second !== cachedSecond) {
     const full = new Date(second * 1000).toISOString();
@@ -33,5 +37,7 @@ export function isoNow(now: number = Date.now()): string {
     cachedSecond = second;
   }
   const ms = now - second * 1000;
-  return cachedPrefix + (ms < 10 ? `00${ms}` : ms < 100 ? `0${ms}` : `${ms}`) + 'Z';
+  lastIso = cachedPrefix + (ms < 10 ? `00${ms}` : ms < 100 ? `0${ms}` : `${ms}`) + 'Z';
+  lastMs = now;
+  return lastIso;
 }

@@ -33,6 +33,8 @@ describe('isoNow', () => {
     // Same second, then the next one: the cached prefix must follow.
     expect(isoNow(1_700_000_000_999)).toBe(new Date(1_700_000_000_999).toISOString());
     expect(isoNow(1_700_000_001_000)).toBe(new Date(1_700_000_001_000).toISOString());
+    // The same millisecond again (the cached string), then the next one and back.
+    for (const t of [5_000, 5_000, 5_001, 5_000, 5_000, 4_999]) expect(isoNow(t)).toBe(new Date(t).toISOString());
   });
 });
 

@@ -99,16 +99,19 @@ export class RetainedLog {
       this.lengths[slot] = value.byteLength;
       this.kinds[slot] = BYTES;
       this.writeAt += value.byteLength;
-    } else if (isWellFormed(value)) {
+    } else {
       const chunk = this.room(value.length * 3);
       const bytes = writeText(chunk, value, this.writeAt);
-      this.offsets[slot] = this.writeAt;
-      this.lengths[slot] = bytes;
-      this.kinds[slot] = TEXT;
-      this.writeAt += bytes;
-    } else {
-      this.kinds[slot] = HEAP;
-      this.strings[slot] = value;
+      // As many bytes as characters: ASCII, well-formed without asking.
+      if (bytes === value.length || isWellFormed(value)) {
+        this.offsets[slot] = this.writeAt;
+        this.lengths[slot] = bytes;
+        this.kinds[slot] = TEXT;
+        this.writeAt += bytes;
+      } else {
+        this.kinds[slot] = HEAP;
+        this.strings[slot] = value;
+      }
     }
     // The chunk being written (for a HEAP entry too: chunk numbers stay in append order).
     this.chunkOf[slot] = this.chunkBase + this.chunks.length - 1;

@@ -35,6 +35,7 @@ export function createKeyedQueue(concurrency: number): KeyedQueue {
   }
 
   function pump(): void {
+    if (running >= limit) return;
     for (let i = 0; i < queued.length && running < limit; ) {
       const job = queued[i]!;
       if (job.key !== undefined && activeKeys.has(job.key)) {
@@ -66,8 +67,12 @@ export function createKeyedQueue(concurrency: number): KeyedQueue {
 
   return {
     push(job) {
-      queued.push(job);
-      pump();
+      // Nothing waiting (so nothing of this key either), a free slot, its key idle: start it now.
+      if (queued.length === 0 && running < limit && (job.key === undefined || !activeKeys.has(job.key))) start(job);
+      else {
+        queued.push(job);
+        pump();
+      }
     },
     get size() {
       return queued.length + running;

@@ -90,16 +90,17 @@ async function startSystem(variant: Variant): Promise<System> {
   const keyPrefix = `evc-bench:workflows:${randomUUID().slice(0, 8)}:`;
   const tablePrefix = `bench_wf_${randomUUID().slice(0, 8)}_`;
   const transport = createRedisStreamsTransport({ url: REDIS_URL, keyPrefix });
-  const store = createPostgresWorkflowStore({ connectionString: DATABASE_URL, tablePrefix, groupCommit: variant === 'after' });
+  const store = createPostgresWorkflowStore({ connectionString: DATABASE_URL, tablePrefix, groupCommit: variant !== 'before' });
+  const workDir = mkdtempSync(join(tmpdir(), 'evc-bench-wf-'));
   const running = await startAgentWorkflows({
     transport,
     transportKind: 'redis',
     env: {},
     trace: () => undefined,
-    workDir: mkdtempSync(join(tmpdir(), 'evc-bench-wf-')),
+    workDir,
     store,
     concurrency: 64,
-    batching: variant === 'after',
+    batching: variant !== 'before',
     ...(values['memory-dedupe'] ? { dedupe: createMemoryDedupeStore() } : {}),
   });
   return {
@@ -178,6 +179,9 @@ interface Row {
   dbRows: number;
   loadStart: string;
   loadEnd: string;
+  /** CPU time of this process (user + system) over wall time: 100 = one core busy. */
+  cpuPercent: number;
+  round: number;
 }
 
 /** Waits until PostgreSQL holds every DB-writer event of the workflows run so far, with one inbox mark each; throws on a shortfall after 60 s or any surplus. */
@@ -200,6 +204,7 @@ async function scenario(s: System, name: string, workflows: number, inFlight: nu
   const latencies: number[] = [];
   let next = 0;
   const loadStart = load();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: inFlight }, async () => {
@@ -214,12 +219,15 @@ async function scenario(s: System, name: string, workflows: number, inFlight: nu
   // The scenario ends when the last frame is in and PostgreSQL holds every event.
   await awaitDatabase(s);
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuPercent = ((cpu.user + cpu.system) / 1e6 / seconds) * 100;
   const dbRows = workflows * DB_EVENTS_PER_WORKFLOW;
   if (latencies.length !== workflows * FRAMES_PER_WORKFLOW) throw new Error(`${latencies.length} frames, expected ${workflows * FRAMES_PER_WORKFLOW}`);
-  return { scenario: name, variant: s.variant, workflows, seconds, framesSeconds, latencies, dbRows, loadStart, loadEnd: load() };
+  return { scenario: name, variant: s.variant, workflows, seconds, framesSeconds, latencies, dbRows, loadStart, loadEnd: load(), cpuPercent, round: 0 };
 }
 
 interface FloorResult {
+  round: number;
   events: number;
   deliveries: number;
   dbRows: number;
@@ -302,7 +310,7 @@ async function floor(entries: { address: string; fields: Buffer[] }[]): Promise<
   await sql.query(`DROP TABLE ${table}`);
   for (const r of readers) r.disconnect();
   pub.disconnect();
-  return { events: entries.length, deliveries, dbRows, seconds, loadStart, loadEnd };
+  return { round: 0, events: entries.length, deliveries, dbRows, seconds, loadStart, loadEnd };
 }
 
 /** Every entry of the system's streams (data and headers as written), for the floor. */
@@ -317,7 +325,7 @@ async function entriesOf(s: System): Promise<{ address: string; fields: Buffer[]
 }
 
 const rows: Row[] = [];
-let floorResult: FloorResult | undefined;
+const floors: FloorResult[] = [];
 const startedLoad = load();
 const t0 = Date.now();
 try {
@@ -328,11 +336,9 @@ try {
       const s = await startSystem(variant);
       try {
         await scenario(s, 'warm-up', 20, 4);
-        for (const n of LEVELS) rows.push({ ...(await scenario(s, `${n} in flight`, TOTAL, n)), scenario: `${n} in flight, round ${round + 1}` });
-        if (!values['no-floor'] && floorResult === undefined) {
-          const entries = await entriesOf(s);
-          floorResult = await floor(entries);
-        }
+        for (const n of LEVELS) rows.push({ ...(await scenario(s, `${n} in flight`, TOTAL, n)), round: round + 1 });
+        // Once per round, between the variants: the floor on this system's own entries.
+        if (!values['no-floor'] && !floors.some((x) => x.round === round + 1)) floors.push({ ...(await floor(await entriesOf(s))), round: round + 1 });
       } finally {
         await stopSystem(s);
       }
@@ -344,24 +350,38 @@ try {
     '',
     'events/s counts the 25 events each workflow puts on the bus (15 pushed to its WebSocket, 10 A2A); a scenario ends when every frame arrived and PostgreSQL holds every event the DB writer consumes (5 per workflow, counted with SQL, one inbox mark each). Propagation = XADD (evc-published-at) → the WebSocket client receives the frame.',
     '',
-    '| scenario | variant | workflows | workflows/s | events/s (all streams) | last frame / DB complete s | frames | DB rows | propagation p50 ms | p95 ms | p99 ms | max ms | load avg start → end |',
-    '|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|',
+    '| round | in flight | variant | workflows | workflows/s | events/s (all streams) | × floor of the round | last frame / DB complete s | frames | DB rows | propagation p50 ms | p95 ms | p99 ms | max ms | process CPU | load avg start → end |',
+    '|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
+  const rate = (r: Row): number => (r.workflows * EVENTS_PER_WORKFLOW) / r.seconds;
+  const floorRate = (round: number): number | undefined => {
+    const fl = floors.find((x) => x.round === round);
+    return fl ? fl.events / fl.seconds : undefined;
+  };
   for (const r of rows) {
     const s = [...r.latencies].sort((a, b) => a - b);
+    const fr = floorRate(r.round);
     out.push(
-      `| ${r.scenario} | ${r.variant} | ${r.workflows} | ${f(r.workflows / r.seconds)} | ${f((r.workflows * EVENTS_PER_WORKFLOW) / r.seconds)} | ${f(r.framesSeconds)} / ${f(r.seconds)} | ${s.length} | ${r.dbRows} | ${f(pct(s, 50))} | ${f(pct(s, 95))} | ${f(pct(s, 99))} | ${f(s.at(-1)!)} | ${r.loadStart} → ${r.loadEnd} |`,
+      `| ${r.round} | ${r.scenario.split(' ')[0]} | ${r.variant} | ${r.workflows} | ${f(r.workflows / r.seconds)} | ${f(rate(r))} | ${fr ? `${(rate(r) / fr).toFixed(2)}×` : '–'} | ${f(r.framesSeconds)} / ${f(r.seconds)} | ${s.length} | ${r.dbRows} | ${f(pct(s, 50))} | ${f(pct(s, 95))} | ${f(pct(s, 99))} | ${f(s.at(-1)!)} | ${r.cpuPercent.toFixed(0)}% | ${r.loadStart} → ${r.loadEnd} |`,
     );
   }
-  if (floorResult) {
-    const fl = floorResult;
-    const floorRate = fl.events / fl.seconds;
-    const best = Math.max(...rows.filter((r) => r.variant === 'after').map((r) => (r.workflows * EVENTS_PER_WORKFLOW) / r.seconds), 0);
+  if (floors.length > 0) {
     out.push(
       '',
-      `Floor on this machine, same run, no SDK: ${fl.events} entries of the system's own streams (byte for byte) through pipelined XADD, one raw XREADGROUP reader per consumer group (COUNT 100, ${fl.deliveries} deliveries, JSON.parse each, XACK per read) and ${fl.dbRows} rows into PostgreSQL (one multi-row INSERT per read): **${f(floorRate)} events/s** (${f(fl.deliveries / fl.seconds)} deliveries/s) in ${f(fl.seconds)} s, load average ${fl.loadStart} → ${fl.loadEnd}.` +
-        (best > 0 ? ` Best \`after\` row: ${f(best)} events/s = ${(best / floorRate).toFixed(2)}× the floor.` : ''),
+      "The floor, on this machine in the same run, without the SDK: the system's own entries of that round (byte for byte) through pipelined XADD, one raw XREADGROUP reader per consumer group (COUNT 100, JSON.parse of each entry, XACK per read) and the DB writer's events into PostgreSQL (one multi-row INSERT per read). No validation, no dedupe, no WebSocket, no workflow logic: what Redis, PostgreSQL and one Node process do with these bytes here.",
+      '',
+      '| round | entries | deliveries | DB rows | seconds | events/s | deliveries/s | load avg start → end |',
+      '|---:|---:|---:|---:|---:|---:|---:|---|',
     );
+    for (const fl of floors)
+      out.push(
+        `| ${fl.round} | ${fl.events} | ${fl.deliveries} | ${fl.dbRows} | ${f(fl.seconds)} | **${f(fl.events / fl.seconds)}** | ${f(fl.deliveries / fl.seconds)} | ${fl.loadStart} → ${fl.loadEnd} |`,
+      );
+    for (const v of VARIANTS) {
+      const ratios = rows.filter((r) => r.variant === v && floorRate(r.round)).map((r) => rate(r) / floorRate(r.round)!);
+      if (ratios.length)
+        out.push('', `\`${v}\`: ${ratios.map((x) => `${x.toFixed(2)}×`).join(', ')} of its round's floor (best ${Math.max(...ratios).toFixed(2)}×).`);
+    }
   }
   out.push('', 'Seed 004 targets: 10,000 events/s, propagation < 10 ms, p99 < 50 ms.', '');
   process.stdout.write(out.join('\n'));

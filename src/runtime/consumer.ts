@@ -80,7 +80,17 @@ interface Failure {
   attempts: number;
 }
 
-/** What the handler sees as `ctx`. A class so every delivery shares one `publish` method. */
+/** What every delivery of one subscription shares. */
+interface Subscribed {
+  readonly group: string;
+  readonly publish: FollowUpPublisher;
+}
+
+/**
+ * What the handler sees as `ctx`. A class so every delivery shares its methods; the
+ * delivery's and the envelope's values are read through from them when asked for,
+ * not copied into each context.
+ */
 class DeliveryContext implements EventContext {
   attempt = 1;
   tx: TransactionClient | undefined = undefined;
@@ -90,23 +100,46 @@ class DeliveryContext implements EventContext {
   request: RequestDelivery | undefined = undefined;
   replier: ReplyPublisher | undefined = undefined;
   constructor(
-    readonly channel: string,
-    readonly position: string,
-    readonly key: string | undefined,
-    readonly headers: Record<string, string>,
-    readonly deliveryCount: number,
-    readonly group: string,
-    readonly messageId: string,
+    private readonly d: Delivery,
+    private readonly env: EnvelopeValues,
     readonly eventId: string | undefined,
-    readonly eventType: string | undefined,
-    readonly correlationId: string | undefined,
-    readonly causationId: string | undefined,
-    readonly sequence: number | undefined,
-    private readonly publisher: FollowUpPublisher,
+    readonly messageId: string,
+    private readonly sub: Subscribed,
   ) {}
 
+  get channel(): string {
+    return this.d.channel;
+  }
+  get position(): string {
+    return this.d.position;
+  }
+  get key(): string | undefined {
+    return this.d.key;
+  }
+  get headers(): Record<string, string> {
+    return this.d.headers;
+  }
+  get deliveryCount(): number {
+    return this.d.deliveryCount;
+  }
+  get group(): string {
+    return this.sub.group;
+  }
+  get eventType(): string | undefined {
+    return this.env.type;
+  }
+  get correlationId(): string | undefined {
+    return this.env.correlationId ?? this.d.headers[HEADER.correlationId];
+  }
+  get causationId(): string | undefined {
+    return this.env.causationId ?? this.d.headers[HEADER.causationId];
+  }
+  get sequence(): number | undefined {
+    return this.env.sequence;
+  }
+
   publish(op: OperationDescriptor, payload: unknown, options: PublishOptions = {}): Promise<EventReceipt> {
-    return this.publisher(op, payload, {
+    return this.sub.publish(op, payload, {
       ...options,
       correlationId: options.correlationId ?? this.correlationId,
       causationId: options.causationId ?? this.eventId,
@@ -143,6 +176,7 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
   // The in-memory store's per-group view: same entries, no `<group>:<source>:<id>` string per delivery.
   const scoped = scopedDedupe(dedupe, o.group);
   const group = o.group;
+  const subscribed: Subscribed = { group, publish: o.publish };
   const inbox = o.inbox;
   const handler: EventHandler = inbox ? inboxHandler(inbox, o.handler) : o.handler;
   const instruments = new Map<string, ConsumerInstruments>();
@@ -278,15 +312,33 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
   /** The event's source for dedupe: the publisher's `evc-source`, empty from a producer outside the SDK. */
   const sourceOf = (d: Delivery): string => d.headers[HEADER.source] ?? '';
 
-  /** Marks a handled event in the dedupe store (`key` as in `handle`); a promise only when the store returned one. */
-  function markHandled(d: Delivery, key: string | undefined): Promise<void> | void {
+  /** Marks a handled event in the dedupe store (`key` and `source` as in `handle`); a promise only when the store returned one. */
+  function markHandled(key: string | undefined, source: string): Promise<void> | void {
     if (key === undefined) return;
-    if (scoped !== undefined) return scoped.mark(key, sourceOf(d), o.dedupeTtlMs);
+    if (scoped !== undefined) return scoped.mark(key, source, o.dedupeTtlMs);
     return dedupe!.mark(key, o.dedupeTtlMs);
   }
 
+  // The events of a batch carry one `evc-published-at` text: parse it once.
+  let lastPublishedAt: string | undefined;
+  let lastPublishedMs = 0;
+  const publishedMs = (text: string): number => {
+    if (text !== lastPublishedAt) {
+      lastPublishedMs = Number(text);
+      lastPublishedAt = text;
+    }
+    return lastPublishedMs;
+  };
+
   /** The rest of a delivery once the handler ran (or failed): metrics, dead letter, dedupe mark. */
-  async function finish(d: Delivery, inst: ConsumerInstruments, key: string | undefined, started: number, failure: Failure | undefined): Promise<void> {
+  async function finish(
+    d: Delivery,
+    inst: ConsumerInstruments,
+    key: string | undefined,
+    source: string,
+    started: number,
+    failure: Failure | undefined,
+  ): Promise<void> {
     inst.handlerSeconds((performance.now() - started) / 1000);
     if (failure) {
       if (isShutdownError(failure.error)) throw failure.error;
@@ -294,7 +346,7 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
       if (o.isStopping()) throw new ShutdownError('subscription stopping; leaving the event for redelivery', { cause: failure.error });
       return deadLetter(d, failure.error, failure.attempts, 'handler');
     }
-    const marked = markHandled(d, key);
+    const marked = markHandled(key, source);
     if (marked) await marked;
     inst.consumed();
   }
@@ -308,16 +360,20 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
     env: EnvelopeValues,
     eventId: string | undefined,
     key: string,
+    source: string,
     seen: Promise<boolean>,
   ): Promise<void> {
     if (await seen) {
       inst.duplicate();
       return;
     }
-    return handle(d, inst, payload, message, env, eventId, key);
+    return handle(d, inst, payload, message, env, eventId, key, source);
   }
 
-  /** `key`: what to mark after success — the event id for the scoped view (with the delivery's source), else `dedupeKey(…)`; undefined: no dedupe. */
+  /**
+   * `key`: what to mark after success — the event id for the scoped view (with `source`,
+   * the delivery's), else `dedupeKey(…)`; undefined: no dedupe.
+   */
   function handle(
     d: Delivery,
     inst: ConsumerInstruments,
@@ -326,29 +382,16 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
     env: EnvelopeValues,
     eventId: string | undefined,
     key: string | undefined,
+    source: string,
   ): Promise<void> {
     const headers = d.headers;
     const publishedAt = headers[HEADER.publishedAt];
     // One clock read for both the publish→handle latency and the handler's start.
     const started = performance.now();
-    const sentMs = publishedAt !== undefined ? Number(publishedAt) : d.timestamp;
+    const sentMs = publishedAt !== undefined ? publishedMs(publishedAt) : d.timestamp;
     if (sentMs !== undefined && sentMs > 0) inst.endToEndSeconds(Math.max(0, TIME_ORIGIN + started - sentMs) / 1000);
 
-    const ctx = new DeliveryContext(
-      d.channel,
-      d.position,
-      d.key,
-      headers,
-      d.deliveryCount,
-      group,
-      message.id,
-      eventId,
-      env.type,
-      env.correlationId ?? headers[HEADER.correlationId],
-      env.causationId ?? headers[HEADER.causationId],
-      env.sequence,
-      o.publish,
-    );
+    const ctx = new DeliveryContext(d, env, eventId, message.id, subscribed);
     if (o.reply) {
       ctx.replier = o.reply;
       ctx.request = { op: o.op, message, payload };
@@ -358,7 +401,7 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
     if (traceparent) {
       return o.tracing
         .withRemoteParent(traceparent, `${d.channel} process`, () => invoke(payload, ctx, d, inst))
-        .then((failure) => finish(d, inst, key, started, failure));
+        .then((failure) => finish(d, inst, key, source, started, failure));
     }
     // First attempt inline: a handler that returns nothing (or a non-promise) and a
     // synchronous dedupe store finish here without a single await.
@@ -367,16 +410,16 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
       r = handler(payload, ctx);
     } catch (first) {
       // Retried (or dead-lettered) on the async path.
-      return invoke(payload, ctx, d, inst, true, first).then((failure) => finish(d, inst, key, started, failure));
+      return invoke(payload, ctx, d, inst, true, first).then((failure) => finish(d, inst, key, source, started, failure));
     }
     if (isThenable(r)) {
       return Promise.resolve(r).then(
-        () => finish(d, inst, key, started, undefined),
-        (first: unknown) => invoke(payload, ctx, d, inst, true, first).then((failure) => finish(d, inst, key, started, failure)),
+        () => finish(d, inst, key, source, started, undefined),
+        (first: unknown) => invoke(payload, ctx, d, inst, true, first).then((failure) => finish(d, inst, key, source, started, failure)),
       );
     }
     inst.handlerSeconds((performance.now() - started) / 1000);
-    const marked = markHandled(d, key);
+    const marked = markHandled(key, source);
     if (marked) return marked.then(() => inst.consumed());
     inst.consumed();
     return RESOLVED;
@@ -408,11 +451,12 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
       (message === single ? singlePlan! : planFor(message)).read(payload, env);
       const eventId = env.id ?? d.headers[HEADER.id];
       if (scoped !== undefined && eventId !== undefined) {
-        if (scoped.seen(eventId, sourceOf(d))) {
+        const source = sourceOf(d);
+        if (scoped.seen(eventId, source)) {
           inst.duplicate();
           return RESOLVED;
         }
-        return handle(d, inst, payload, message, env, eventId, eventId);
+        return handle(d, inst, payload, message, env, eventId, eventId, source);
       }
       const key = dedupe && eventId !== undefined ? dedupeKey(group, eventId, sourceOf(d)) : undefined;
       if (key !== undefined) {
@@ -421,9 +465,9 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
           inst.duplicate();
           return RESOLVED;
         }
-        if (seen !== false) return afterSeen(d, inst, payload, message, env, eventId, key, seen);
+        if (seen !== false) return afterSeen(d, inst, payload, message, env, eventId, key, '', seen);
       }
-      return handle(d, inst, payload, message, env, eventId, key);
+      return handle(d, inst, payload, message, env, eventId, key, '');
     } catch (e) {
       // What the async function this replaces did with a synchronous throw.
       return Promise.reject(e);

@@ -120,22 +120,20 @@ export function createMemoryDedupeStore(options: MemoryDedupeOptions = {}): Dedu
     if (group.includes(':')) return undefined;
     // Deliveries of one subscription mostly come from one or a few sources: remember the last.
     let lastSource: string | undefined;
-    let last: [number, string] = [-1, ''];
-    const routed = (source: string): [number, string] => {
-      if (source !== lastSource) {
-        last = route(group, `${group}:${encodeSource(source)}`);
-        lastSource = source;
-      }
-      return last;
+    let lastScope = -1;
+    let lastPrefix = '';
+    const reroute = (source: string): void => {
+      [lastScope, lastPrefix] = route(group, `${group}:${encodeSource(source)}`);
+      lastSource = source;
     };
     return {
       seen(id, source) {
-        const [g, prefix] = routed(source);
-        return seen(g, within(prefix, id));
+        if (source !== lastSource) reroute(source);
+        return seen(lastScope, within(lastPrefix, id));
       },
       mark(id, source, ttlMs) {
-        const [g, prefix] = routed(source);
-        mark(g, within(prefix, id), ttlMs);
+        if (source !== lastSource) reroute(source);
+        mark(lastScope, within(lastPrefix, id), ttlMs);
       },
     };
   }

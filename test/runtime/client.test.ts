@@ -241,6 +241,55 @@ describe('publish: validation and limits', () => {
 });
 
 describe('subscribe', () => {
+  it("ctx holds the delivery's and the envelope's values", async () => {
+    const { t, spy, client } = setup();
+    const seen: Record<string, unknown>[] = [];
+    await client.subscribe(
+      t.receive,
+      (_event: OrderPlaced, ctx) => {
+        const { channel, position, key, deliveryCount, attempt, group, eventId, eventType, correlationId, causationId, sequence, messageId, tx } = ctx;
+        seen.push({
+          channel,
+          position,
+          key,
+          deliveryCount,
+          attempt,
+          group,
+          eventId,
+          eventType,
+          correlationId,
+          causationId,
+          sequence,
+          messageId,
+          tx,
+          id: ctx.headers['evc-id'],
+        });
+      },
+      { group: 'g' },
+    );
+    const r = await client.publish(t.send, { causation_id: 'cause-1', data: { order_id: 'o-7', seq: 1 } }, { correlationId: 'corr-1' });
+    await wait(() => seen.length === 1, 'the event');
+    expect(spy.calls).toHaveLength(1);
+    expect(seen).toEqual([
+      {
+        channel: 'orders',
+        position: r.position,
+        key: 'o-7',
+        deliveryCount: 1,
+        attempt: 1,
+        group: 'g',
+        eventId: r.eventId,
+        eventType: 'order.placed',
+        correlationId: 'corr-1',
+        causationId: 'cause-1',
+        sequence: 1,
+        messageId: 'orderPlaced',
+        tx: undefined,
+        id: r.eventId,
+      },
+    ]);
+  });
+
   it('ctx.publish keeps the correlation id and sets causation to the event id', async () => {
     const { t, spy, client } = setup();
     const seen: { event: OrderPlaced; ctx: EventContext }[] = [];

@@ -315,7 +315,11 @@ class MarkTable {
     const h = this.hashes[slot]!;
     const str = this.strings[slot];
     const words = this.moving;
-    words.set(this.words.subarray(slot * 4, slot * 4 + 4));
+    const o = slot * 4;
+    words[0] = this.words[o]!;
+    words[1] = this.words[o + 1]!;
+    words[2] = this.words[o + 2]!;
+    words[3] = this.words[o + 3]!;
     this.remove(slot);
     this.append(g, str, h, words, expiry);
   }
@@ -420,7 +424,13 @@ class MarkTable {
       const from = (head + i) % oldCap;
       if (compact && group[from] === -1) continue;
       this.group[to] = group[from]!;
-      this.words.set(words.subarray(from * 4, from * 4 + 4), to * 4);
+      // Word by word: a subarray per entry would allocate a view on every copy.
+      const wf = from * 4;
+      const wt = to * 4;
+      this.words[wt] = words[wf]!;
+      this.words[wt + 1] = words[wf + 1]!;
+      this.words[wt + 2] = words[wf + 2]!;
+      this.words[wt + 3] = words[wf + 3]!;
       this.strings[to] = strings[from];
       this.hashes[to] = hashes[from]!;
       this.expiries[to] = expiries[from]!;

@@ -33,6 +33,8 @@ const integration = [
   'test/codegen/validators.test.ts',
   'test/docs/site.test.ts',
   'test/diff/seed.test.ts',
+  // Spawns a child process to measure its RSS.
+  'test/validate/memory.test.ts',
   'test/verify/live/**',
   'test/corpus/**',
 ];

@@ -1,7 +1,9 @@
 /**
  * In-memory runtime benchmark: publish → handler throughput with validation on both
  * sides, p99 latency at a fixed rate, beside the raw cost of JSON encode + decode +
- * validate without the runtime, so the runtime's overhead is a ratio (issue #4).
+ * validate without the runtime, so the runtime's overhead is a ratio (issue #4; issue
+ * #17 item 3 sets the target: publishBatch throughput ≥ 0.7× the raw floor that validates
+ * before encoding and after decoding, medians of the same run).
  *
  *   node --import tsx bench/runtime-memory.ts [--events 300000] [--rate 10000] [--seconds 5] [--runs 3]
  *
@@ -10,9 +12,10 @@
  * numbers drift, ratios from the same rounds much less. The header line records the
  * machine state (cores, Node, load average before and after).
  *
- * The transport runs with its defaults (maxLag and retention 10 000), as a user gets it:
- * a larger maxLag only lets the publisher run further ahead, and the queued events then
- * outlive the young generation (measured: 50 000 was ~7 % slower).
+ * The transport runs with its defaults (maxLag and retention 10 000), as a user gets it.
+ * The handlers are synchronous, so the pipeline answers DELIVERED and the transport acks
+ * each event within the batch that published it (a handler returning a promise would
+ * let the publisher run up to maxLag ahead).
  *
  * Prints a markdown table; `npm run bench -- runtime` writes it into BENCHMARKS.md.
  */
@@ -243,19 +246,26 @@ async function main() {
   console.log('|---|---|---|');
   console.log(`| raw JSON encode + decode + validate (no runtime) | ${evs(r.raw)} | – |`);
   console.log(`| raw, validating before encode and after decode (the runtime's minimum work) | ${evs(r.raw2)} | – |`);
-  console.log(`| publish→handler, publishBatch(${BATCH}), concurrency 16, dedupe on | ${evs(r.batched)} | ≥ 300,000 |`);
+  console.log(`| publish→handler, publishBatch(${BATCH}), concurrency 16, dedupe on | ${evs(r.batched)} | ≥ 0.7 × raw validating twice |`);
   console.log(`| publish→handler, publishBatch(${BATCH}), concurrency 1, dedupe on | ${evs(r.batchedC1)} | – |`);
   console.log(`| publish→handler, publishBatch(${BATCH}), concurrency 16, dedupe off | ${evs(r.noDedupe)} | – |`);
   console.log(`| publish→handler, publish() × ${BATCH} in flight, concurrency 16 | ${evs(r.single)} | – |`);
-  const floor = median(r.raw2);
-  console.log(
-    `| this machine's ceiling for the target: raw validating twice / 300,000 | ${(floor / 300_000).toFixed(2)}×${floor < 300_000 ? ' (below the target before any runtime work)' : ''} | ≥ 1 to be reachable |`,
-  );
+  const share = median(r.batched) / median(r.raw2);
   console.log(`| runtime cost vs raw (raw / batched, per round) | ${median(r.ratio).toFixed(2)}×${spread(r.ratio, (n) => n.toFixed(2))} | – |`);
-  console.log(`| runtime cost vs raw validating twice (medians) | ${(median(r.raw2) / median(r.batched)).toFixed(2)}× | – |`);
+  console.log(`| runtime cost vs raw validating twice (medians) | ${(1 / share).toFixed(2)}× | ≤ 1.43× |`);
+  console.log(`| **batched / raw validating twice (medians)** | **${share.toFixed(2)}×** | **≥ 0.70×** |`);
   console.log(`| latency at ${fmt(RATE)} events/s (achieved ${fmt(median(lat((l) => l.achievedRate)))}/s): p50 | ${lms(lat((l) => l.p50))} | – |`);
   console.log(`| latency p99 | ${lms(lat((l) => l.p99))} | < 1 ms |`);
   console.log(`| latency p99.9 / max | ${ms(median(lat((l) => l.p999)))} / ${ms(median(lat((l) => l.max)))} | – |`);
+  console.log(`
+Where the time goes (node --cpu-prof over 600k batched events, issue #17 item 3): JSON.parse ~18 %, JSON.stringify ~15 %,
+the two validations ~11 % (the raw floor's own work, ~45 % together); GC ~11 %; the dedupe store ~9 % (a UUID parsed to
+four words, one probe of a 100k-entry LRU index for seen(), an eviction and an insert for mark(): two cache misses per event);
+the two envelope UUIDs ~7 % (CSPRNG bytes, hex, one native slice each); the retained log's UTF-8 copy ~4 %; the memory
+transport ~3 %; envelope fill, headers, ctx, metrics and clocks the rest at ≤ 2 % each. Brought down in issue #17: a
+microtask and a then() per delivery (handlers that finish synchronously are acked at once, so events no longer queue
+up to maxLag and outlive the young generation), the retained log's heap copies (values now sit in off-heap chunks),
+per-event objects and re-parsing on the consume path.`);
 }
 
 await main();

@@ -6,7 +6,7 @@
  * (the publisher's clock when the runtime wrote the entry, header evc-published-at) to
  * the client's receipt of the frame, same process, same clock.
  *
- *   node --import tsx bench/workflows.ts [--workflows 400] [--in-flight 32,128] [--rounds 2]
+ *   node --import tsx bench/workflows.ts [--workflows 400] [--in-flight 32,128] [--rounds 3]
  *                                        [--variants before,after] [--no-floor] [--memory-dedupe]
  *
  * Nothing may be lost: every workflow's socket must get its 15 frames, and a scenario ends
@@ -47,7 +47,7 @@ const { values } = parseArgs({
   options: {
     workflows: { type: 'string', default: '400' },
     'in-flight': { type: 'string', default: '32,128' },
-    rounds: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
     variants: { type: 'string', default: 'before,after' },
     'no-floor': { type: 'boolean', default: false },
     'memory-dedupe': { type: 'boolean', default: false },
@@ -348,10 +348,10 @@ try {
     '',
     `agent-workflows on Redis Streams (${REDIS_URL}) with the PostgreSQL DB writer (inbox), Node ${process.version}, ${values['memory-dedupe'] ? 'in-memory' : 'Redis'} dedupe, subscriptions with concurrency 64; load average (1 min) ${startedLoad} at the start, ${load()} at the end, ${((Date.now() - t0) / 1000).toFixed(0)} s in all.`,
     '',
-    'events/s counts the 25 events each workflow puts on the bus (15 pushed to its WebSocket, 10 A2A); a scenario ends when every frame arrived and PostgreSQL holds every event the DB writer consumes (5 per workflow, counted with SQL, one inbox mark each). Propagation = XADD (evc-published-at) → the WebSocket client receives the frame.',
+    'events/s counts the 25 events each workflow puts on the bus (15 pushed to its WebSocket, 10 A2A); a scenario ends when every frame arrived and PostgreSQL holds every event the DB writer consumes (5 per workflow, counted with SQL, one inbox mark each). Propagation = XADD (evc-published-at) → the WebSocket client receives the frame. Process CPU = this process's CPU time (all its threads) over wall time; events per CPU-second = events/s over it, steadier than events/s on a shared machine.',
     '',
-    '| round | in flight | variant | workflows | workflows/s | events/s (all streams) | × floor of the round | last frame / DB complete s | frames | DB rows | propagation p50 ms | p95 ms | p99 ms | max ms | process CPU | load avg start → end |',
-    '|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| round | in flight | variant | workflows | workflows/s | events/s (all streams) | × floor of the round | last frame / DB complete s | frames | DB rows | propagation p50 ms | p95 ms | p99 ms | max ms | process CPU | events per CPU-second | load avg start → end |',
+    '|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   const rate = (r: Row): number => (r.workflows * EVENTS_PER_WORKFLOW) / r.seconds;
   const floorRate = (round: number): number | undefined => {
@@ -362,7 +362,7 @@ try {
     const s = [...r.latencies].sort((a, b) => a - b);
     const fr = floorRate(r.round);
     out.push(
-      `| ${r.round} | ${r.scenario.split(' ')[0]} | ${r.variant} | ${r.workflows} | ${f(r.workflows / r.seconds)} | ${f(rate(r))} | ${fr ? `${(rate(r) / fr).toFixed(2)}×` : '–'} | ${f(r.framesSeconds)} / ${f(r.seconds)} | ${s.length} | ${r.dbRows} | ${f(pct(s, 50))} | ${f(pct(s, 95))} | ${f(pct(s, 99))} | ${f(s.at(-1)!)} | ${r.cpuPercent.toFixed(0)}% | ${r.loadStart} → ${r.loadEnd} |`,
+      `| ${r.round} | ${r.scenario.split(' ')[0]} | ${r.variant} | ${r.workflows} | ${f(r.workflows / r.seconds)} | ${f(rate(r))} | ${fr ? `${(rate(r) / fr).toFixed(2)}×` : '–'} | ${f(r.framesSeconds)} / ${f(r.seconds)} | ${s.length} | ${r.dbRows} | ${f(pct(s, 50))} | ${f(pct(s, 95))} | ${f(pct(s, 99))} | ${f(s.at(-1)!)} | ${r.cpuPercent.toFixed(0)}% | ${((rate(r) * 100) / r.cpuPercent).toFixed(0)} | ${r.loadStart} → ${r.loadEnd} |`,
     );
   }
   if (floors.length > 0) {

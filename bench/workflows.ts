@@ -348,7 +348,7 @@ try {
     '',
     `agent-workflows on Redis Streams (${REDIS_URL}) with the PostgreSQL DB writer (inbox), Node ${process.version}, ${values['memory-dedupe'] ? 'in-memory' : 'Redis'} dedupe, subscriptions with concurrency 64; load average (1 min) ${startedLoad} at the start, ${load()} at the end, ${((Date.now() - t0) / 1000).toFixed(0)} s in all.`,
     '',
-    'events/s counts the 25 events each workflow puts on the bus (15 pushed to its WebSocket, 10 A2A); a scenario ends when every frame arrived and PostgreSQL holds every event the DB writer consumes (5 per workflow, counted with SQL, one inbox mark each). Propagation = XADD (evc-published-at) → the WebSocket client receives the frame. Process CPU = this process's CPU time (all its threads) over wall time; events per CPU-second = events/s over it, steadier than events/s on a shared machine.',
+    'events/s counts the 25 events each workflow puts on the bus (15 pushed to its WebSocket, 10 A2A); a scenario ends when every frame arrived and PostgreSQL holds every event the DB writer consumes (5 per workflow, counted with SQL, one inbox mark each). Propagation = XADD (evc-published-at) → the WebSocket client receives the frame. Process CPU = the CPU time of this process (all its threads) over wall time; events per CPU-second = events/s over it, steadier than events/s on a shared machine.',
     '',
     '| round | in flight | variant | workflows | workflows/s | events/s (all streams) | × floor of the round | last frame / DB complete s | frames | DB rows | propagation p50 ms | p95 ms | p99 ms | max ms | process CPU | events per CPU-second | load avg start → end |',
     '|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',

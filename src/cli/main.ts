@@ -35,7 +35,10 @@ const commands: Record<string, Command> = {
     summary: 'check what a running system sends against its contract; --scenario for CI',
     run: async () => (await import('./commands/verify.js')).verifyCommand,
   },
-  relay: { summary: 'send committed transactional-outbox rows (PostgreSQL) to Kafka or Redis', run: async () => (await import('./commands/relay.js')).relayCommand },
+  relay: {
+    summary: 'send committed transactional-outbox rows (PostgreSQL) to Kafka or Redis',
+    run: async () => (await import('./commands/relay.js')).relayCommand,
+  },
 };
 
 /**

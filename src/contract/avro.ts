@@ -40,7 +40,8 @@ export function isAvroFormat(format: unknown): boolean {
 }
 
 const INT32 = { minimum: -2147483648, maximum: 2147483647 };
-const INT64 = { minimum: -9223372036854775808, maximum: 9223372036854775807 };
+// ±2^63: the nearest doubles to Avro long's bounds (JSON numbers are doubles; 2^63 - 1 has no exact double).
+const INT64 = { minimum: -(2 ** 63), maximum: 2 ** 63 };
 const LATIN1 = '^[\\u0000-\\u00ff]*$';
 const PRIMITIVES = new Set(['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string']);
 const NAMED = new Set(['record', 'error', 'enum', 'fixed']);

@@ -96,7 +96,7 @@ function factoryAjv(): ReturnType<typeof createAjv> {
 function printFactories(f: GeneratedFile, ctx: TemplateContext, form: Form): void {
   const t = (name: string) => f.import(name, './types.js', { type: true });
   const { list, skipped, overrides } = factories(ctx);
-  f.declare(overrides, ...list.map((x) => x.name), 'merge', 'clone', 'isRecord');
+  f.declare(overrides, ...list.map((x) => x.name));
   if (form === 'js') f.pragma('@ts-nocheck');
 
   f.jsdoc('Overrides for a factory: any part of the event; nested objects are merged, arrays and other values replace.');
@@ -104,29 +104,8 @@ function printFactories(f: GeneratedFile, ctx: TemplateContext, form: Form): voi
     f.print(`export type ${overrides}<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: ${overrides}<T[K]> } : T;`);
   f.print();
 
-  if (form !== 'dts') {
-    const ts = form === 'ts';
-    f.print(`function isRecord(value${ts ? ': unknown' : ''})${ts ? ': value is Record<string, unknown>' : ''} {`);
-    f.print("  return typeof value === 'object' && value !== null && !Array.isArray(value);");
-    f.print('}');
-    f.print();
-    f.print(`function clone${ts ? '<T>' : ''}(value${ts ? ': T' : ''})${ts ? ': T' : ''} {`);
-    f.print(`  return value === undefined ? value : JSON.parse(JSON.stringify(value))${ts ? ' as T' : ''};`);
-    f.print('}');
-    f.print();
-    f.print('/** A copy of `base` with `overrides` merged in; keys are defined, never assigned, so `__proto__` stays a key. */');
-    f.print(`function merge(base${ts ? ': unknown' : ''}, overrides${ts ? ': unknown' : ''})${ts ? ': unknown' : ''} {`);
-    f.print('  if (overrides === undefined) return clone(base);');
-    f.print('  if (!isRecord(base) || !isRecord(overrides)) return clone(overrides);');
-    f.print(`  const out${ts ? ': Record<string, unknown>' : ''} = clone(base);`);
-    f.print('  for (const key of Object.keys(overrides)) {');
-    f.print('    if (overrides[key] === undefined) continue;');
-    f.print('    Object.defineProperty(out, key, { value: merge(out[key], overrides[key]), enumerable: true, writable: true, configurable: true });');
-    f.print('  }');
-    f.print('  return out;');
-    f.print('}');
-    f.print();
-  }
+  // The merge lives in the runtime: one copy for every generated SDK.
+  const merge = form === 'dts' ? '' : f.import('mergeOverrides', ctx.runtimeImport);
 
   for (const x of list) {
     const m = x.plan.model;
@@ -139,11 +118,11 @@ function printFactories(f: GeneratedFile, ctx: TemplateContext, form: Form): voi
     if (form === 'dts') f.print(`export declare function ${x.name}(overrides?: ${overrides}<`, type, '>): ', type, ';');
     else if (form === 'ts') {
       f.print(`export function ${x.name}(overrides?: ${overrides}<`, type, '>): ', type, ' {');
-      f.print(`  return merge(${f.literal(x.value)}, overrides) as `, type, ';');
+      f.print('  return ', merge, `(${f.literal(x.value)}, overrides) as `, type, ';');
       f.print('}');
     } else {
       f.print(`export function ${x.name}(overrides) {`);
-      f.print(`  return merge(${f.literal(x.value)}, overrides);`);
+      f.print('  return ', merge, `(${f.literal(x.value)}, overrides);`);
       f.print('}');
     }
     f.print();

@@ -2,32 +2,13 @@
 // Source: asyncapi/agent-workflows.yaml (with asyncapi/shared/common.yaml)
 
 import type { A2ARequestEvent, A2AResponseEvent, AuditCompletedEvent, AuditFailedEvent, AuditStartedEvent, DeploymentConfirmedEvent, DeploymentFailedEvent, DeploymentStartedEvent, GenerationCompletedEvent, GenerationFailedEvent, GenerationStartedEvent, TestingCompletedEvent, TestingFailedEvent, TestingStartedEvent, WorkflowCancelledEvent, WorkflowCompletedEvent, WorkflowCreatedEvent, WorkflowFailedEvent, WorkflowProgressedEvent, WorkflowStartedEvent } from "./types.js";
+import { mergeOverrides } from "@event-contracts/runtime";
 
 /**
  * Overrides for a factory: any part of the event; nested objects are merged, arrays and other
  * values replace.
  */
 export type FactoryOverrides<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: FactoryOverrides<T[K]> } : T;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function clone<T>(value: T): T {
-  return value === undefined ? value : JSON.parse(JSON.stringify(value)) as T;
-}
-
-/** A copy of `base` with `overrides` merged in; keys are defined, never assigned, so `__proto__` stays a key. */
-function merge(base: unknown, overrides: unknown): unknown {
-  if (overrides === undefined) return clone(base);
-  if (!isRecord(base) || !isRecord(overrides)) return clone(overrides);
-  const out: Record<string, unknown> = clone(base);
-  for (const key of Object.keys(overrides)) {
-    if (overrides[key] === undefined) continue;
-    Object.defineProperty(out, key, { value: merge(out[key], overrides[key]), enumerable: true, writable: true, configurable: true });
-  }
-  return out;
-}
 
 /**
  * A valid WorkflowCreated event for tests: the contract's example "workflow-created", deep-merged
@@ -36,7 +17,7 @@ function merge(base: unknown, overrides: unknown): unknown {
  * const event = makeWorkflowCreated({});
  */
 export function makeWorkflowCreated(overrides?: FactoryOverrides<WorkflowCreatedEvent>): WorkflowCreatedEvent {
-  return merge({ id: "cfd99c33-8a43-429f-8a9a-dfd8d02be09f", type: "workflow.created", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:00:00Z", data: { name: "scaffold-rest-api", requested_by: "user-7", parameters: { language: "typescript" } }, source_agent: "coordinator", metadata: { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" } }, overrides) as WorkflowCreatedEvent;
+  return mergeOverrides({ id: "cfd99c33-8a43-429f-8a9a-dfd8d02be09f", type: "workflow.created", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:00:00Z", data: { name: "scaffold-rest-api", requested_by: "user-7", parameters: { language: "typescript" } }, source_agent: "coordinator", metadata: { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" } }, overrides) as WorkflowCreatedEvent;
 }
 
 /**
@@ -46,7 +27,7 @@ export function makeWorkflowCreated(overrides?: FactoryOverrides<WorkflowCreated
  * const event = makeWorkflowStarted({});
  */
 export function makeWorkflowStarted(overrides?: FactoryOverrides<WorkflowStartedEvent>): WorkflowStartedEvent {
-  return merge({ id: "ead70b64-d913-4c1e-8383-f130cb9ed980", type: "workflow.started", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:01:00Z", data: { stages: ["generation", "audit", "testing", "deployment"] }, source_agent: "coordinator" }, overrides) as WorkflowStartedEvent;
+  return mergeOverrides({ id: "ead70b64-d913-4c1e-8383-f130cb9ed980", type: "workflow.started", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:01:00Z", data: { stages: ["generation", "audit", "testing", "deployment"] }, source_agent: "coordinator" }, overrides) as WorkflowStartedEvent;
 }
 
 /**
@@ -56,7 +37,7 @@ export function makeWorkflowStarted(overrides?: FactoryOverrides<WorkflowStarted
  * const event = makeWorkflowProgressed({});
  */
 export function makeWorkflowProgressed(overrides?: FactoryOverrides<WorkflowProgressedEvent>): WorkflowProgressedEvent {
-  return merge({ id: "e8fdf701-847e-4a47-8fdc-a6ef9bb482c6", type: "workflow.progressed", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:02:00Z", data: { percentage: 50, stage: "audit", message: "Generation done, auditing" }, source_agent: "coordinator" }, overrides) as WorkflowProgressedEvent;
+  return mergeOverrides({ id: "e8fdf701-847e-4a47-8fdc-a6ef9bb482c6", type: "workflow.progressed", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:02:00Z", data: { percentage: 50, stage: "audit", message: "Generation done, auditing" }, source_agent: "coordinator" }, overrides) as WorkflowProgressedEvent;
 }
 
 /**
@@ -66,7 +47,7 @@ export function makeWorkflowProgressed(overrides?: FactoryOverrides<WorkflowProg
  * const event = makeWorkflowCompleted({});
  */
 export function makeWorkflowCompleted(overrides?: FactoryOverrides<WorkflowCompletedEvent>): WorkflowCompletedEvent {
-  return merge({ id: "c911cf0c-32f0-44bd-80f7-82696eb7f3eb", type: "workflow.completed", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:03:00Z", data: { duration_ms: 84000, deployment_url: "https://app.example.com/" }, source_agent: "coordinator" }, overrides) as WorkflowCompletedEvent;
+  return mergeOverrides({ id: "c911cf0c-32f0-44bd-80f7-82696eb7f3eb", type: "workflow.completed", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:03:00Z", data: { duration_ms: 84000, deployment_url: "https://app.example.com/" }, source_agent: "coordinator" }, overrides) as WorkflowCompletedEvent;
 }
 
 /**
@@ -76,7 +57,7 @@ export function makeWorkflowCompleted(overrides?: FactoryOverrides<WorkflowCompl
  * const event = makeWorkflowFailed({});
  */
 export function makeWorkflowFailed(overrides?: FactoryOverrides<WorkflowFailedEvent>): WorkflowFailedEvent {
-  return merge({ id: "a845c714-8456-4457-a683-8fb8ef49a1e5", type: "workflow.failed", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:04:00Z", data: { error: { code: "TESTING_ERROR", message: "3 tests failed", retryable: false }, failed_stage: "testing" }, source_agent: "coordinator" }, overrides) as WorkflowFailedEvent;
+  return mergeOverrides({ id: "a845c714-8456-4457-a683-8fb8ef49a1e5", type: "workflow.failed", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:04:00Z", data: { error: { code: "TESTING_ERROR", message: "3 tests failed", retryable: false }, failed_stage: "testing" }, source_agent: "coordinator" }, overrides) as WorkflowFailedEvent;
 }
 
 /**
@@ -86,7 +67,7 @@ export function makeWorkflowFailed(overrides?: FactoryOverrides<WorkflowFailedEv
  * const event = makeWorkflowCancelled({});
  */
 export function makeWorkflowCancelled(overrides?: FactoryOverrides<WorkflowCancelledEvent>): WorkflowCancelledEvent {
-  return merge({ id: "799e13b8-bca4-4a25-a94d-8ac4d10e459c", type: "workflow.cancelled", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:05:00Z", data: { reason: "Requested by user", cancelled_by: "user-7" }, source_agent: "coordinator" }, overrides) as WorkflowCancelledEvent;
+  return mergeOverrides({ id: "799e13b8-bca4-4a25-a94d-8ac4d10e459c", type: "workflow.cancelled", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:05:00Z", data: { reason: "Requested by user", cancelled_by: "user-7" }, source_agent: "coordinator" }, overrides) as WorkflowCancelledEvent;
 }
 
 /**
@@ -96,7 +77,7 @@ export function makeWorkflowCancelled(overrides?: FactoryOverrides<WorkflowCance
  * const event = makeGenerationStarted({});
  */
 export function makeGenerationStarted(overrides?: FactoryOverrides<GenerationStartedEvent>): GenerationStartedEvent {
-  return merge({ id: "70307b58-ca97-4a4c-a8c8-1be87fea09ac", type: "generation.started", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:06:00Z", data: { attempt: 1 }, source_agent: "generation-agent" }, overrides) as GenerationStartedEvent;
+  return mergeOverrides({ id: "70307b58-ca97-4a4c-a8c8-1be87fea09ac", type: "generation.started", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:06:00Z", data: { attempt: 1 }, source_agent: "generation-agent" }, overrides) as GenerationStartedEvent;
 }
 
 /**
@@ -106,7 +87,7 @@ export function makeGenerationStarted(overrides?: FactoryOverrides<GenerationSta
  * const event = makeGenerationCompleted({});
  */
 export function makeGenerationCompleted(overrides?: FactoryOverrides<GenerationCompletedEvent>): GenerationCompletedEvent {
-  return merge({ id: "349f1599-6388-446a-9e26-3299841db724", type: "generation.completed", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:07:00Z", data: { artifact_uri: "s3://artifacts/wf-3f9c2b1e/generation.tar.gz", files_count: 12, duration_ms: 21000 }, source_agent: "generation-agent" }, overrides) as GenerationCompletedEvent;
+  return mergeOverrides({ id: "349f1599-6388-446a-9e26-3299841db724", type: "generation.completed", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:07:00Z", data: { artifact_uri: "s3://artifacts/wf-3f9c2b1e/generation.tar.gz", files_count: 12, duration_ms: 21000 }, source_agent: "generation-agent" }, overrides) as GenerationCompletedEvent;
 }
 
 /**
@@ -116,7 +97,7 @@ export function makeGenerationCompleted(overrides?: FactoryOverrides<GenerationC
  * const event = makeGenerationFailed({});
  */
 export function makeGenerationFailed(overrides?: FactoryOverrides<GenerationFailedEvent>): GenerationFailedEvent {
-  return merge({ id: "c520c583-3d65-49e9-9d3a-89a10cc7be85", type: "generation.failed", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:08:00Z", data: { error: { code: "GENERATION_ERROR", message: "The generation stage failed", retryable: true }, attempt: 1 }, source_agent: "generation-agent" }, overrides) as GenerationFailedEvent;
+  return mergeOverrides({ id: "c520c583-3d65-49e9-9d3a-89a10cc7be85", type: "generation.failed", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:08:00Z", data: { error: { code: "GENERATION_ERROR", message: "The generation stage failed", retryable: true }, attempt: 1 }, source_agent: "generation-agent" }, overrides) as GenerationFailedEvent;
 }
 
 /**
@@ -126,7 +107,7 @@ export function makeGenerationFailed(overrides?: FactoryOverrides<GenerationFail
  * const event = makeAuditStarted({});
  */
 export function makeAuditStarted(overrides?: FactoryOverrides<AuditStartedEvent>): AuditStartedEvent {
-  return merge({ id: "cf215d1d-b2a8-4346-b893-02c6ed9230a1", type: "audit.started", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:09:00Z", data: { attempt: 1 }, source_agent: "audit-agent" }, overrides) as AuditStartedEvent;
+  return mergeOverrides({ id: "cf215d1d-b2a8-4346-b893-02c6ed9230a1", type: "audit.started", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:09:00Z", data: { attempt: 1 }, source_agent: "audit-agent" }, overrides) as AuditStartedEvent;
 }
 
 /**
@@ -136,7 +117,7 @@ export function makeAuditStarted(overrides?: FactoryOverrides<AuditStartedEvent>
  * const event = makeAuditCompleted({});
  */
 export function makeAuditCompleted(overrides?: FactoryOverrides<AuditCompletedEvent>): AuditCompletedEvent {
-  return merge({ id: "329e2256-499e-4ec7-9d3f-dde4c397b813", type: "audit.completed", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:10:00Z", data: { passed: true, findings_count: 2, max_severity: "low" }, source_agent: "audit-agent" }, overrides) as AuditCompletedEvent;
+  return mergeOverrides({ id: "329e2256-499e-4ec7-9d3f-dde4c397b813", type: "audit.completed", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:10:00Z", data: { passed: true, findings_count: 2, max_severity: "low" }, source_agent: "audit-agent" }, overrides) as AuditCompletedEvent;
 }
 
 /**
@@ -146,7 +127,7 @@ export function makeAuditCompleted(overrides?: FactoryOverrides<AuditCompletedEv
  * const event = makeAuditFailed({});
  */
 export function makeAuditFailed(overrides?: FactoryOverrides<AuditFailedEvent>): AuditFailedEvent {
-  return merge({ id: "fe958a6f-a8d0-4d50-a089-a597732e2caf", type: "audit.failed", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:11:00Z", data: { error: { code: "AUDIT_ERROR", message: "The audit stage failed", retryable: true }, attempt: 1 }, source_agent: "audit-agent" }, overrides) as AuditFailedEvent;
+  return mergeOverrides({ id: "fe958a6f-a8d0-4d50-a089-a597732e2caf", type: "audit.failed", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:11:00Z", data: { error: { code: "AUDIT_ERROR", message: "The audit stage failed", retryable: true }, attempt: 1 }, source_agent: "audit-agent" }, overrides) as AuditFailedEvent;
 }
 
 /**
@@ -156,7 +137,7 @@ export function makeAuditFailed(overrides?: FactoryOverrides<AuditFailedEvent>):
  * const event = makeTestingStarted({});
  */
 export function makeTestingStarted(overrides?: FactoryOverrides<TestingStartedEvent>): TestingStartedEvent {
-  return merge({ id: "82f12547-c89e-4bc9-b48c-1d173cd4f97f", type: "testing.started", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:12:00Z", data: { attempt: 1 }, source_agent: "testing-agent" }, overrides) as TestingStartedEvent;
+  return mergeOverrides({ id: "82f12547-c89e-4bc9-b48c-1d173cd4f97f", type: "testing.started", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:12:00Z", data: { attempt: 1 }, source_agent: "testing-agent" }, overrides) as TestingStartedEvent;
 }
 
 /**
@@ -166,7 +147,7 @@ export function makeTestingStarted(overrides?: FactoryOverrides<TestingStartedEv
  * const event = makeTestingCompleted({});
  */
 export function makeTestingCompleted(overrides?: FactoryOverrides<TestingCompletedEvent>): TestingCompletedEvent {
-  return merge({ id: "0f5332eb-c08c-4fb5-bb0d-9b8a37a7c014", type: "testing.completed", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:13:00Z", data: { tests_passed: 42, tests_failed: 0, coverage_percent: 87.5 }, source_agent: "testing-agent" }, overrides) as TestingCompletedEvent;
+  return mergeOverrides({ id: "0f5332eb-c08c-4fb5-bb0d-9b8a37a7c014", type: "testing.completed", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:13:00Z", data: { tests_passed: 42, tests_failed: 0, coverage_percent: 87.5 }, source_agent: "testing-agent" }, overrides) as TestingCompletedEvent;
 }
 
 /**
@@ -176,7 +157,7 @@ export function makeTestingCompleted(overrides?: FactoryOverrides<TestingComplet
  * const event = makeTestingFailed({});
  */
 export function makeTestingFailed(overrides?: FactoryOverrides<TestingFailedEvent>): TestingFailedEvent {
-  return merge({ id: "ad106f52-5f09-428a-9b47-40dcc990d02a", type: "testing.failed", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:14:00Z", data: { error: { code: "TESTING_ERROR", message: "The testing stage failed", retryable: true }, attempt: 1 }, source_agent: "testing-agent" }, overrides) as TestingFailedEvent;
+  return mergeOverrides({ id: "ad106f52-5f09-428a-9b47-40dcc990d02a", type: "testing.failed", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:14:00Z", data: { error: { code: "TESTING_ERROR", message: "The testing stage failed", retryable: true }, attempt: 1 }, source_agent: "testing-agent" }, overrides) as TestingFailedEvent;
 }
 
 /**
@@ -186,7 +167,7 @@ export function makeTestingFailed(overrides?: FactoryOverrides<TestingFailedEven
  * const event = makeDeploymentStarted({});
  */
 export function makeDeploymentStarted(overrides?: FactoryOverrides<DeploymentStartedEvent>): DeploymentStartedEvent {
-  return merge({ id: "701c3200-33d4-4402-818d-6b22924e08e7", type: "deployment.started", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:15:00Z", data: { environment: "staging", attempt: 1 }, source_agent: "deployment-agent" }, overrides) as DeploymentStartedEvent;
+  return mergeOverrides({ id: "701c3200-33d4-4402-818d-6b22924e08e7", type: "deployment.started", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:15:00Z", data: { environment: "staging", attempt: 1 }, source_agent: "deployment-agent" }, overrides) as DeploymentStartedEvent;
 }
 
 /**
@@ -196,7 +177,7 @@ export function makeDeploymentStarted(overrides?: FactoryOverrides<DeploymentSta
  * const event = makeDeploymentConfirmed({});
  */
 export function makeDeploymentConfirmed(overrides?: FactoryOverrides<DeploymentConfirmedEvent>): DeploymentConfirmedEvent {
-  return merge({ id: "f8d359a8-9ee9-4bb2-a759-8b49e2f13e2b", type: "deployment.confirmed", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:16:00Z", data: { environment: "staging", deployment_id: "dep-981", url: "https://app.example.com/" }, source_agent: "deployment-agent" }, overrides) as DeploymentConfirmedEvent;
+  return mergeOverrides({ id: "f8d359a8-9ee9-4bb2-a759-8b49e2f13e2b", type: "deployment.confirmed", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:16:00Z", data: { environment: "staging", deployment_id: "dep-981", url: "https://app.example.com/" }, source_agent: "deployment-agent" }, overrides) as DeploymentConfirmedEvent;
 }
 
 /**
@@ -206,7 +187,7 @@ export function makeDeploymentConfirmed(overrides?: FactoryOverrides<DeploymentC
  * const event = makeDeploymentFailed({});
  */
 export function makeDeploymentFailed(overrides?: FactoryOverrides<DeploymentFailedEvent>): DeploymentFailedEvent {
-  return merge({ id: "ce1666d3-6343-4b40-bb47-4f0246a9f6b3", type: "deployment.failed", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:17:00Z", data: { error: { code: "DEPLOYMENT_ERROR", message: "The deployment stage failed", retryable: true }, attempt: 1 }, source_agent: "deployment-agent" }, overrides) as DeploymentFailedEvent;
+  return mergeOverrides({ id: "ce1666d3-6343-4b40-bb47-4f0246a9f6b3", type: "deployment.failed", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:17:00Z", data: { error: { code: "DEPLOYMENT_ERROR", message: "The deployment stage failed", retryable: true }, attempt: 1 }, source_agent: "deployment-agent" }, overrides) as DeploymentFailedEvent;
 }
 
 /**
@@ -216,7 +197,7 @@ export function makeDeploymentFailed(overrides?: FactoryOverrides<DeploymentFail
  * const event = makeA2ARequest({});
  */
 export function makeA2ARequest(overrides?: FactoryOverrides<A2ARequestEvent>): A2ARequestEvent {
-  return merge({ id: "a59caf5a-5dc9-483f-a78a-2fe207db0f4e", type: "a2a.request", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:18:00Z", data: { request_id: "2dd5fc01-4796-4c6f-b9bc-b306989bac9e", to_agent: "generation-agent", action: "explain_file", payload: { path: "src/index.ts" } }, source_agent: "audit-agent" }, overrides) as A2ARequestEvent;
+  return mergeOverrides({ id: "a59caf5a-5dc9-483f-a78a-2fe207db0f4e", type: "a2a.request", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:18:00Z", data: { request_id: "2dd5fc01-4796-4c6f-b9bc-b306989bac9e", to_agent: "generation-agent", action: "explain_file", payload: { path: "src/index.ts" } }, source_agent: "audit-agent" }, overrides) as A2ARequestEvent;
 }
 
 /**
@@ -226,5 +207,5 @@ export function makeA2ARequest(overrides?: FactoryOverrides<A2ARequestEvent>): A
  * const event = makeA2AResponse({});
  */
 export function makeA2AResponse(overrides?: FactoryOverrides<A2AResponseEvent>): A2AResponseEvent {
-  return merge({ id: "45898773-e1e1-4cd8-b0d5-47e3b12b0780", type: "a2a.response", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:19:00Z", data: { request_id: "2dd5fc01-4796-4c6f-b9bc-b306989bac9e", to_agent: "audit-agent", status: "ok", result: { summary: "Entry point; starts the HTTP server." } }, source_agent: "generation-agent" }, overrides) as A2AResponseEvent;
+  return mergeOverrides({ id: "45898773-e1e1-4cd8-b0d5-47e3b12b0780", type: "a2a.response", workflow_id: "wf-3f9c2b1e", timestamp: "2025-01-27T10:19:00Z", data: { request_id: "2dd5fc01-4796-4c6f-b9bc-b306989bac9e", to_agent: "audit-agent", status: "ok", result: { summary: "Entry point; starts the HTTP server." } }, source_agent: "generation-agent" }, overrides) as A2AResponseEvent;
 }

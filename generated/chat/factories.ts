@@ -2,32 +2,13 @@
 // Source: asyncapi/chat.yaml (with asyncapi/shared/common.yaml)
 
 import type { ChatCreatedEvent, NotificationCreatedEvent, UserCreatedEvent } from "./types.js";
+import { mergeOverrides } from "@event-contracts/runtime";
 
 /**
  * Overrides for a factory: any part of the event; nested objects are merged, arrays and other
  * values replace.
  */
 export type FactoryOverrides<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: FactoryOverrides<T[K]> } : T;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function clone<T>(value: T): T {
-  return value === undefined ? value : JSON.parse(JSON.stringify(value)) as T;
-}
-
-/** A copy of `base` with `overrides` merged in; keys are defined, never assigned, so `__proto__` stays a key. */
-function merge(base: unknown, overrides: unknown): unknown {
-  if (overrides === undefined) return clone(base);
-  if (!isRecord(base) || !isRecord(overrides)) return clone(overrides);
-  const out: Record<string, unknown> = clone(base);
-  for (const key of Object.keys(overrides)) {
-    if (overrides[key] === undefined) continue;
-    Object.defineProperty(out, key, { value: merge(out[key], overrides[key]), enumerable: true, writable: true, configurable: true });
-  }
-  return out;
-}
 
 /**
  * A valid UserCreated event for tests: the contract's example "registered", deep-merged with
@@ -36,7 +17,7 @@ function merge(base: unknown, overrides: unknown): unknown {
  * const event = makeUserCreated({});
  */
 export function makeUserCreated(overrides?: FactoryOverrides<UserCreatedEvent>): UserCreatedEvent {
-  return merge({ event_id: "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b", event_type: "UserCreated", timestamp: "2025-01-27T10:00:00Z", correlation_id: "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d", data: { user_id: "8c9d0e1f-2a3b-4c4d-9e5f-6a7b8c9d0e1f", email: "ada@example.com", username: "ada", created_at: "2025-01-27T10:00:00Z" } }, overrides) as UserCreatedEvent;
+  return mergeOverrides({ event_id: "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b", event_type: "UserCreated", timestamp: "2025-01-27T10:00:00Z", correlation_id: "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d", data: { user_id: "8c9d0e1f-2a3b-4c4d-9e5f-6a7b8c9d0e1f", email: "ada@example.com", username: "ada", created_at: "2025-01-27T10:00:00Z" } }, overrides) as UserCreatedEvent;
 }
 
 /**
@@ -46,7 +27,7 @@ export function makeUserCreated(overrides?: FactoryOverrides<UserCreatedEvent>):
  * const event = makeChatCreated({});
  */
 export function makeChatCreated(overrides?: FactoryOverrides<ChatCreatedEvent>): ChatCreatedEvent {
-  return merge({ event_id: "9d0e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a", event_type: "ChatCreated", timestamp: "2025-01-27T10:01:00Z", correlation_id: "0e1f2a3b-4c5d-4e6f-9a7b-8c9d0e1f2a3b", data: { message_id: "1f2a3b4c-5d6e-4f7a-8b8c-9d0e1f2a3b4c", chat_id: "2a3b4c5d-6e7f-4a8b-9c9d-0e1f2a3b4c5d", sender_id: "8c9d0e1f-2a3b-4c4d-9e5f-6a7b8c9d0e1f", recipient_ids: ["3b4c5d6e-7f8a-4b9c-8d0e-1f2a3b4c5d6e"], content: "Hello!", created_at: "2025-01-27T10:01:00Z" } }, overrides) as ChatCreatedEvent;
+  return mergeOverrides({ event_id: "9d0e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a", event_type: "ChatCreated", timestamp: "2025-01-27T10:01:00Z", correlation_id: "0e1f2a3b-4c5d-4e6f-9a7b-8c9d0e1f2a3b", data: { message_id: "1f2a3b4c-5d6e-4f7a-8b8c-9d0e1f2a3b4c", chat_id: "2a3b4c5d-6e7f-4a8b-9c9d-0e1f2a3b4c5d", sender_id: "8c9d0e1f-2a3b-4c4d-9e5f-6a7b8c9d0e1f", recipient_ids: ["3b4c5d6e-7f8a-4b9c-8d0e-1f2a3b4c5d6e"], content: "Hello!", created_at: "2025-01-27T10:01:00Z" } }, overrides) as ChatCreatedEvent;
 }
 
 /**
@@ -56,5 +37,5 @@ export function makeChatCreated(overrides?: FactoryOverrides<ChatCreatedEvent>):
  * const event = makeNotificationCreated({});
  */
 export function makeNotificationCreated(overrides?: FactoryOverrides<NotificationCreatedEvent>): NotificationCreatedEvent {
-  return merge({ event_id: "4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f", event_type: "NotificationCreated", timestamp: "2025-01-27T10:00:01Z", correlation_id: "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d", causation_id: "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b", data: { notification_id: "5d6e7f8a-9b0c-4d1e-8f2a-3b4c5d6e7f8a", user_id: "8c9d0e1f-2a3b-4c4d-9e5f-6a7b8c9d0e1f", type: "welcome", title: "Welcome, ada!", body: "Your account is ready.", source_event_id: "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b", created_at: "2025-01-27T10:00:01Z" } }, overrides) as NotificationCreatedEvent;
+  return mergeOverrides({ event_id: "4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f", event_type: "NotificationCreated", timestamp: "2025-01-27T10:00:01Z", correlation_id: "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d", causation_id: "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b", data: { notification_id: "5d6e7f8a-9b0c-4d1e-8f2a-3b4c5d6e7f8a", user_id: "8c9d0e1f-2a3b-4c4d-9e5f-6a7b8c9d0e1f", type: "welcome", title: "Welcome, ada!", body: "Your account is ready.", source_event_id: "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b", created_at: "2025-01-27T10:00:01Z" } }, overrides) as NotificationCreatedEvent;
 }

@@ -2,32 +2,13 @@
 // Source: asyncapi/skafu.yaml (with asyncapi/shared/common.yaml)
 
 import type { AIAnalysisCompletedEvent, AIAnalysisRequestedEvent, AILimitReachedEvent, AlertTriggeredEvent, CodeGeneratedEvent, DashboardUpdatedEvent, DeploymentCompletedEvent, DeploymentFailedEvent, DeploymentStartedEvent, ErrorOccurredEvent, MetricCollectedEvent, ProjectConfiguredEvent, ProjectCreatedEvent, RecommendationGeneratedEvent, RepositoryCreatedEvent, SystemHealthCheckEvent, TemplateDeletedEvent, TemplateInvalidatedEvent, TemplateRenderedEvent, TemplateSelectedEvent, TemplateUploadedEvent, TemplateValidatedEvent, ThresholdBreachedEvent, WorkflowTriggeredEvent } from "./types.js";
+import { mergeOverrides } from "@event-contracts/runtime";
 
 /**
  * Overrides for a factory: any part of the event; nested objects are merged, arrays and other
  * values replace.
  */
 export type FactoryOverrides<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: FactoryOverrides<T[K]> } : T;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function clone<T>(value: T): T {
-  return value === undefined ? value : JSON.parse(JSON.stringify(value)) as T;
-}
-
-/** A copy of `base` with `overrides` merged in; keys are defined, never assigned, so `__proto__` stays a key. */
-function merge(base: unknown, overrides: unknown): unknown {
-  if (overrides === undefined) return clone(base);
-  if (!isRecord(base) || !isRecord(overrides)) return clone(overrides);
-  const out: Record<string, unknown> = clone(base);
-  for (const key of Object.keys(overrides)) {
-    if (overrides[key] === undefined) continue;
-    Object.defineProperty(out, key, { value: merge(out[key], overrides[key]), enumerable: true, writable: true, configurable: true });
-  }
-  return out;
-}
 
 /**
  * A valid ProjectCreated event for tests: the contract's example "projectCreated", deep-merged with
@@ -36,7 +17,7 @@ function merge(base: unknown, overrides: unknown): unknown {
  * const event = makeProjectCreated({});
  */
 export function makeProjectCreated(overrides?: FactoryOverrides<ProjectCreatedEvent>): ProjectCreatedEvent {
-  return merge({ eventId: "0c70ae13-ae6d-42b5-915c-bfd8d48bf7ca", eventType: "ProjectCreated", correlationId: "req-12345", timestamp: "2025-01-18T10:30:01.000Z", source: "project-management", sequenceNumber: 1, eventVersion: "1.0", data: { projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", name: "orders-service", description: "Order management microservice", ownerId: "user-123" } }, overrides) as ProjectCreatedEvent;
+  return mergeOverrides({ eventId: "0c70ae13-ae6d-42b5-915c-bfd8d48bf7ca", eventType: "ProjectCreated", correlationId: "req-12345", timestamp: "2025-01-18T10:30:01.000Z", source: "project-management", sequenceNumber: 1, eventVersion: "1.0", data: { projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", name: "orders-service", description: "Order management microservice", ownerId: "user-123" } }, overrides) as ProjectCreatedEvent;
 }
 
 /**
@@ -46,7 +27,7 @@ export function makeProjectCreated(overrides?: FactoryOverrides<ProjectCreatedEv
  * const event = makeProjectConfigured({});
  */
 export function makeProjectConfigured(overrides?: FactoryOverrides<ProjectConfiguredEvent>): ProjectConfiguredEvent {
-  return merge({ eventId: "1486f5b5-cbd7-4d75-a095-b59ac3139a50", eventType: "ProjectConfigured", correlationId: "req-12345", causationId: "2501108d-f12e-4cbc-b4e7-d76dee3a0bc8", timestamp: "2025-01-18T10:30:07.000Z", source: "project-management", sequenceNumber: 7, eventVersion: "1.0", data: { projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", templateId: "tpl-node-lambda", analysisId: "8ebecf87-9470-4164-b284-cb37baf540fd", repositoryUrl: "https://github.com/acme/orders-service" } }, overrides) as ProjectConfiguredEvent;
+  return mergeOverrides({ eventId: "1486f5b5-cbd7-4d75-a095-b59ac3139a50", eventType: "ProjectConfigured", correlationId: "req-12345", causationId: "2501108d-f12e-4cbc-b4e7-d76dee3a0bc8", timestamp: "2025-01-18T10:30:07.000Z", source: "project-management", sequenceNumber: 7, eventVersion: "1.0", data: { projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", templateId: "tpl-node-lambda", analysisId: "8ebecf87-9470-4164-b284-cb37baf540fd", repositoryUrl: "https://github.com/acme/orders-service" } }, overrides) as ProjectConfiguredEvent;
 }
 
 /**
@@ -56,7 +37,7 @@ export function makeProjectConfigured(overrides?: FactoryOverrides<ProjectConfig
  * const event = makeTemplateUploaded({});
  */
 export function makeTemplateUploaded(overrides?: FactoryOverrides<TemplateUploadedEvent>): TemplateUploadedEvent {
-  return merge({ eventId: "5c7da931-999c-4e20-a076-a1968fef49e0", eventType: "TemplateUploaded", correlationId: "req-20001", timestamp: "2025-01-18T10:30:01.000Z", source: "template-management", sequenceNumber: 1, eventVersion: "1.0", data: { templateId: "tpl-node-lambda", name: "Node.js Lambda service", s3Key: "templates/tpl-node-lambda.zip", uploadedBy: "user-123" } }, overrides) as TemplateUploadedEvent;
+  return mergeOverrides({ eventId: "5c7da931-999c-4e20-a076-a1968fef49e0", eventType: "TemplateUploaded", correlationId: "req-20001", timestamp: "2025-01-18T10:30:01.000Z", source: "template-management", sequenceNumber: 1, eventVersion: "1.0", data: { templateId: "tpl-node-lambda", name: "Node.js Lambda service", s3Key: "templates/tpl-node-lambda.zip", uploadedBy: "user-123" } }, overrides) as TemplateUploadedEvent;
 }
 
 /**
@@ -66,7 +47,7 @@ export function makeTemplateUploaded(overrides?: FactoryOverrides<TemplateUpload
  * const event = makeTemplateValidated({});
  */
 export function makeTemplateValidated(overrides?: FactoryOverrides<TemplateValidatedEvent>): TemplateValidatedEvent {
-  return merge({ eventId: "1bd73ae4-0ea3-43e0-b4aa-ce2d1e7b7275", eventType: "TemplateValidated", correlationId: "req-20001", causationId: "5c7da931-999c-4e20-a076-a1968fef49e0", timestamp: "2025-01-18T10:30:02.000Z", source: "template-management", sequenceNumber: 2, eventVersion: "1.0", data: { templateId: "tpl-node-lambda", name: "Node.js Lambda service" } }, overrides) as TemplateValidatedEvent;
+  return mergeOverrides({ eventId: "1bd73ae4-0ea3-43e0-b4aa-ce2d1e7b7275", eventType: "TemplateValidated", correlationId: "req-20001", causationId: "5c7da931-999c-4e20-a076-a1968fef49e0", timestamp: "2025-01-18T10:30:02.000Z", source: "template-management", sequenceNumber: 2, eventVersion: "1.0", data: { templateId: "tpl-node-lambda", name: "Node.js Lambda service" } }, overrides) as TemplateValidatedEvent;
 }
 
 /**
@@ -76,7 +57,7 @@ export function makeTemplateValidated(overrides?: FactoryOverrides<TemplateValid
  * const event = makeTemplateInvalidated({});
  */
 export function makeTemplateInvalidated(overrides?: FactoryOverrides<TemplateInvalidatedEvent>): TemplateInvalidatedEvent {
-  return merge({ eventId: "d97c5170-c9e8-4cda-bc11-c7ed5b2f503b", eventType: "TemplateInvalidated", correlationId: "req-20002", causationId: "ecd58c24-e84f-4fe0-9487-6eaaccc42643", timestamp: "2025-01-18T10:30:02.000Z", source: "template-management", sequenceNumber: 2, eventVersion: "1.0", data: { templateId: "tpl-broken", reasons: ["template.yaml is missing"] } }, overrides) as TemplateInvalidatedEvent;
+  return mergeOverrides({ eventId: "d97c5170-c9e8-4cda-bc11-c7ed5b2f503b", eventType: "TemplateInvalidated", correlationId: "req-20002", causationId: "ecd58c24-e84f-4fe0-9487-6eaaccc42643", timestamp: "2025-01-18T10:30:02.000Z", source: "template-management", sequenceNumber: 2, eventVersion: "1.0", data: { templateId: "tpl-broken", reasons: ["template.yaml is missing"] } }, overrides) as TemplateInvalidatedEvent;
 }
 
 /**
@@ -86,7 +67,7 @@ export function makeTemplateInvalidated(overrides?: FactoryOverrides<TemplateInv
  * const event = makeTemplateRendered({});
  */
 export function makeTemplateRendered(overrides?: FactoryOverrides<TemplateRenderedEvent>): TemplateRenderedEvent {
-  return merge({ eventId: "f707009e-550c-41c4-8ef2-8828eae432d3", eventType: "TemplateRendered", correlationId: "req-12345", causationId: "1486f5b5-cbd7-4d75-a095-b59ac3139a50", timestamp: "2025-01-18T10:30:08.000Z", source: "template-management", sequenceNumber: 8, eventVersion: "1.0", data: { templateId: "tpl-node-lambda", projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", outputLocation: "s3://skafu-output/2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d/", filesCount: 14 } }, overrides) as TemplateRenderedEvent;
+  return mergeOverrides({ eventId: "f707009e-550c-41c4-8ef2-8828eae432d3", eventType: "TemplateRendered", correlationId: "req-12345", causationId: "1486f5b5-cbd7-4d75-a095-b59ac3139a50", timestamp: "2025-01-18T10:30:08.000Z", source: "template-management", sequenceNumber: 8, eventVersion: "1.0", data: { templateId: "tpl-node-lambda", projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", outputLocation: "s3://skafu-output/2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d/", filesCount: 14 } }, overrides) as TemplateRenderedEvent;
 }
 
 /**
@@ -96,7 +77,7 @@ export function makeTemplateRendered(overrides?: FactoryOverrides<TemplateRender
  * const event = makeTemplateDeleted({});
  */
 export function makeTemplateDeleted(overrides?: FactoryOverrides<TemplateDeletedEvent>): TemplateDeletedEvent {
-  return merge({ eventId: "7259f378-b43e-42c0-9792-e30d8fa81d28", eventType: "TemplateDeleted", correlationId: "req-20003", timestamp: "2025-01-18T10:30:01.000Z", source: "template-management", sequenceNumber: 1, eventVersion: "1.0", data: { templateId: "tpl-old", deletedBy: "user-123" } }, overrides) as TemplateDeletedEvent;
+  return mergeOverrides({ eventId: "7259f378-b43e-42c0-9792-e30d8fa81d28", eventType: "TemplateDeleted", correlationId: "req-20003", timestamp: "2025-01-18T10:30:01.000Z", source: "template-management", sequenceNumber: 1, eventVersion: "1.0", data: { templateId: "tpl-old", deletedBy: "user-123" } }, overrides) as TemplateDeletedEvent;
 }
 
 /**
@@ -106,7 +87,7 @@ export function makeTemplateDeleted(overrides?: FactoryOverrides<TemplateDeleted
  * const event = makeTemplateSelected({});
  */
 export function makeTemplateSelected(overrides?: FactoryOverrides<TemplateSelectedEvent>): TemplateSelectedEvent {
-  return merge({ eventId: "a5a8105c-8553-4940-aeff-aeebae1772af", eventType: "TemplateSelected", correlationId: "req-12345", causationId: "0c70ae13-ae6d-42b5-915c-bfd8d48bf7ca", timestamp: "2025-01-18T10:30:02.000Z", source: "template-management", sequenceNumber: 2, eventVersion: "1.0", data: { projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", templateId: "tpl-node-lambda", reason: "Matches runtime nodejs20.x" } }, overrides) as TemplateSelectedEvent;
+  return mergeOverrides({ eventId: "a5a8105c-8553-4940-aeff-aeebae1772af", eventType: "TemplateSelected", correlationId: "req-12345", causationId: "0c70ae13-ae6d-42b5-915c-bfd8d48bf7ca", timestamp: "2025-01-18T10:30:02.000Z", source: "template-management", sequenceNumber: 2, eventVersion: "1.0", data: { projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", templateId: "tpl-node-lambda", reason: "Matches runtime nodejs20.x" } }, overrides) as TemplateSelectedEvent;
 }
 
 /**
@@ -116,7 +97,7 @@ export function makeTemplateSelected(overrides?: FactoryOverrides<TemplateSelect
  * const event = makeAIAnalysisRequested({});
  */
 export function makeAIAnalysisRequested(overrides?: FactoryOverrides<AIAnalysisRequestedEvent>): AIAnalysisRequestedEvent {
-  return merge({ eventId: "16b788a7-893a-449f-8047-3a25f3a9c2dc", eventType: "AIAnalysisRequested", correlationId: "req-12345", causationId: "0c70ae13-ae6d-42b5-915c-bfd8d48bf7ca", timestamp: "2025-01-18T10:30:03.000Z", source: "ai-integration", sequenceNumber: 3, eventVersion: "1.0", data: { analysisId: "8ebecf87-9470-4164-b284-cb37baf540fd", projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d" } }, overrides) as AIAnalysisRequestedEvent;
+  return mergeOverrides({ eventId: "16b788a7-893a-449f-8047-3a25f3a9c2dc", eventType: "AIAnalysisRequested", correlationId: "req-12345", causationId: "0c70ae13-ae6d-42b5-915c-bfd8d48bf7ca", timestamp: "2025-01-18T10:30:03.000Z", source: "ai-integration", sequenceNumber: 3, eventVersion: "1.0", data: { analysisId: "8ebecf87-9470-4164-b284-cb37baf540fd", projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d" } }, overrides) as AIAnalysisRequestedEvent;
 }
 
 /**
@@ -126,7 +107,7 @@ export function makeAIAnalysisRequested(overrides?: FactoryOverrides<AIAnalysisR
  * const event = makeAIAnalysisCompleted({});
  */
 export function makeAIAnalysisCompleted(overrides?: FactoryOverrides<AIAnalysisCompletedEvent>): AIAnalysisCompletedEvent {
-  return merge({ eventId: "228ad5f8-0739-4102-a47c-75731a48e121", eventType: "AIAnalysisCompleted", correlationId: "req-12345", causationId: "16b788a7-893a-449f-8047-3a25f3a9c2dc", timestamp: "2025-01-18T10:30:04.000Z", source: "ai-integration", sequenceNumber: 4, eventVersion: "1.0", data: { analysisId: "8ebecf87-9470-4164-b284-cb37baf540fd", projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", summary: "Event-driven order service on Lambda", recommendations: ["Use DynamoDB streams for the outbox"] } }, overrides) as AIAnalysisCompletedEvent;
+  return mergeOverrides({ eventId: "228ad5f8-0739-4102-a47c-75731a48e121", eventType: "AIAnalysisCompleted", correlationId: "req-12345", causationId: "16b788a7-893a-449f-8047-3a25f3a9c2dc", timestamp: "2025-01-18T10:30:04.000Z", source: "ai-integration", sequenceNumber: 4, eventVersion: "1.0", data: { analysisId: "8ebecf87-9470-4164-b284-cb37baf540fd", projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", summary: "Event-driven order service on Lambda", recommendations: ["Use DynamoDB streams for the outbox"] } }, overrides) as AIAnalysisCompletedEvent;
 }
 
 /**
@@ -136,7 +117,7 @@ export function makeAIAnalysisCompleted(overrides?: FactoryOverrides<AIAnalysisC
  * const event = makeCodeGenerated({});
  */
 export function makeCodeGenerated(overrides?: FactoryOverrides<CodeGeneratedEvent>): CodeGeneratedEvent {
-  return merge({ eventId: "7d2eb7ac-bd23-43da-a9f9-1fdbb6f64571", eventType: "CodeGenerated", correlationId: "req-12346", timestamp: "2025-01-18T10:30:01.000Z", source: "ai-integration", sequenceNumber: 1, eventVersion: "1.0", data: { generationId: "f9dde128-69fd-4e34-8bc9-c1f202b4ddcf", projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", model: "claude", files: ["src/handler.ts"] } }, overrides) as CodeGeneratedEvent;
+  return mergeOverrides({ eventId: "7d2eb7ac-bd23-43da-a9f9-1fdbb6f64571", eventType: "CodeGenerated", correlationId: "req-12346", timestamp: "2025-01-18T10:30:01.000Z", source: "ai-integration", sequenceNumber: 1, eventVersion: "1.0", data: { generationId: "f9dde128-69fd-4e34-8bc9-c1f202b4ddcf", projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", model: "claude", files: ["src/handler.ts"] } }, overrides) as CodeGeneratedEvent;
 }
 
 /**
@@ -146,7 +127,7 @@ export function makeCodeGenerated(overrides?: FactoryOverrides<CodeGeneratedEven
  * const event = makeRecommendationGenerated({});
  */
 export function makeRecommendationGenerated(overrides?: FactoryOverrides<RecommendationGeneratedEvent>): RecommendationGeneratedEvent {
-  return merge({ eventId: "145d844d-cb2d-4f25-84f0-4c91c9164004", eventType: "RecommendationGenerated", correlationId: "req-12345", causationId: "228ad5f8-0739-4102-a47c-75731a48e121", timestamp: "2025-01-18T10:30:05.000Z", source: "ai-integration", sequenceNumber: 5, eventVersion: "1.0", data: { recommendationId: "1114d647-de06-4c95-868d-1ab83e95d3cb", projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", category: "security", text: "Enable encryption at rest for the orders table" } }, overrides) as RecommendationGeneratedEvent;
+  return mergeOverrides({ eventId: "145d844d-cb2d-4f25-84f0-4c91c9164004", eventType: "RecommendationGenerated", correlationId: "req-12345", causationId: "228ad5f8-0739-4102-a47c-75731a48e121", timestamp: "2025-01-18T10:30:05.000Z", source: "ai-integration", sequenceNumber: 5, eventVersion: "1.0", data: { recommendationId: "1114d647-de06-4c95-868d-1ab83e95d3cb", projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", category: "security", text: "Enable encryption at rest for the orders table" } }, overrides) as RecommendationGeneratedEvent;
 }
 
 /**
@@ -156,7 +137,7 @@ export function makeRecommendationGenerated(overrides?: FactoryOverrides<Recomme
  * const event = makeAILimitReached({});
  */
 export function makeAILimitReached(overrides?: FactoryOverrides<AILimitReachedEvent>): AILimitReachedEvent {
-  return merge({ eventId: "2825417d-dbf1-4276-86e4-8cd08cb0b5ba", eventType: "AILimitReached", correlationId: "req-12347", timestamp: "2025-01-18T10:30:01.000Z", source: "ai-integration", sequenceNumber: 1, eventVersion: "1.0", data: { projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", limitType: "requests", limit: 50, resetAt: "2025-01-18T11:00:00Z" } }, overrides) as AILimitReachedEvent;
+  return mergeOverrides({ eventId: "2825417d-dbf1-4276-86e4-8cd08cb0b5ba", eventType: "AILimitReached", correlationId: "req-12347", timestamp: "2025-01-18T10:30:01.000Z", source: "ai-integration", sequenceNumber: 1, eventVersion: "1.0", data: { projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", limitType: "requests", limit: 50, resetAt: "2025-01-18T11:00:00Z" } }, overrides) as AILimitReachedEvent;
 }
 
 /**
@@ -166,7 +147,7 @@ export function makeAILimitReached(overrides?: FactoryOverrides<AILimitReachedEv
  * const event = makeRepositoryCreated({});
  */
 export function makeRepositoryCreated(overrides?: FactoryOverrides<RepositoryCreatedEvent>): RepositoryCreatedEvent {
-  return merge({ eventId: "2501108d-f12e-4cbc-b4e7-d76dee3a0bc8", eventType: "RepositoryCreated", correlationId: "req-12345", causationId: "0c70ae13-ae6d-42b5-915c-bfd8d48bf7ca", timestamp: "2025-01-18T10:30:06.000Z", source: "github-integration", sequenceNumber: 6, eventVersion: "1.0", data: { projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", repositoryFullName: "acme/orders-service", repositoryUrl: "https://github.com/acme/orders-service", defaultBranch: "main" } }, overrides) as RepositoryCreatedEvent;
+  return mergeOverrides({ eventId: "2501108d-f12e-4cbc-b4e7-d76dee3a0bc8", eventType: "RepositoryCreated", correlationId: "req-12345", causationId: "0c70ae13-ae6d-42b5-915c-bfd8d48bf7ca", timestamp: "2025-01-18T10:30:06.000Z", source: "github-integration", sequenceNumber: 6, eventVersion: "1.0", data: { projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", repositoryFullName: "acme/orders-service", repositoryUrl: "https://github.com/acme/orders-service", defaultBranch: "main" } }, overrides) as RepositoryCreatedEvent;
 }
 
 /**
@@ -176,7 +157,7 @@ export function makeRepositoryCreated(overrides?: FactoryOverrides<RepositoryCre
  * const event = makeWorkflowTriggered({});
  */
 export function makeWorkflowTriggered(overrides?: FactoryOverrides<WorkflowTriggeredEvent>): WorkflowTriggeredEvent {
-  return merge({ eventId: "5c85f3db-0a53-4a58-b855-b109e8fb77c9", eventType: "WorkflowTriggered", correlationId: "req-30001", timestamp: "2025-01-18T10:30:01.000Z", source: "github-integration", sequenceNumber: 1, eventVersion: "1.0", data: { projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", repositoryFullName: "acme/orders-service", workflowName: "deploy", runId: 7712345 } }, overrides) as WorkflowTriggeredEvent;
+  return mergeOverrides({ eventId: "5c85f3db-0a53-4a58-b855-b109e8fb77c9", eventType: "WorkflowTriggered", correlationId: "req-30001", timestamp: "2025-01-18T10:30:01.000Z", source: "github-integration", sequenceNumber: 1, eventVersion: "1.0", data: { projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", repositoryFullName: "acme/orders-service", workflowName: "deploy", runId: 7712345 } }, overrides) as WorkflowTriggeredEvent;
 }
 
 /**
@@ -186,7 +167,7 @@ export function makeWorkflowTriggered(overrides?: FactoryOverrides<WorkflowTrigg
  * const event = makeDeploymentStarted({});
  */
 export function makeDeploymentStarted(overrides?: FactoryOverrides<DeploymentStartedEvent>): DeploymentStartedEvent {
-  return merge({ eventId: "bdc3a38d-5339-4e5b-8a3a-c0760225def4", eventType: "DeploymentStarted", correlationId: "req-30001", causationId: "5c85f3db-0a53-4a58-b855-b109e8fb77c9", timestamp: "2025-01-18T10:30:02.000Z", source: "github-integration", sequenceNumber: 2, eventVersion: "1.0", data: { deploymentId: "dep-1", projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", environment: "dev" } }, overrides) as DeploymentStartedEvent;
+  return mergeOverrides({ eventId: "bdc3a38d-5339-4e5b-8a3a-c0760225def4", eventType: "DeploymentStarted", correlationId: "req-30001", causationId: "5c85f3db-0a53-4a58-b855-b109e8fb77c9", timestamp: "2025-01-18T10:30:02.000Z", source: "github-integration", sequenceNumber: 2, eventVersion: "1.0", data: { deploymentId: "dep-1", projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", environment: "dev" } }, overrides) as DeploymentStartedEvent;
 }
 
 /**
@@ -196,7 +177,7 @@ export function makeDeploymentStarted(overrides?: FactoryOverrides<DeploymentSta
  * const event = makeDeploymentCompleted({});
  */
 export function makeDeploymentCompleted(overrides?: FactoryOverrides<DeploymentCompletedEvent>): DeploymentCompletedEvent {
-  return merge({ eventId: "a796dfb5-032a-4306-991f-a930fdf399d7", eventType: "DeploymentCompleted", correlationId: "req-30001", causationId: "bdc3a38d-5339-4e5b-8a3a-c0760225def4", timestamp: "2025-01-18T10:30:03.000Z", source: "github-integration", sequenceNumber: 3, eventVersion: "1.0", data: { deploymentId: "dep-1", projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", environment: "dev", url: "https://dev.orders.example.com/" } }, overrides) as DeploymentCompletedEvent;
+  return mergeOverrides({ eventId: "a796dfb5-032a-4306-991f-a930fdf399d7", eventType: "DeploymentCompleted", correlationId: "req-30001", causationId: "bdc3a38d-5339-4e5b-8a3a-c0760225def4", timestamp: "2025-01-18T10:30:03.000Z", source: "github-integration", sequenceNumber: 3, eventVersion: "1.0", data: { deploymentId: "dep-1", projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", environment: "dev", url: "https://dev.orders.example.com/" } }, overrides) as DeploymentCompletedEvent;
 }
 
 /**
@@ -206,7 +187,7 @@ export function makeDeploymentCompleted(overrides?: FactoryOverrides<DeploymentC
  * const event = makeDeploymentFailed({});
  */
 export function makeDeploymentFailed(overrides?: FactoryOverrides<DeploymentFailedEvent>): DeploymentFailedEvent {
-  return merge({ eventId: "521f8a57-225b-412b-b4b8-19bb14928c42", eventType: "DeploymentFailed", correlationId: "req-30002", causationId: "288bf49e-def8-4a25-aa1f-8c9f82aa08cd", timestamp: "2025-01-18T10:30:03.000Z", source: "github-integration", sequenceNumber: 3, eventVersion: "1.0", data: { deploymentId: "dep-2", projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", environment: "prod", errorMessage: "Stack rollback: IAM permission denied" } }, overrides) as DeploymentFailedEvent;
+  return mergeOverrides({ eventId: "521f8a57-225b-412b-b4b8-19bb14928c42", eventType: "DeploymentFailed", correlationId: "req-30002", causationId: "288bf49e-def8-4a25-aa1f-8c9f82aa08cd", timestamp: "2025-01-18T10:30:03.000Z", source: "github-integration", sequenceNumber: 3, eventVersion: "1.0", data: { deploymentId: "dep-2", projectId: "2f6c1a9e-4b3d-4e8a-9c1f-7d5e3b2a1c0d", environment: "prod", errorMessage: "Stack rollback: IAM permission denied" } }, overrides) as DeploymentFailedEvent;
 }
 
 /**
@@ -216,7 +197,7 @@ export function makeDeploymentFailed(overrides?: FactoryOverrides<DeploymentFail
  * const event = makeMetricCollected({});
  */
 export function makeMetricCollected(overrides?: FactoryOverrides<MetricCollectedEvent>): MetricCollectedEvent {
-  return merge({ eventId: "430a6c90-9d31-4cb8-ab0f-6f00a01c6889", eventType: "MetricCollected", correlationId: "req-40001", timestamp: "2025-01-18T10:30:01.000Z", source: "observability", sequenceNumber: 1, eventVersion: "1.0", data: { metricName: "EventLatency", value: 87, unit: "Milliseconds", dimensions: { domain: "project-management" } } }, overrides) as MetricCollectedEvent;
+  return mergeOverrides({ eventId: "430a6c90-9d31-4cb8-ab0f-6f00a01c6889", eventType: "MetricCollected", correlationId: "req-40001", timestamp: "2025-01-18T10:30:01.000Z", source: "observability", sequenceNumber: 1, eventVersion: "1.0", data: { metricName: "EventLatency", value: 87, unit: "Milliseconds", dimensions: { domain: "project-management" } } }, overrides) as MetricCollectedEvent;
 }
 
 /**
@@ -226,7 +207,7 @@ export function makeMetricCollected(overrides?: FactoryOverrides<MetricCollected
  * const event = makeAlertTriggered({});
  */
 export function makeAlertTriggered(overrides?: FactoryOverrides<AlertTriggeredEvent>): AlertTriggeredEvent {
-  return merge({ eventId: "d596cbef-baa8-4ab5-80e3-038795f2ed34", eventType: "AlertTriggered", correlationId: "req-40001", causationId: "802aa370-4a93-463e-aa5e-c69190402d6c", timestamp: "2025-01-18T10:30:03.000Z", source: "observability", sequenceNumber: 3, eventVersion: "1.0", data: { alertId: "5f798741-9a72-40ea-b634-4c6ac6ce4768", alarmName: "HighEventLatency", severity: "WARNING", message: "p95 event latency above 100 ms" } }, overrides) as AlertTriggeredEvent;
+  return mergeOverrides({ eventId: "d596cbef-baa8-4ab5-80e3-038795f2ed34", eventType: "AlertTriggered", correlationId: "req-40001", causationId: "802aa370-4a93-463e-aa5e-c69190402d6c", timestamp: "2025-01-18T10:30:03.000Z", source: "observability", sequenceNumber: 3, eventVersion: "1.0", data: { alertId: "5f798741-9a72-40ea-b634-4c6ac6ce4768", alarmName: "HighEventLatency", severity: "WARNING", message: "p95 event latency above 100 ms" } }, overrides) as AlertTriggeredEvent;
 }
 
 /**
@@ -236,7 +217,7 @@ export function makeAlertTriggered(overrides?: FactoryOverrides<AlertTriggeredEv
  * const event = makeDashboardUpdated({});
  */
 export function makeDashboardUpdated(overrides?: FactoryOverrides<DashboardUpdatedEvent>): DashboardUpdatedEvent {
-  return merge({ eventId: "7a21a830-6f64-434a-9411-86a9e67c929d", eventType: "DashboardUpdated", correlationId: "req-40001", causationId: "d596cbef-baa8-4ab5-80e3-038795f2ed34", timestamp: "2025-01-18T10:30:04.000Z", source: "observability", sequenceNumber: 4, eventVersion: "1.0", data: { dashboardId: "system-health", widgets: ["event-latency"] } }, overrides) as DashboardUpdatedEvent;
+  return mergeOverrides({ eventId: "7a21a830-6f64-434a-9411-86a9e67c929d", eventType: "DashboardUpdated", correlationId: "req-40001", causationId: "d596cbef-baa8-4ab5-80e3-038795f2ed34", timestamp: "2025-01-18T10:30:04.000Z", source: "observability", sequenceNumber: 4, eventVersion: "1.0", data: { dashboardId: "system-health", widgets: ["event-latency"] } }, overrides) as DashboardUpdatedEvent;
 }
 
 /**
@@ -246,7 +227,7 @@ export function makeDashboardUpdated(overrides?: FactoryOverrides<DashboardUpdat
  * const event = makeThresholdBreached({});
  */
 export function makeThresholdBreached(overrides?: FactoryOverrides<ThresholdBreachedEvent>): ThresholdBreachedEvent {
-  return merge({ eventId: "802aa370-4a93-463e-aa5e-c69190402d6c", eventType: "ThresholdBreached", correlationId: "req-40001", causationId: "430a6c90-9d31-4cb8-ab0f-6f00a01c6889", timestamp: "2025-01-18T10:30:02.000Z", source: "observability", sequenceNumber: 2, eventVersion: "1.0", data: { metricName: "EventLatency", threshold: 100, value: 140, comparison: "GreaterThanThreshold" } }, overrides) as ThresholdBreachedEvent;
+  return mergeOverrides({ eventId: "802aa370-4a93-463e-aa5e-c69190402d6c", eventType: "ThresholdBreached", correlationId: "req-40001", causationId: "430a6c90-9d31-4cb8-ab0f-6f00a01c6889", timestamp: "2025-01-18T10:30:02.000Z", source: "observability", sequenceNumber: 2, eventVersion: "1.0", data: { metricName: "EventLatency", threshold: 100, value: 140, comparison: "GreaterThanThreshold" } }, overrides) as ThresholdBreachedEvent;
 }
 
 /**
@@ -256,7 +237,7 @@ export function makeThresholdBreached(overrides?: FactoryOverrides<ThresholdBrea
  * const event = makeSystemHealthCheck({});
  */
 export function makeSystemHealthCheck(overrides?: FactoryOverrides<SystemHealthCheckEvent>): SystemHealthCheckEvent {
-  return merge({ eventId: "0383c922-caa7-470c-a54e-757307570297", eventType: "SystemHealthCheck", correlationId: "req-40002", timestamp: "2025-01-18T10:30:01.000Z", source: "observability", sequenceNumber: 1, eventVersion: "1.0", data: { component: "api-gateway", status: "HEALTHY", latencyMs: 12 } }, overrides) as SystemHealthCheckEvent;
+  return mergeOverrides({ eventId: "0383c922-caa7-470c-a54e-757307570297", eventType: "SystemHealthCheck", correlationId: "req-40002", timestamp: "2025-01-18T10:30:01.000Z", source: "observability", sequenceNumber: 1, eventVersion: "1.0", data: { component: "api-gateway", status: "HEALTHY", latencyMs: 12 } }, overrides) as SystemHealthCheckEvent;
 }
 
 /**
@@ -266,5 +247,5 @@ export function makeSystemHealthCheck(overrides?: FactoryOverrides<SystemHealthC
  * const event = makeErrorOccurred({});
  */
 export function makeErrorOccurred(overrides?: FactoryOverrides<ErrorOccurredEvent>): ErrorOccurredEvent {
-  return merge({ eventId: "caea7b2a-c7f1-4e69-ad8d-f2990f19c257", correlationId: "req-12345", timestamp: "2025-01-18T10:30:00Z", source: "project-management", eventType: "ErrorOccurred", severity: "ERROR", data: { errorCode: "VALIDATION_ERROR", errorMessage: "Project name already exists", context: { service: "project-management", function: "create-project", userId: "user-123" }, stackTrace: "...", canRetry: true } }, overrides) as ErrorOccurredEvent;
+  return mergeOverrides({ eventId: "caea7b2a-c7f1-4e69-ad8d-f2990f19c257", correlationId: "req-12345", timestamp: "2025-01-18T10:30:00Z", source: "project-management", eventType: "ErrorOccurred", severity: "ERROR", data: { errorCode: "VALIDATION_ERROR", errorMessage: "Project name already exists", context: { service: "project-management", function: "create-project", userId: "user-123" }, stackTrace: "...", canRetry: true } }, overrides) as ErrorOccurredEvent;
 }

@@ -2,32 +2,13 @@
 // Source: asyncapi/skills-platform.yaml (with asyncapi/shared/common.yaml)
 
 import type { GenerationFailedEvent, ProjectCompletedEvent, ProjectGeneratedEvent, SkillCreatedEvent, SkillDeletedEvent, SkillUpdatedEvent, TemplatesUpdatedEvent, ValidationCompletedEvent, ValidationFailedEvent } from "./types.js";
+import { mergeOverrides } from "@event-contracts/runtime";
 
 /**
  * Overrides for a factory: any part of the event; nested objects are merged, arrays and other
  * values replace.
  */
 export type FactoryOverrides<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: FactoryOverrides<T[K]> } : T;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function clone<T>(value: T): T {
-  return value === undefined ? value : JSON.parse(JSON.stringify(value)) as T;
-}
-
-/** A copy of `base` with `overrides` merged in; keys are defined, never assigned, so `__proto__` stays a key. */
-function merge(base: unknown, overrides: unknown): unknown {
-  if (overrides === undefined) return clone(base);
-  if (!isRecord(base) || !isRecord(overrides)) return clone(overrides);
-  const out: Record<string, unknown> = clone(base);
-  for (const key of Object.keys(overrides)) {
-    if (overrides[key] === undefined) continue;
-    Object.defineProperty(out, key, { value: merge(out[key], overrides[key]), enumerable: true, writable: true, configurable: true });
-  }
-  return out;
-}
 
 /**
  * A valid SkillCreated event for tests: the contract's example "seed001-producer", deep-merged with
@@ -36,7 +17,7 @@ function merge(base: unknown, overrides: unknown): unknown {
  * const event = makeSkillCreated({});
  */
 export function makeSkillCreated(overrides?: FactoryOverrides<SkillCreatedEvent>): SkillCreatedEvent {
-  return merge({ event_id: "123e4567-e89b-12d3-a456-426614174000", event_type: "skill.created", timestamp: "2025-01-27T10:00:00Z", correlation_id: "9b1f2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d", data: { skill_id: "skill-1", name: "my-skill" } }, overrides) as SkillCreatedEvent;
+  return mergeOverrides({ event_id: "123e4567-e89b-12d3-a456-426614174000", event_type: "skill.created", timestamp: "2025-01-27T10:00:00Z", correlation_id: "9b1f2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d", data: { skill_id: "skill-1", name: "my-skill" } }, overrides) as SkillCreatedEvent;
 }
 
 /**
@@ -46,7 +27,7 @@ export function makeSkillCreated(overrides?: FactoryOverrides<SkillCreatedEvent>
  * const event = makeSkillUpdated({});
  */
 export function makeSkillUpdated(overrides?: FactoryOverrides<SkillUpdatedEvent>): SkillUpdatedEvent {
-  return merge({ event_id: "a3d5e7f9-1b2c-4d3e-8f4a-5b6c7d8e9f01", event_type: "skill.updated", timestamp: "2025-01-27T10:00:00Z", correlation_id: "b4e6f8a0-2c3d-4e4f-9a5b-6c7d8e9f0a12", data: { skill_id: "skill-42", changes: ["description", "version"] } }, overrides) as SkillUpdatedEvent;
+  return mergeOverrides({ event_id: "a3d5e7f9-1b2c-4d3e-8f4a-5b6c7d8e9f01", event_type: "skill.updated", timestamp: "2025-01-27T10:00:00Z", correlation_id: "b4e6f8a0-2c3d-4e4f-9a5b-6c7d8e9f0a12", data: { skill_id: "skill-42", changes: ["description", "version"] } }, overrides) as SkillUpdatedEvent;
 }
 
 /**
@@ -56,7 +37,7 @@ export function makeSkillUpdated(overrides?: FactoryOverrides<SkillUpdatedEvent>
  * const event = makeSkillDeleted({});
  */
 export function makeSkillDeleted(overrides?: FactoryOverrides<SkillDeletedEvent>): SkillDeletedEvent {
-  return merge({ event_id: "c5f7a9b1-3d4e-4f5a-8b6c-7d8e9f0a1b23", event_type: "skill.deleted", timestamp: "2025-01-27T10:00:00Z", correlation_id: "d6a8b0c2-4e5f-4a6b-9c7d-8e9f0a1b2c34", data: { skill_id: "skill-42", deleted_by: "user-7" } }, overrides) as SkillDeletedEvent;
+  return mergeOverrides({ event_id: "c5f7a9b1-3d4e-4f5a-8b6c-7d8e9f0a1b23", event_type: "skill.deleted", timestamp: "2025-01-27T10:00:00Z", correlation_id: "d6a8b0c2-4e5f-4a6b-9c7d-8e9f0a1b2c34", data: { skill_id: "skill-42", deleted_by: "user-7" } }, overrides) as SkillDeletedEvent;
 }
 
 /**
@@ -66,7 +47,7 @@ export function makeSkillDeleted(overrides?: FactoryOverrides<SkillDeletedEvent>
  * const event = makeTemplatesUpdated({});
  */
 export function makeTemplatesUpdated(overrides?: FactoryOverrides<TemplatesUpdatedEvent>): TemplatesUpdatedEvent {
-  return merge({ event_id: "e7b9c1d3-5f6a-4b7c-8d8e-9f0a1b2c3d45", event_type: "templates.updated", timestamp: "2025-01-27T10:00:00Z", correlation_id: "0c7e6b5a-4d3c-4b2a-9f1e-8d7c6b5a4f3e", causation_id: "6f1a0c2e-5d1b-4f7e-9a8b-1c2d3e4f5a6b", data: { skill_id: "skill-42", template_ids: ["rest-api/main.ts", "rest-api/package.json"] } }, overrides) as TemplatesUpdatedEvent;
+  return mergeOverrides({ event_id: "e7b9c1d3-5f6a-4b7c-8d8e-9f0a1b2c3d45", event_type: "templates.updated", timestamp: "2025-01-27T10:00:00Z", correlation_id: "0c7e6b5a-4d3c-4b2a-9f1e-8d7c6b5a4f3e", causation_id: "6f1a0c2e-5d1b-4f7e-9a8b-1c2d3e4f5a6b", data: { skill_id: "skill-42", template_ids: ["rest-api/main.ts", "rest-api/package.json"] } }, overrides) as TemplatesUpdatedEvent;
 }
 
 /**
@@ -76,7 +57,7 @@ export function makeTemplatesUpdated(overrides?: FactoryOverrides<TemplatesUpdat
  * const event = makeProjectGenerated({});
  */
 export function makeProjectGenerated(overrides?: FactoryOverrides<ProjectGeneratedEvent>): ProjectGeneratedEvent {
-  return merge({ event_id: "f8c0d2e4-6a7b-4c8d-9e9f-0a1b2c3d4e56", event_type: "project.generated", timestamp: "2025-01-27T10:00:00Z", correlation_id: "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a", data: { project_id: "proj-9", skill_id: "skill-42", spec_id: "spec-3", output_path: "/var/projects/proj-9", files: ["src/index.ts", "package.json"], files_count: 2 } }, overrides) as ProjectGeneratedEvent;
+  return mergeOverrides({ event_id: "f8c0d2e4-6a7b-4c8d-9e9f-0a1b2c3d4e56", event_type: "project.generated", timestamp: "2025-01-27T10:00:00Z", correlation_id: "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a", data: { project_id: "proj-9", skill_id: "skill-42", spec_id: "spec-3", output_path: "/var/projects/proj-9", files: ["src/index.ts", "package.json"], files_count: 2 } }, overrides) as ProjectGeneratedEvent;
 }
 
 /**
@@ -86,7 +67,7 @@ export function makeProjectGenerated(overrides?: FactoryOverrides<ProjectGenerat
  * const event = makeProjectCompleted({});
  */
 export function makeProjectCompleted(overrides?: FactoryOverrides<ProjectCompletedEvent>): ProjectCompletedEvent {
-  return merge({ event_id: "09d1e3f5-7b8c-4d9e-8f0a-1b2c3d4e5f67", event_type: "project.completed", timestamp: "2025-01-27T10:00:00Z", correlation_id: "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a", data: { project_id: "proj-9", duration_ms: 5000, status: "success" } }, overrides) as ProjectCompletedEvent;
+  return mergeOverrides({ event_id: "09d1e3f5-7b8c-4d9e-8f0a-1b2c3d4e5f67", event_type: "project.completed", timestamp: "2025-01-27T10:00:00Z", correlation_id: "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a", data: { project_id: "proj-9", duration_ms: 5000, status: "success" } }, overrides) as ProjectCompletedEvent;
 }
 
 /**
@@ -96,7 +77,7 @@ export function makeProjectCompleted(overrides?: FactoryOverrides<ProjectComplet
  * const event = makeGenerationFailed({});
  */
 export function makeGenerationFailed(overrides?: FactoryOverrides<GenerationFailedEvent>): GenerationFailedEvent {
-  return merge({ event_id: "1ae2f4a6-8c9d-4e0f-9a1b-2c3d4e5f6a78", event_type: "generation.failed", timestamp: "2025-01-27T10:00:00Z", correlation_id: "2e3f4a5b-6c7d-4e8f-9a0b-1c2d3e4f5a6b", data: { project_id: "proj-10", skill_id: "skill-42", spec_id: "spec-4", error_code: "TEMPLATE_RENDER_ERROR", error_message: "Unknown variable \"service_name\" in src/index.ts", retryable: false } }, overrides) as GenerationFailedEvent;
+  return mergeOverrides({ event_id: "1ae2f4a6-8c9d-4e0f-9a1b-2c3d4e5f6a78", event_type: "generation.failed", timestamp: "2025-01-27T10:00:00Z", correlation_id: "2e3f4a5b-6c7d-4e8f-9a0b-1c2d3e4f5a6b", data: { project_id: "proj-10", skill_id: "skill-42", spec_id: "spec-4", error_code: "TEMPLATE_RENDER_ERROR", error_message: "Unknown variable \"service_name\" in src/index.ts", retryable: false } }, overrides) as GenerationFailedEvent;
 }
 
 /**
@@ -106,7 +87,7 @@ export function makeGenerationFailed(overrides?: FactoryOverrides<GenerationFail
  * const event = makeValidationCompleted({});
  */
 export function makeValidationCompleted(overrides?: FactoryOverrides<ValidationCompletedEvent>): ValidationCompletedEvent {
-  return merge({ event_id: "2bf3a5b7-9d0e-4f1a-8b2c-3d4e5f6a7b89", event_type: "validation.completed", timestamp: "2025-01-27T10:00:00Z", correlation_id: "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a", data: { validation_id: "val-1", project_id: "proj-9", status: "passed", tests_passed: 10, tests_failed: 0 } }, overrides) as ValidationCompletedEvent;
+  return mergeOverrides({ event_id: "2bf3a5b7-9d0e-4f1a-8b2c-3d4e5f6a7b89", event_type: "validation.completed", timestamp: "2025-01-27T10:00:00Z", correlation_id: "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a", data: { validation_id: "val-1", project_id: "proj-9", status: "passed", tests_passed: 10, tests_failed: 0 } }, overrides) as ValidationCompletedEvent;
 }
 
 /**
@@ -116,5 +97,5 @@ export function makeValidationCompleted(overrides?: FactoryOverrides<ValidationC
  * const event = makeValidationFailed({});
  */
 export function makeValidationFailed(overrides?: FactoryOverrides<ValidationFailedEvent>): ValidationFailedEvent {
-  return merge({ event_id: "4db5c7d9-1f2a-4b3c-8d4e-5f6a7b8c9d01", event_type: "validation.failed", timestamp: "2025-01-27T10:00:00Z", correlation_id: "3f4a5b6c-7d8e-4f9a-8b0c-1d2e3f4a5b6c", data: { validation_id: "val-3", project_id: "proj-11", error_code: "BUILD_FAILED", error_message: "tsc exited with code 2" } }, overrides) as ValidationFailedEvent;
+  return mergeOverrides({ event_id: "4db5c7d9-1f2a-4b3c-8d4e-5f6a7b8c9d01", event_type: "validation.failed", timestamp: "2025-01-27T10:00:00Z", correlation_id: "3f4a5b6c-7d8e-4f9a-8b0c-1d2e3f4a5b6c", data: { validation_id: "val-3", project_id: "proj-11", error_code: "BUILD_FAILED", error_message: "tsc exited with code 2" } }, overrides) as ValidationFailedEvent;
 }

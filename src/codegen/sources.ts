@@ -5,7 +5,6 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 
@@ -21,15 +20,6 @@ export function hashModules(dir: URL, update: (name: string, contents: Buffer) =
 export function packageFile(specifier: string): Buffer {
   try {
     return readFileSync(require.resolve(specifier));
-  } catch {
-    return Buffer.alloc(0);
-  }
-}
-
-/** The contents of the module an import specifier resolves to from here (empty when it does not resolve). */
-export function resolvedModule(specifier: string): Buffer {
-  try {
-    return readFileSync(fileURLToPath(import.meta.resolve(specifier)));
   } catch {
     return Buffer.alloc(0);
   }

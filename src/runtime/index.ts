@@ -66,6 +66,8 @@ export {
   type ToCloudEventOptions,
 } from './cloudevents.js';
 export { HEADER } from './headers.js';
+/** The deep merge generated message factories use. */
+export { mergeOverrides } from './factories.js';
 export { keyText, type MessageKey } from './key.js';
 /** A delivery's value as text: Kafka and Redis deliver bytes (Buffers), memory what was published. */
 export { textOf } from './bytes.js';

@@ -235,8 +235,12 @@ describe('evc generate in a scratch repository', () => {
     expect(other.cachedSystems).toEqual([]);
     // The docs do not depend on the runtime import.
     expect(other.docs).toBe('cached');
-    // The validators import the runtime's validator-support.
-    expect(other.changes.filter((c) => c.status === 'written').map((c) => c.path)).toEqual(['generated/orders/client.ts', 'generated/orders/validators.ts']);
+    // The validators import the runtime's validator-support, the factories its merge.
+    expect(other.changes.filter((c) => c.status === 'written').map((c) => c.path)).toEqual([
+      'generated/orders/client.ts',
+      'generated/orders/factories.ts',
+      'generated/orders/validators.ts',
+    ]);
   });
 
   it('reads runtimeImport from evc.config.json; --runtime-import wins', () => {

@@ -85,9 +85,9 @@ describe('factories for messages without examples', () => {
       sources: ['shop.yaml'],
     });
     const factories = files.find((f) => f.path.endsWith('/factories.ts'))!.contents;
-    const line = factories.split('\n').find((l) => l.includes('return merge('));
+    const line = factories.split('\n').find((l) => l.includes('return mergeOverrides('));
     expect(line).toMatch(
-      /^ {2}return merge\(\{ order_id: "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", status: "new", items: 1, currency: "EUR" \}, overrides\) as OrderPlaced;$/,
+      /^ {2}return mergeOverrides\(\{ order_id: "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", status: "new", items: 1, currency: "EUR" \}, overrides\) as OrderPlaced;$/,
     );
     expect(factories).toContain('export function makeOrderPlaced(overrides?: FactoryOverrides<OrderPlaced>): OrderPlaced {');
     const again = await planSystem(loaded.systems[0]!, {

@@ -146,13 +146,43 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       };
     });
 
+  /**
+   * Keys of the claim that still have an unsent row below the claim's first row of that
+   * key. The claim holds each key's advisory lock, so no other relay is sending those rows:
+   * sending this claim's rows first would break the key's order.
+   */
+  async function jumpedKeys(c: PgPoolClient, rows: readonly Row[]): Promise<Set<string>> {
+    const first = new Map<string, string>();
+    for (const r of rows) if (r.key !== null && !first.has(r.key)) first.set(r.key, r.id);
+    if (first.size === 0) return new Set();
+    const found = (await c.query(
+      `SELECT c.key FROM unnest($1::text[], $2::bigint[]) AS c(key, first_id)
+       WHERE EXISTS (SELECT 1 FROM ${table} AS o WHERE o.key = c.key AND o.sent_at IS NULL AND o.id < c.first_id)`,
+      [[...first.keys()], [...first.values()]],
+    )) as unknown as { rows: { key: string }[] };
+    return new Set(found.rows.map((r) => r.key));
+  }
+
+  /** Set when a pass gave rows back: the table is not drained even if the pass sent none. */
+  let pending = false;
+
   /** One pass; resolves how many rows it sent. */
   async function pass(): Promise<number> {
     const c: PgPoolClient = await pool.connect();
     let broken = false;
     try {
       const results = (await c.query(claim)) as unknown as { rows: Row[] }[];
-      const rows = results[1]!.rows.sort(byId);
+      let rows = results[1]!.rows.sort(byId);
+      const jumped = await jumpedKeys(c, rows);
+      if (jumped.size > 0) {
+        // Another relay committed while this claim was scanning: its advisory lock on a key
+        // came free mid-scan, so the claim took that key's later rows while earlier ones
+        // stay unsent. Give those keys back; the next pass starts at their lowest row.
+        const back = rows.filter((r) => r.key !== null && jumped.has(r.key));
+        await c.query(`UPDATE ${table} SET sent_at = NULL WHERE id = ANY($1::bigint[])`, [back.map((r) => r.id)]);
+        rows = rows.filter((r) => r.key === null || !jumped.has(r.key));
+        pending = true;
+      }
       if (rows.length === 0) {
         await c.query('COMMIT');
         return 0;
@@ -201,7 +231,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         stats.sent += n;
         sentSeries.value += n;
         backoff = 0;
-        if (n === 0) for (const w of drainWaiters) w();
+        if (n === 0 && !pending) for (const w of drainWaiters) w();
+        pending = false;
         await housekeeping().catch((err) => logger.warn('outbox relay: lag or retention query failed', { table, error: errorMessage(err) }));
         if (n < batchSize && !stopping) await pause(pollMs);
       } catch (err) {

@@ -157,7 +157,11 @@ for (const kind of ['memory', 'kafka'] as const) {
       });
       if (kind === 'kafka') {
         const admin = await rawAdmin();
-        const { groups } = await admin.describeGroups([socketChat, notifyUser]);
+        // A group that just joined may still be rebalancing on a loaded broker: wait for it
+        // to settle, then assert its exact state and membership.
+        const describeBoth = async () => (await admin.describeGroups([socketChat, notifyUser])).groups;
+        let groups = await describeBoth();
+        await waitFor(async () => (groups = await describeBoth()).every((g) => g.state === 'Stable'), 30_000, 'both groups Stable');
         expect(groups.map((g) => [g.groupId, g.state, g.members.length])).toEqual([
           [socketChat, 'Stable', 1],
           [notifyUser, 'Stable', 1],

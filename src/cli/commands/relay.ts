@@ -28,7 +28,8 @@ ${brokerHelp}
   --database-url URL    PostgreSQL (default: DATABASE_URL)
   --table <name>        the outbox table (default evc_outbox; created when missing)
   --batch N             rows per pass (default 1000)
-  --poll <duration>     wait after a pass that found fewer rows (default 20ms)
+  --poll <duration>     wait after a pass that found no row (default 20ms; 2ms after a
+                        pass that sent some, while rows keep arriving)
   --status-every <d>    print sent, lag rows and oldest unsent age this often (default 10s)
 ${limitsHelp}
 Exit 0 when stopped, 2 when it could not run.`;

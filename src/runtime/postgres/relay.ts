@@ -28,8 +28,13 @@ export interface OutboxRelayOptions {
   transport: Transport;
   /** Rows per pass. Default 1000. */
   batchSize?: number;
-  /** Wait after a pass that found fewer rows than batchSize (ms). Default 20. */
+  /** Wait after a pass that found no row (ms). Default 20. */
   pollIntervalMs?: number;
+  /**
+   * Wait after a pass that sent some rows but fewer than batchSize (ms): rows are arriving,
+   * so the next pass comes sooner than an idle poll. Default 2 (at most pollIntervalMs).
+   */
+  busyPollIntervalMs?: number;
   /** Longest wait after failed passes (ms; the delay doubles from 100). Default 5000. */
   maxBackoffMs?: number;
   /** Delete sent rows older than this (ms), checked once a minute; false keeps them (e.g. the outbox is also an event store). Default 86 400 000. */
@@ -101,6 +106,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   // An integer: it is written into the claim statement.
   const batchSize = Number.isFinite(options.batchSize) ? Math.max(1, Math.floor(options.batchSize!)) : 1000;
   const pollMs = Math.max(1, options.pollIntervalMs ?? 20);
+  const busyPollMs = Math.min(pollMs, Math.max(0, options.busyPollIntervalMs ?? 2));
   const maxBackoff = options.maxBackoffMs ?? 5000;
   const retain = options.retainSentMs ?? 86_400_000;
   const lagEvery = options.lagIntervalMs ?? 1000;
@@ -234,7 +240,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         if (n === 0 && !pending) for (const w of drainWaiters) w();
         pending = false;
         await housekeeping().catch((err) => logger.warn('outbox relay: lag or retention query failed', { table, error: errorMessage(err) }));
-        if (n < batchSize && !stopping) await pause(pollMs);
+        // A full batch: more rows are waiting. Some rows: more are arriving (traffic), look again soon. None: idle poll.
+        if (n < batchSize && !stopping) await pause(n > 0 ? busyPollMs : pollMs);
       } catch (err) {
         stats.failures++;
         backoff = Math.min(backoff ? backoff * 2 : 100, maxBackoff);

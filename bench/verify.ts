@@ -19,7 +19,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
@@ -179,6 +179,7 @@ function produceInChild(kind: TransportKind, published: { n: number }): Promise<
 }
 
 const lines: string[] = [];
+const loadBefore = loadavg()[0]!.toFixed(1);
 const kinds: TransportKind[] = ['kafka', 'redis'];
 lines.push(`### evc verify keeping up with ${fmt(RATE)} messages/s for ${SECONDS} s`, '');
 lines.push('| transport | published | checked | published/s | checked/s | backlog at 1 s … end (sampled each second) | drained after stop | invalid |');
@@ -279,5 +280,6 @@ for (const kind of ['memory', ...kinds] as TransportKind[]) {
     r.disconnect();
   }
 }
+lines.push('', `Load average (1 min): ${loadBefore} at the start, ${loadavg()[0]!.toFixed(1)} at the end.`);
 process.stdout.write(lines.join('\n') + '\n');
 process.exit(0);

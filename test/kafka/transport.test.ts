@@ -2,7 +2,7 @@
  * The Kafka transport against a real broker (scripts/kafka.sh start, or KAFKA_BROKERS).
  */
 import { describe, expect, it } from 'vitest';
-import type { Delivery, SubscribeOptions, Transport, WireMessage } from '../../src/runtime/transport.js';
+import { DELIVERED, type Delivery, type SubscribeOptions, type Transport, type WireMessage } from '../../src/runtime/transport.js';
 import { applyTopics } from '../../src/runtime/transports/kafka/index.js';
 import { waitFor } from '../conformance/wait-for.js';
 import { kafkaAvailable, kafkaTransport, randomName, randomTopic, rawAdmin, sleep } from './broker.js';
@@ -108,6 +108,46 @@ describe.skipIf(!run)('kafka transport', () => {
     };
     const deadline = Date.now() + 15_000;
     while (!(await readCommitted()) && Date.now() < deadline) await sleep(50);
+    expect(committed, `the committed offset of partition ${partition}`).toBe(String(last + 1));
+  });
+
+  it('a handler answering DELIVERED (finished synchronously, as the client pipeline does) commits after it, and a rejection among them redelivers', async () => {
+    const t = kafkaTransport();
+    const topic = randomTopic('sync');
+    const group = randomName('g');
+    const attempts: Delivery[] = [];
+    let failuresLeft = 1;
+    await t.subscribe({
+      group,
+      channels: [topic],
+      handler: (d) => {
+        attempts.push(d);
+        if (body(d).i === 40 && failuresLeft > 0) {
+          failuresLeft--;
+          return Promise.reject(new Error('not yet'));
+        }
+        return DELIVERED;
+      },
+    });
+    const receipts = await t.publish(
+      topic,
+      Array.from({ length: 100 }, (_, i) => msg({ i }, 'one-key')),
+    );
+    await waitFor(() => attempts.length >= 101, { timeoutMs: 15_000, what: () => `101 attempts, got ${attempts.length}` });
+    await sleep(300);
+    // 0..40 once, 40 again (deliveryCount 2), then 41..99 once: nothing after 40 ran before its redelivery
+    const want = [...Array.from({ length: 41 }, (_, i) => i), ...Array.from({ length: 60 }, (_, i) => 40 + i)];
+    expect(attempts.map((d) => body(d).i)).toEqual(want);
+    expect(attempts.filter((d) => body(d).i === 40).map((d) => d.deliveryCount)).toEqual([1, 2]);
+    const [partition, last] = receipts[99]!.position.split(':').map(Number) as [number, number];
+    const admin = await rawAdmin();
+    let committed: string | undefined;
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      committed = (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions.find((p) => p.partition === partition)?.offset;
+      if (committed === String(last + 1)) break;
+      await sleep(50);
+    }
     expect(committed, `the committed offset of partition ${partition}`).toBe(String(last + 1));
   });
 

@@ -29,7 +29,7 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Admin } from 'kafkajs';
 import { kafkajs } from './kafkajs.js';
 import { randomUUID } from 'node:crypto';
-import type { Delivery, SubscribeOptions, Subscription } from '../../transport.js';
+import { DELIVERED, type Delivery, type SubscribeOptions, type Subscription } from '../../transport.js';
 import type { Logger } from '../../logger.js';
 import { isRebalancing, toTransportError } from './errors.js';
 import { SUBSCRIPTION_ASSIGNER, partitionAssigners } from './assigner.js';
@@ -238,12 +238,13 @@ export async function startSubscription(ctx: Context, options: KafkaSubscribeOpt
         const h = raw[name];
         if (h === undefined) continue;
         const v = Array.isArray(h) ? h[h.length - 1] : h;
-        if (v !== undefined) headers[name] = typeof v === 'string' ? v : v.toString('utf8');
+        // toString() without arguments is Buffer's UTF-8 fast path (no encoding lookup)
+        if (v !== undefined) headers[name] = typeof v === 'string' ? v : v.toString();
       }
     }
     return {
       channel: topic,
-      key: m.key ? m.key.toString('utf8') : undefined,
+      key: m.key ? m.key.toString() : undefined,
       value: m.value ?? Buffer.alloc(0),
       headers,
       position: `${partition}:${m.offset}`,
@@ -292,15 +293,28 @@ export async function startSubscription(ctx: Context, options: KafkaSubscribeOpt
       }
     };
 
+    // A seek (redelivery, pinned start offsets) can only happen while this batch waits:
+    // kafkajs's isStale() builds a JSON key per call, so ask it only after an await.
+    let yielded = true;
     try {
       for (const message of batch.messages) {
-        if (stopping || generation !== startGeneration || (pinning.size > 0 && pinning.has(tp)) || !isRunning() || isStale()) break;
+        if (stopping || generation !== startGeneration || (pinning.size > 0 && pinning.has(tp)) || !isRunning()) break;
+        if (yielded) {
+          if (isStale()) break;
+          yielded = false;
+        }
         // Rejected offsets are rare: no key string per message unless some are pending.
         const id = attempts.size > 0 ? `${tp}\u0000${message.offset}` : undefined;
         const deliveryCount = id !== undefined ? (attempts.get(id) ?? 0) + 1 : 1;
         let failed: unknown;
         try {
-          await options.handler(toDelivery(topic, partition, message, deliveryCount));
+          // DELIVERED: the pipeline finished synchronously; awaiting it would only cost a
+          // microtask turn per message.
+          const handled = options.handler(toDelivery(topic, partition, message, deliveryCount));
+          if (handled !== DELIVERED) {
+            yielded = true;
+            await handled;
+          }
         } catch (err) {
           failed = err ?? new Error('handler rejected');
         }
@@ -314,13 +328,17 @@ export async function startSubscription(ctx: Context, options: KafkaSubscribeOpt
         if (deliveryCount > 1) attempts.delete(id!);
         done = message.offset;
         const now = Date.now();
-        if (settings.commitIntervalMs > 0 && now - lastCommit >= settings.commitIntervalMs) await commitQuietly();
+        if (settings.commitIntervalMs > 0 && now - lastCommit >= settings.commitIntervalMs) {
+          yielded = true;
+          await commitQuietly();
+        }
         // kafkajs sends a heartbeat only when its interval has passed (and then learns of a
         // rebalance): asking once per HEARTBEAT_CHECK_MS, not per message, spares three
         // promises a message and delays a due heartbeat by at most that.
         if (now - lastBeat >= HEARTBEAT_CHECK_MS) {
           lastBeat = now;
           resolve();
+          yielded = true;
           await heartbeat();
         }
       }

@@ -59,6 +59,46 @@ describe('memory transport retained log', () => {
     }
   });
 
+  it('gives back keys and headers exactly: shared templates, differing values, odd headers kept by reference (differential, seeded)', () => {
+    const random = prng(17);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)]!;
+    const VALUES = ['', 'a', 'é', '漢字', 'emoji 🎉', 'lone \uD800', `long ${'z'.repeat(200)}`, `long é ${'z'.repeat(200)}`];
+    const many = Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`h${i}`, `v${i}`]));
+    const shapes: (() => Record<string, string>)[] = [
+      () => ({ 'content-type': 'application/json', 'evc-id': `id-${random()}`, 'evc-source': 'svc', 'evc-published-at': pick(['1.5', '2.5']) }),
+      () => ({ 'evc-source': 'svc', 'content-type': 'application/json', 'evc-id': pick(VALUES) }),
+      () => ({ [pick(VALUES)]: pick(VALUES), x: pick(VALUES) }),
+      () => ({}),
+      () => ({ ...many, h3: pick(VALUES) }),
+      () => ({ n: 1 as unknown as string, s: 'x' }),
+      () => JSON.parse('{"__proto__":"p","a":"b"}') as Record<string, string>,
+    ];
+    for (const retention of [1, 5, 300]) {
+      const log = new RetainedLog('c', retention);
+      const model: Appended[] = [];
+      for (let seq = 1; seq <= 3000; seq++) {
+        const r = random();
+        const a: Appended = {
+          key: r < 0.2 ? undefined : r < 0.8 ? `order-${seq % 1024}` : pick(VALUES),
+          value: random() < 0.8 ? `{"seq":${seq}}` : pick(VALUES),
+          headers: shapes[random() < 0.7 ? 0 : Math.floor(random() * shapes.length)]!(),
+          timestamp: seq,
+          partition: seq % 4,
+          seq,
+        };
+        model.push(a);
+        log.append(a.key, a.value, a.headers, a.timestamp, a.partition, a.seq);
+        if (seq % 101 === 0 || seq === 3000) {
+          const got = [...log];
+          expect(got).toEqual(expected(model, retention));
+          // Same keys in the same order, own properties (a `__proto__` header stays a key).
+          const want = expected(model, retention);
+          for (let i = 0; i < got.length; i++) expect(Object.keys(got[i]!.headers)).toEqual(Object.keys(want[i]!.headers));
+        }
+      }
+    }
+  });
+
   it('hands out copies: a replayed Buffer changed by its reader does not change the next replay', () => {
     const log = new RetainedLog('c', 10);
     log.append(undefined, Uint8Array.from([1, 2, 3]), {}, 0, 0, 1);

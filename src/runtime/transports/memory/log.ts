@@ -9,6 +9,18 @@
  * and keys stay references (small, and rebuilding them would cost more than keeping them).
  * A string that is not well-formed UTF-16 (a lone surrogate) is kept as it is, since
  * UTF-8 could not give it back unchanged.
+ *
+ * Keys and headers go off the heap too: kept by reference, the headers object, its two
+ * UUID strings and the key of every event lived through the next `retention` publishes,
+ * were copied twice by the scavenger and promoted, and were then the old generation's
+ * garbage (about 40 % of the scavenge time of the in-memory bench, issue #17 item 3).
+ * Headers are kept as a template (their keys in order and the values of the first
+ * headers with those keys, shared by every entry that has the same keys) plus, in the
+ * entry's chunk after its value, the values that differ from the template's: the
+ * publisher's headers differ only in the event's ids and the batch's publish time. A
+ * replay gets a fresh headers object with the same keys in the same order. Headers with
+ * more than 30 keys, a value that is not a string or not well-formed are kept by
+ * reference, as before.
  */
 
 export interface Entry {
@@ -38,6 +50,23 @@ type Chunk = Buffer & {
 const writeText = (chunk: Chunk, text: string, offset: number): number => (chunk.utf8Write ? chunk.utf8Write(text, offset) : chunk.write(text, offset, 'utf8'));
 const readText = (chunk: Chunk, start: number, end: number): string => (chunk.utf8Slice ? chunk.utf8Slice(start, end) : chunk.toString('utf8', start, end));
 
+/** Headers with this many keys at most are kept as template + differing values. */
+const MAX_TEMPLATE_KEYS = 30;
+/** Recent templates looked at before making a new one. */
+const RECENT_TEMPLATES = 4;
+/** Strings at most this long are written with a loop here when ASCII (a native call costs more). */
+const SHORT = 64;
+
+const KEY_NONE = 0;
+const KEY_INLINE = 1;
+const KEY_HEAP = 2;
+
+/** The keys, in order, of headers kept off the heap, and the values they are compared with. */
+interface Template {
+  readonly keys: string[];
+  readonly values: string[];
+}
+
 const isWellFormed: (s: string) => boolean =
   typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
     ? (s) => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
@@ -50,8 +79,19 @@ export class RetainedLog {
   private count = 0;
   /** Position (sequence) of the newest entry; the retained ones are consecutive. */
   private lastSeq = 0;
+  /** Only for KEY_HEAP keys. */
   private keys: (string | undefined)[] = [];
+  private keyKinds = new Uint8Array(0);
+  /** Only for headers kept by reference (no template). */
   private headers: (Record<string, string> | undefined)[] = [];
+  /** The entry's header template; its differing values are in its chunk from `headerAt`, as `headerMask` says. */
+  private templates: (Template | undefined)[] = [];
+  private headerMask = new Int32Array(0);
+  private headerAt = new Int32Array(0);
+  private recent: Template[] = [];
+  /** Set by `templateFor`: the differing values' bits and an upper bound of their bytes. */
+  private mask = 0;
+  private extraBytes = 0;
   /** Only for HEAP entries. */
   private strings: (string | undefined)[] = [];
   private kinds = new Uint8Array(0);
@@ -88,19 +128,21 @@ export class RetainedLog {
     const slot = (this.start + this.count) % this.cap;
     this.count++;
     this.lastSeq = seq;
-    this.keys[slot] = key;
-    this.headers[slot] = headers;
     this.timestamps[slot] = timestamp;
     this.partitions[slot] = partition;
-    if (typeof value !== 'string') {
-      const chunk = this.room(value.byteLength);
+    const template = this.templateFor(headers);
+    let extra = template === undefined ? 0 : this.extraBytes;
+    const mask = this.mask;
+    if (key !== undefined) extra += 4 + key.length * 3;
+    const isText = typeof value === 'string';
+    const chunk = this.room((isText ? value.length * 3 : value.byteLength) + extra);
+    if (!isText) {
       chunk.set(value, this.writeAt);
       this.offsets[slot] = this.writeAt;
       this.lengths[slot] = value.byteLength;
       this.kinds[slot] = BYTES;
       this.writeAt += value.byteLength;
     } else {
-      const chunk = this.room(value.length * 3);
       const bytes = writeText(chunk, value, this.writeAt);
       // As many bytes as characters: ASCII, well-formed without asking.
       if (bytes === value.length || isWellFormed(value)) {
@@ -115,6 +157,97 @@ export class RetainedLog {
     }
     // The chunk being written (for a HEAP entry too: chunk numbers stay in append order).
     this.chunkOf[slot] = this.chunkBase + this.chunks.length - 1;
+    this.headerAt[slot] = this.writeAt;
+    if (template !== undefined && this.writeDiffs(chunk, headers, template, mask)) {
+      this.templates[slot] = template;
+      this.headerMask[slot] = mask;
+    } else {
+      this.templates[slot] = undefined;
+      this.headers[slot] = headers;
+    }
+    if (key === undefined) this.keyKinds[slot] = KEY_NONE;
+    else {
+      const at = this.writeAt;
+      const n = writeString(chunk, key, at + 4);
+      if (n >= 0) {
+        writeLength(chunk, at, n);
+        this.writeAt = at + 4 + n;
+        this.keyKinds[slot] = KEY_INLINE;
+      } else {
+        this.keyKinds[slot] = KEY_HEAP;
+        this.keys[slot] = key;
+      }
+    }
+  }
+
+  /**
+   * The template for `headers` (a recent one with the same keys in the same order, else
+   * a new one), with `mask` and `extraBytes` set; undefined when they are kept by reference.
+   */
+  private templateFor(headers: Record<string, string>): Template | undefined {
+    const recent = this.recent;
+    for (let r = 0; r < recent.length; r++) {
+      const t = recent[r]!;
+      const keys = t.keys;
+      const values = t.values;
+      let i = 0;
+      let mask = 0;
+      let extra = 0;
+      let same = true;
+      for (const k in headers) {
+        if (i === keys.length || keys[i] !== k) {
+          same = false;
+          break;
+        }
+        const v = headers[k];
+        if (v !== values[i]) {
+          if (typeof v !== 'string') return undefined;
+          mask |= 1 << i;
+          extra += 4 + v.length * 3;
+        }
+        i++;
+      }
+      if (same && i === keys.length) {
+        if (r > 0) {
+          recent.splice(r, 1);
+          recent.unshift(t);
+        }
+        this.mask = mask;
+        this.extraBytes = extra;
+        return t;
+      }
+    }
+    const keys: string[] = [];
+    const values: string[] = [];
+    for (const k in headers) {
+      const v = headers[k];
+      // `__proto__` would not come back as a key when assigned on replay.
+      if (typeof v !== 'string' || keys.length === MAX_TEMPLATE_KEYS || k === '__proto__') return undefined;
+      keys.push(k);
+      values.push(v);
+    }
+    const t: Template = { keys, values };
+    recent.unshift(t);
+    if (recent.length > RECENT_TEMPLATES) recent.length = RECENT_TEMPLATES;
+    this.mask = 0;
+    this.extraBytes = 0;
+    return t;
+  }
+
+  /** Writes the values of `headers` that differ from `template`'s at `writeAt`; false (nothing kept) when one cannot be. */
+  private writeDiffs(chunk: Chunk, headers: Record<string, string>, template: Template, mask: number): boolean {
+    if (mask === 0) return true;
+    const keys = template.keys;
+    let at = this.writeAt;
+    for (let i = 0; i < keys.length; i++) {
+      if ((mask & (1 << i)) === 0) continue;
+      const n = writeString(chunk, headers[keys[i]!]!, at + 4);
+      if (n < 0) return false;
+      writeLength(chunk, at, n);
+      at += 4 + n;
+    }
+    this.writeAt = at;
+    return true;
   }
 
   /** The retained messages, oldest first, each with a fresh copy of its value. */
@@ -123,19 +256,37 @@ export class RetainedLog {
     for (let i = 0; i < this.count; i++) {
       const slot = (this.start + i) % this.cap;
       const kind = this.kinds[slot];
+      const chunk = this.chunks[this.chunkOf[slot]! - this.chunkBase]!;
       let value: Uint8Array | string;
       if (kind === HEAP) value = this.strings[slot]!;
       else {
-        const chunk = this.chunks[this.chunkOf[slot]! - this.chunkBase]!;
         const from = this.offsets[slot]!;
         const to = from + this.lengths[slot]!;
         value = kind === TEXT ? readText(chunk, from, to) : Buffer.from(chunk.subarray(from, to));
       }
+      let at = this.headerAt[slot]!;
+      const template = this.templates[slot];
+      let headers: Record<string, string>;
+      if (template === undefined) headers = this.headers[slot]!;
+      else {
+        headers = {};
+        const mask = this.headerMask[slot]!;
+        for (let k = 0; k < template.keys.length; k++) {
+          if ((mask & (1 << k)) === 0) headers[template.keys[k]!] = template.values[k]!;
+          else {
+            const n = readLength(chunk, at);
+            headers[template.keys[k]!] = readText(chunk, at + 4, at + 4 + n);
+            at += 4 + n;
+          }
+        }
+      }
+      const keyKind = this.keyKinds[slot];
+      const key = keyKind === KEY_NONE ? undefined : keyKind === KEY_HEAP ? this.keys[slot] : readText(chunk, at + 4, at + 4 + readLength(chunk, at));
       yield {
         channel: this.channel,
-        key: this.keys[slot],
+        key,
         value,
-        headers: this.headers[slot]!,
+        headers,
         position: String(first + i),
         timestamp: this.timestamps[slot]!,
         partition: this.partitions[slot]!,
@@ -163,6 +314,7 @@ export class RetainedLog {
     const slot = this.start;
     this.keys[slot] = undefined;
     this.headers[slot] = undefined;
+    this.templates[slot] = undefined;
     this.strings[slot] = undefined;
     this.start = (slot + 1) % this.cap;
     this.count--;
@@ -186,7 +338,11 @@ export class RetainedLog {
       return b;
     }
     this.keys = move(this.keys, new Array<string | undefined>(cap));
+    this.keyKinds = move(this.keyKinds, new Uint8Array(cap));
     this.headers = move(this.headers, new Array<Record<string, string> | undefined>(cap));
+    this.templates = move(this.templates, new Array<Template | undefined>(cap));
+    this.headerMask = move(this.headerMask, new Int32Array(cap));
+    this.headerAt = move(this.headerAt, new Int32Array(cap));
     this.strings = move(this.strings, new Array<string | undefined>(cap));
     this.kinds = move(this.kinds, new Uint8Array(cap));
     this.chunkOf = move(this.chunkOf, new Float64Array(cap));
@@ -197,4 +353,34 @@ export class RetainedLog {
     this.cap = cap;
     this.start = 0;
   }
+}
+
+/**
+ * Writes `s` as UTF-8 at `at` (room for `s.length * 3` bytes is there): short ASCII with a
+ * loop, anything else natively. The bytes written, or -1 when `s` is not well-formed.
+ */
+function writeString(chunk: Chunk, s: string, at: number): number {
+  const n = s.length;
+  if (n <= SHORT) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 127) break;
+      chunk[at + i] = c;
+    }
+    if (i === n) return n;
+  }
+  const bytes = writeText(chunk, s, at);
+  return bytes === n || isWellFormed(s) ? bytes : -1;
+}
+
+function writeLength(chunk: Chunk, at: number, n: number): void {
+  chunk[at] = n & 0xff;
+  chunk[at + 1] = (n >>> 8) & 0xff;
+  chunk[at + 2] = (n >>> 16) & 0xff;
+  chunk[at + 3] = n >>> 24;
+}
+
+function readLength(chunk: Chunk, at: number): number {
+  return (chunk[at]! | (chunk[at + 1]! << 8) | (chunk[at + 2]! << 16) | (chunk[at + 3]! << 24)) >>> 0;
 }

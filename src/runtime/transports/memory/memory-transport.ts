@@ -24,7 +24,7 @@ import {
   type Transport,
   type WireMessage,
 } from '../../transport.js';
-import { RetainedLog, type Entry } from './log.js';
+import { RetainedLog } from './log.js';
 import { assignPartitions, hashKey } from './partitioning.js';
 
 export interface MemoryTransportOptions {
@@ -43,10 +43,22 @@ export interface MemoryTransportOptions {
   shutdownTimeoutMs?: number;
 }
 
-interface Item {
-  entry: Entry;
-  deliveryCount: number;
-}
+/**
+ * A message queued for one group: the Delivery its handler gets, made once per (message,
+ * group) when it is published (not an entry, a queue item and a delivery per event). A
+ * redelivery queues a copy with the count raised, so a delivery handed out never changes.
+ */
+type Item = Delivery;
+
+const redelivery = (d: Item): Item => ({
+  channel: d.channel,
+  key: d.key,
+  value: d.value,
+  headers: d.headers,
+  position: d.position,
+  deliveryCount: d.deliveryCount + 1,
+  timestamp: d.timestamp,
+});
 
 /**
  * The result callbacks of a partition's in-flight message. A partition has at most one
@@ -200,11 +212,13 @@ class MemoryTransport implements Transport {
       const partition = m.key === undefined ? ch.rr++ % this.partitionCount : hashKey(m.key) % this.partitionCount;
       ch.log.append(m.key, m.value, m.headers, now, partition, seq);
       if (groups.length > 0) {
-        const entry: Entry = { channel, key: m.key, value: m.value, headers: m.headers, position, timestamp: now, partition };
+        const key = m.key;
+        const value = m.value;
+        const headers = m.headers;
         for (let g = 0; g < groups.length; g++) {
           const gc = groups[g]!;
           const p = gc.partitions[partition]!;
-          p.push({ entry, deliveryCount: 1 });
+          p.push({ channel, key, value, headers, position, deliveryCount: 1, timestamp: now });
           gc.unacked++;
           if (p.owner && !p.busy) this.schedule(p.owner);
         }
@@ -229,8 +243,16 @@ class MemoryTransport implements Transport {
       if (!gc) {
         gc = new GroupChannel(options.group, name, this.partitionCount, this);
         if (options.fromBeginning) {
-          for (const entry of ch.log) {
-            gc.partitions[entry.partition]!.push({ entry, deliveryCount: 1 });
+          for (const e of ch.log) {
+            gc.partitions[e.partition]!.push({
+              channel: e.channel,
+              key: e.key,
+              value: e.value,
+              headers: e.headers,
+              position: e.position,
+              deliveryCount: 1,
+              timestamp: e.timestamp,
+            });
             gc.unacked++;
           }
         }
@@ -323,21 +345,11 @@ class MemoryTransport implements Transport {
 
   /** Hands the partition's head message to `m`. True when the handler returned `DELIVERED`: settled already, `m` still counts it in flight. */
   private deliver(m: Member, p: Partition): boolean {
-    const item = p.items[p.head]!;
-    const e = item.entry;
+    const delivery = p.items[p.head]!;
     p.busy = true;
     m.inflight++;
     const settler = p.settler;
     settler.member = m;
-    const delivery: Delivery = {
-      channel: e.channel,
-      key: e.key,
-      value: e.value,
-      headers: e.headers,
-      position: e.position,
-      deliveryCount: item.deliveryCount,
-      timestamp: e.timestamp,
-    };
     let result: Promise<void>;
     try {
       result = m.handler(delivery);
@@ -373,7 +385,7 @@ class MemoryTransport implements Transport {
       this.acknowledge(m, p);
     } else {
       m.inflight--;
-      p.items[p.head]!.deliveryCount++;
+      p.items[p.head] = redelivery(p.items[p.head]!);
       this.redeliverLater(p);
     }
     if (m.state === 'active') this.pump(m);
@@ -417,7 +429,7 @@ class MemoryTransport implements Transport {
             s.abandoned = true;
             s.member = null;
             p.settler = new Settler(this, p);
-            p.items[p.head]!.deliveryCount++;
+            p.items[p.head] = redelivery(p.items[p.head]!);
             p.busy = false;
           }
         }

@@ -68,17 +68,20 @@ export function createPublisher(system: SystemDescriptor, o: PublisherOptions): 
 
   const address = (op: OperationDescriptor, parameters: Record<string, string> | undefined): string => resolveAddress(op.channel.address, parameters);
 
+  /** What the last `choose` filled (read right after it: no object per publish to return it in). */
+  let chosenFilled: unknown;
+
   /**
    * Fills and validates; returns the first message whose schema accepts the payload and
-   * writes its envelope values into `env`. `filled` is returned through `out`.
+   * writes its envelope values into `env`. The filled payload is left in `chosenFilled`.
    */
-  function choose(op: OperationDescriptor, payload: unknown, ctx: EnvelopeContext, env: EnvelopeValues, out: { filled: unknown }): MessageDescriptor {
+  function choose(op: OperationDescriptor, payload: unknown, ctx: EnvelopeContext, env: EnvelopeValues): MessageDescriptor {
     const candidates = op.messages.length > 0 ? op.messages : op.channel.messages;
     const typed = messageByType(candidates, payload, envelope);
     if (typed) {
       const filled = envelopePlan(plans, envelope, typed).fill(payload, ctx, o.sequences, env);
       if (!typed.validate(filled)) throw explainInvalid(typed, filled);
-      out.filled = filled;
+      chosenFilled = filled;
       return typed;
     }
     if (candidates.length === 0) throw new ValidationError([{ path: '', message: `operation ${op.id} declares no messages`, keyword: 'message', params: {} }]);
@@ -86,7 +89,7 @@ export function createPublisher(system: SystemDescriptor, o: PublisherOptions): 
     for (const m of candidates) {
       const filled = envelopePlan(plans, envelope, m).fill(payload, ctx, o.sequences, env);
       if (m.validate(filled)) {
-        out.filled = filled;
+        chosenFilled = filled;
         return m;
       }
       firstFailure ??= { message: m, filled };
@@ -103,9 +106,9 @@ export function createPublisher(system: SystemDescriptor, o: PublisherOptions): 
           ? NO_CONTEXT
           : { correlationId: options.correlationId, causationId: options.causationId, parentSequence: options.parentSequence };
       const env: EnvelopeValues = { id: undefined, type: undefined, correlationId: undefined, causationId: undefined, sequence: undefined };
-      const chosen = { filled: undefined as unknown };
-      const message = choose(op, payload, ctx, env, chosen);
-      const filled = chosen.filled;
+      const message = choose(op, payload, ctx, env);
+      const filled = chosenFilled;
+      chosenFilled = undefined;
       if (message.validateHeaders && !message.validateHeaders(options.headers ?? {})) {
         const violations: Violation[] = (message.validateHeaders.errors ?? []).map((e) => {
           const v = toViolation(e);

@@ -33,6 +33,7 @@ import { DELIVERED, type Delivery, type SubscribeOptions, type Subscription } fr
 import type { Logger } from '../../logger.js';
 import { isRebalancing, toTransportError } from './errors.js';
 import { SUBSCRIPTION_ASSIGNER, partitionAssigners } from './assigner.js';
+import { HeaderTexts } from './header-texts.js';
 
 const KafkaLogLevel = kafkajs.logLevel;
 
@@ -230,28 +231,16 @@ export async function startSubscription(ctx: Context, options: KafkaSubscribeOpt
     }
   }
 
-  const toDelivery = (topic: string, partition: number, m: KafkaMessage, deliveryCount: number): Delivery => {
-    const headers: Record<string, string> = {};
-    const raw = m.headers;
-    if (raw) {
-      for (const name in raw) {
-        const h = raw[name];
-        if (h === undefined) continue;
-        const v = Array.isArray(h) ? h[h.length - 1] : h;
-        // toString() without arguments is Buffer's UTF-8 fast path (no encoding lookup)
-        if (v !== undefined) headers[name] = typeof v === 'string' ? v : v.toString();
-      }
-    }
-    return {
-      channel: topic,
-      key: m.key ? m.key.toString() : undefined,
-      value: m.value ?? Buffer.alloc(0),
-      headers,
-      position: `${partition}:${m.offset}`,
-      deliveryCount,
-      timestamp: m.timestamp ? Number(m.timestamp) : undefined,
-    };
-  };
+  const toDelivery = (topic: string, partition: number, m: KafkaMessage, deliveryCount: number, texts: HeaderTexts): Delivery => ({
+    channel: topic,
+    // toString() without arguments is Buffer's UTF-8 fast path (no encoding lookup)
+    key: m.key ? m.key.toString() : undefined,
+    value: m.value ?? Buffer.alloc(0),
+    headers: texts.decode(m.headers),
+    position: `${partition}:${m.offset}`,
+    deliveryCount,
+    timestamp: m.timestamp ? Number(m.timestamp) : undefined,
+  });
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary } = payload;
@@ -296,6 +285,7 @@ export async function startSubscription(ctx: Context, options: KafkaSubscribeOpt
     // A seek (redelivery, pinned start offsets) can only happen while this batch waits:
     // kafkajs's isStale() builds a JSON key per call, so ask it only after an await.
     let yielded = true;
+    const texts = new HeaderTexts();
     try {
       for (const message of batch.messages) {
         if (stopping || generation !== startGeneration || (pinning.size > 0 && pinning.has(tp)) || !isRunning()) break;
@@ -310,7 +300,7 @@ export async function startSubscription(ctx: Context, options: KafkaSubscribeOpt
         try {
           // DELIVERED: the pipeline finished synchronously; awaiting it would only cost a
           // microtask turn per message.
-          const handled = options.handler(toDelivery(topic, partition, message, deliveryCount));
+          const handled = options.handler(toDelivery(topic, partition, message, deliveryCount, texts));
           if (handled !== DELIVERED) {
             yielded = true;
             await handled;

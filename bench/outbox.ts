@@ -23,6 +23,7 @@
  * REDIS_PORT. A transport that does not answer is skipped with the reason; without
  * PostgreSQL nothing runs. Tables, topics and streams are random and removed at the end.
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -47,6 +48,12 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     rounds: { type: 'string', default: '2' },
     warmup: { type: 'string', default: '2' },
+    /** The latency run's relay: in its own process (as `evc relay` runs beside a service), or in this one. */
+    'relay-in-process': { type: 'boolean', default: false },
+    /** Internal: run as the relay child (`--relay-child kafka --relay-table t`). */
+    'relay-child': { type: 'string' },
+    'relay-table': { type: 'string' },
+    'bench-id': { type: 'string' },
     only: { type: 'string', default: 'inbox,relay,latency' },
   },
 });
@@ -66,7 +73,8 @@ const WARMUP = Math.max(0, Number(values.warmup));
 const DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_PORT = Number(process.env.REDIS_PORT ?? 6379);
 const brokers = defaultBrokers();
-const id = randomUUID().slice(0, 8);
+/** Names this run's tables, topics and Redis keys; the relay child is given the parent's. */
+const id = values['bench-id'] ?? randomUUID().slice(0, 8);
 const PREFIX = `evc_bench_${id}_`;
 const REDIS_PREFIX = `evc-bench-outbox:${id}:`;
 const POOL_SIZE = CONCURRENCY + 2;
@@ -267,6 +275,58 @@ async function relayThroughput(kind: Kind): Promise<{ relay: number; raw: number
   return { relay: RELAY_EVENTS / seconds, raw };
 }
 
+/**
+ * The relay of the latency run as a process of its own, as `evc relay` runs beside a
+ * service (the same startOutboxRelay): prints `ready`, and its stats as JSON on SIGTERM.
+ */
+async function relayChild(kind: Kind, table: string): Promise<never> {
+  const outbox = createPostgresOutbox({ connectionString: DATABASE_URL, table, max: 2 });
+  const transport = transportOf(kind);
+  const relay = startOutboxRelay({ outbox, transport, lagIntervalMs: 60_000 });
+  await transport.connect();
+  process.stdout.write('ready\n');
+  // SIGTERM from the parent, or its end (stdin closes): a killed bench leaves no relay behind.
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.stdin.on('close', () => resolve()).resume();
+  });
+  await relay.stop();
+  process.stdout.write(`${JSON.stringify(relay.stats())}\n`);
+  await transport.close();
+  await outbox.close();
+  process.exit(0);
+}
+
+interface RelayHandle {
+  stop(): Promise<{ sent: number; passes: number }>;
+}
+
+/** Starts the relay child and resolves once it is sending. */
+function startRelayProcess(kind: Kind, table: string): Promise<RelayHandle> {
+  const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, '--relay-child', kind, '--relay-table', table, '--bench-id', id], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  process.once('exit', () => child.kill());
+  let out = '';
+  const exited = new Promise<string>((resolve, reject) => {
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`relay process exited ${code}`))));
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.startsWith('ready\n') && !out.includes('{'))
+        resolve({
+          async stop() {
+            child.kill('SIGTERM');
+            const text = await exited;
+            return JSON.parse(text.slice(text.indexOf('{'))) as { sent: number; passes: number };
+          },
+        });
+    });
+    exited.catch(reject);
+  });
+}
+
 // ------------------------------------------------------------------ latency through the outbox
 
 interface Latency {
@@ -300,7 +360,8 @@ async function latency(kind: Kind, viaOutbox: boolean): Promise<Latency> {
     for (const c of opened) c.release();
   }
   const outbox = viaOutbox ? createPostgresOutbox({ pool: publishers, table: `${PREFIX}outbox_lat_${kind}` }) : undefined;
-  const relayOutbox = outbox ? createPostgresOutbox({ connectionString: DATABASE_URL, table: outbox.table, max: 2 }) : undefined;
+  const inProcess = values['relay-in-process'];
+  const relayOutbox = outbox && inProcess ? createPostgresOutbox({ connectionString: DATABASE_URL, table: outbox.table, max: 2 }) : undefined;
   if (outbox) {
     tables.push(outbox.table);
     await outbox.init();
@@ -320,8 +381,9 @@ async function latency(kind: Kind, viaOutbox: boolean): Promise<Latency> {
     { group: `evc-bench-${randomUUID().slice(0, 8)}`, concurrency: CONCURRENCY },
   );
   // The relay reads and sends on its own connection to the broker, as a relay process would.
-  const relayTransport = viaOutbox ? transportOf(kind) : undefined;
+  const relayTransport = viaOutbox && inProcess ? transportOf(kind) : undefined;
   const relay = relayOutbox && relayTransport ? startOutboxRelay({ outbox: relayOutbox, transport: relayTransport, lagIntervalMs: 60_000 }) : undefined;
+  const relayProcess = outbox && !inProcess ? await startRelayProcess(kind, outbox.table) : undefined;
   await client.publish(t.send, { data: { order_id: 'warm', seq: 0 } }).catch(() => undefined);
 
   const one = async (i: number): Promise<void> => {
@@ -364,6 +426,7 @@ async function latency(kind: Kind, viaOutbox: boolean): Promise<Latency> {
     ])
   ).last;
   await relay?.stop();
+  const childStats = await relayProcess?.stop();
   await relayTransport?.close();
   await relayOutbox?.close();
   await client.close();
@@ -371,7 +434,7 @@ async function latency(kind: Kind, viaOutbox: boolean): Promise<Latency> {
   // The first WARMUP seconds (and seq 0, the first event's too) are not measured.
   const sorted = Array.from(lat.subarray(Math.max(1, warm))).sort((a, b) => a - b);
   const commits = Array.from(committedIn.subarray(Math.max(1, warm))).sort((a, b) => a - b);
-  const stats = relay?.stats();
+  const stats = relay?.stats() ?? childStats;
   return {
     p50: q(sorted, 0.5),
     p99: q(sorted, 0.99),
@@ -474,7 +537,7 @@ async function main(): Promise<void> {
   for (const r of relayRows) console.log(r);
   console.log('');
   console.log(
-    `Publish → handler latency at ${RATE} events/s for ${SECONDS} s (one event per call, publish or BEGIN to handler start; first ${WARMUP} s at the same rate not counted, publishers' pool opened before; publishers' pool of 32, the relay's own pool of 2), ms, median of ${ROUNDS} rounds, direct and outbox alternating:`,
+    `Publish → handler latency at ${RATE} events/s for ${SECONDS} s (one event per call, publish or BEGIN to handler start; first ${WARMUP} s at the same rate not counted, publishers' pool opened before; publishers' pool of 32, the relay's own pool of 2, ${values['relay-in-process'] ? 'in this process' : 'in a process of its own, as `evc relay` runs'}), ms, median of ${ROUNDS} rounds, direct and outbox alternating:`,
   );
   console.log('');
   console.log('| transport | path | events | achieved/s | p50 | p99 | p99 of each round | max | |');
@@ -482,6 +545,7 @@ async function main(): Promise<void> {
   for (const r of latencyRows) console.log(r);
 }
 
+if (values['relay-child']) await relayChild(values['relay-child'] as Kind, values['relay-table']!);
 try {
   await main();
 } finally {

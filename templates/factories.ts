@@ -3,10 +3,9 @@
  * fully typed event: the message's first example, else the minimal value the schema
  * sampler makes (src/verify/sample.ts, the one `evc mock` uses; required properties,
  * defaults, first enum values), chosen here at generate time so the generated file holds
- * literal values, deep-merged with the overrides (objects merged, arrays and other values
+ * literal values (a sampled value checked by the generated validator), deep-merged with the overrides (objects merged, arrays and other values
  * replaced). `factories.ts` by default; `factories.js` + `factories.d.ts` with `--emit js`.
  */
-import { createAjv, prepareSchema } from '../src/contract/ajv.js';
 import { createNameRegistry, typeName } from '../src/contract/names.js';
 import type { MessagePlan, TemplateContext } from '../src/codegen/context.js';
 import type { GeneratedFile } from '../src/codegen/printer.js';
@@ -40,7 +39,7 @@ interface Factory {
 /**
  * The base value of every message: its first example with a payload (lint checks that
  * examples are valid), else a minimal sampled value that passes the payload schema
- * (checked with ajv here), else none.
+ * (checked with the generated first-error validator, see TemplateContext.validatorFunction), else none.
  */
 function factories(ctx: TemplateContext): { list: Factory[]; skipped: MessagePlan[]; overrides: string } {
   // Names the SDK's index already exports: a factory must not shadow any of them.
@@ -52,7 +51,6 @@ function factories(ctx: TemplateContext): { list: Factory[]; skipped: MessagePla
   ].filter((n): n is string => typeof n === 'string');
   const allocate = createNameRegistry(exported);
   const overrides = allocate('FactoryOverrides');
-  let ajv: ReturnType<typeof createAjv> | undefined;
   const list: Factory[] = [];
   const skipped: MessagePlan[] = [];
   for (const plan of ctx.messages) {
@@ -63,34 +61,13 @@ function factories(ctx: TemplateContext): { list: Factory[]; skipped: MessagePla
       list.push({ plan, name, value: example.payload, origin: example.name ? `the contract's example "${example.name}"` : "the contract's first example" });
       continue;
     }
-    ajv ??= factoryAjv();
-    const schema = prepareSchema(m.payload) as object;
-    let validate: ((v: unknown) => boolean) | undefined;
-    try {
-      validate = ajv.compile(schema);
-    } catch {
-      // validators.ts reports a schema ajv cannot compile; no factory for it
-    }
+    // The generated validator itself (validators.ts's code, compiled once for both files).
+    const validate = ctx.validatorFunction(plan.validate);
     const value = validate ? sampleValid(m.payload, validate, createRandom(hashSeed(ctx.system.id, m.id)), { minimal: true }) : undefined;
-    // One check per schema: an instance that kept them all grew with the contract (time and memory).
-    ajv.removeSchema(schema);
     if (value === undefined) skipped.push(plan);
     else list.push({ plan, name, value, origin: 'minimal values of its schema (the message has no example)' });
   }
   return { list, skipped, overrides };
-}
-
-/**
- * The ajv that checks sampled values, set up as the one of the generated validators
- * (src/codegen/validators.ts): code optimization off (it doubles compile time for
- * validators that run once each here), no meta-schema check.
- */
-function factoryAjv(): ReturnType<typeof createAjv> {
-  const ajv = createAjv({ allErrors: false });
-  (ajv.opts.code as { optimize?: boolean | number }).optimize = false;
-  // The meta-schema check is `evc lint`'s job (and validators.ts compiles the same schemas strictly).
-  (ajv.opts as { validateSchema?: boolean }).validateSchema = false;
-  return ajv;
 }
 
 function printFactories(f: GeneratedFile, ctx: TemplateContext, form: Form): void {

@@ -9,7 +9,15 @@ import { decodePointerSegment } from '../contract/json-pointer.js';
 import { camelCase, createNameRegistry, operationMethodName, pascalCase, typeName } from '../contract/names.js';
 import type { Preamble } from './printer.js';
 import { createSchemaTypes, type SchemaTypes, schemaOwnName } from './schema-types.js';
-import { compileValidators, startValidators, type CompilePool, type CompiledValidators, type ValidatorEntry } from './validators.js';
+import {
+  compileValidators,
+  evaluateChunk,
+  startValidators,
+  VALIDATOR_CHUNK,
+  type CompilePool,
+  type CompiledValidators,
+  type ValidatorEntry,
+} from './validators.js';
 
 export interface MessagePlan {
   model: MessageModel;
@@ -98,6 +106,12 @@ export interface TemplateContext {
   };
   /** The ajv standalone code of every validator (compiled on first use, unless `precompile` ran). */
   validators(): CompiledValidators;
+  /**
+   * The first-error validator of a payload or headers (by its export name, `MessagePlan.validate`)
+   * as a function of this process: the compiled code of `validators()`, evaluated one chunk
+   * at a time (the last one kept), for checks at generate time.
+   */
+  validatorFunction(name: string): ((data: unknown) => boolean) | undefined;
   /** Compile the validators ahead of the templates (sharing the work with the pool's worker, when given). */
   precompile(pool?: CompilePool): Promise<void>;
   /**
@@ -298,6 +312,9 @@ export function createTemplateContext(system: SystemModel, options: ContextOptio
   }
 
   let compiled: CompiledValidators | undefined;
+  /** Export name -> its chunk's index in CompiledValidators.firstError (entries in order, VALIDATOR_CHUNK per chunk). */
+  let chunkOf: Map<string, number> | undefined;
+  let evaluated: { index: number; exports: Record<string, (data: unknown) => boolean> } | undefined;
   return {
     system,
     preamble: options.preamble,
@@ -320,6 +337,15 @@ export function createTemplateContext(system: SystemModel, options: ContextOptio
     validators() {
       compiled ??= compileValidators(validatorEntries(), options.runtimeImport);
       return compiled;
+    },
+    validatorFunction(name) {
+      const code = this.validators().firstError;
+      chunkOf ??= new Map(validatorEntries().map((e, i) => [e.name, Math.floor(i / VALIDATOR_CHUNK)]));
+      const index = chunkOf.get(name);
+      if (index === undefined || code[index] === undefined) return undefined;
+      if (evaluated?.index !== index) evaluated = { index, exports: evaluateChunk(code[index]) };
+      const fn = evaluated.exports[name];
+      return typeof fn === 'function' ? fn : undefined;
     },
     async precompile(pool) {
       await (await this.startValidators(pool)).finish();

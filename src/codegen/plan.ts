@@ -80,7 +80,13 @@ export async function planSystem(system: SystemModel, options: PlanOptions): Pro
     return { path: `${folder}/${path}`, contents: f.toString() };
   };
   const list = outputs(ctx, options.emit);
-  const needsCode = ([, template]: [string, Template]) => template === validatorsTsTemplate || template === validatorsJsTemplate;
+  // validators.* print the compiled code; factories.* check their sampled values with it.
+  const needsCode = ([, template]: [string, Template]) =>
+    template === validatorsTsTemplate ||
+    template === validatorsJsTemplate ||
+    template === factoriesTemplate ||
+    template === factoriesJsTemplate ||
+    template === factoriesDtsTemplate;
   const files = list.map((o) => (needsCode(o) ? undefined : render(o)));
   await validators.finish();
   return list.map((o, i) => files[i] ?? render(o));

@@ -19,6 +19,7 @@ import { createAjv, FORMATS_MODULE } from '../contract/ajv.js';
 import { DEFAULT_RUNTIME_IMPORT } from './config.js';
 import type { JsonSchema } from '../contract/ir.js';
 import { plainSchema } from './schema-json.js';
+import { equal, fullFormats, ucs2length } from '@event-contracts/runtime/validator-support';
 
 // ajv's standalone is CommonJS with a default export; under NodeNext it sits on .default.
 const standaloneCode = ((standaloneModule as unknown as { default?: unknown }).default ?? standaloneModule) as (
@@ -43,6 +44,19 @@ export interface CompiledValidators {
    */
   firstError: string[];
   allErrors: string[];
+}
+
+/**
+ * The validators of one chunk of compiled code (CompiledValidators.firstError or
+ * .allErrors), as functions of this process, by export name: what `validators.ts` will
+ * run, for checks at generate time (factories.ts's sampled values) without compiling the
+ * schemas again. The code is ajv's own output, which ajv itself evaluates the same way
+ * when it compiles a schema; its only free names are the helpers chunkToEsm maps to.
+ */
+export function evaluateChunk(code: string): Record<string, (data: unknown) => boolean> {
+  const exports: Record<string, (data: unknown) => boolean> = {};
+  new Function('exports', 'fullFormats', 'ucs2length', 'equal', code)(exports, fullFormats, ucs2length, equal);
+  return exports;
 }
 
 /** Thrown when a schema does not compile: names the message. */

@@ -236,6 +236,19 @@ interface FloorResult {
   loadEnd: string;
 }
 
+/** The groups that read only the A2A messages addressed to them (events:a2a.*.<agent>). */
+const AGENT_OF_GROUP: Record<string, string> = {
+  coordinators: 'coordinator',
+  generation_agents: 'generation-agent',
+  audit_agents: 'audit-agent',
+  testing_agents: 'testing-agent',
+  deployment_agents: 'deployment-agent',
+};
+
+/** A channel's stream names: its address, or one per addressee for `{to_agent}`. */
+const concrete = (address: string): string[] =>
+  address.includes('{to_agent}') ? Object.values(AGENT_OF_GROUP).map((a) => address.replace('{to_agent}', a)) : [address];
+
 /** The same entries without the SDK: pipelined XADD, one raw XREADGROUP reader per group, XACK per read, multi-row INSERT per read for the DB writer's streams. */
 async function floor(entries: { address: string; fields: Buffer[] }[]): Promise<FloorResult> {
   const prefix = `evc-bench:floor:${randomUUID().slice(0, 8)}:`;
@@ -247,7 +260,9 @@ async function floor(entries: { address: string; fields: Buffer[] }[]): Promise<
     if (op.action !== 'receive' || !op.group) continue;
     let set = groups.get(op.group);
     if (!set) groups.set(op.group, (set = new Set()));
-    set.add(op.channel.address);
+    // A2A streams are per addressee: an agent's group reads its own, the observers read all (as the system subscribes).
+    const own = AGENT_OF_GROUP[op.group];
+    for (const a of concrete(op.channel.address)) if (!op.channel.address.includes('{') || own === undefined || a.endsWith(`.${own}`)) set.add(a);
   }
   const expected = new Map<string, number>();
   for (const [g, streams] of groups) {
@@ -316,7 +331,7 @@ async function floor(entries: { address: string; fields: Buffer[] }[]): Promise<
 /** Every entry of the system's streams (data and headers as written), for the floor. */
 async function entriesOf(s: System): Promise<{ address: string; fields: Buffer[] }[]> {
   const out: { address: string; fields: Buffer[] }[] = [];
-  const addresses = new Set(Object.values(agentWorkflowsOperations).map((op) => op.channel.address));
+  const addresses = new Set(Object.values(agentWorkflowsOperations).flatMap((op) => concrete(op.channel.address)));
   for (const address of addresses) {
     const list = (await s.transport.redis.xrangeBuffer(s.keyPrefix + address, '-', '+')) as [Buffer, Buffer[]][];
     for (const [, fields] of list) out.push({ address, fields });
@@ -389,7 +404,7 @@ try {
     '',
     "What the profiles showed (`node --cpu-prof --import tsx bench/workflows.ts --variants before ...`, Redis `INFO commandstats` before/after, 320 workflows at 64 in flight): `before` sent per workflow 62 XREADGROUP (87 subscriptions, each with its own blocking reader and connection), 46 XACK, 123 EXISTS and 123 SET (dedupe: two per delivery, 129 deliveries per workflow) and 25 XADD; socket writes (`writeUtf8String`, mostly to Redis) were 14% of the process CPU and the readers' XREADGROUP path 17%. The DB writer spent five round trips and a COMMIT per event. What changed, in `after`: subscriptions of one group share one reader (src/runtime/transports/redis-streams/reader-hub.ts; 18.5 XREADGROUP per workflow), acks and dedupe calls of one tick go out together on the auto-pipelined connection (MGET and one script for the marks: about 20 dedupe commands per workflow instead of 246), the DB writer commits deliveries in groups with a savepoint each (src/flows/agent-workflows/group-commit-inbox.ts: four transactions side by side, the workflow-row writes deferred to COMMIT in workflow order so they cannot deadlock, one statement per event).",
     '',
-    "What is left, from the `after` profile: garbage collection ~20% of the process CPU, ioredis encoding and parsing 6-7%, the runtime's consume pipeline per delivery (decode, validate, a dedupe round trip before each handler: one more Redis round trip on every hop of the chain), and 40 of the 129 deliveries per workflow are A2A events that every agent group reads and all but one drop (the contract routes A2A by group, not by addressee). The process's CPU stays below 100% at these load averages: each hop waits for Redis, PostgreSQL and this event loop to be scheduled, so latency per hop bounds a chain of ~13 hops per workflow. Tried and left out: the sinks (DB writer, metrics, logs) in a worker thread (no gain here, 4 interleaved rounds), a larger young generation (`--max-semi-space-size`, within the noise).",
+    "What is left, from the `after` profile: garbage collection ~20% of the process CPU, ioredis encoding and parsing 6-7%, the runtime's consume pipeline per delivery (decode, validate, a dedupe round trip before each handler: one more Redis round trip on every hop of the chain). A2A messages now go to their addressee's stream (events:a2a.request.<to_agent>, events:a2a.response.<to_agent>), read by that agent's group and the two observers: 89 deliveries per workflow instead of 129, where every agent group read every A2A message and all but one dropped it. The process's CPU stays below 100% at these load averages: each hop waits for Redis, PostgreSQL and this event loop to be scheduled, so latency per hop bounds a chain of ~13 hops per workflow. Tried and left out: the sinks (DB writer, metrics, logs) in a worker thread (no gain here, 4 interleaved rounds), a larger young generation (`--max-semi-space-size`, within the noise).",
     '',
   );
   process.stdout.write(out.join('\n'));

@@ -1196,6 +1196,26 @@ export type A2ARequestInput = EnvelopeInput<A2ARequestEvent, "id" | "type" | "ti
  */
 export type A2AResponseInput = EnvelopeInput<A2AResponseEvent, "id" | "type" | "timestamp" | "workflow_id">;
 
+/** Parameters of the address of channel a2aRequest: events:a2a.request.{to_agent} */
+export type A2aRequestParameters = {
+  /**
+   * The addressee (data.to_agent), so that only its group reads the message (every agent group
+   * reading every A2A message and dropping all but its own cost a third of the system's
+   * deliveries).
+   */
+  to_agent: "coordinator" | "generation-agent" | "audit-agent" | "testing-agent" | "deployment-agent";
+};
+
+/** Parameters of the address of channel a2aResponse: events:a2a.response.{to_agent} */
+export type A2aResponseParameters = {
+  /**
+   * The addressee (data.to_agent), so that only its group reads the message (every agent group
+   * reading every A2A message and dropping all but its own cost a third of the system's
+   * deliveries).
+   */
+  to_agent: "coordinator" | "generation-agent" | "audit-agent" | "testing-agent" | "deployment-agent";
+};
+
 /** Payload type by envelope type value (/type). */
 export interface AgentWorkflowsEvents {
   "a2a.request": A2ARequestEvent;

@@ -18,6 +18,7 @@ import {
 import type { ChannelModel, OperationModel, SystemModel } from '../contract/ir.js';
 import { splitPointer } from '../contract/json-pointer.js';
 import type { RuntimeSystem } from './descriptor.js';
+import { concreteAddresses } from './observer.js';
 import { filledPointers, payloadSource, type PayloadSource } from './payloads.js';
 import { createRandom, hashSeed, sampleValue } from './sample.js';
 
@@ -258,6 +259,9 @@ export async function runMock(options: MockOptions): Promise<MockReport> {
     );
     const usable = sources.filter((s) => s.payload(0) !== undefined);
     const parameters = parameterValues(replyModel, seed);
+    // A request channel with address parameters: every address its enumerated values give.
+    const requestModel = system.channels.find((c) => c.id === op.channelId);
+    const addresses = requestModel && requestModel.parameters.length > 0 ? concreteAddresses(requestModel).addresses : [];
     let n = 0;
     return client.subscribe(
       { ...requestOp, action: 'receive' },
@@ -280,7 +284,7 @@ export async function runMock(options: MockOptions): Promise<MockReport> {
           fail(`replying to ${op.id}`, err);
         }
       },
-      { group: `evc-mock-${randomUUID().slice(0, 8)}`, concurrency: 8 },
+      { group: `evc-mock-${randomUUID().slice(0, 8)}`, concurrency: 8, ...(addresses.length > 0 ? { addresses } : {}) },
     );
   }
 }

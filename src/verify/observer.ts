@@ -135,7 +135,7 @@ async function dropGroup(transport: Transport, group: string, addresses: string[
 const MAX_TRACKED = 2_000_000;
 
 /** Concrete addresses of a channel: its address, or one per combination of enumerated parameter values. */
-function concreteAddresses(c: ChannelModel): { addresses: string[]; reason?: string } {
+export function concreteAddresses(c: ChannelModel): { addresses: string[]; reason?: string } {
   const address = c.address ?? c.id;
   if (c.parameters.length === 0 || !address.includes('{')) return { addresses: [address] };
   let out = [address];

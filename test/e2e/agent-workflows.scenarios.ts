@@ -11,6 +11,7 @@ import { createAgentWorkflowsClient, type A2ARequestEvent, type A2AResponseEvent
 import type { Transport } from '../../src/runtime/index.js';
 import { startAgentWorkflows, type AgentWorkflowsRunning } from '../../src/flows/agent-workflows/index.js';
 import type { WorkflowStore } from '../../src/flows/agent-workflows/workflow-store.js';
+import { AGENTS } from '../../src/flows/agent-workflows/deps.js';
 import type { TraceEntry, TransportKind } from '../../src/flows/registry.js';
 
 export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: string | (() => string)): Promise<void> {
@@ -133,11 +134,13 @@ export function agentWorkflowScenarios(label: string, setup: () => Promise<Scena
           },
         },
       });
-      // A tap in its own group sees every A2A message, as any new consumer group would.
+      // A tap in its own group sees every A2A message (one stream per addressee: it reads all), as any new consumer group would.
       tapClient = createAgentWorkflowsClient({ transport: s.transport, closeTransport: false });
       const group = `tap-${randomUUID().slice(0, 8)}`;
-      await tapClient.onCoordinatorsA2ARequest((e) => void tapped.requests.push(e), { group });
-      await tapClient.onCoordinatorsA2AResponse((e) => void tapped.responses.push(e), { group });
+      for (const to_agent of AGENTS) {
+        await tapClient.onCoordinatorsA2ARequest((e) => void tapped.requests.push(e), { group, parameters: { to_agent } });
+        await tapClient.onCoordinatorsA2AResponse((e) => void tapped.responses.push(e), { group, parameters: { to_agent } });
+      }
     });
 
     afterAll(async () => {

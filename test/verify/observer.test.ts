@@ -111,16 +111,21 @@ describe('runMock', () => {
     await t.connect();
     const rt = runtimeSystem(workflows);
     const replies: Array<Record<string, unknown>> = [];
-    await t.subscribe({ group: 'test', channels: ['events:a2a.response'], handler: async (d) => void replies.push(JSON.parse(textOf(d.value))) });
+    await t.subscribe({ group: 'test', channels: ['events:a2a.response.coordinator'], handler: async (d) => void replies.push(JSON.parse(textOf(d.value))) });
     const controller = new AbortController();
     const done = runMock({ rt, transport: t, services: ['coordinator'], rate: 1, durationMs: 60_000, closeTransport: false, signal: controller.signal });
     const client = createClient(rt.descriptor, { transport: t, closeTransport: false, source: 'coordinator' });
     await new Promise((r) => setTimeout(r, 50));
-    await client.publish(rt.operations.get('coordinatorSendA2ARequest')!, {
-      workflow_id: 'wf-1',
-      source_agent: 'coordinator',
-      data: { request_id: '2dd5fc01-4796-4c6f-b9bc-b306989bac9e', to_agent: 'audit-agent', action: 'explain_file' },
-    });
+    // A2A goes to the addressee's stream; the mock answers on the reply channel's first enumerated addressee.
+    await client.publish(
+      rt.operations.get('coordinatorSendA2ARequest')!,
+      {
+        workflow_id: 'wf-1',
+        source_agent: 'coordinator',
+        data: { request_id: '2dd5fc01-4796-4c6f-b9bc-b306989bac9e', to_agent: 'audit-agent', action: 'explain_file' },
+      },
+      { parameters: { to_agent: 'audit-agent' } },
+    );
     for (let i = 0; i < 100 && replies.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     controller.abort();
     const report = await done;

@@ -1,7 +1,9 @@
 /**
- * Agent-to-agent requests (seed 004: A2A_REQUEST / A2A_RESPONSE). Every agent's group
- * reads every request and every response; an agent answers the requests whose
- * `to_agent` is itself and keeps the responses addressed to it, matched by request_id.
+ * Agent-to-agent requests (seed 004: A2A_REQUEST / A2A_RESPONSE). Each message goes to
+ * its addressee's stream (`events:a2a.request.<to_agent>`, `events:a2a.response.<to_agent>`),
+ * read by that agent's group only (and by the observers: metrics, logs); an agent answers
+ * the requests addressed to it and keeps the responses, matched by request_id. (It still
+ * checks `to_agent`: a message published by hand to the wrong stream is dropped.)
  *
  * A pending request lives in the memory of the process that asked. With one member per
  * agent group (what `evc run` starts) the response reaches it; with several members of
@@ -20,8 +22,9 @@ import type {
 } from '../../../generated/agent-workflows/index.js';
 import type { EventReceipt } from '@event-contracts/runtime';
 
-export type PublishA2ARequest = (payload: A2ARequestInput) => Promise<EventReceipt>;
-export type PublishA2AResponse = (payload: A2AResponseInput) => Promise<EventReceipt>;
+/** Publishes to the addressee's stream (the channel parameter `to_agent` = `payload.data.to_agent`). */
+export type PublishA2ARequest = (payload: A2ARequestInput, options: { parameters: { to_agent: AgentName } }) => Promise<EventReceipt>;
+export type PublishA2AResponse = (payload: A2AResponseInput, options: { parameters: { to_agent: AgentName } }) => Promise<EventReceipt>;
 
 /** What an agent does with a request addressed to it: the result, or throw to answer with an error. */
 export type A2AAction = (request: A2ARequestData, event: A2ARequestEvent) => Promise<Record<string, unknown>> | Record<string, unknown>;
@@ -85,11 +88,14 @@ export function createA2AEndpoint(o: A2AOptions): A2AEndpoint {
         waiting.set(requestId, { resolve, reject, timer });
       });
       try {
-        await o.publishRequest({
-          workflow_id: workflowId,
-          source_agent: o.agent,
-          data: { request_id: requestId, to_agent: to, action, ...(payload ? { payload } : {}) },
-        });
+        await o.publishRequest(
+          {
+            workflow_id: workflowId,
+            source_agent: o.agent,
+            data: { request_id: requestId, to_agent: to, action, ...(payload ? { payload } : {}) },
+          },
+          { parameters: { to_agent: to } },
+        );
       } catch (err) {
         const w = waiting.get(requestId);
         if (w) clearTimeout(w.timer);
@@ -126,7 +132,7 @@ export function createA2AEndpoint(o: A2AOptions): A2AEndpoint {
           };
         }
       }
-      await o.publishResponse({ workflow_id: event.workflow_id, source_agent: o.agent, data });
+      await o.publishResponse({ workflow_id: event.workflow_id, source_agent: o.agent, data }, { parameters: { to_agent: asker } });
     },
     onResponse(event) {
       if (event.data.to_agent !== o.agent) return;

@@ -11,7 +11,7 @@
  */
 import type { AgentError, AgentName, AgentWorkflowsClient, Stage } from '../../../generated/agent-workflows/index.js';
 import type { EventSubscription } from '@event-contracts/runtime';
-import { createA2AEndpoint, type A2AAction, type A2AEndpoint } from './a2a.js';
+import { createA2AEndpoint, type A2AAction, type A2AEndpoint, type PublishA2ARequest, type PublishA2AResponse } from './a2a.js';
 import { traced, type ServiceDeps } from './deps.js';
 
 export interface AgentHooks {
@@ -82,39 +82,39 @@ async function startAgent(
   wire: (client: AgentWorkflowsClient, a2a: A2AEndpoint) => Promise<EventSubscription[]>,
 ): Promise<Agent> {
   const client = deps.client(agent);
-  const publishRequest = (p: Parameters<AgentWorkflowsClient['publishAuditAgentA2ARequest']>[0]) => {
+  const publishRequest: PublishA2ARequest = (p, opts) => {
     switch (agent) {
       case 'generation-agent':
-        return client.publishGenerationAgentA2ARequest(p);
+        return client.publishGenerationAgentA2ARequest(p, opts);
       case 'audit-agent':
-        return client.publishAuditAgentA2ARequest(p);
+        return client.publishAuditAgentA2ARequest(p, opts);
       case 'testing-agent':
-        return client.publishTestingAgentA2ARequest(p);
+        return client.publishTestingAgentA2ARequest(p, opts);
       case 'deployment-agent':
-        return client.publishDeploymentAgentA2ARequest(p);
+        return client.publishDeploymentAgentA2ARequest(p, opts);
       default:
-        return client.publishCoordinatorA2ARequest(p);
+        return client.publishCoordinatorA2ARequest(p, opts);
     }
   };
-  const publishResponse = (p: Parameters<AgentWorkflowsClient['publishAuditAgentA2AResponse']>[0]) => {
+  const publishResponse: PublishA2AResponse = (p, opts) => {
     switch (agent) {
       case 'generation-agent':
-        return client.publishGenerationAgentA2AResponse(p);
+        return client.publishGenerationAgentA2AResponse(p, opts);
       case 'audit-agent':
-        return client.publishAuditAgentA2AResponse(p);
+        return client.publishAuditAgentA2AResponse(p, opts);
       case 'testing-agent':
-        return client.publishTestingAgentA2AResponse(p);
+        return client.publishTestingAgentA2AResponse(p, opts);
       case 'deployment-agent':
-        return client.publishDeploymentAgentA2AResponse(p);
+        return client.publishDeploymentAgentA2AResponse(p, opts);
       default:
-        return client.publishCoordinatorA2AResponse(p);
+        return client.publishCoordinatorA2AResponse(p, opts);
     }
   };
   const a2a = createA2AEndpoint({
     agent,
     actions,
-    publishRequest: (p) => traced(deps, agent, 'a2a.request', publishRequest(p)),
-    publishResponse: (p) => traced(deps, agent, 'a2a.response', publishResponse(p)),
+    publishRequest: (p, opts) => traced(deps, agent, 'a2a.request', publishRequest(p, opts)),
+    publishResponse: (p, opts) => traced(deps, agent, 'a2a.response', publishResponse(p, opts)),
   });
   const subs = await wire(client, a2a);
   return {
@@ -168,8 +168,8 @@ export async function startAgents(deps: ServiceDeps, hooks: AgentHooks): Promise
     };
     return [
       await client.onGenerationAgentsWorkflowStarted((e) => runStage(run, e.workflow_id), o),
-      await client.onGenerationAgentsA2ARequest((e) => a2a.onRequest(e), o),
-      await client.onGenerationAgentsA2AResponse((e) => a2a.onResponse(e), o),
+      await client.onGenerationAgentsA2ARequest((e) => a2a.onRequest(e), { ...o, parameters: { to_agent: agent } }),
+      await client.onGenerationAgentsA2AResponse((e) => a2a.onResponse(e), { ...o, parameters: { to_agent: agent } }),
     ];
   });
 
@@ -225,8 +225,8 @@ export async function startAgents(deps: ServiceDeps, hooks: AgentHooks): Promise
       };
       return [
         await client.onAuditAgentsGenerationCompleted((e) => runStage(run, e.workflow_id), o),
-        await client.onAuditAgentsA2ARequest((e) => a2a.onRequest(e), o),
-        await client.onAuditAgentsA2AResponse((e) => a2a.onResponse(e), o),
+        await client.onAuditAgentsA2ARequest((e) => a2a.onRequest(e), { ...o, parameters: { to_agent: agent } }),
+        await client.onAuditAgentsA2AResponse((e) => a2a.onResponse(e), { ...o, parameters: { to_agent: agent } }),
       ];
     },
   );
@@ -262,8 +262,8 @@ export async function startAgents(deps: ServiceDeps, hooks: AgentHooks): Promise
     };
     return [
       await client.onTestingAgentsAuditCompleted((e) => runStage(run, e.workflow_id), o),
-      await client.onTestingAgentsA2ARequest((e) => a2a.onRequest(e), o),
-      await client.onTestingAgentsA2AResponse((e) => a2a.onResponse(e), o),
+      await client.onTestingAgentsA2ARequest((e) => a2a.onRequest(e), { ...o, parameters: { to_agent: agent } }),
+      await client.onTestingAgentsA2AResponse((e) => a2a.onResponse(e), { ...o, parameters: { to_agent: agent } }),
     ];
   });
 
@@ -309,8 +309,8 @@ export async function startAgents(deps: ServiceDeps, hooks: AgentHooks): Promise
     };
     return [
       await client.onDeploymentAgentsTestingCompleted((e) => runStage(run, e.workflow_id), o),
-      await client.onDeploymentAgentsA2ARequest((e) => a2a.onRequest(e), o),
-      await client.onDeploymentAgentsA2AResponse((e) => a2a.onResponse(e), o),
+      await client.onDeploymentAgentsA2ARequest((e) => a2a.onRequest(e), { ...o, parameters: { to_agent: agent } }),
+      await client.onDeploymentAgentsA2AResponse((e) => a2a.onResponse(e), { ...o, parameters: { to_agent: agent } }),
     ];
   });
 

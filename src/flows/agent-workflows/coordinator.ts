@@ -65,8 +65,8 @@ export async function startCoordinator(deps: ServiceDeps): Promise<Coordinator> 
 
   const a2a = createA2AEndpoint({
     agent: 'coordinator',
-    publishRequest: (p) => traced(deps, SERVICE, 'a2a.request', client.publishCoordinatorA2ARequest(p)),
-    publishResponse: (p) => traced(deps, SERVICE, 'a2a.response', client.publishCoordinatorA2AResponse(p)),
+    publishRequest: (p, opts) => traced(deps, SERVICE, 'a2a.request', client.publishCoordinatorA2ARequest(p, opts)),
+    publishResponse: (p, opts) => traced(deps, SERVICE, 'a2a.response', client.publishCoordinatorA2AResponse(p, opts)),
     actions: {
       // The workflow's input and whether it still runs: agents ask before each stage.
       get_workflow: (request, event) => {
@@ -187,8 +187,9 @@ export async function startCoordinator(deps: ServiceDeps): Promise<Coordinator> 
     await client.onCoordinatorsAuditFailed((e) => stageFailed('audit', e.workflow_id, e.data.error), opts),
     await client.onCoordinatorsTestingFailed((e) => stageFailed('testing', e.workflow_id, e.data.error), opts),
     await client.onCoordinatorsDeploymentFailed((e) => stageFailed('deployment', e.workflow_id, e.data.error), opts),
-    await client.onCoordinatorsA2ARequest((e) => a2a.onRequest(e), opts),
-    await client.onCoordinatorsA2AResponse((e) => a2a.onResponse(e), opts),
+    // Only the A2A messages addressed to the coordinator (events:a2a.*.coordinator).
+    await client.onCoordinatorsA2ARequest((e) => a2a.onRequest(e), { ...opts, parameters: { to_agent: SERVICE } }),
+    await client.onCoordinatorsA2AResponse((e) => a2a.onResponse(e), { ...opts, parameters: { to_agent: SERVICE } }),
   );
 
   return {

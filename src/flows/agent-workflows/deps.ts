@@ -3,7 +3,7 @@
  * shared transport (so logs and CloudEvents carry its name), the trace sink, and the
  * subscription settings.
  */
-import type { AgentWorkflowsClient } from '../../../generated/agent-workflows/index.js';
+import type { AgentName, AgentWorkflowsClient } from '../../../generated/agent-workflows/index.js';
 import type { EventReceipt, SubscribeHandlerOptions } from '@event-contracts/runtime';
 import type { TraceEntry } from '../registry.js';
 
@@ -27,3 +27,6 @@ export type StageName = (typeof STAGES)[number];
 
 /** Progress after each stage: 25, 50, 75, 100. */
 export const progressAfter = (stage: StageName): number => ((STAGES.indexOf(stage) + 1) * 100) / STAGES.length;
+
+/** Every A2A addressee: its requests and responses have a stream each (events:a2a.request.<agent>, events:a2a.response.<agent>). */
+export const AGENTS: readonly AgentName[] = ['coordinator', 'generation-agent', 'audit-agent', 'testing-agent', 'deployment-agent'];

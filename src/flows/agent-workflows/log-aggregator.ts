@@ -7,7 +7,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EventContext, EventSubscription } from '@event-contracts/runtime';
-import type { ServiceDeps } from './deps.js';
+import { AGENTS, type ServiceDeps } from './deps.js';
 
 const SERVICE = 'log-aggregator';
 
@@ -68,8 +68,11 @@ export async function startLogAggregator(deps: ServiceDeps, file: string): Promi
     client.onLogAggregatorsDeploymentStarted(write, o),
     client.onLogAggregatorsDeploymentConfirmed(write, o),
     client.onLogAggregatorsDeploymentFailed(write, o),
-    client.onLogAggregatorsA2ARequest(write, o),
-    client.onLogAggregatorsA2AResponse(write, o),
+    // A2A: one stream per addressee, all of them read (same group, so one reader for all).
+    ...AGENTS.flatMap((to_agent) => [
+      client.onLogAggregatorsA2ARequest(write, { ...o, parameters: { to_agent } }),
+      client.onLogAggregatorsA2AResponse(write, { ...o, parameters: { to_agent } }),
+    ]),
   ]);
   return {
     file,

@@ -10,7 +10,7 @@
  */
 import { Counter, Histogram, Registry } from 'prom-client';
 import type { EventSubscription } from '@event-contracts/runtime';
-import type { ServiceDeps } from './deps.js';
+import { AGENTS, type ServiceDeps } from './deps.js';
 
 const SERVICE = 'metrics-collector';
 
@@ -95,8 +95,11 @@ export async function startMetricsCollector(deps: ServiceDeps): Promise<MetricsC
     client.onMetricsCollectorsDeploymentStarted(record, o),
     client.onMetricsCollectorsDeploymentConfirmed(record, o),
     client.onMetricsCollectorsDeploymentFailed(record, o),
-    client.onMetricsCollectorsA2ARequest(record, o),
-    client.onMetricsCollectorsA2AResponse(record, o),
+    // A2A: one stream per addressee, all of them read (same group, so one reader for all).
+    ...AGENTS.flatMap((to_agent) => [
+      client.onMetricsCollectorsA2ARequest(record, { ...o, parameters: { to_agent } }),
+      client.onMetricsCollectorsA2AResponse(record, { ...o, parameters: { to_agent } }),
+    ]),
   ]);
 
   return {

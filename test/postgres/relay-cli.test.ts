@@ -60,6 +60,8 @@ describe.skipIf(!run)('evc relay', () => {
         table,
         '--status-every',
         '200ms',
+        '--metrics',
+        '0',
       ],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -80,6 +82,17 @@ describe.skipIf(!run)('evc relay', () => {
         10_000,
         () => `the status line (stdout: ${out})`,
       );
+      // The Prometheus endpoint on the port it printed: what was sent, and no lag left.
+      const url = /evc relay: metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)\n/.exec(out)?.[1];
+      expect(url, out).toBeDefined();
+      const res = await fetch(url!);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const metrics = await res.text();
+      expect(metrics).toContain(`evc_outbox_sent_total{table="${table}"} 25\n`);
+      expect(metrics).toContain(`evc_outbox_lag_rows{table="${table}"} 0\n`);
+      expect(metrics).toMatch(/# TYPE evc_outbox_oldest_unsent_seconds gauge\n/);
+      expect((await fetch(url!.replace('/metrics', '/other'))).status).toBe(404);
     } finally {
       child.kill('SIGTERM');
     }
@@ -99,6 +112,10 @@ describe.skipIf(!run)('evc relay', () => {
     [
       ['relay', '--contract', 'asyncapi/chat.yaml', '--transport', 'kafka', '--batch', '0', '--database-url', 'postgres://x'],
       'evc relay: --batch must be a whole number >= 1 (got "0")',
+    ],
+    [
+      ['relay', '--contract', 'asyncapi/chat.yaml', '--transport', 'kafka', '--metrics', 'localhost:http', '--database-url', 'postgres://x'],
+      'evc relay: --metrics must be [host:]port, e.g. 9464 or 0.0.0.0:9464 (got "localhost:http")',
     ],
   ])('%j exits 2 with one line', (args, line) => {
     const r = spawnSync(process.execPath, [EVC, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });

@@ -3,6 +3,8 @@
  * as a process of its own (`startOutboxRelay` from `@event-contracts/runtime/postgres`,
  * see docs/exactly-once.md). Several may run against one outbox table.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { ChannelSpec } from '@event-contracts/runtime';
 import { openTransport } from '../../verify/transport.js';
@@ -13,6 +15,7 @@ import { kafkaTopicSpecs } from './topics.js';
 
 export const relayHelp = `Usage: evc relay --contract <file> --transport kafka|redis [--database-url URL]
                 [--table evc_outbox] [--batch N] [--poll 20ms] [--status-every 10s]
+                [--metrics [host:]port]
                 [--brokers host:port,...] [--redis-url URL] [--key-prefix P]
 
 Sends the rows your services committed to the transactional outbox table (publish with
@@ -31,6 +34,10 @@ ${brokerHelp}
   --poll <duration>     wait after a pass that found no row (default 20ms; 2ms after a
                         pass that sent some, while rows keep arriving)
   --status-every <d>    print sent, lag rows and oldest unsent age this often (default 10s)
+  --metrics [host:]port serve Prometheus metrics at http://host:port/metrics (host defaults
+                        to 127.0.0.1; port 0 picks a free one, printed at start):
+                        evc_outbox_sent_total, evc_outbox_lag_rows,
+                        evc_outbox_oldest_unsent_seconds
 ${limitsHelp}
 Exit 0 when stopped, 2 when it could not run.`;
 
@@ -47,6 +54,7 @@ export async function relayCommand(argv: string[]): Promise<number> {
       batch: { type: 'string' },
       poll: { type: 'string' },
       'status-every': { type: 'string' },
+      metrics: { type: 'string' },
       ...limitOptions,
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -70,6 +78,7 @@ export async function relayCommand(argv: string[]): Promise<number> {
   }
   const pollIntervalMs = durationOption('poll', values.poll);
   const statusEvery = durationOption('status-every', values['status-every']) ?? 10_000;
+  const metricsAt = values.metrics === undefined ? undefined : metricsAddress(values.metrics);
 
   const system = await loadSystem('relay', values.contract, contractLimits(values));
   if (!system) return 2;
@@ -104,13 +113,54 @@ export async function relayCommand(argv: string[]): Promise<number> {
     return `sent ${s.sent}, unsent ${s.lagRows}, oldest unsent ${(s.lagOldestMs / 1000).toFixed(1)} s, failed passes ${s.failures}`;
   };
   process.stdout.write(`evc relay: ${outbox.table} → ${settings.kind} (${system.id}); Ctrl-C stops\n`);
+  let server: Server | undefined;
+  if (metricsAt) {
+    try {
+      server = await serveMetrics(metricsAt, () => relay.metricsText());
+    } catch (err) {
+      await relay.stop();
+      await Promise.allSettled([transport.close(), outbox.close()]);
+      throw new UsageError(`--metrics ${values.metrics}: cannot listen (${err instanceof Error ? err.message : String(err)})`);
+    }
+    const bound = server.address() as AddressInfo;
+    process.stdout.write(`evc relay: metrics on http://${metricsAt.host}:${bound.port}/metrics\n`);
+  }
   const timer = setInterval(() => process.stdout.write(`evc relay: ${status()}\n`), statusEvery);
   const stop = stopSignal();
   await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
   stop.dispose();
   clearInterval(timer);
   await relay.stop();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   process.stdout.write(`evc relay: stopped; ${status()}\n`);
   await Promise.allSettled([transport.close(), outbox.close()]);
   return 0;
+}
+
+/** `[host:]port`: a loopback host unless one is named. */
+function metricsAddress(text: string): { host: string; port: number } {
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[2]) : Number.NaN;
+  if (!m || port > 65_535) throw new UsageError(`--metrics must be [host:]port, e.g. 9464 or 0.0.0.0:9464 (got "${text}")`);
+  return { host: m[1]?.replace(/^\[|\]$/g, '') ?? '127.0.0.1', port };
+}
+
+/** GET /metrics answers the relay's Prometheus text; anything else 404. */
+function serveMetrics(at: { host: string; port: number }, text: () => string): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.end(text());
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('not found: GET /metrics\n');
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(at.port, at.host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
 }

@@ -61,16 +61,23 @@ async function runStage(s: StageRun, workflowId: string): Promise<void> {
     return;
   }
   const params = (info.parameters ?? {}) as Record<string, unknown>;
-  await s.started(workflowId, params);
+  // <stage>.started and the outcome go out without waiting for each other's reply: the
+  // client writes them in this order on one connection (so Redis appends them in this
+  // order), one round trip instead of two on the workflow's path. The handler still
+  // settles only when both are written, and fails (to be delivered again) if either is not.
+  const started = s.started(workflowId, params);
   if (params.fail_at === s.stage) {
-    await s.failed(workflowId, {
-      code: `${s.stage.toUpperCase()}_ERROR`,
-      message: `${s.stage} failed: the workflow input asked for it (fail_at)`,
-      retryable: false,
-    });
+    await Promise.all([
+      started,
+      s.failed(workflowId, {
+        code: `${s.stage.toUpperCase()}_ERROR`,
+        message: `${s.stage} failed: the workflow input asked for it (fail_at)`,
+        retryable: false,
+      }),
+    ]);
     return;
   }
-  await s.work(workflowId, params);
+  await Promise.all([started, s.work(workflowId, params)]);
 }
 
 const count = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : fallback);

@@ -127,34 +127,39 @@ export async function startCoordinator(deps: ServiceDeps): Promise<Coordinator> 
       wf.finished_at = new Date().toISOString();
       completedStages.delete(workflowId);
     }
-    for (const s of report) {
-      const percentage = progressAfter(s);
-      await traced(
+    // Progress (in stage order) and completion are written in call order on one connection
+    // without waiting for each reply in between: one round trip, and still all written
+    // (or the handler fails and the result is delivered again) before it settles.
+    const sends: Promise<unknown>[] = report.map((s) =>
+      traced(
         deps,
         SERVICE,
         'workflow.progressed',
         client.publishCoordinatorWorkflowProgressed({
           workflow_id: workflowId,
           source_agent: 'coordinator',
-          data: { percentage, stage: s, message: `${s} completed` },
+          data: { percentage: progressAfter(s), stage: s, message: `${s} completed` },
         }),
-      );
-    }
+      ),
+    );
     if (finished) {
       const began = startedAt.get(workflowId) ?? Date.now();
       startedAt.delete(workflowId);
       const url = wf.deployment_url;
-      await traced(
-        deps,
-        SERVICE,
-        'workflow.completed',
-        client.publishCoordinatorWorkflowCompleted({
-          workflow_id: workflowId,
-          source_agent: 'coordinator',
-          data: { duration_ms: Math.max(0, Math.round(Date.now() - began)), ...(url ? { deployment_url: url } : {}) },
-        }),
+      sends.push(
+        traced(
+          deps,
+          SERVICE,
+          'workflow.completed',
+          client.publishCoordinatorWorkflowCompleted({
+            workflow_id: workflowId,
+            source_agent: 'coordinator',
+            data: { duration_ms: Math.max(0, Math.round(Date.now() - began)), ...(url ? { deployment_url: url } : {}) },
+          }),
+        ),
       );
     }
+    await Promise.all(sends);
   }
 
   async function stageFailed(stage: Stage, workflowId: string, error: AgentError): Promise<void> {
@@ -210,22 +215,25 @@ export async function startCoordinator(deps: ServiceDeps): Promise<Coordinator> 
       // State first: the generation agent asks for it as soon as workflow.started is out.
       workflows.set(workflowId, state);
       startedAt.set(workflowId, Date.now());
-      await traced(
-        deps,
-        SERVICE,
-        'workflow.created',
-        client.publishCoordinatorWorkflowCreated({
-          workflow_id: workflowId,
-          source_agent: 'coordinator',
-          data: { name: input.name, ...(input.requested_by ? { requested_by: input.requested_by } : {}), parameters: state.parameters },
-        }),
-      );
-      await traced(
-        deps,
-        SERVICE,
-        'workflow.started',
-        client.publishCoordinatorWorkflowStarted({ workflow_id: workflowId, source_agent: 'coordinator', data: { stages: [...STAGES] } }),
-      );
+      // Written in this order on one connection, both replies awaited together.
+      await Promise.all([
+        traced(
+          deps,
+          SERVICE,
+          'workflow.created',
+          client.publishCoordinatorWorkflowCreated({
+            workflow_id: workflowId,
+            source_agent: 'coordinator',
+            data: { name: input.name, ...(input.requested_by ? { requested_by: input.requested_by } : {}), parameters: state.parameters },
+          }),
+        ),
+        traced(
+          deps,
+          SERVICE,
+          'workflow.started',
+          client.publishCoordinatorWorkflowStarted({ workflow_id: workflowId, source_agent: 'coordinator', data: { stages: [...STAGES] } }),
+        ),
+      ]);
       return state;
     },
     async cancel(workflowId, reason, by) {

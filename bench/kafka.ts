@@ -8,7 +8,7 @@
  * validation, dedupe, commit after the handler), from subscribe to the last event handled.
  *
  *   node --import tsx bench/kafka.ts [--events 100000] [--size 256] [--rate 5000] [--seconds 10] [--rounds 3]
- *                                    [--only latency|throughput|consume]
+ *                                    [--only latency|throughput|consume] [--baseline <another checkout>]
  *
  * Prints a markdown table; results are collated into BENCHMARKS.md by hand.
  */
@@ -16,6 +16,8 @@ import { bufferOf } from '../src/runtime/buffers.js';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
@@ -37,6 +39,8 @@ const { values } = parseArgs({
     partitions: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '3' },
     only: { type: 'string', default: '' },
+    /** Another checkout of this repository (e.g. `git worktree add /tmp/base <commit>`): its SDK is measured beside this one's in the consume runs. */
+    baseline: { type: 'string' },
   },
 });
 const EVENTS = Number(values.events);
@@ -270,6 +274,8 @@ interface ConsumeRow {
   seconds: number;
   /** first event handled → last event handled (without the group join). */
   consumeSeconds: number;
+  /** CPU time of this process (user + system, all threads) from subscribe to the last event handled. */
+  cpuSeconds: number;
 }
 
 const consumeSystem = CONSUME_ROUNDS > 0 ? orderSystem(await freshTopic('consume')) : undefined;
@@ -290,17 +296,21 @@ async function produceForConsume(): Promise<number> {
   return offsets.reduce((n, o) => n + Number(o.high), 0);
 }
 
-/** Resolves when `n` events were counted, with the time of the first. */
+/** Resolves when `n` events were counted, with the time of the first and the CPU time used since it was made. */
 function counter(n: number) {
   let count = 0;
   let first = 0;
-  let resolve!: (at: { first: number; last: number }) => void;
-  const done = new Promise<{ first: number; last: number }>((r) => (resolve = r));
+  const cpu0 = process.cpuUsage();
+  let resolve!: (at: { first: number; last: number; cpuSeconds: number }) => void;
+  const done = new Promise<{ first: number; last: number; cpuSeconds: number }>((r) => (resolve = r));
   return {
     done,
     one() {
       if (count === 0) first = performance.now();
-      if (++count === n) resolve({ first, last: performance.now() });
+      if (++count === n) {
+        const cpu = process.cpuUsage(cpu0);
+        resolve({ first, last: performance.now(), cpuSeconds: (cpu.user + cpu.system) / 1e6 });
+      }
     },
   };
 }
@@ -331,19 +341,36 @@ async function rawConsume(concurrency: number, work: boolean): Promise<ConsumeRo
   });
   const at = await c.done;
   await consumer.disconnect();
-  return { key: `raw-${work ? 'work' : 'count'}-${concurrency}`, seconds: (at.last - start) / 1000, consumeSeconds: (at.last - at.first) / 1000 };
+  return {
+    key: `raw-${work ? 'work' : 'count'}-${concurrency}`,
+    seconds: (at.last - start) / 1000,
+    consumeSeconds: (at.last - at.first) / 1000,
+    cpuSeconds: at.cpuSeconds,
+  };
 }
 
+interface Sdk {
+  createClient: typeof createClient;
+  createKafkaTransport: typeof createKafkaTransport;
+}
+const thisSdk: Sdk = { createClient, createKafkaTransport };
+const baselineSdk: Sdk | undefined = values.baseline
+  ? {
+      createClient: (await import(pathToFileURL(path.resolve(values.baseline, 'src/runtime/index.ts')).href)).createClient,
+      createKafkaTransport: (await import(pathToFileURL(path.resolve(values.baseline, 'src/runtime/transports/kafka/index.ts')).href)).createKafkaTransport,
+    }
+  : undefined;
+
 /** The SDK: createClient over the Kafka transport, validation and in-memory dedupe on (the defaults). */
-async function sdkConsume(concurrency: number): Promise<ConsumeRow> {
+async function sdkConsume(concurrency: number, sdk: Sdk = thisSdk, key = `sdk-${concurrency}`): Promise<ConsumeRow> {
   const t = consumeSystem!;
-  const client = createClient(t.system, { transport: createKafkaTransport({ brokers, clientId: 'evc-bench-sdk-consume' }) });
+  const client = sdk.createClient(t.system, { transport: sdk.createKafkaTransport({ brokers, clientId: 'evc-bench-sdk-consume' }) });
   const c = counter(EVENTS);
   const start = performance.now();
   await client.subscribe(t.receive, () => c.one(), { group: `evc-bench-sdk-${randomUUID().slice(0, 8)}`, fromBeginning: true, concurrency });
   const at = await c.done;
   await client.close();
-  return { key: `sdk-${concurrency}`, seconds: (at.last - start) / 1000, consumeSeconds: (at.last - at.first) / 1000 };
+  return { key, seconds: (at.last - start) / 1000, consumeSeconds: (at.last - at.first) / 1000, cpuSeconds: at.cpuSeconds };
 }
 
 if (CONSUME_ROUNDS > 0) {
@@ -368,10 +395,19 @@ if (CONSUME_ROUNDS > 0) {
         run: () => sdkConsume(concurrency),
       },
     );
+    if (baselineSdk) {
+      consumeVariants.push({
+        key: `sdk-baseline-${concurrency}`,
+        name: `SDK subscription of the baseline checkout (${values.baseline}), concurrency ${concurrency}`,
+        run: () => sdkConsume(concurrency, baselineSdk, `sdk-baseline-${concurrency}`),
+      });
+    }
   }
   const consumed = new Map<string, ConsumeRow[]>();
+  const loadBefore = loadNow();
   await rawConsume(1, true); // warm: connections, page cache, JIT
   await sdkConsume(1);
+  if (baselineSdk) await sdkConsume(1, baselineSdk);
   for (let round = 0; round < CONSUME_ROUNDS; round++) {
     for (let i = 0; i < consumeVariants.length; i++) {
       const v = consumeVariants[(i + round) % consumeVariants.length]!;
@@ -381,23 +417,37 @@ if (CONSUME_ROUNDS > 0) {
   }
   const med = (key: string, f: (r: ConsumeRow) => number) => median(consumed.get(key)!.map(f));
   console.log(
-    `\n| consume ${fmt(EVENTS)} pre-produced events (~${fmt(sampleBytes())} B, ${PARTITIONS} partitions), median of ${CONSUME_ROUNDS} rounds, order rotating | subscribe → last handled, s | events/s | vs raw + validate (target ≥ 0.8×) | first → last handled, s | vs raw + validate | each round (subscribe → last), s |`,
+    `\n| consume ${fmt(EVENTS)} pre-produced events (~${fmt(sampleBytes())} B, ${PARTITIONS} partitions), median of ${CONSUME_ROUNDS} rounds, order rotating | subscribe → last handled, s | events/s | vs raw + validate (target ≥ 0.8×) | each round vs raw + validate of that round | first → last handled, s | vs raw + validate | CPU s (process, subscribe → last) | CPU: raw + validate / this | each round (subscribe → last), s |`,
   );
-  console.log('|---|---:|---:|---:|---:|---:|---|');
+  console.log('|---|---:|---:|---:|---|---:|---:|---:|---:|---|');
   for (const v of consumeVariants) {
+    const runs = consumed.get(v.key)!;
     const total = med(v.key, (r) => r.seconds);
     const consume = med(v.key, (r) => r.consumeSeconds);
+    const cpu = med(v.key, (r) => r.cpuSeconds);
     const concurrency = v.key.split('-').at(-1);
     const isSdk = v.key.startsWith('sdk');
-    const rawTotal = med(`raw-work-${concurrency}`, (r) => r.seconds);
-    const rawConsumeS = med(`raw-work-${concurrency}`, (r) => r.consumeSeconds);
+    const rawKey = `raw-work-${concurrency}`;
+    const rawRuns = consumed.get(rawKey)!;
+    const rawTotal = med(rawKey, (r) => r.seconds);
+    const rawConsumeS = med(rawKey, (r) => r.consumeSeconds);
+    const rawCpu = med(rawKey, (r) => r.cpuSeconds);
+    // Load drifts on a shared machine: each round's SDK run against the raw run of the same round.
+    const perRound = runs.map((r, i) => fmt(rawRuns[i]!.seconds / r.seconds, 2)).join(' / ');
     console.log(
-      `| ${v.name} | ${fmt(total, 2)} | ${fmt(EVENTS / total)} | ${isSdk ? `**${fmt(rawTotal / total, 2)}×**` : '–'} | ${fmt(consume, 2)} | ${isSdk ? `${fmt(rawConsumeS / consume, 2)}×` : '–'} | ${consumed
-        .get(v.key)!
-        .map((r) => fmt(r.seconds, 2))
-        .join(' / ')} |`,
+      `| ${v.name} | ${fmt(total, 2)} | ${fmt(EVENTS / total)} | ${isSdk ? `**${fmt(rawTotal / total, 2)}×**` : '–'} | ${isSdk ? perRound : '–'} | ${fmt(consume, 2)} | ${
+        isSdk ? `${fmt(rawConsumeS / consume, 2)}×` : '–'
+      } | ${fmt(cpu, 2)} | ${isSdk ? `${fmt(rawCpu / cpu, 2)}×` : '–'} | ${runs.map((r) => fmt(r.seconds, 2)).join(' / ')} |`,
     );
   }
+  console.log(`\nload average before the consume runs ${loadBefore}, after ${loadNow()}`);
+}
+
+function loadNow(): string {
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 }
 
 function sampleBytes(): number {

@@ -258,14 +258,19 @@ async function main() {
   console.log(`| latency p99 | ${lms(lat((l) => l.p99))} | < 1 ms |`);
   console.log(`| latency p99.9 / max | ${ms(median(lat((l) => l.p999)))} / ${ms(median(lat((l) => l.max)))} | – |`);
   console.log(`
-Where the time goes (node --cpu-prof over 600k batched events, issue #17 item 3): JSON.parse ~18 %, JSON.stringify ~15 %,
-the two validations ~11 % (the raw floor's own work, ~45 % together); GC ~11 %; the dedupe store ~9 % (a UUID parsed to
-four words, one probe of a 100k-entry LRU index for seen(), an eviction and an insert for mark(): two cache misses per event);
-the two envelope UUIDs ~7 % (CSPRNG bytes, hex, one native slice each); the retained log's UTF-8 copy ~4 %; the memory
-transport ~3 %; envelope fill, headers, ctx, metrics and clocks the rest at ≤ 2 % each. Brought down in issue #17: a
-microtask and a then() per delivery (handlers that finish synchronously are acked at once, so events no longer queue
-up to maxLag and outlive the young generation), the retained log's heap copies (values now sit in off-heap chunks),
-per-event objects and re-parsing on the consume path.`);
+Where the time goes (node --cpu-prof over 600k batched events, load average ~12, issue #17 item 3): JSON.parse ~19 %,
+JSON.stringify ~13 %, the two validations with their formats ~12 % (the raw floor's own work; profiled in one process
+beside the floor, the runtime's parse and stringify took 0.8-1.5x the floor's samples over four profiles: no consistent
+extra cost); the dedupe store ~10 % (a UUID parsed to four words, one probe of a 100k-entry LRU index for seen(), an
+eviction and an insert for mark(): two cache misses per event; growing its arrays to 100k in each run ~1.5 %); the
+retained log ~8 % (the value's UTF-8 copy ~3 %, matching headers to their template and writing the ids that differ
+~4 %); GC ~7 %; the two envelope UUIDs ~4 % (CSPRNG bytes, hex, one native slice each); the memory transport ~4 %;
+envelope fill, headers, ctx, metrics and clocks the rest at <= 2 % each. None of these is the floor's work and each
+serves a guarantee (dedupe, replay from the beginning, fresh ids): no single cost is left to remove. Brought down in
+issue #17: a microtask and a then() per delivery (handlers that finish synchronously are acked at once, so events no
+longer queue up to maxLag and outlive the young generation), the retained log's heap copies (values, then keys and
+headers, now sit in off-heap chunks: promoted bytes 57 -> 16 MB and scavenge time halved per 300k events), per-event
+objects (one queued delivery per event and group) and re-parsing on the consume path.`);
 }
 
 await main();

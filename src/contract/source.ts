@@ -3,7 +3,7 @@
  * every diagnostic can name its place.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { ContractError } from './errors.js';
 import { type ContractLimits, MAX_ALIAS_EXPANSION, raiseHint, withDefaults } from './limits.js';
 import { encodePointerSegment, splitPointer } from './json-pointer.js';
@@ -62,7 +62,7 @@ export function parseSource(path: string, text: string, limits?: Partial<Contrac
     let found: Node | null = root;
     for (const segment of splitPointer(pointer)) {
       if (node && isMap(node)) {
-        const pair = node.items.find((p) => keyText(p.key) === segment);
+        const pair = pairByKey(node, segment);
         if (!pair) break;
         // Point at the key of a mapping entry: that is where a reader looks.
         found = (pair.key as Node | null) ?? found;
@@ -83,6 +83,28 @@ export function parseSource(path: string, text: string, limits?: Partial<Contrac
     return result;
   };
   return { path, text, data, position };
+}
+
+/**
+ * Keys of big mappings, indexed on first lookup: a contract's `channels` or `operations`
+ * may hold thousands of entries, each located once (a linear scan each made loading
+ * quadratic in the contract's size).
+ */
+const keyIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function pairByKey(node: YAMLMap, key: string): Pair | undefined {
+  if (node.items.length <= 16) return node.items.find((p) => keyText(p.key) === key);
+  let index = keyIndex.get(node);
+  if (!index) {
+    index = new Map();
+    for (const p of node.items) {
+      const k = keyText(p.key);
+      // The first entry of a key, as a scan finds it.
+      if (!index.has(k)) index.set(k, p);
+    }
+    keyIndex.set(node, index);
+  }
+  return index.get(key);
 }
 
 function keyText(key: unknown): string {

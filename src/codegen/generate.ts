@@ -440,7 +440,9 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
       report();
       const inputs: Record<string, string> = {};
       for (const f of system.files) inputs[posix(relative(root, f))] = sha256(readFileSync(f));
-      manifest.systems[rel] = { id: system.id, folder, inputs, outputs: Object.fromEntries(plan.map((f) => [f.path, sha256(f.contents)])) };
+      // Output hashes serve only the manifest: not computed without the cache (megabytes per file on big contracts).
+      const outputs = useCache ? Object.fromEntries(plan.map((f) => [f.path, sha256(f.contents)])) : {};
+      manifest.systems[rel] = { id: system.id, folder, inputs, outputs };
     }
     if (hasError(diagnostics) && !keepGoing) return;
     for (const { rel } of loaded) {

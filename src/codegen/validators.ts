@@ -89,7 +89,9 @@ const HELPERS: ReadonlyMap<string, string> = new Map([
  * `require("module").member`. ajv prints schema values with JSON escapes, so `require("` can
  * only appear in a string literal as `require(\"`: a match is always ajv's own code.
  */
-const REQUIRE_CALL = /\brequire\("([^"\\]*)"\)(?:\.([A-Za-z_$][\w$]*))?/g;
+const REQUIRE_CALL = /require\("([^"\\]*)"\)(?:\.([A-Za-z_$][\w$]*))?/g;
+/** What `\b` before `require` rules out (chunkToEsm checks it itself). */
+const WORD_CHAR = /\w/;
 
 /** ajv standalone code (CommonJS-shaped: `exports.name = fn`) of one mode. */
 export function compileMode(entries: readonly ValidatorEntry[], allErrors: boolean): string {
@@ -373,24 +375,25 @@ function chunkToEsm(code: string): CompiledChunk {
   // names end in a counter (`func0`, `formats2`, `validate0`) and its fixed names are
   // others (`data`, `errors`, `vErrors`, `instancePath`...), so the helper names cannot
   // clash with ajv's.
-  for (const m of code.matchAll(REQUIRE_CALL)) {
-    const name = HELPERS.get(`${m[1]}\0${m[2] ?? ''}`);
+  // One pass over the code (it is megabytes per chunk on big contracts): the match starts
+  // at a literal, the word boundary is checked here.
+  const esm = code.replace(REQUIRE_CALL, (match: string, spec: string, member: string | undefined, offset: number) => {
+    if (offset > 0 && WORD_CHAR.test(code[offset - 1]!)) return match;
+    const name = HELPERS.get(`${spec}\0${member ?? ''}`);
     if (name === undefined) {
-      const what = m[2] === undefined ? `"${m[1]}"` : `"${m[1]}" (.${m[2]})`;
+      const what = member === undefined ? `"${spec}"` : `"${spec}" (.${member})`;
       throw new ValidatorCompileError(
         `ajv standalone code requires ${what}, which generated validators cannot import: they import only ${VALIDATOR_SUPPORT_MODULE} (${[...HELPERS.values()].join(', ')})`,
       );
     }
     used.add(name);
-  }
+    return name;
+  });
   // ajv escapes quotes and line separators in the values it embeds, but not `</script`;
   // that text can only sit inside ajv's string literals, where `<\/` reads the same.
   // Backstop: ajv prints a schema's $id into a `/*# sourceURL=... */` comment, where a
   // `*/` in the id would end the comment and inject code. plainSchema drops every $id,
   // so such a comment here means a schema got past it: refuse rather than emit it.
   if (code.includes('/*# sourceURL=')) throw new ValidatorCompileError('ajv standalone code carries a schema $id (sourceURL comment); refusing to emit it');
-  const esm = code
-    .replace(REQUIRE_CALL, (_, spec: string, member: string | undefined) => HELPERS.get(`${spec}\0${member ?? ''}`)!)
-    .replace(/<\/(script)/gi, '<\\/$1');
-  return { code: esm, helpers: [...used] };
+  return { code: esm.includes('</') ? esm.replace(/<\/(script)/gi, '<\\/$1') : esm, helpers: [...used] };
 }

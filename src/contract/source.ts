@@ -25,10 +25,17 @@ export interface SourceFile {
 export function parseSource(path: string, text: string, limits?: Partial<ContractLimits>): SourceFile {
   const { maxNestingDepth } = withDefaults(limits);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, keepSourceTokens: false, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const first = doc.errors[0]!;
-    const pos = lineCounter.linePos(first.pos[0]);
+  // Duplicate keys are found here (firstDuplicateKey), not by the parser: its check scans
+  // the entries before each new one, quadratic in a mapping's size (`channels` of thousands).
+  const doc = parseDocument(text, { lineCounter, keepSourceTokens: false, uniqueKeys: false, prettyErrors: false });
+  const duplicate = firstDuplicateKey(doc);
+  if (doc.errors.length > 0 || duplicate !== undefined) {
+    // The parser reports errors in document order; a duplicate key before its first one comes first.
+    const first =
+      duplicate !== undefined && (doc.errors.length === 0 || duplicate < doc.errors[0]!.pos[0])
+        ? { pos: [duplicate], code: 'DUPLICATE_KEY', message: 'Map keys must be unique' }
+        : doc.errors[0]!;
+    const pos = lineCounter.linePos(first.pos[0]!);
     const at = { file: path, pointer: '', line: pos.line, col: pos.col };
     // The YAML parser recurses per level and gives up (RangeError) somewhere past 800.
     if (first.code === 'RESOURCE_EXHAUSTION') {
@@ -105,6 +112,38 @@ function pairByKey(node: YAMLMap, key: string): Pair | undefined {
     keyIndex.set(node, index);
   }
   return index.get(key);
+}
+
+/**
+ * Offset of the first key that repeats an earlier key of its mapping, as the yaml
+ * package's `uniqueKeys` check finds them (scalar keys equal by value, other keys only to
+ * themselves), in document order; undefined when there is none. Iterative: the tree may
+ * be deeper than the stack.
+ */
+function firstDuplicateKey(doc: Document): number | undefined {
+  let first: number | undefined;
+  const stack: unknown[] = doc.contents ? [doc.contents] : [];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const key = pair.key;
+        // NaN is not equal to itself for the parser's check either.
+        if (isScalar(key) && !(typeof key.value === 'number' && Number.isNaN(key.value))) {
+          if (seen.has(key.value)) {
+            const at = key.range?.[0];
+            if (at !== undefined && (first === undefined || at < first)) first = at;
+          } else seen.add(key.value);
+        }
+        if (key && typeof key === 'object') stack.push(key);
+        if (pair.value) stack.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) if (item) stack.push(item);
+    }
+  }
+  return first;
 }
 
 function keyText(key: unknown): string {

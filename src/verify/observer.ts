@@ -124,10 +124,16 @@ export interface Observer {
 const MAX_ENVELOPE_SHOWN = 50;
 
 /**
- * Redis keeps a stream's consumer groups until they are destroyed: the observer's own
- * group goes when it stops (Kafka forgets an idle group's offsets by itself).
+ * The observer's own group goes when it stops: Redis keeps a stream's consumer groups
+ * until they are destroyed, and Kafka would list an idle group (and keep its offsets) for
+ * the broker's offsets retention, 7 days by default, one per `evc verify` run.
  */
 async function dropGroup(transport: Transport, group: string, addresses: string[]): Promise<void> {
+  if (transport.name === 'kafka') {
+    const deleteGroup = (transport as { deleteGroup?: (group: string) => Promise<boolean> }).deleteGroup;
+    await deleteGroup?.call(transport, group);
+    return;
+  }
   if (transport.name !== 'redis-streams') return;
   const t = transport as unknown as RedisStreamsTransport;
   for (const a of addresses) await t.redis.xgroup('DESTROY', t.streamKey(a), group).catch(() => undefined);

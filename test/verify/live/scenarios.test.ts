@@ -16,7 +16,7 @@ import { runtimeSystem } from '../../../src/verify/descriptor.js';
 import type { FullReport } from '../../../src/verify/report.js';
 import { runVerify } from '../../../src/verify/run.js';
 import { loadScenario } from '../../../src/verify/scenario.js';
-import { kafkaAvailable } from '../../kafka/broker.js';
+import { kafkaAvailable, rawAdmin } from '../../kafka/broker.js';
 import { redisAvailable } from '../../redis/server.js';
 import { evcVerify, startLive, type Kind } from './harness.js';
 
@@ -128,6 +128,12 @@ for (const c of brokerCases) {
         const report = JSON.parse(r.stdout) as FullReport;
         expect(summary(report)).toEqual({ passed: true, invalid: 0, undeclared: 0, envelope: [], expectations: c.expectations });
         expect(r.code).toBe(0);
+        if (c.kind === 'kafka') {
+          // verify's own group is deleted when it stops: a run per CI job leaves no group on the broker.
+          expect(report.group).toMatch(/^evc-verify-[0-9a-f]{8}$/);
+          const admin = await rawAdmin();
+          expect((await admin.listGroups()).groups.map((g) => g.groupId)).not.toContain(report.group);
+        }
       } finally {
         await live.stop();
       }

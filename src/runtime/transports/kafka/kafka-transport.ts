@@ -90,6 +90,12 @@ export function defaultBrokers(env: Record<string, string | undefined> = process
 export function createKafkaTransport(options: KafkaTransportOptions = {}): Transport & {
   /** Sends everything published so far. */
   flush(): Promise<void>;
+  /**
+   * Deletes a consumer group with no members left (its committed offsets go with it), e.g.
+   * a throwaway group like `evc verify`'s once it stopped. Resolves false when the broker
+   * refused (members still joined, or no such group).
+   */
+  deleteGroup(group: string): Promise<boolean>;
 } {
   const logger = options.logger ?? silentLogger;
   const clientId = options.clientId ?? 'evc';
@@ -218,6 +224,17 @@ export function createKafkaTransport(options: KafkaTransportOptions = {}): Trans
 
     async flush(): Promise<void> {
       await batcher?.flush();
+    },
+
+    async deleteGroup(group: string): Promise<boolean> {
+      if (!admin) await connect();
+      try {
+        await admin!.deleteGroups([group]);
+        return true;
+      } catch (err) {
+        logger.debug('kafka: group not deleted', { group, error: err instanceof Error ? err.message : String(err) });
+        return false;
+      }
     },
 
     async close(): Promise<void> {

@@ -137,6 +137,6 @@ for (const c of brokerCases) {
       } finally {
         await live.stop();
       }
-    });
+    }, 120_000); // skafu on Kafka joins a group per service and verify's own: ~30 s on a loaded machine
   });
 }

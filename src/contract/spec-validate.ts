@@ -3,6 +3,7 @@
  * bundled document (references to other files already inlined, so the parser never
  * touches the file system or the network) and maps every finding back to file:line:col.
  */
+import { createRequire } from 'node:module';
 import { Parser } from '@asyncapi/parser';
 import type { Diagnostic, Severity } from './ir.js';
 import { isObject, type Origin, type RefResolver } from './resolve.js';
@@ -31,6 +32,93 @@ const IGNORED = new Set(['asyncapi-latest-version', 'asyncapi3-operation-message
 
 type Found = Awaited<ReturnType<Parser['validate']>>[number];
 
+/** Spectral's Document, from the copy of @stoplight/spectral-core the parser (pinned) itself loads. */
+interface SpectralDocument {
+  __parserInput?: unknown;
+}
+type DocumentClass = new (input: unknown, parser: unknown, source?: string) => SpectralDocument;
+let documentClass: DocumentClass | undefined;
+
+function spectralDocument(): DocumentClass {
+  documentClass ??= (createRequire(createRequire(import.meta.url).resolve('@asyncapi/parser'))('@stoplight/spectral-core') as { Document: DocumentClass })
+    .Document;
+  return documentClass;
+}
+
+/**
+ * What `Parser.validate` does (@asyncapi/parser 3.6.3, cjs/validate.js), without its text
+ * round trip: it prints the document as JSON and has Spectral parse that text back as YAML
+ * with a position for every node, a third of its time on a large contract. Here Spectral
+ * gets a plain copy of the data (its resolver freezes what it is given) and, for a result's
+ * place, the node's rank in document order, which is all Spectral uses a range for (its
+ * results are sorted by it); we map paths to file:line:col ourselves (originAtPath).
+ */
+async function parserFindings(bundled: unknown): Promise<Found[]> {
+  const data = JSON.parse(JSON.stringify(bundled)) as unknown;
+  const at = (character: number) => ({ start: { line: 0, character }, end: { line: 0, character } });
+  const plain = {
+    parse: (input: unknown) => ({ data: input, diagnostics: [] }),
+    getLocationForJsonPath: (_result: unknown, path: readonly (string | number)[]) => ({ range: at(documentRank(data, path)) }),
+    trapAccess: <T>(value: T) => value,
+  };
+  const Document = spectralDocument();
+  const document = new Document(data, plain);
+  // The parser's schema-format rules read the caller's input from here.
+  document.__parserInput = bundled;
+  try {
+    const spectral = (getParser() as unknown as { spectral: { runWithResolved(d: unknown, o: object): Promise<{ results: Found[] }> } }).spectral;
+    const { results } = await spectral.runWithResolved(document, {});
+    // As the parser does: an unregistered schema format is a warning (its #1066).
+    return results.map((d) => (typeof d.message === 'string' && d.message.startsWith('No schema parser registered for') ? { ...d, severity: 1 } : d));
+  } catch (err) {
+    if (!(err instanceof Error)) return [];
+    const message = `Error thrown during AsyncAPI document validation. Name: ${err.name}, message: ${err.message}, stack: ${err.stack}`;
+    return [{ code: 'uncaught-error', message, path: [], severity: 0, range: at(0) }] as Found[];
+  }
+}
+
+const subtreeSizes = new WeakMap<object, number>();
+
+function subtreeSize(node: unknown): number {
+  if (node === null || typeof node !== 'object') return 1;
+  let size = subtreeSizes.get(node);
+  if (size === undefined) {
+    size = 1;
+    for (const child of Object.values(node)) size += subtreeSize(child);
+    subtreeSizes.set(node, size);
+  }
+  return size;
+}
+
+/**
+ * The pre-order rank of the node at a path: the order of their places in the JSON text.
+ * 0 (the top) for a path that is not in the document, as Spectral's YAML locator gives
+ * (it drops its `closest` flag): a path through a `$ref` of the unresolved document.
+ */
+function documentRank(root: unknown, path: readonly (string | number)[]): number {
+  let rank = 0;
+  let node = root;
+  for (const segment of path) {
+    if (Array.isArray(node)) {
+      const index = Number(segment);
+      if (!Number.isInteger(index) || index < 0 || index >= node.length) return 0;
+      rank += 1;
+      for (let i = 0; i < index; i++) rank += subtreeSize(node[i]);
+      node = node[index];
+    } else if (isObject(node) && typeof segment === 'string' && Object.hasOwn(node, segment)) {
+      rank += 1;
+      for (const [key, child] of Object.entries(node)) {
+        if (key === segment) break;
+        rank += subtreeSize(child);
+      }
+      node = node[segment];
+    } else {
+      return 0;
+    }
+  }
+  return rank;
+}
+
 /**
  * The parser validates the resolved document, so one bad schema is reported at every
  * place that references it, and again at each enclosing `if/else` branch. Keep the most
@@ -47,7 +135,7 @@ const SEVERITY: Record<number, Severity> = { 0: 'error', 1: 'warning', 2: 'info'
 
 export async function specDiagnostics(bundled: unknown, rootFile: string, resolver: RefResolver): Promise<Diagnostic[]> {
   const found = leavesOnly(
-    (await getParser().validate(bundled as never)).filter((d) => !IGNORED.has(String(d.code)) && !isSameMessageTwice(d, bundled) && !isReadSchemaFormat(d)),
+    (await parserFindings(bundled)).filter((d) => !IGNORED.has(String(d.code)) && !isSameMessageTwice(d, bundled) && !isReadSchemaFormat(d)),
   );
   const out: Diagnostic[] = [];
   const seen = new Set<string>();

@@ -40,6 +40,14 @@ type DocumentClass = new (input: unknown, parser: unknown, source?: string) => S
 let documentClass: DocumentClass | undefined;
 
 function spectralDocument(): DocumentClass {
+  if (!documentClass) {
+    // Spectral's $ref resolver (json-ref-resolver) builds the resolved document with immer,
+    // which deep-freezes everything it returns: a third of the resolver's time on a large
+    // contract, for a copy that only the rules read (parserFindings gives it a private one).
+    const fromParser = createRequire(createRequire(import.meta.url).resolve('@asyncapi/parser'));
+    const fromResolver = createRequire(createRequire(fromParser.resolve('@stoplight/spectral-ref-resolver')).resolve('@stoplight/json-ref-resolver'));
+    (fromResolver('immer') as { setAutoFreeze(on: boolean): void }).setAutoFreeze(false);
+  }
   documentClass ??= (createRequire(createRequire(import.meta.url).resolve('@asyncapi/parser'))('@stoplight/spectral-core') as { Document: DocumentClass })
     .Document;
   return documentClass;

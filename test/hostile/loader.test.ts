@@ -1,7 +1,8 @@
 /**
  * The loader refuses hostile contracts with one diagnostic at the place, before the YAML
  * conversion, the $ref resolution or the AsyncAPI parser recurse into them. The parser is
- * replaced here by a counter: a refused contract must never reach it.
+ * replaced here by a counter (its validate() and the Spectral run spec-validate.ts calls):
+ * a refused contract must never reach it.
  */
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -18,6 +19,13 @@ vi.mock('@asyncapi/parser', () => ({
       parser.validated++;
       return [];
     }
+    // src/contract/spec-validate.ts runs the parser's Spectral instance on the data itself (no JSON text round trip).
+    spectral = {
+      async runWithResolved() {
+        parser.validated++;
+        return { results: [] };
+      },
+    };
   },
 }));
 beforeEach(() => {

@@ -48,7 +48,11 @@ for (const b of selected) {
   sections.push(`## ${b.title}\n\nCommand: \`node --import tsx ${b.file}\` (${secs} s) on ${machine}, ${today}\n\n${body || 'skipped: printed no results'}\n`);
 }
 
-const kafkaVersion = existsSync('scripts/kafka.sh') ? (/KAFKA_VERSION="([^"]+)"/.exec(readFileSync('scripts/kafka.sh', 'utf8'))?.[1] ?? '?') : '?';
+// The broker scripts/kafka.sh runs: KAFKA_VERSION when set, else the script's default (`KAFKA_VERSION="${KAFKA_VERSION:-4.4.0}"`).
+const kafkaDefault = existsSync('scripts/kafka.sh')
+  ? /KAFKA_VERSION="\$\{KAFKA_VERSION:-([^}"]+)\}"/.exec(readFileSync('scripts/kafka.sh', 'utf8'))?.[1]
+  : undefined;
+const kafkaVersion = process.env.KAFKA_VERSION || kafkaDefault || '?';
 const redisVersion = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout?.match(/v=(\S+)/)?.[1] ?? '?';
 const header = `# Benchmarks
 

@@ -512,7 +512,7 @@ async function main(): Promise<void> {
       `| ${kind} | direct publish (baseline) | ${directs[0]!.events} | ${fmt(m(directs, 'achieved'))} | ${f(m(directs, 'p50'))} | ${f(m(directs, 'p99'))} | ${directs.map((x) => f(x.p99)).join(', ')} | ${f(m(directs, 'max'))} | |`,
     );
     latencyRows.push(
-      `| ${kind} | through the outbox: BEGIN, publish { tx }, COMMIT (p50 ${f(m(vias, 'commitP50'))}, p99 ${f(m(vias, 'commitP99'))} ms of it); relay polls every 2 ms while rows arrive, 20 ms when idle | ${vias[0]!.events} | ${fmt(m(vias, 'achieved'))} | ${f(m(vias, 'p50'))} | ${f(viaP99)} | ${vias.map((x) => f(x.p99)).join(', ')} | ${f(m(vias, 'max'))} | ${viaP99 < 100 ? 'target p99 < 100 ms: met' : 'target p99 < 100 ms: NOT met'} |`,
+      `| ${kind} | through the outbox: BEGIN, publish { tx }, COMMIT (p50 ${f(m(vias, 'commitP50'))}, p99 ${f(m(vias, 'commitP99'))} ms of it; commit p99 of each round ${vias.map((x) => f(x.commitP99 ?? 0)).join(', ')}); relay polls every 2 ms while rows arrive, 20 ms when idle | ${vias[0]!.events} | ${fmt(m(vias, 'achieved'))} | ${f(m(vias, 'p50'))} | ${f(viaP99)} | ${vias.map((x) => f(x.p99)).join(', ')} | ${f(m(vias, 'max'))} | ${viaP99 < 100 ? 'target p99 < 100 ms: met' : 'target p99 < 100 ms: NOT met'} |`,
     );
   }
 

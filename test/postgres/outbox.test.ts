@@ -179,6 +179,63 @@ describe.skipIf(!available)('postgres outbox and relay', () => {
     console.info(`[outbox] two relays: ${a.stats().sent} + ${b.stats().sent} = ${total} rows, each delivered once`);
   });
 
+  it.each([
+    [undefined, true],
+    [false, false],
+  ])(
+    'asyncMarks %s: the relay marks rows sent with synchronous_commit off only in its own transaction (%s), and sends each row once',
+    async (asyncMarks, off) => {
+      // A pool of its own whose clients record what they are asked, for the relay's claim statement.
+      const own = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
+      const texts: string[] = [];
+      const recording = {
+        query: (text: string, values?: unknown[]) => own.query(text, values),
+        end: () => own.end(),
+        async connect() {
+          const c = await own.connect();
+          return {
+            query: (text: string, values?: unknown[]) => {
+              texts.push(text);
+              return c.query(text, values);
+            },
+            release: (err?: boolean | Error) => c.release(err),
+          };
+        },
+      };
+      try {
+        const s = setup(`marks_${off ? 'async' : 'sync'}`);
+        await s.listen();
+        await inTx((tx) =>
+          s.client.publishBatch(
+            s.t.send,
+            [0, 1, 2, 3].map((seq) => ({ data: { order_id: `o-${seq % 2}`, seq } })),
+            { tx },
+          ),
+        );
+        const relayOutbox = createPostgresOutbox({ pool: recording, table: s.table });
+        const relay = startOutboxRelay({
+          outbox: relayOutbox,
+          transport: s.transport,
+          pollIntervalMs: 10,
+          ...(asyncMarks === undefined ? {} : { asyncMarks }),
+        });
+        relays.push(relay);
+        await waitFor(() => s.received.length === 4, { timeoutMs: 15_000, what: () => `4 events, got ${s.received.length}` });
+        await relay.drained();
+        await relay.stop();
+        expect((await s.outbox.lag()).rows).toBe(0);
+        expect(relay.stats().sent).toBe(4);
+        const claims = texts.filter((t) => t.startsWith('BEGIN;'));
+        expect(claims.length).toBeGreaterThan(0);
+        for (const c of claims) expect(c.includes('SET LOCAL synchronous_commit = off;')).toBe(off);
+        // The services' own transactions are untouched: the setting is local to the relay's.
+        expect(String((await pool.query('SHOW synchronous_commit')).rows[0].synchronous_commit)).toBe('on');
+      } finally {
+        await own.end();
+      }
+    },
+  );
+
   it('a failing broker: the pass rolls back, is retried, and every row is sent once', async () => {
     const spy = spyTransport();
     const s = setup('fail', spy);

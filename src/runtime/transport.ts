@@ -102,6 +102,13 @@ export interface Transport {
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** Create channels that do not exist yet (topics, streams). Optional. */
   ensureChannels?(specs: ChannelSpec[]): Promise<void>;
+  /**
+   * Delete a consumer group that has no members left, on these channels, with what the
+   * broker keeps for it (offsets, pending entries); e.g. a throwaway group like `evc
+   * verify`'s once it stopped. Best effort: a refusal (members still joined, no such group)
+   * is not an error. Optional.
+   */
+  deleteGroup?(group: string, channels: string[]): Promise<void>;
   /** Stop all subscriptions gracefully and release connections. */
   close(): Promise<void>;
 }

@@ -21,7 +21,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { getPointer, HEADER, textOf, type Delivery, type Subscription, type Transport } from '@event-contracts/runtime';
-import type { RedisStreamsTransport } from '@event-contracts/runtime/redis-streams';
 import type { ChannelModel, SystemModel } from '../contract/ir.js';
 import { createChecker, type Checker } from '../validate/checker.js';
 import type { Violation } from '../validate/explain.js';
@@ -123,21 +122,6 @@ export interface Observer {
 
 const MAX_ENVELOPE_SHOWN = 50;
 
-/**
- * The observer's own group goes when it stops: Redis keeps a stream's consumer groups
- * until they are destroyed, and Kafka would list an idle group (and keep its offsets) for
- * the broker's offsets retention, 7 days by default, one per `evc verify` run.
- */
-async function dropGroup(transport: Transport, group: string, addresses: string[]): Promise<void> {
-  if (transport.name === 'kafka') {
-    const deleteGroup = (transport as { deleteGroup?: (group: string) => Promise<boolean> }).deleteGroup;
-    await deleteGroup?.call(transport, group);
-    return;
-  }
-  if (transport.name !== 'redis-streams') return;
-  const t = transport as unknown as RedisStreamsTransport;
-  for (const a of addresses) await t.redis.xgroup('DESTROY', t.streamKey(a), group).catch(() => undefined);
-}
 const MAX_TRACKED = 2_000_000;
 
 /** Concrete addresses of a channel: its address, or one per combination of enumerated parameter values. */
@@ -368,7 +352,9 @@ export async function startObserver(options: VerifyOptions): Promise<Observer> {
     seen: () => total,
     async stop() {
       await sub?.stop();
-      await dropGroup(transport, group, addresses);
+      // Its own group goes when it stops: Redis keeps a stream's groups until destroyed, and
+      // Kafka would list an idle group for the offsets retention (7 days by default) per run.
+      await transport.deleteGroup?.(group, addresses);
       let unresolved = 0;
       for (const p of pending) {
         const cause = events.get(p.causation);

@@ -17,7 +17,7 @@ import type { FullReport } from '../../../src/verify/report.js';
 import { runVerify } from '../../../src/verify/run.js';
 import { loadScenario } from '../../../src/verify/scenario.js';
 import { kafkaAvailable, rawAdmin } from '../../kafka/broker.js';
-import { redisAvailable } from '../../redis/server.js';
+import { rawClient, redisAvailable } from '../../redis/server.js';
 import { evcVerify, startLive, type Kind } from './harness.js';
 
 const kafka = await kafkaAvailable();
@@ -133,6 +133,21 @@ for (const c of brokerCases) {
           expect(report.group).toMatch(/^evc-verify-[0-9a-f]{8}$/);
           const admin = await rawAdmin();
           expect((await admin.listGroups()).groups.map((g) => g.groupId)).not.toContain(report.group);
+        }
+        if (c.kind === 'redis') {
+          // On Redis likewise: no stream of the system keeps verify's group.
+          const raw = rawClient();
+          try {
+            const streams = await raw.keys(`${live.keyPrefix}*`);
+            expect(streams.length).toBeGreaterThan(0);
+            for (const stream of streams) {
+              if ((await raw.type(stream)) !== 'stream') continue;
+              const groups = (await raw.xinfo('GROUPS', stream)) as unknown[][];
+              expect(groups.map((g) => String(g[1]))).not.toContain(report.group);
+            }
+          } finally {
+            raw.disconnect();
+          }
         }
       } finally {
         await live.stop();

@@ -90,12 +90,7 @@ export function defaultBrokers(env: Record<string, string | undefined> = process
 export function createKafkaTransport(options: KafkaTransportOptions = {}): Transport & {
   /** Sends everything published so far. */
   flush(): Promise<void>;
-  /**
-   * Deletes a consumer group with no members left (its committed offsets go with it), e.g.
-   * a throwaway group like `evc verify`'s once it stopped. Resolves false when the broker
-   * refused (members still joined, or no such group).
-   */
-  deleteGroup(group: string): Promise<boolean>;
+  deleteGroup(group: string, channels?: string[]): Promise<void>;
 } {
   const logger = options.logger ?? silentLogger;
   const clientId = options.clientId ?? 'evc';
@@ -226,14 +221,13 @@ export function createKafkaTransport(options: KafkaTransportOptions = {}): Trans
       await batcher?.flush();
     },
 
-    async deleteGroup(group: string): Promise<boolean> {
+    /** A Kafka group spans its topics: `channels` is not needed. */
+    async deleteGroup(group: string): Promise<void> {
       if (!admin) await connect();
       try {
         await admin!.deleteGroups([group]);
-        return true;
       } catch (err) {
         logger.debug('kafka: group not deleted', { group, error: err instanceof Error ? err.message : String(err) });
-        return false;
       }
     },
 

@@ -306,6 +306,11 @@ export function createRedisStreamsTransport(options: RedisStreamsTransportOption
       }
     },
 
+    async deleteGroup(group: string, channels: string[]): Promise<void> {
+      await connect();
+      for (const channel of channels) await main!.xgroup('DESTROY', streamKey(channel), group).catch(() => undefined);
+    },
+
     async close(): Promise<void> {
       if (closed) return;
       closed = true;

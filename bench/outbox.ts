@@ -338,7 +338,17 @@ interface Latency {
   /** Through the outbox: BEGIN → COMMIT done, and the relay's average rows per pass. */
   commitP50?: number;
   commitP99?: number;
+  /** Through the outbox: COMMIT done → handler start (the relay's and the broker's part, without PostgreSQL's commit). */
+  afterCommitP50?: number;
+  afterCommitP99?: number;
+  /** PostgreSQL checkpoints that started during the round (pg_stat_bgwriter), the usual cause of commit stalls here. */
+  checkpoints?: number;
   rowsPerPass?: number;
+}
+
+async function checkpointCount(): Promise<number> {
+  const r = await pool.query<{ n: number }>('SELECT (checkpoints_timed + checkpoints_req)::int AS n FROM pg_stat_bgwriter');
+  return r.rows[0]!.n;
 }
 
 /** Publish (or BEGIN) → handler start, one event per publish at RATE for SECONDS. */
@@ -402,6 +412,7 @@ async function latency(kind: Kind, viaOutbox: boolean): Promise<Latency> {
       tx.release();
     }
   };
+  const checkpointsBefore = viaOutbox ? await checkpointCount() : 0;
   const start = performance.now();
   let sent = 0;
   const inflight = new Set<Promise<void>>();
@@ -425,6 +436,7 @@ async function latency(kind: Kind, viaOutbox: boolean): Promise<Latency> {
       ),
     ])
   ).last;
+  const checkpoints = viaOutbox ? (await checkpointCount()) - checkpointsBefore : 0;
   await relay?.stop();
   const childStats = await relayProcess?.stop();
   await relayTransport?.close();
@@ -434,6 +446,8 @@ async function latency(kind: Kind, viaOutbox: boolean): Promise<Latency> {
   // The first WARMUP seconds (and seq 0, the first event's too) are not measured.
   const sorted = Array.from(lat.subarray(Math.max(1, warm))).sort((a, b) => a - b);
   const commits = Array.from(committedIn.subarray(Math.max(1, warm))).sort((a, b) => a - b);
+  // The COMMIT's reply can arrive a little after the relay already sent the row: clamp at 0.
+  const afterCommit = Array.from(lat.subarray(Math.max(1, warm)), (l, i) => Math.max(0, l - committedIn[i + Math.max(1, warm)]!)).sort((a, b) => a - b);
   const stats = relay?.stats() ?? childStats;
   return {
     p50: q(sorted, 0.5),
@@ -441,8 +455,66 @@ async function latency(kind: Kind, viaOutbox: boolean): Promise<Latency> {
     max: sorted[sorted.length - 1]!,
     achieved: total / ((end - start) / 1000),
     events: total - warm,
-    ...(viaOutbox ? { commitP50: q(commits, 0.5), commitP99: q(commits, 0.99), rowsPerPass: stats ? stats.sent / Math.max(1, stats.passes) : 0 } : {}),
+    ...(viaOutbox
+      ? {
+          commitP50: q(commits, 0.5),
+          commitP99: q(commits, 0.99),
+          afterCommitP50: q(afterCommit, 0.5),
+          afterCommitP99: q(afterCommit, 0.99),
+          checkpoints,
+          rowsPerPass: stats ? stats.sent / Math.max(1, stats.passes) : 0,
+        }
+      : {}),
   };
+}
+
+/**
+ * PostgreSQL's own floor for the outbox's commit, at the same rate with the same pool: BEGIN, an
+ * INSERT of one row of about the outbox row's size into a plain table, COMMIT. No outbox, relay or
+ * broker: when this stalls, every transactional write of the service stalls with it.
+ */
+async function dbCommitFloor(): Promise<{ p50: number; p99: number; checkpoints: number }> {
+  const table = `${PREFIX}plain_commit`;
+  tables.push(table);
+  await pool.query(
+    `CREATE TABLE IF NOT EXISTS ${table} (id bigserial PRIMARY KEY, key text, payload text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
+  );
+  const warm = Math.round(RATE * WARMUP);
+  const total = warm + RATE * SECONDS;
+  const took = new Float64Array(total);
+  const publishers = new pg.Pool({ connectionString: DATABASE_URL, max: 32, idleTimeoutMillis: 0 });
+  const opened = await Promise.all(Array.from({ length: 32 }, () => publishers.connect()));
+  for (const c of opened) c.release();
+  const payload = JSON.stringify({ id: randomUUID(), source: 'bench', type: 'order.placed', data: event(0).data });
+  const one = async (i: number): Promise<void> => {
+    const at = performance.now();
+    const tx = await publishers.connect();
+    try {
+      await tx.query('BEGIN');
+      await tx.query(`INSERT INTO ${table} (key, payload) VALUES ($1, $2)`, [`order-${i % 1024}`, payload]);
+      await tx.query('COMMIT');
+      took[i] = performance.now() - at;
+    } finally {
+      tx.release();
+    }
+  };
+  const checkpointsBefore = await checkpointCount();
+  const start = performance.now();
+  let sent = 0;
+  const inflight = new Set<Promise<void>>();
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * RATE));
+    for (; sent < due; sent++) {
+      const p = one(sent).finally(() => inflight.delete(p));
+      inflight.add(p);
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(inflight);
+  const checkpoints = (await checkpointCount()) - checkpointsBefore;
+  await publishers.end();
+  const sorted = Array.from(took.subarray(Math.max(1, warm))).sort((a, b) => a - b);
+  return { p50: q(sorted, 0.5), p99: q(sorted, 0.99), checkpoints };
 }
 
 // ------------------------------------------------------------------ run
@@ -496,23 +568,36 @@ async function main(): Promise<void> {
     if (!ONLY.has('latency')) continue;
     const directs: Latency[] = [];
     const vias: Latency[] = [];
+    const floors: { p50: number; p99: number; checkpoints: number }[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       log(`${kind}: latency at ${RATE}/s, round ${r + 1}`);
       directs.push(await latency(kind, false));
+      const floor = await dbCommitFloor();
+      floors.push(floor);
+      log(
+        `${kind}: PostgreSQL alone (BEGIN, INSERT, COMMIT): p50 ${floor.p50.toFixed(1)} ms, p99 ${floor.p99.toFixed(1)} ms; ${floor.checkpoints} checkpoint(s) started`,
+      );
       const via = await latency(kind, true);
       vias.push(via);
       log(
-        `${kind}: outbox commit p50 ${via.commitP50?.toFixed(1)} ms, p99 ${via.commitP99?.toFixed(1)} ms, ${via.rowsPerPass?.toFixed(1)} rows per relay pass`,
+        `${kind}: outbox p99 ${via.p99.toFixed(1)} ms; commit p50 ${via.commitP50?.toFixed(1)} ms, p99 ${via.commitP99?.toFixed(1)} ms; commit → handler p99 ${via.afterCommitP99?.toFixed(1)} ms; ${via.checkpoints} checkpoint(s) started; ${via.rowsPerPass?.toFixed(1)} rows per relay pass`,
       );
     }
     const f = (v: number) => v.toFixed(1);
-    const m = (xs: Latency[], k: 'p50' | 'p99' | 'max' | 'achieved' | 'commitP50' | 'commitP99') => median(xs.map((x) => x[k] ?? 0));
+    const m = (xs: Latency[], k: 'p50' | 'p99' | 'max' | 'achieved' | 'commitP50' | 'commitP99' | 'afterCommitP50' | 'afterCommitP99') =>
+      median(xs.map((x) => x[k] ?? 0));
     const viaP99 = m(vias, 'p99');
     latencyRows.push(
       `| ${kind} | direct publish (baseline) | ${directs[0]!.events} | ${fmt(m(directs, 'achieved'))} | ${f(m(directs, 'p50'))} | ${f(m(directs, 'p99'))} | ${directs.map((x) => f(x.p99)).join(', ')} | ${f(m(directs, 'max'))} | |`,
     );
     latencyRows.push(
-      `| ${kind} | through the outbox: BEGIN, publish { tx }, COMMIT (p50 ${f(m(vias, 'commitP50'))}, p99 ${f(m(vias, 'commitP99'))} ms of it; commit p99 of each round ${vias.map((x) => f(x.commitP99 ?? 0)).join(', ')}); relay polls every 2 ms while rows arrive, 20 ms when idle | ${vias[0]!.events} | ${fmt(m(vias, 'achieved'))} | ${f(m(vias, 'p50'))} | ${f(viaP99)} | ${vias.map((x) => f(x.p99)).join(', ')} | ${f(m(vias, 'max'))} | ${viaP99 < 100 ? 'target p99 < 100 ms: met' : 'target p99 < 100 ms: NOT met'} |`,
+      `| ${kind} | PostgreSQL alone (baseline): BEGIN, INSERT of one row into a plain table, COMMIT, same pool and rate, no outbox (checkpoints started in each round ${floors.map((x) => x.checkpoints).join(', ')}) | ${vias[0]!.events} | | ${f(median(floors.map((x) => x.p50)))} | ${f(median(floors.map((x) => x.p99)))} | ${floors.map((x) => f(x.p99)).join(', ')} | | |`,
+    );
+    latencyRows.push(
+      `| ${kind} | through the outbox: BEGIN, publish { tx }, COMMIT (p50 ${f(m(vias, 'commitP50'))}, p99 ${f(m(vias, 'commitP99'))} ms of it; commit p99 of each round ${vias.map((x) => f(x.commitP99 ?? 0)).join(', ')}; PostgreSQL checkpoints started in each round ${vias.map((x) => x.checkpoints ?? 0).join(', ')}); relay polls every 2 ms while rows arrive, 20 ms when idle | ${vias[0]!.events} | ${fmt(m(vias, 'achieved'))} | ${f(m(vias, 'p50'))} | ${f(viaP99)} | ${vias.map((x) => f(x.p99)).join(', ')} | ${f(m(vias, 'max'))} | ${viaP99 < 100 ? 'target p99 < 100 ms: met' : 'target p99 < 100 ms: NOT met'} |`,
+    );
+    latencyRows.push(
+      `| ${kind} | of which COMMIT done → handler (the relay, the broker, the consumer; PostgreSQL's own commit left out) | ${vias[0]!.events} | | ${f(m(vias, 'afterCommitP50'))} | ${f(m(vias, 'afterCommitP99'))} | ${vias.map((x) => f(x.afterCommitP99 ?? 0)).join(', ')} | | |`,
     );
   }
 

@@ -231,17 +231,6 @@ export async function startSubscription(ctx: Context, options: KafkaSubscribeOpt
     }
   }
 
-  const toDelivery = (topic: string, partition: number, m: KafkaMessage, deliveryCount: number, texts: HeaderTexts): Delivery => ({
-    channel: topic,
-    // toString() without arguments is Buffer's UTF-8 fast path (no encoding lookup)
-    key: m.key ? m.key.toString() : undefined,
-    value: m.value ?? Buffer.alloc(0),
-    headers: texts.decode(m.headers),
-    position: `${partition}:${m.offset}`,
-    deliveryCount,
-    timestamp: m.timestamp ? Number(m.timestamp) : undefined,
-  });
-
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary } = payload;
     const { topic, partition } = batch;
@@ -300,7 +289,7 @@ export async function startSubscription(ctx: Context, options: KafkaSubscribeOpt
         try {
           // DELIVERED: the pipeline finished synchronously; awaiting it would only cost a
           // microtask turn per message.
-          const handled = options.handler(toDelivery(topic, partition, message, deliveryCount, texts));
+          const handled = options.handler(new KafkaDelivery(topic, partition, message, deliveryCount, texts.decode(message.headers)));
           if (handled !== DELIVERED) {
             yielded = true;
             await handled;
@@ -412,6 +401,57 @@ export async function startSubscription(ctx: Context, options: KafkaSubscribeOpt
       return stopped;
     },
   };
+}
+
+/** Not decoded yet (a key or timestamp may be undefined). */
+const LATER = null;
+
+/**
+ * A record as the subscriber sees it. The key, position and timestamp are made from the
+ * record when first read: the client's consume pipeline reads none of them for an event
+ * it handles (the publish time comes from a header), and decoding the key, printing the
+ * position and parsing the timestamp string cost a string or a heap number each per
+ * record. Each is made once and kept; all three may be assigned like plain fields.
+ */
+class KafkaDelivery implements Delivery {
+  value: Uint8Array | string;
+  private keyText: string | undefined | typeof LATER = LATER;
+  private positionText: string | undefined = undefined;
+  private time: number | undefined | typeof LATER = LATER;
+
+  constructor(
+    public channel: string,
+    private readonly partition: number,
+    private readonly record: KafkaMessage,
+    public deliveryCount: number,
+    public headers: Record<string, string>,
+  ) {
+    this.value = record.value ?? Buffer.alloc(0);
+  }
+
+  get key(): string | undefined {
+    // toString() without arguments is Buffer's UTF-8 fast path (no encoding lookup)
+    if (this.keyText === LATER) this.keyText = this.record.key ? this.record.key.toString() : undefined;
+    return this.keyText;
+  }
+  set key(key: string | undefined) {
+    this.keyText = key;
+  }
+
+  get position(): string {
+    return (this.positionText ??= `${this.partition}:${this.record.offset}`);
+  }
+  set position(position: string) {
+    this.positionText = position;
+  }
+
+  get timestamp(): number | undefined {
+    if (this.time === LATER) this.time = this.record.timestamp ? Number(this.record.timestamp) : undefined;
+    return this.time;
+  }
+  set timestamp(timestamp: number | undefined) {
+    this.time = timestamp;
+  }
 }
 
 export const kafkaLogLevels = {

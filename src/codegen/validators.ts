@@ -93,6 +93,9 @@ const REQUIRE_CALL = /require\("([^"\\]*)"\)(?:\.([A-Za-z_$][\w$]*))?/g;
 /** What `\b` before `require` rules out (chunkToEsm checks it itself). */
 const WORD_CHAR = /\w/;
 
+/** What ajv evaluates in place of each validator's code (see compileMode). */
+const STUB_VALIDATOR = 'return function standaloneOnly() { throw new Error("evc: validator compiled for its source text only"); };';
+
 /** ajv standalone code (CommonJS-shaped: `exports.name = fn`) of one mode. */
 export function compileMode(entries: readonly ValidatorEntry[], allErrors: boolean): string {
   const ajv = createAjv({ allErrors, standalone: true });
@@ -104,6 +107,13 @@ export function compileMode(entries: readonly ValidatorEntry[], allErrors: boole
   (ajv.opts.code as { optimize?: boolean | number }).optimize = false;
   // The meta-schema check is `evc lint`'s job; strict mode still refuses unknown keywords here.
   (ajv.opts as { validateSchema?: boolean }).validateSchema = false;
+  // ajv evaluates the code of every validator it compiles (`new Function`), which only its
+  // text is wanted of here: V8 parsing 15-30 KB per schema and mode was a tenth of the
+  // compile time, plus its garbage. ajv keeps the text (validate.source) apart from the
+  // function, so the function is a stub that throws if anything ever called it. The text
+  // of the first-error mode is still evaluated, as the file will run it, for factories.ts
+  // (evaluateChunk); tests import the generated files in both modes.
+  (ajv.opts.code as { process?: (code: string) => string }).process = () => STUB_VALIDATOR;
   // A property named like an Object.prototype member (`constructor`, `toString`) would be
   // "present" on every object: check own properties then (slower, so only when needed).
   if (entries.some((e) => shadowsPrototype(e.schema))) (ajv.opts as { ownProperties?: boolean }).ownProperties = true;

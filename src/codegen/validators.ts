@@ -14,6 +14,8 @@
  * `exports` object; the file then exports them by our names.
  */
 import { DATA_KEYWORDS } from '../contract/schema-keywords.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { createAjv, FORMATS_MODULE } from '../contract/ajv.js';
 import { DEFAULT_RUNTIME_IMPORT } from './config.js';
@@ -259,9 +261,14 @@ export function createCompilePool(): CompilePool {
     try {
       const { Worker } = await import('node:worker_threads');
       const url = new URL(`./validators-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
-      // From TypeScript sources the worker registers tsx's loader first.
+      // From TypeScript sources the worker registers tsx's loader first, with the source
+      // tree's tsconfig (as bin/evc.js does): its paths map @event-contracts/runtime to
+      // src/runtime. Left to find one from the working directory, tsx found none outside
+      // the repository, the worker failed to load and this thread compiled everything.
+      const tsconfig = new URL('../../tsconfig.json', import.meta.url);
+      const options = existsSync(tsconfig) ? JSON.stringify({ tsconfig: fileURLToPath(tsconfig) }) : '';
       const boot = url.endsWith('.ts')
-        ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(url)}); })`
+        ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(${options}); return import(${JSON.stringify(url)}); })`
         : `import(${JSON.stringify(url)})`;
       w = new Worker(boot, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
       w.on('message', (m: Reply) => {

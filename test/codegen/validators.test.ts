@@ -39,6 +39,26 @@ describe('validators', () => {
     }
   });
 
+  it('boot the worker from TypeScript sources when the working directory has no tsconfig (as bin/evc.js runs outside the repository)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { tmpdir } = await import('node:os');
+    const { pathToFileURL } = await import('node:url');
+    const url = (p: string) => JSON.stringify(pathToFileURL(join(repoRoot, p)).href);
+    // bin/evc.js's own loader registration, then one compile through a pool.
+    const script = [
+      `const { register } = await import(${url('node_modules/tsx/dist/esm/api/index.mjs')});`,
+      `register({ tsconfig: ${JSON.stringify(join(repoRoot, 'tsconfig.json'))} });`,
+      `const v = await import(${url('src/codegen/validators.ts')});`,
+      'const pool = v.createCompilePool();',
+      `await v.compileValidatorsParallel([{ name: 'validateA', what: 'A', schema: { type: 'string' } }], pool);`,
+      'await pool.close();',
+      'console.log(JSON.stringify(v.parallelStats));',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: tmpdir(), encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({ worker: true });
+  });
+
   it("map ajv requires to named imports of the runtime's validator-support", () => {
     const compiled = compileValidators(entries);
     expect([compiled.firstError.length, compiled.allErrors.length]).toEqual([1, 1]);

@@ -313,9 +313,9 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
   const sourceOf = (d: Delivery): string => d.headers[HEADER.source] ?? '';
 
   /** Marks a handled event in the dedupe store (`key` and `source` as in `handle`); a promise only when the store returned one. */
-  function markHandled(key: string | undefined, source: string): Promise<void> | void {
+  function markHandled(key: string | undefined, source: string, at?: number): Promise<void> | void {
     if (key === undefined) return;
-    if (scoped !== undefined) return scoped.mark(key, source, o.dedupeTtlMs);
+    if (scoped !== undefined) return scoped.mark(key, source, o.dedupeTtlMs, at);
     return dedupe!.mark(key, o.dedupeTtlMs);
   }
 
@@ -418,8 +418,10 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
         (first: unknown) => invoke(payload, ctx, d, inst, true, first).then((failure) => finish(d, inst, key, source, started, failure)),
       );
     }
-    inst.handlerSeconds((performance.now() - started) / 1000);
-    const marked = markHandled(key, source);
+    const ended = performance.now();
+    inst.handlerSeconds((ended - started) / 1000);
+    // The clock just read is the dedupe store's (nowMs): no second read for the mark.
+    const marked = markHandled(key, source, TIME_ORIGIN + ended);
     if (marked) return marked.then(() => inst.consumed());
     inst.consumed();
     return RESOLVED;

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { nowMs } from '../../src/runtime/clock.js';
 import { dedupeKey, scopedDedupe } from '../../src/runtime/dedupe.js';
 import { createMemoryDedupeStore } from '../../src/runtime/index.js';
 import { prng } from './helpers.js';
@@ -168,5 +169,35 @@ describe('memory dedupe store', () => {
     store.close?.();
     expect(store.size).toBe(0);
     expect(view.seen(ids[1]!, '')).toBe(false);
+  });
+
+  it('tells a UUID from the same text with any other code unit in a digit place', () => {
+    const view = scopedDedupe(createMemoryDedupeStore(), 'g')!;
+    const stem = randomUUID().slice(0, 35);
+    const hex = '0123456789abcdef';
+    for (const d of hex) view.mark(stem + d, '', 60_000);
+    const accepted: string[] = [];
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      if (view.seen(stem + ch, '')) accepted.push(ch);
+    }
+    expect(accepted.join('')).toBe(hex);
+  });
+
+  it('takes the time of a mark from the caller on its default clock, and reads its own clock otherwise', () => {
+    const own = scopedDedupe(createMemoryDedupeStore(), 'g')!;
+    const id = randomUUID();
+    // Marked for 1 s by a caller whose clock said 2 s ago: expired already.
+    own.mark(id, '', 1000, nowMs() - 2000);
+    expect(own.seen(id, '')).toBe(false);
+    own.mark(id, '', 1000, nowMs());
+    expect(own.seen(id, '')).toBe(true);
+    let now = 0;
+    const custom = scopedDedupe(createMemoryDedupeStore({ now: () => now }), 'g')!;
+    custom.mark(id, '', 1000, nowMs() - 2000);
+    now = 999;
+    expect(custom.seen(id, '')).toBe(true);
+    now = 1000;
+    expect(custom.seen(id, '')).toBe(false);
   });
 });

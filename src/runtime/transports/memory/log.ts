@@ -89,6 +89,16 @@ export class RetainedLog {
   private headerMask = new Int32Array(0);
   private headerAt = new Int32Array(0);
   private recent: Template[] = [];
+  /**
+   * The previous append's template and header values (in `prev`; `cur` is scratch), to
+   * see a differing value repeat: then the entry gets a new template of its own values.
+   * A publishBatch stamps one `evc-published-at` on all its events, which differs from
+   * the template made in an earlier batch; from the batch's second event on it is in the
+   * template again, and only the event's ids are written per entry.
+   */
+  private prevTemplate: Template | undefined;
+  private prev: string[] = [];
+  private cur: string[] = [];
   /** Set by `templateFor`: the differing values' bits and an upper bound of their bytes. */
   private mask = 0;
   private extraBytes = 0;
@@ -190,10 +200,13 @@ export class RetainedLog {
       const t = recent[r]!;
       const keys = t.keys;
       const values = t.values;
+      const cur = this.cur;
+      const prev = t === this.prevTemplate ? this.prev : undefined;
       let i = 0;
       let mask = 0;
       let extra = 0;
       let same = true;
+      let repeated = false;
       for (const k in headers) {
         if (i === keys.length || keys[i] !== k) {
           same = false;
@@ -201,20 +214,33 @@ export class RetainedLog {
         }
         const v = headers[k];
         if (v !== values[i]) {
-          if (typeof v !== 'string') return undefined;
+          if (typeof v !== 'string') return this.noTemplate();
           mask |= 1 << i;
           extra += 4 + v.length * 3;
+          if (prev !== undefined && v === prev[i]) repeated = true;
         }
+        cur[i] = v as string;
         i++;
       }
       if (same && i === keys.length) {
+        let chosen = t;
+        if (repeated) {
+          // A differing value the previous entry had too: this entry's values become the template.
+          chosen = { keys, values: cur.slice(0, i) };
+          mask = 0;
+          extra = 0;
+          recent[r] = chosen;
+        }
         if (r > 0) {
           recent.splice(r, 1);
-          recent.unshift(t);
+          recent.unshift(chosen);
         }
+        this.cur = this.prev;
+        this.prev = cur;
+        this.prevTemplate = chosen;
         this.mask = mask;
         this.extraBytes = extra;
-        return t;
+        return chosen;
       }
     }
     const keys: string[] = [];
@@ -222,16 +248,25 @@ export class RetainedLog {
     for (const k in headers) {
       const v = headers[k];
       // `__proto__` would not come back as a key when assigned on replay.
-      if (typeof v !== 'string' || keys.length === MAX_TEMPLATE_KEYS || k === '__proto__') return undefined;
+      if (typeof v !== 'string' || keys.length === MAX_TEMPLATE_KEYS || k === '__proto__') return this.noTemplate();
       keys.push(k);
       values.push(v);
     }
     const t: Template = { keys, values };
     recent.unshift(t);
     if (recent.length > RECENT_TEMPLATES) recent.length = RECENT_TEMPLATES;
+    // The template's values are this entry's: what the next entry compares with.
+    this.prevTemplate = t;
+    for (let i = 0; i < values.length; i++) this.prev[i] = values[i]!;
     this.mask = 0;
     this.extraBytes = 0;
     return t;
+  }
+
+  /** Headers kept by reference: no template, and nothing to compare the next entry's with. */
+  private noTemplate(): undefined {
+    this.prevTemplate = undefined;
+    return undefined;
   }
 
   /** Writes the values of `headers` that differ from `template`'s at `writeAt`; false (nothing kept) when one cannot be. */
@@ -332,24 +367,33 @@ export class RetainedLog {
     const cap = Math.min(this.retention, Math.max(16, this.cap * 2));
     const { start, count } = this;
     const from = this.cap;
-    /** The entries of `a` in order (oldest at 0), in `b`. */
-    function move<A extends { [i: number]: unknown }>(a: A, b: A): A {
-      for (let i = 0; i < count; i++) b[i] = a[(start + i) % from]!;
+    // The ring's two runs, oldest first: [start, end) and [0, wrapped).
+    const end = Math.min(from, start + count);
+    const wrapped = count - (end - start);
+    /** The entries of a typed array in order (oldest at 0), in a new one of `cap` (a copy per run, not per element). */
+    function typed<A extends Int32Array | Uint8Array | Float64Array>(a: A, b: A): A {
+      b.set(a.subarray(start, end), 0);
+      if (wrapped > 0) b.set(a.subarray(0, wrapped), end - start);
       return b;
     }
-    this.keys = move(this.keys, new Array<string | undefined>(cap));
-    this.keyKinds = move(this.keyKinds, new Uint8Array(cap));
-    this.headers = move(this.headers, new Array<Record<string, string> | undefined>(cap));
-    this.templates = move(this.templates, new Array<Template | undefined>(cap));
-    this.headerMask = move(this.headerMask, new Int32Array(cap));
-    this.headerAt = move(this.headerAt, new Int32Array(cap));
-    this.strings = move(this.strings, new Array<string | undefined>(cap));
-    this.kinds = move(this.kinds, new Uint8Array(cap));
-    this.chunkOf = move(this.chunkOf, new Float64Array(cap));
-    this.offsets = move(this.offsets, new Int32Array(cap));
-    this.lengths = move(this.lengths, new Int32Array(cap));
-    this.timestamps = move(this.timestamps, new Float64Array(cap));
-    this.partitions = move(this.partitions, new Int32Array(cap));
+    function array<T>(a: (T | undefined)[]): (T | undefined)[] {
+      const b = new Array<T | undefined>(cap);
+      for (let i = 0; i < count; i++) b[i] = a[(start + i) % from];
+      return b;
+    }
+    this.keys = array(this.keys);
+    this.keyKinds = typed(this.keyKinds, new Uint8Array(cap));
+    this.headers = array(this.headers);
+    this.templates = array(this.templates);
+    this.headerMask = typed(this.headerMask, new Int32Array(cap));
+    this.headerAt = typed(this.headerAt, new Int32Array(cap));
+    this.strings = array(this.strings);
+    this.kinds = typed(this.kinds, new Uint8Array(cap));
+    this.chunkOf = typed(this.chunkOf, new Float64Array(cap));
+    this.offsets = typed(this.offsets, new Int32Array(cap));
+    this.lengths = typed(this.lengths, new Int32Array(cap));
+    this.timestamps = typed(this.timestamps, new Float64Array(cap));
+    this.partitions = typed(this.partitions, new Int32Array(cap));
     this.cap = cap;
     this.start = 0;
   }

@@ -63,13 +63,14 @@ export function fillEnvelope(
   message: MessageDescriptor,
   context: EnvelopeContext,
   sequences: SequenceCounter,
+  now?: number,
 ): unknown {
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return payload;
   const draft = new Draft(payload as Record<string, unknown>);
   if (envelope) {
     if (isMissing(getPointer(payload, envelope.id))) draft.set(envelope.id, uuidV4());
     if (message.eventType !== undefined && isMissing(getPointer(payload, envelope.type))) draft.set(envelope.type, message.eventType);
-    if (envelope.time && isMissing(getPointer(payload, envelope.time))) draft.set(envelope.time, isoNow());
+    if (envelope.time && isMissing(getPointer(payload, envelope.time))) draft.set(envelope.time, isoNow(now));
   }
   const corrPtr = correlationPointer(envelope, message);
   let correlationId: unknown = corrPtr ? getPointer(payload, corrPtr) : context.correlationId;
@@ -192,11 +193,13 @@ export class EnvelopePlan {
 
   /**
    * `fillEnvelope(payload, …)`, and writes `readEnvelope(filled, …)` into `env`. The
-   * input is not mutated; when nothing is missing the same object is returned.
+   * input is not mutated; when nothing is missing the same object is returned. `now`
+   * (Date.now() milliseconds) is the time a missing time field gets; a batch passes one
+   * for all its events, like its `evc-published-at` (default: read the clock).
    */
-  fill(payload: unknown, context: EnvelopeContext, sequences: SequenceCounter, env: EnvelopeValues): unknown {
+  fill(payload: unknown, context: EnvelopeContext, sequences: SequenceCounter, env: EnvelopeValues, now?: number): unknown {
     if (!this.fast || payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-      const filled = fillEnvelope(payload, this.envelope, this.message, context, sequences);
+      const filled = fillEnvelope(payload, this.envelope, this.message, context, sequences, now);
       this.read(filled, env);
       return filled;
     }
@@ -215,7 +218,7 @@ export class EnvelopePlan {
       if (this.eventType !== undefined && isMissing(type)) (type = this.eventType), (fillType = true);
       if (timeKey !== undefined) {
         time = p[timeKey];
-        if (isMissing(time)) (time = isoNow()), (fillTime = true);
+        if (isMissing(time)) (time = isoNow(now)), (fillTime = true);
       }
     }
     let correlationId: unknown = corrKey !== undefined ? p[corrKey] : context.correlationId;

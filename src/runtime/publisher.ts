@@ -38,10 +38,11 @@ export interface PublisherOptions {
 export interface Publisher {
   /**
    * Throws ValidationError, MessageTooLargeError or ConfigurationError; never sends.
-   * `publishedAt` is the `evc-published-at` header (default: now); a batch passes one
-   * value for all its events.
+   * `publishedAt` is the `evc-published-at` header (default: now) and `now` the
+   * Date.now() milliseconds of a missing envelope time (default: read the clock); a
+   * batch passes one of each for all its events (one clock read per batch, not per event).
    */
-  prepare(op: OperationDescriptor, payload: unknown, options: PublishOptions, publishedAt?: string): PreparedMessage;
+  prepare(op: OperationDescriptor, payload: unknown, options: PublishOptions, publishedAt?: string, now?: number): PreparedMessage;
   address(op: OperationDescriptor, parameters: Record<string, string> | undefined): string;
 }
 
@@ -75,11 +76,11 @@ export function createPublisher(system: SystemDescriptor, o: PublisherOptions): 
    * Fills and validates; returns the first message whose schema accepts the payload and
    * writes its envelope values into `env`. The filled payload is left in `chosenFilled`.
    */
-  function choose(op: OperationDescriptor, payload: unknown, ctx: EnvelopeContext, env: EnvelopeValues): MessageDescriptor {
+  function choose(op: OperationDescriptor, payload: unknown, ctx: EnvelopeContext, env: EnvelopeValues, now: number | undefined): MessageDescriptor {
     const candidates = op.messages.length > 0 ? op.messages : op.channel.messages;
     const typed = messageByType(candidates, payload, envelope);
     if (typed) {
-      const filled = envelopePlan(plans, envelope, typed).fill(payload, ctx, o.sequences, env);
+      const filled = envelopePlan(plans, envelope, typed).fill(payload, ctx, o.sequences, env, now);
       if (!typed.validate(filled)) throw explainInvalid(typed, filled);
       chosenFilled = filled;
       return typed;
@@ -87,7 +88,7 @@ export function createPublisher(system: SystemDescriptor, o: PublisherOptions): 
     if (candidates.length === 0) throw new ValidationError([{ path: '', message: `operation ${op.id} declares no messages`, keyword: 'message', params: {} }]);
     let firstFailure: { message: MessageDescriptor; filled: unknown } | undefined;
     for (const m of candidates) {
-      const filled = envelopePlan(plans, envelope, m).fill(payload, ctx, o.sequences, env);
+      const filled = envelopePlan(plans, envelope, m).fill(payload, ctx, o.sequences, env, now);
       if (m.validate(filled)) {
         chosenFilled = filled;
         return m;
@@ -99,14 +100,14 @@ export function createPublisher(system: SystemDescriptor, o: PublisherOptions): 
 
   return {
     address,
-    prepare(op, payload, options, publishedAt) {
+    prepare(op, payload, options, publishedAt, now) {
       const target = address(op, options.parameters);
       const ctx =
         options.correlationId === undefined && options.causationId === undefined && options.parentSequence === undefined
           ? NO_CONTEXT
           : { correlationId: options.correlationId, causationId: options.causationId, parentSequence: options.parentSequence };
       const env: EnvelopeValues = { id: undefined, type: undefined, correlationId: undefined, causationId: undefined, sequence: undefined };
-      const message = choose(op, payload, ctx, env);
+      const message = choose(op, payload, ctx, env, now);
       const filled = chosenFilled;
       chosenFilled = undefined;
       if (message.validateHeaders && !message.validateHeaders(options.headers ?? {})) {

@@ -113,6 +113,14 @@ describe('EnvelopePlan', () => {
       expect(a.sequence).toBe(b.sequence);
     }
   });
+
+  it('fills a missing time from the `now` it is given (a batch passes one), on both paths', () => {
+    const now = Date.UTC(2031, 4, 6, 7, 8, 9, 12);
+    const nested: EnvelopeDescriptor = { id: '/meta/id', type: '/meta/type', time: '/meta/time' };
+    const top = new EnvelopePlan(full, message()).fill({ data: {} }, {}, createSequenceCounter(), {}, now) as Record<string, unknown>;
+    const deep = new EnvelopePlan(nested, message()).fill({ data: {} }, {}, createSequenceCounter(), {}, now) as { meta: Record<string, unknown> };
+    expect([top.timestamp, deep.meta.time]).toEqual(['2031-05-06T07:08:09.012Z', '2031-05-06T07:08:09.012Z']);
+  });
 });
 
 describe('memory dedupe store: per-group view', () => {

@@ -120,6 +120,12 @@ export interface TemplateContext {
    * waits for the worker, after which `validators()` returns them.
    */
   startValidators(pool?: CompilePool): Promise<{ finish(): Promise<void> }>;
+  /**
+   * Let go of the compiled code (and the evaluated chunk) once the files that print or run it
+   * are rendered: it is as big as validators.ts itself (megabytes per hundred messages). A
+   * later `validators()` compiles again.
+   */
+  releaseValidators(): void;
 }
 
 export interface ContextOptions {
@@ -349,6 +355,10 @@ export function createTemplateContext(system: SystemModel, options: ContextOptio
     },
     async precompile(pool) {
       await (await this.startValidators(pool)).finish();
+    },
+    releaseValidators() {
+      compiled = undefined;
+      evaluated = undefined;
     },
     async startValidators(pool) {
       if (compiled) return { finish: async () => {} };

@@ -346,7 +346,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
       import('./plan.js'),
       import('./validators.js'),
     ]);
-    const loaded: Array<{ system: SystemModel; rel: string }> = [];
+    const loaded: Array<{ system?: SystemModel; rel: string }> = [];
     const progress: GenerateProgress = { contractsParsed: 0, contracts: toLoad.length + (needDocs ? cachedRoots.length : 0), systemsGenerated: 0, systems: 0 };
     const report = () => options.onProgress?.({ ...progress });
     report();
@@ -383,8 +383,13 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     }
     if (hasError(diagnostics) && !keepGoing) return;
     const seen = new Map<string, string>(Object.entries(manifest.systems).map(([rel, e]) => [e.folder, rel]));
-    for (const { system, rel } of loaded) {
-      loadedSystems.push(system);
+    for (let index = 0; index < loaded.length; index++) {
+      const { rel } = loaded[index]!;
+      const system = loaded[index]!.system!;
+      // Only the docs need the models after planning: without them each one can go once its
+      // files are planned (tens of megabytes per thousand channels).
+      if (needDocs) loadedSystems.push(system);
+      loaded[index] = { rel };
       const folder = `${outRel}/${systemFolder(system.id)}`;
       if (folder === docsDir) {
         // Reserved even with --no-docs: the docs there would be removed as stale SDK files.

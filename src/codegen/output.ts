@@ -4,7 +4,7 @@
  * Paths are `/`-separated and relative to a root folder (or absolute).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, rmdirSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { PlannedFile } from './plan.js';
 
@@ -76,11 +76,39 @@ export function applyChanges(root: string, changes: readonly FileChange[], files
       const text = contents.get(c.path);
       if (text === undefined) throw new Error(`no contents planned for ${c.path}`);
       mkdirSync(dirname(abs), { recursive: true });
-      writeFileSync(abs, text);
+      writeText(abs, text);
     } else if (c.status === 'removed') {
       rmSync(abs, { force: true });
       removeEmptyDirs(dirname(abs), stopDir);
     }
+  }
+}
+
+/** Characters written per call by writeText. */
+const WRITE_PIECE = 4 * 2 ** 20;
+
+/**
+ * writeFileSync for a string, in pieces when it is big: one call would encode the whole
+ * text into a buffer of its size first (validators.ts is over a hundred megabytes on big
+ * contracts). A piece ends before a high surrogate, so no character is split.
+ */
+function writeText(file: string, text: string): void {
+  if (text.length <= WRITE_PIECE) {
+    writeFileSync(file, text);
+    return;
+  }
+  const fd = openSync(file, 'w');
+  try {
+    for (let at = 0; at < text.length; ) {
+      let end = Math.min(at + WRITE_PIECE, text.length);
+      const last = text.charCodeAt(end - 1);
+      if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+      const piece = Buffer.from(text.slice(at, end), 'utf8');
+      for (let done = 0; done < piece.length; ) done += writeSync(fd, piece, done);
+      at = end;
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -89,5 +89,15 @@ export async function planSystem(system: SystemModel, options: PlanOptions): Pro
     template === factoriesDtsTemplate;
   const files = list.map((o) => (needsCode(o) ? undefined : render(o)));
   await validators.finish();
-  return list.map((o, i) => files[i] ?? render(o));
+  // The factories (which run the code) before the validators file (which prints it), then
+  // the compiled code goes: only the file's text is kept.
+  const printsCode = ([, template]: [string, Template]) => template === validatorsTsTemplate || template === validatorsJsTemplate;
+  list.forEach((o, i) => {
+    if (!files[i] && !printsCode(o)) files[i] = render(o);
+  });
+  list.forEach((o, i) => {
+    files[i] ??= render(o);
+  });
+  ctx.releaseValidators();
+  return files as PlannedFile[];
 }

@@ -57,12 +57,8 @@ interface NamedType {
   building?: boolean;
 }
 
-/**
- * Every message payload (and headers) of a 3.x-shaped document written in Avro, replaced
- * by its JSON Schema in place (the message objects keep their identity, so their names and
- * places in the IR stay). Problems are reported as errors at their place.
- */
-export function convertAvroPayloads(document: Obj, resolver: RefResolver, report: (d: Diagnostic) => void): void {
+/** The message objects of a 3.x-shaped document: under its channels and its components. */
+function messagesOf(document: Obj): Set<Obj> {
   const messages = new Set<Obj>();
   const addAll = (node: unknown) => {
     if (isObject(node)) for (const m of Object.values(node)) if (isObject(m)) messages.add(m);
@@ -72,6 +68,27 @@ export function convertAvroPayloads(document: Obj, resolver: RefResolver, report
     addAll(document.components.messages);
     for (const ch of Object.values(isObject(document.components.channels) ? document.components.channels : {})) if (isObject(ch)) addAll(ch.messages);
   }
+  return messages;
+}
+
+/** Whether convertAvroPayloads would change anything: some message's payload or headers is in an Avro format. */
+export function hasAvroPayloads(document: Obj): boolean {
+  for (const message of messagesOf(document)) {
+    for (const key of ['payload', 'headers'] as const) {
+      const multi = message[key];
+      if (isObject(multi) && isAvroFormat(multi.schemaFormat)) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Every message payload (and headers) of a 3.x-shaped document written in Avro, replaced
+ * by its JSON Schema in place (the message objects keep their identity, so their names and
+ * places in the IR stay). Problems are reported as errors at their place.
+ */
+export function convertAvroPayloads(document: Obj, resolver: RefResolver, report: (d: Diagnostic) => void): void {
+  const messages = messagesOf(document);
   const targets: Array<{ message: Obj; key: 'payload' | 'headers'; multi: Obj; at: Origin }> = [];
   for (const message of messages) {
     for (const key of ['payload', 'headers'] as const) {

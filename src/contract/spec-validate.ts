@@ -4,7 +4,8 @@
  * touches the file system or the network) and maps every finding back to file:line:col.
  */
 import { createRequire } from 'node:module';
-import { Parser } from '@asyncapi/parser';
+import { Worker } from 'node:worker_threads';
+import type { Parser } from '@asyncapi/parser';
 import type { Diagnostic, Severity } from './ir.js';
 import { isObject, type Origin, type RefResolver } from './resolve.js';
 import { isAvroFormat } from './avro.js';
@@ -12,13 +13,16 @@ import { encodePointerSegment, splitPointer } from './json-pointer.js';
 
 let parser: Parser | undefined;
 
-function getParser(): Parser {
+async function getParser(): Promise<Parser> {
   // Building the parser loads the Spectral rulesets: once per process.
   // The parser must never read a file or fetch a URL: references to other files are
   // inlined before it runs, and what is left ($ref inside examples, defaults or consts)
   // is data. Its default file/http(s) readers stay in place after ours, but ours come
   // first (order 0) and answer every such reference with an empty document.
   const inert = (schema: string) => ({ schema, order: 0, read: () => '{}' });
+  // Imported here, not at the top: the parser takes about a second to load, and the
+  // thread that loads contracts leaves it to the spec check's worker (./spec-worker.ts).
+  const { Parser } = await import('@asyncapi/parser');
   parser ??= new Parser({ __unstable: { resolver: { resolvers: [inert('file'), inert('http'), inert('https')] } } } as never);
   return parser;
 }
@@ -30,7 +34,13 @@ function getParser(): Parser {
  */
 const IGNORED = new Set(['asyncapi-latest-version', 'asyncapi3-operation-messages-from-referred-channel', 'asyncapi3-channel-parameters']);
 
-type Found = Awaited<ReturnType<Parser['validate']>>[number];
+/** One finding of the parser, with the fields read here (what the worker sends back). */
+export interface Found {
+  code: string | number;
+  message: string;
+  path: Array<string | number>;
+  severity: number;
+}
 
 /** Spectral's Document, from the copy of @stoplight/spectral-core the parser (pinned) itself loads. */
 interface SpectralDocument {
@@ -61,8 +71,8 @@ function spectralDocument(): DocumentClass {
  * place, the node's rank in document order, which is all Spectral uses a range for (its
  * results are sorted by it); we map paths to file:line:col ourselves (originAtPath).
  */
-async function parserFindings(bundled: unknown): Promise<Found[]> {
-  const data = JSON.parse(JSON.stringify(bundled)) as unknown;
+export async function parserFindings(bundled: unknown, json?: string): Promise<Found[]> {
+  const data = JSON.parse(json ?? JSON.stringify(bundled)) as unknown;
   const at = (character: number) => ({ start: { line: 0, character }, end: { line: 0, character } });
   const plain = {
     parse: (input: unknown) => ({ data: input, diagnostics: [] }),
@@ -74,14 +84,19 @@ async function parserFindings(bundled: unknown): Promise<Found[]> {
   // The parser's schema-format rules read the caller's input from here.
   document.__parserInput = bundled;
   try {
-    const spectral = (getParser() as unknown as { spectral: { runWithResolved(d: unknown, o: object): Promise<{ results: Found[] }> } }).spectral;
+    const spectral = ((await getParser()) as unknown as { spectral: { runWithResolved(d: unknown, o: object): Promise<{ results: Found[] }> } }).spectral;
     const { results } = await spectral.runWithResolved(document, {});
     // As the parser does: an unregistered schema format is a warning (its #1066).
-    return results.map((d) => (typeof d.message === 'string' && d.message.startsWith('No schema parser registered for') ? { ...d, severity: 1 } : d));
+    return results.map((d) => ({
+      code: d.code,
+      message: d.message,
+      path: d.path ?? [],
+      severity: typeof d.message === 'string' && d.message.startsWith('No schema parser registered for') ? 1 : d.severity,
+    }));
   } catch (err) {
     if (!(err instanceof Error)) return [];
     const message = `Error thrown during AsyncAPI document validation. Name: ${err.name}, message: ${err.message}, stack: ${err.stack}`;
-    return [{ code: 'uncaught-error', message, path: [], severity: 0, range: at(0) }] as Found[];
+    return [{ code: 'uncaught-error', message, path: [], severity: 0 }];
   }
 }
 
@@ -133,7 +148,7 @@ function documentRank(root: unknown, path: readonly (string | number)[]): number
  * specific finding: drop one whose path is a prefix of another's, then repeats of a message.
  */
 function leavesOnly(found: Found[]): Found[] {
-  const key = (d: Found) => (d.path ?? []).map(String).join('/');
+  const key = (d: Found) => d.path.map(String).join('/');
   const resolved = found.filter((d) => d.code === 'asyncapi-document-resolved');
   const leaves = resolved.filter((d) => !resolved.some((o) => o !== d && key(o).startsWith(key(d) + '/')));
   return [...found.filter((d) => d.code !== 'asyncapi-document-resolved'), ...leaves];
@@ -141,15 +156,100 @@ function leavesOnly(found: Found[]): Found[] {
 
 const SEVERITY: Record<number, Severity> = { 0: 'error', 1: 'warning', 2: 'info', 3: 'info' };
 
-export async function specDiagnostics(bundled: unknown, rootFile: string, resolver: RefResolver): Promise<Diagnostic[]> {
+type SpecReply = { id: number; found?: Found[] };
+
+interface SpecWorker {
+  worker: Worker;
+  pending: Map<number, (found: Found[] | undefined) => void>;
+  failed: boolean;
+  nextId: number;
+}
+
+let specWorker: SpecWorker | null | undefined;
+
+/**
+ * Start the thread the spec check runs in (./spec-worker.ts), once per process. Loading the
+ * parser, building its rulesets and compiling the AsyncAPI schema take seconds; started
+ * before a contract is read, the worker does that while this thread parses the YAML, and it
+ * runs the parser's rules while this thread builds the IR. `version` (the document's
+ * `asyncapi`, when known) is the schema it compiles ahead. Undefined when no worker can
+ * start: the check then runs in this thread, with the same findings.
+ */
+export function startSpecWorker(version?: string): SpecWorker | undefined {
+  if (specWorker === undefined) {
+    try {
+      const fromSource = import.meta.url.endsWith('.ts');
+      const url = new URL(`./spec-worker${fromSource ? '.ts' : '.js'}`, import.meta.url).href;
+      // From TypeScript sources the worker registers tsx's loader first.
+      const boot = fromSource
+        ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(url)}); })`
+        : `import(${JSON.stringify(url)})`;
+      const worker = new Worker(boot, { eval: true, workerData: { version } });
+      const sw: SpecWorker = { worker, pending: new Map(), failed: false, nextId: 0 };
+      const fail = () => {
+        sw.failed = true;
+        for (const done of sw.pending.values()) done(undefined);
+        sw.pending.clear();
+      };
+      worker.on('message', (m: SpecReply) => {
+        const done = sw.pending.get(m.id);
+        if (!done) return;
+        sw.pending.delete(m.id);
+        if (sw.pending.size === 0) worker.unref();
+        done(m.found);
+      });
+      worker.on('error', fail);
+      worker.on('exit', fail);
+      // An idle worker does not keep the process alive: a command ends when its work does.
+      worker.unref();
+      specWorker = sw;
+    } catch {
+      specWorker = null;
+    }
+  }
+  return specWorker ?? undefined;
+}
+
+/** The parser's findings: from the worker when it runs, else (or when it fails) in this thread. */
+async function findingsOf(bundled: unknown, inWorker: boolean): Promise<Found[]> {
+  const sw = inWorker ? startSpecWorker() : undefined;
+  if (sw && !sw.failed) {
+    const found = await new Promise<Found[] | undefined>((resolve) => {
+      const id = sw.nextId++;
+      try {
+        // A structured clone: the worker gets the same data (-0, NaN, shared nodes and all).
+        sw.worker.postMessage({ id, bundled });
+      } catch {
+        resolve(undefined);
+        return;
+      }
+      sw.pending.set(id, resolve);
+      sw.worker.ref();
+    });
+    if (found) return found;
+  }
+  return parserFindings(bundled);
+}
+
+/**
+ * The spec check's diagnostics. The parser's findings are mapped to file:line:col through
+ * `bundled` and the resolver's origins: the caller must not change the objects `bundled`
+ * holds before this resolves (see load.ts).
+ */
+export async function specDiagnostics(
+  bundled: unknown,
+  rootFile: string,
+  resolver: RefResolver,
+  { inWorker = true }: { inWorker?: boolean } = {},
+): Promise<Diagnostic[]> {
   const found = leavesOnly(
-    (await parserFindings(bundled)).filter((d) => !IGNORED.has(String(d.code)) && !isSameMessageTwice(d, bundled) && !isReadSchemaFormat(d)),
+    (await findingsOf(bundled, inWorker)).filter((d) => !IGNORED.has(String(d.code)) && !isSameMessageTwice(d, bundled) && !isReadSchemaFormat(d)),
   );
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   for (const d of found) {
     const severity = SEVERITY[d.severity] ?? 'info';
-    const path = (d.path ?? []).map(String);
+    const path = d.path.map(String);
     const origin = originAtPath(bundled, path, rootFile, resolver);
     const key = `${String(d.code)}|${origin.file}|${origin.pointer}|${d.message}`;
     if (seen.has(key)) continue;
@@ -220,7 +320,7 @@ function isSameMessageTwice(d: Found, bundled: unknown): boolean {
     }
   }
   let node: unknown = bundled;
-  for (const segment of (d.path ?? []).map(String)) {
+  for (const segment of d.path.map(String)) {
     node = deref(node);
     node = Array.isArray(node) ? node[Number(segment)] : isObject(node) ? node[segment] : undefined;
   }

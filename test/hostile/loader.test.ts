@@ -2,7 +2,8 @@
  * The loader refuses hostile contracts with one diagnostic at the place, before the YAML
  * conversion, the $ref resolution or the AsyncAPI parser recurse into them. The parser is
  * replaced here by a counter (its validate() and the Spectral run spec-validate.ts calls):
- * a refused contract must never reach it.
+ * a refused contract must never reach it. The spec check runs in this thread here
+ * (specInWorker: false), where the counter is: a worker would load the real parser.
  */
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -36,7 +37,7 @@ const HEAD = 'asyncapi: 3.0.0\ninfo:\n  title: Hostile\n  version: 1.0.0\n';
 
 async function refusal(files: Record<string, string>, entry: string, options: Parameters<typeof loadContract>[1] = {}) {
   const dir = contractDir(files);
-  const result = await loadContract(join(dir, entry), options);
+  const result = await loadContract(join(dir, entry), { specInWorker: false, ...options });
   expect(parser.validated).toBe(0);
   expect(result.systems).toEqual([]);
   return result.diagnostics.map(
@@ -48,7 +49,7 @@ async function refusal(files: Record<string, string>, entry: string, options: Pa
 describe('contracts the loader refuses before the AsyncAPI parser', () => {
   it('reaches the parser with an ordinary contract (the counter works)', async () => {
     const dir = contractDir({ 'demo.yaml': demoContract() });
-    const result = await loadContract(join(dir, 'demo.yaml'));
+    const result = await loadContract(join(dir, 'demo.yaml'), { specInWorker: false });
     expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(parser.validated).toBe(1);
   });
@@ -134,7 +135,7 @@ describe('contracts the loader refuses before the AsyncAPI parser', () => {
   });
 
   it('a device or a pipe is not read', async () => {
-    const result = await loadContracts(['/dev/zero']);
+    const result = await loadContracts(['/dev/zero'], { specInWorker: false });
     expect(result.diagnostics.map((d) => `${d.rule} ${d.message}`)).toEqual(['file-unreadable not a regular file: /dev/zero']);
   });
 });

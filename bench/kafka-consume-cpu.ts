@@ -204,6 +204,34 @@ variants.push({
     for (const d of deliveries) await pipeline(d);
   },
 });
+
+/**
+ * Transport and pipeline together, as a subscription runs them: the Kafka transport's
+ * eachBatch handing each record to the client's consume pipeline (what the pipeline reads
+ * of a delivery, the transport decodes). Each checkout's own transport and client.
+ */
+const renewBatches = () => {
+  for (const batch of batches)
+    for (const m of batch.messages) {
+      const e = JSON.parse(m.value.toString()) as { event_id: string };
+      e.event_id = randomUUID();
+      m.headers['evc-id'] = Buffer.from(e.event_id);
+      m.value = Buffer.from(JSON.stringify(e));
+    }
+};
+for (const root of values.baseline ? ['.', values.baseline] : ['.']) {
+  const own = await load(root, '?combined');
+  const rootClient = (await import(pathToFileURL(path.resolve(root, 'src/runtime/index.ts')).href)).createClient as typeof createClient;
+  let rootPipeline!: SubscribeOptions['handler'];
+  const c = rootClient(t.system, { transport: { ...capture, subscribe: async (o) => ((rootPipeline = o.handler), { stop: async () => {} }) } });
+  await c.subscribe(t.receive, () => void handled++, { group: 'g', fromBeginning: true });
+  variants.push({
+    name: `Kafka transport + client pipeline (${root === '.' ? 'this checkout' : root})`,
+    prepare: renewBatches,
+    run: await transportPath(own.start, (d) => rootPipeline(d)),
+  });
+}
+
 const validate = t.message.validate;
 variants.push({
   name: 'JSON.parse + validate of the same values (the floor)',

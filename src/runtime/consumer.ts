@@ -158,6 +158,9 @@ class DeliveryContext implements EventContext {
 /** Finished without awaiting anything: the transport may acknowledge at once (transport.ts). */
 const RESOLVED: Promise<void> = DELIVERED;
 
+/** One header of a delivery: through `header` when the transport offers it (Kafka: no decoding of the others). */
+const headerOf = (d: Delivery, name: string): string | undefined => (d.header !== undefined ? d.header(name) : d.headers[name]);
+
 const isThenable = (r: unknown): r is PromiseLike<unknown> =>
   r !== null && (typeof r === 'object' || typeof r === 'function') && typeof (r as { then?: unknown }).then === 'function';
 
@@ -310,7 +313,7 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
   }
 
   /** The event's source for dedupe: the publisher's `evc-source`, empty from a producer outside the SDK. */
-  const sourceOf = (d: Delivery): string => d.headers[HEADER.source] ?? '';
+  const sourceOf = (d: Delivery): string => headerOf(d, HEADER.source) ?? '';
 
   /** Marks a handled event in the dedupe store (`key` and `source` as in `handle`); a promise only when the store returned one. */
   function markHandled(key: string | undefined, source: string, at?: number): Promise<void> | void {
@@ -384,8 +387,7 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
     key: string | undefined,
     source: string,
   ): Promise<void> {
-    const headers = d.headers;
-    const publishedAt = headers[HEADER.publishedAt];
+    const publishedAt = headerOf(d, HEADER.publishedAt);
     // One clock read for both the publish→handle latency and the handler's start.
     const started = performance.now();
     const sentMs = publishedAt !== undefined ? publishedMs(publishedAt) : d.timestamp;
@@ -397,7 +399,7 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
       ctx.request = { op: o.op, message, payload };
     }
 
-    const traceparent = headers[HEADER.traceparent];
+    const traceparent = headerOf(d, HEADER.traceparent);
     if (traceparent) {
       return o.tracing
         .withRemoteParent(traceparent, `${d.channel} process`, () => invoke(payload, ctx, d, inst))
@@ -451,7 +453,7 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
 
       const env: EnvelopeValues = { id: undefined, type: undefined, correlationId: undefined, causationId: undefined, sequence: undefined };
       (message === single ? singlePlan! : planFor(message)).read(payload, env);
-      const eventId = env.id ?? d.headers[HEADER.id];
+      const eventId = env.id ?? headerOf(d, HEADER.id);
       if (scoped !== undefined && eventId !== undefined) {
         const source = sourceOf(d);
         if (scoped.seen(eventId, source)) {

@@ -40,6 +40,12 @@ export interface Delivery {
   deliveryCount: number;
   /** When the transport accepted the message (ms since epoch), if known. */
   timestamp?: number | undefined;
+  /**
+   * `headers[name]`, from a transport that can read one header without decoding the
+   * others (Kafka's header values are bytes). The consume pipeline reads its few headers
+   * through it when present.
+   */
+  header?(name: string): string | undefined;
 }
 
 /**

@@ -47,7 +47,10 @@ describe.skipIf(!run)('kafka transport', () => {
       expect(d, `delivery at ${receipts[i]!.position}`).toBeDefined();
       expect(body(d!)).toEqual({ i });
       expect(d!.key).toBe(`k${i % 4}`);
+      // one header by name (what the client's pipeline reads), before and after the whole set
+      expect([d!.header?.('n'), d!.header?.('absent')]).toEqual([String(i), undefined]);
       expect(d!.headers).toEqual({ n: String(i), 'x-trace': 'abc' });
+      expect(d!.header?.('x-trace')).toBe('abc');
       expect(d!.deliveryCount).toBe(1);
       expect(d!.channel).toBe(topic);
       // the producer's create time, read from the record when first asked for
@@ -56,8 +59,8 @@ describe.skipIf(!run)('kafka transport', () => {
     }
     // the fields made from the record on first read stay assignable like plain ones
     const first = byPosition.get(receipts[0]!.position)!;
-    Object.assign(first, { key: 'other', position: '9:9', timestamp: 1 });
-    expect([first.key, first.position, first.timestamp]).toEqual(['other', '9:9', 1]);
+    Object.assign(first, { key: 'other', position: '9:9', timestamp: 1, headers: { n: 'x' } });
+    expect([first.key, first.position, first.timestamp, first.headers, first.header?.('n')]).toEqual(['other', '9:9', 1, { n: 'x' }, 'x']);
     const bin = byPosition.get(receipts[20]!.position)!;
     expect(Buffer.from(bin.value).equals(Buffer.from([0xff, 0x00, 0xfe]))).toBe(true);
     expect(bin.key).toBeUndefined();

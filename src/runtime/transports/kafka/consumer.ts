@@ -289,7 +289,7 @@ export async function startSubscription(ctx: Context, options: KafkaSubscribeOpt
         try {
           // DELIVERED: the pipeline finished synchronously; awaiting it would only cost a
           // microtask turn per message.
-          const handled = options.handler(new KafkaDelivery(topic, partition, message, deliveryCount, texts.decode(message.headers)));
+          const handled = options.handler(new KafkaDelivery(topic, partition, message, deliveryCount, texts));
           if (handled !== DELIVERED) {
             yielded = true;
             await handled;
@@ -407,26 +407,41 @@ export async function startSubscription(ctx: Context, options: KafkaSubscribeOpt
 const LATER = null;
 
 /**
- * A record as the subscriber sees it. The key, position and timestamp are made from the
- * record when first read: the client's consume pipeline reads none of them for an event
- * it handles (the publish time comes from a header), and decoding the key, printing the
- * position and parsing the timestamp string cost a string or a heap number each per
- * record. Each is made once and kept; all three may be assigned like plain fields.
+ * A record as the subscriber sees it. The key, position, timestamp and headers are made
+ * from the record when first read: the client's consume pipeline reads none of the first
+ * three for an event it handles (the publish time comes from a header), and only a few
+ * headers by name (`header`), and decoding the key, printing the position, parsing the
+ * timestamp string and decoding every header value cost strings and a heap number per
+ * record. Each is made once and kept; all may be assigned like plain fields.
  */
 class KafkaDelivery implements Delivery {
   value: Uint8Array | string;
   private keyText: string | undefined | typeof LATER = LATER;
   private positionText: string | undefined = undefined;
   private time: number | undefined | typeof LATER = LATER;
+  private headerTexts: Record<string, string> | undefined = undefined;
 
   constructor(
     public channel: string,
     private readonly partition: number,
     private readonly record: KafkaMessage,
     public deliveryCount: number,
-    public headers: Record<string, string>,
+    /** The batch's header decoder (it reuses the strings of equal values). */
+    private readonly texts: HeaderTexts,
   ) {
     this.value = record.value ?? Buffer.alloc(0);
+  }
+
+  get headers(): Record<string, string> {
+    return (this.headerTexts ??= this.texts.decode(this.record.headers));
+  }
+  set headers(headers: Record<string, string>) {
+    this.headerTexts = headers;
+  }
+
+  header(name: string): string | undefined {
+    if (this.headerTexts !== undefined) return this.headerTexts[name];
+    return this.texts.one(this.record.headers, name);
   }
 
   get key(): string | undefined {

@@ -54,4 +54,32 @@ export class HeaderTexts {
     }
     return headers;
   }
+
+  /** Names asked for through `one`, with the bytes and text of the last answer for each. */
+  private readonly oneNames: string[] = [];
+  private readonly oneBytes: Buffer[] = [];
+  private readonly oneTexts: string[] = [];
+
+  /**
+   * One header's text, as `decode(raw)[name]` would give it (for a name that is not a
+   * property of Object.prototype), without decoding the others. A value whose bytes equal
+   * the last answer for the same name reuses that string.
+   */
+  one(raw: IHeaders | undefined, name: string): string | undefined {
+    if (!raw) return undefined;
+    const h = raw[name];
+    const v = Array.isArray(h) ? h[h.length - 1] : h;
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'string') return v;
+    const names = this.oneNames;
+    let i = 0;
+    while (i < names.length && names[i] !== name) i++;
+    if (i < names.length && sameBytes(this.oneBytes[i]!, v)) return this.oneTexts[i];
+    // toString() without arguments is Buffer's UTF-8 fast path (no encoding lookup)
+    const text = v.toString();
+    names[i] = name;
+    this.oneBytes[i] = v;
+    this.oneTexts[i] = text;
+    return text;
+  }
 }

@@ -159,70 +159,100 @@ function keyText(key: unknown): string {
  * Returns the first alias (for the yaml package's own check, see parseSource).
  */
 function checkTree(doc: Document, path: string, lineCounter: LineCounter, maxDepth: number): { offset: number; pointer: string } | undefined {
-  interface Stats {
-    /** Nodes in the subtree once aliases are expanded. */
-    size: number;
-    /** Levels of mappings/sequences in it (0 for a scalar). */
-    height: number;
-  }
+  /**
+   * A node on the walk. Its JSON pointer is only spelled out when a refusal or the first
+   * alias needs it (pointerOf): most nodes of a big contract never need theirs.
+   */
   interface Frame {
     node: Node;
-    pointer: string;
+    parent: Frame | undefined;
+    /** How the parent holds it: the key of a mapping entry (the mapping's own pointer), the value of a key, an item. */
+    via: 'key' | 'value' | 'item';
+    /** The entry's key (via 'value') or the item's index (via 'item'). */
+    step: unknown;
     /** The level this node has when it is a mapping or sequence (the root's is 1). */
     level: number;
     /** Where a reader looks for it: the key of a mapping entry, else the node. */
     offset: number;
-    exit: boolean;
+    /** Its children, once entered (a mapping or sequence); the walk leaves it when it meets it again. */
+    kids: Frame[] | undefined;
+    /** Nodes in the subtree once aliases are expanded, and levels of mappings/sequences in it (0 for a scalar). */
+    size: number;
+    height: number;
   }
-  const stats = new Map<Node, Stats>();
+  const pointerOf = (frame: Frame): string => {
+    const segments: string[] = [];
+    for (let f: Frame | undefined = frame; f; f = f.parent) {
+      if (f.via === 'value') segments.push(encodePointerSegment(keyText(f.step)));
+      else if (f.via === 'item') segments.push(String(f.step));
+    }
+    let pointer = '';
+    for (let i = segments.length - 1; i >= 0; i--) pointer += `/${segments[i]}`;
+    return pointer;
+  };
+  /** Subtree stats of the anchored nodes walked so far (an alias repeats its anchor's). */
+  const anchored = new Map<Node, { size: number; height: number }>();
   const anchors = new Map<string, Node>();
   let expanded = 0;
   let firstAlias: { offset: number; pointer: string } | undefined;
   const fail = (rule: string, message: string, frame: Frame): never => {
     const pos = lineCounter.linePos(frame.offset);
-    throw new ContractError(rule, message, { file: path, pointer: frame.pointer, line: pos.line, col: pos.col });
+    throw new ContractError(rule, message, { file: path, pointer: pointerOf(frame), line: pos.line, col: pos.col });
   };
+  const frameOf = (node: Node, parent: Frame | undefined, via: Frame['via'], step: unknown, level: number, offset: number): Frame => ({
+    node,
+    parent,
+    via,
+    step,
+    level,
+    offset,
+    kids: undefined,
+    size: 1,
+    height: 0,
+  });
   const children = (frame: Frame): Frame[] => {
-    const { node, pointer, level } = frame;
+    const { node, level } = frame;
     const out: Frame[] = [];
     if (isMap(node)) {
       for (const pair of node.items) {
         const key = pair.key as Node | null;
         const value = pair.value as Node | null;
         const keyOffset = key?.range?.[0] ?? frame.offset;
-        if (key && typeof key === 'object') out.push({ node: key, pointer, level: level + 1, offset: keyOffset, exit: false });
-        if (value) out.push({ node: value, pointer: `${pointer}/${encodePointerSegment(keyText(key))}`, level: level + 1, offset: keyOffset, exit: false });
+        if (key && typeof key === 'object') out.push(frameOf(key, frame, 'key', undefined, level + 1, keyOffset));
+        if (value) out.push(frameOf(value, frame, 'value', key, level + 1, keyOffset));
       }
     } else if (isSeq(node)) {
       node.items.forEach((item, i) => {
         const n = item as Node | null;
-        if (n) out.push({ node: n, pointer: `${pointer}/${i}`, level: level + 1, offset: n.range?.[0] ?? frame.offset, exit: false });
+        if (n) out.push(frameOf(n, frame, 'item', i, level + 1, n.range?.[0] ?? frame.offset));
       });
     }
     return out;
   };
   const root = doc.contents as Node | null;
   if (!root) return undefined;
-  const stack: Frame[] = [{ node: root, pointer: '', level: 1, offset: root.range?.[0] ?? 0, exit: false }];
+  const stack: Frame[] = [frameOf(root, undefined, 'key', undefined, 1, root.range?.[0] ?? 0)];
   while (stack.length > 0) {
     const frame = stack.pop()!;
     const { node } = frame;
-    if (frame.exit) {
+    if (frame.kids) {
+      // Leaving a mapping or sequence: its children are done.
       let size = 1;
       let height = 0;
-      for (const child of children(frame)) {
-        const s = stats.get(child.node)!;
-        size += s.size;
-        height = Math.max(height, s.height);
+      for (const child of frame.kids) {
+        size += child.size;
+        height = Math.max(height, child.height);
       }
-      stats.set(node, { size, height: height + 1 });
+      frame.size = size;
+      frame.height = height + 1;
+      if (node.anchor) anchored.set(node, { size, height: height + 1 });
       continue;
     }
     if (isAlias(node)) {
-      firstAlias ??= { offset: frame.offset, pointer: frame.pointer };
+      firstAlias ??= { offset: frame.offset, pointer: pointerOf(frame) };
       const target = anchors.get(node.source);
       if (!target) fail('yaml-alias', `alias *${node.source} names no anchor before it (&${node.source})`, frame);
-      const s = stats.get(target!);
+      const s = anchored.get(target!);
       if (!s) fail('yaml-alias', `alias *${node.source} is inside the node it names: the data would be circular`, frame);
       expanded += s!.size;
       if (expanded > MAX_ALIAS_EXPANSION) {
@@ -235,18 +265,19 @@ function checkTree(doc: Document, path: string, lineCounter: LineCounter, maxDep
       if (frame.level - 1 + s!.height > maxDepth) {
         fail('nesting-too-deep', `alias *${node.source} nests deeper than ${maxDepth} levels of objects/arrays (${raiseHint('maxNestingDepth')})`, frame);
       }
-      stats.set(node, s!);
+      frame.size = s!.size;
+      frame.height = s!.height;
       continue;
     }
     if (node.anchor) anchors.set(node.anchor, node);
     if (!isMap(node) && !isSeq(node)) {
-      stats.set(node, { size: 1, height: 0 });
+      if (node.anchor) anchored.set(node, { size: 1, height: 0 });
       continue;
     }
     if (frame.level > maxDepth) fail('nesting-too-deep', `nested deeper than ${maxDepth} levels of objects/arrays (${raiseHint('maxNestingDepth')})`, frame);
-    stack.push({ ...frame, exit: true });
-    const kids = children(frame);
-    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+    frame.kids = children(frame);
+    stack.push(frame);
+    for (let i = frame.kids.length - 1; i >= 0; i--) stack.push(frame.kids[i]!);
   }
   return firstAlias;
 }

@@ -88,9 +88,10 @@ function rawBaseline(n: number, validateTwice = false): number {
   return n / seconds;
 }
 
-async function throughput(n: number, concurrency: number, dedupe: boolean): Promise<number> {
+/** `retention`: the transport's (default 10 000); 0 keeps no log to replay from. */
+async function throughput(n: number, concurrency: number, dedupe: boolean, retention?: number): Promise<number> {
   const client = createClient(t.system, {
-    transport: createMemoryTransport(),
+    transport: createMemoryTransport(retention === undefined ? {} : { retention }),
     ...(dedupe ? {} : { dedupe: false as const }),
   });
   let handled = 0;
@@ -215,6 +216,7 @@ async function main() {
     batched: [] as number[],
     batchedC1: [] as number[],
     noDedupe: [] as number[],
+    bare: [] as number[],
     single: [] as number[],
     ratio: [] as number[],
   };
@@ -227,6 +229,7 @@ async function main() {
     r.raw2.push(rawBaseline(EVENTS, true));
     r.batchedC1.push(await throughput(EVENTS, 1, true));
     r.noDedupe.push(await throughput(EVENTS, 16, false));
+    r.bare.push(await throughput(EVENTS, 16, false, 0));
     r.single.push(await throughputSingle(EVENTS, 16));
   }
   const lats: LatencyResult[] = [];
@@ -249,6 +252,9 @@ async function main() {
   console.log(`| publish→handler, publishBatch(${BATCH}), concurrency 16, dedupe on | ${evs(r.batched)} | ≥ 0.7 × raw validating twice |`);
   console.log(`| publish→handler, publishBatch(${BATCH}), concurrency 1, dedupe on | ${evs(r.batchedC1)} | – |`);
   console.log(`| publish→handler, publishBatch(${BATCH}), concurrency 16, dedupe off | ${evs(r.noDedupe)} | – |`);
+  console.log(
+    `| publish→handler, publishBatch(${BATCH}), concurrency 16, dedupe off and retention 0 (no replay log): what those two guarantees cost, not a target configuration | ${evs(r.bare)} | – |`,
+  );
   console.log(`| publish→handler, publish() × ${BATCH} in flight, concurrency 16 | ${evs(r.single)} | – |`);
   const share = median(r.batched) / median(r.raw2);
   console.log(`| runtime cost vs raw (raw / batched, per round) | ${median(r.ratio).toFixed(2)}×${spread(r.ratio, (n) => n.toFixed(2))} | – |`);
@@ -258,19 +264,28 @@ async function main() {
   console.log(`| latency p99 | ${lms(lat((l) => l.p99))} | < 1 ms |`);
   console.log(`| latency p99.9 / max | ${ms(median(lat((l) => l.p999)))} / ${ms(median(lat((l) => l.max)))} | – |`);
   console.log(`
-Where the time goes (node --cpu-prof over 600k batched events, load average ~12, issue #17 item 3): JSON.parse ~19 %,
-JSON.stringify ~13 %, the two validations with their formats ~12 % (the raw floor's own work; profiled in one process
-beside the floor, the runtime's parse and stringify took 0.8-1.5x the floor's samples over four profiles: no consistent
-extra cost); the dedupe store ~10 % (a UUID parsed to four words, one probe of a 100k-entry LRU index for seen(), an
-eviction and an insert for mark(): two cache misses per event; growing its arrays to 100k in each run ~1.5 %); the
-retained log ~8 % (the value's UTF-8 copy ~3 %, matching headers to their template and writing the ids that differ
-~4 %); GC ~7 %; the two envelope UUIDs ~4 % (CSPRNG bytes, hex, one native slice each); the memory transport ~4 %;
-envelope fill, headers, ctx, metrics and clocks the rest at <= 2 % each. None of these is the floor's work and each
-serves a guarantee (dedupe, replay from the beginning, fresh ids): no single cost is left to remove. Brought down in
-issue #17: a microtask and a then() per delivery (handlers that finish synchronously are acked at once, so events no
-longer queue up to maxLag and outlive the young generation), the retained log's heap copies (values, then keys and
-headers, now sit in off-heap chunks: promoted bytes 57 -> 16 MB and scavenge time halved per 300k events), per-event
-objects (one queued delivery per event and group) and re-parsing on the consume path.`);
+Where the time goes (node --cpu-prof over 600k batched events, load average ~9-12, issue #17 item 3, third pass):
+JSON.parse ~19 %, JSON.stringify ~18 %, the two validations with their formats ~13 %: half the samples are the raw
+floor's own work, at the floor's own cost. The other half: the retained log ~11 % (the value's UTF-8 copy ~4 %, header
+template and the ids written per entry ~3 %), the dedupe store ~8 % (UUID to words ~2 %, one probe for seen(), an
+insert and an eviction for mark(): two cache misses in a 100k-entry index per event), the two envelope UUIDs ~5 %
+(CSPRNG bytes, hex, a native slice each), GC ~5 %, the memory transport ~4 %, envelope fill, headers, ctx, metrics and
+clocks <= 2 % each. So the runtime does about twice the floor's work: 0.7x would leave the runtime 0.43x of the floor
+for everything it adds, and dedupe and the log alone take about that (the row with both off); with both off the rest
+(queues, envelope, ids, receipts, metrics) still left 0.57-0.66x in two runs at load 11-18. The target is not met with every guarantee
+kept. Third pass (CPU-time A/B, same process, load ~9-12: about 2 %, under this machine's noise): UUID words without a
+table and the dedupe mark on the clock the pipeline just read; one clock read per publishBatch for the envelope time; the
+log writes a batch's evc-published-at once (a repeated differing header value becomes the template). Tried and left:
+the log keeping the value strings (or whole messages) by reference instead of copying them off the heap (no gain
+measurable, pairs varied +-10 %; headers by reference would also need a copy per entry, since a handler may change
+ctx.headers), one string per batch joined for the log (joining 500 values costs more than
+500 UTF-8 writes), ids as substrings of one string per 256 (each id would pin 9 KB of text for as long as a user keeps
+it), the correlation id reusing the event id (a fresh chain's correlation id must differ: test/runtime/client.test.ts).
+One decoded value shared by the groups of a process is not done on purpose: a handler owns its payload and may change
+it, so each group parses its own copy of the bytes and validates what it got; for one group it would not apply.
+Brought down earlier in issue #17: a microtask and a then() per delivery, the retained log's heap copies (off-heap
+chunks: promoted bytes 57 -> 16 MB per 300k events), per-event objects (one queued delivery per event and group) and
+re-parsing on the consume path.`);
 }
 
 await main();

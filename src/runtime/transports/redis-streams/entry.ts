@@ -56,11 +56,12 @@ export function decodeEntry(fields: Buffer[]): DecodedEntry {
   let key: string | undefined;
   let headers: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    const name = fields[i]!.toString();
+    const name = fields[i]!;
     const v = fields[i + 1]!;
-    if (name === FIELD_DATA) value = v;
-    else if (name === FIELD_KEY) key = v.toString();
-    else if (name === FIELD_HEADERS) headers = parseHeaders(v.toString());
+    // Compared as bytes: no string per field name and entry.
+    if (isName(name, FIELD_DATA)) value = v;
+    else if (isName(name, FIELD_KEY)) key = v.toString();
+    else if (isName(name, FIELD_HEADERS)) headers = parseHeaders(v.toString());
   }
   if (value === undefined) {
     const all: Record<string, string> = {};
@@ -70,10 +71,29 @@ export function decodeEntry(fields: Buffer[]): DecodedEntry {
   return { key, value, headers, raw: fields };
 }
 
+/** Whether the field name `buf` is `name` (ASCII). */
+function isName(buf: Buffer, name: string): boolean {
+  if (buf.length !== name.length) return false;
+  for (let i = 0; i < name.length; i++) if (buf[i] !== name.charCodeAt(i)) return false;
+  return true;
+}
+
 function parseHeaders(json: string): Record<string, string> {
   try {
     const parsed: unknown = JSON.parse(json);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
+    const record = parsed as Record<string, unknown>;
+    // What the SDK writes (strings only) is used as parsed; anything else is copied with its values as text.
+    let plain = !Object.hasOwn(record, '__proto__');
+    if (plain) {
+      for (const k in record) {
+        if (typeof record[k] !== 'string') {
+          plain = false;
+          break;
+        }
+      }
+    }
+    if (plain) return record as Record<string, string>;
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(parsed)) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
     return out;

@@ -57,12 +57,13 @@ export function createKeyedQueue(concurrency: number): KeyedQueue {
       p = Promise.resolve();
     }
     // Jobs report their own outcome; the queue only needs to know they ended.
-    p.catch(() => undefined).then(() => {
+    const ended = (): void => {
       running--;
       if (job.key !== undefined) activeKeys.delete(job.key);
       pump();
       notify();
-    });
+    };
+    p.then(ended, ended);
   }
 
   return {

@@ -104,8 +104,8 @@ async function apply(admin: Admin, specs: ChannelSpec[], alter: boolean, log: To
     return report;
   };
 
-  const { brokers } = await admin.describeCluster();
-  const brokerCount = brokers.length;
+  // Each read is a round trip (and a metadata refresh) at every subscribe: only what a spec asks about.
+  const brokerCount = specs.some((s) => s.replicas !== undefined) ? (await admin.describeCluster()).brokers.length : 0;
   const existing = new Set(await admin.listTopics());
 
   const replicasFor = (spec: ChannelSpec): number => {
@@ -147,10 +147,15 @@ async function apply(admin: Admin, specs: ChannelSpec[], alter: boolean, log: To
   if (present.length === 0) return finish();
 
   const { topics: metadata } = await admin.fetchTopicMetadata({ topics: present.map((s) => s.address) });
-  const configs = await admin.describeConfigs({
-    includeSynonyms: false,
-    resources: present.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.address })),
-  });
+  // Configs are compared (and merged when altering) only for specs that set some.
+  const withConfig = present.filter((s) => Object.keys(s.config ?? {}).length > 0);
+  const configs =
+    withConfig.length > 0
+      ? await admin.describeConfigs({
+          includeSynonyms: false,
+          resources: withConfig.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.address })),
+        })
+      : { resources: [] };
 
   for (const spec of present) {
     const topic = spec.address;

@@ -200,6 +200,15 @@ function docsKey(outRel: string, systems: Array<[rel: string, entry: ManifestSys
   return h.digest('hex');
 }
 
+/**
+ * A loaded model without its source-location index (`locate`, `locateNode`: the parsed
+ * documents and a pointer index, about 50 KB per channel, most of the model). Neither the
+ * templates nor the docs locate anything, and the lint findings were taken at load time.
+ */
+function withoutLocations(system: SystemModel): SystemModel {
+  return { ...system, locate: (file, pointer) => ({ file, pointer, line: 0, col: 0 }), locateNode: () => undefined };
+}
+
 function readManifest(file: string): Manifest | undefined {
   const text = readText(file);
   if (!text) return undefined;
@@ -350,13 +359,23 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     const progress: GenerateProgress = { contractsParsed: 0, contracts: toLoad.length + (needDocs ? cachedRoots.length : 0), systemsGenerated: 0, systems: 0 };
     const report = () => options.onProgress?.({ ...progress });
     report();
-    for (const r of toLoad) {
-      const result = await loadContract(r.file, { root: r.contractRoot, specValidation: false, ...(options.limits ? { limits: options.limits } : {}) });
-      const found = [...result.diagnostics];
-      if (options.lint !== undefined && options.lint !== 'off' && result.systems.length > 0) {
+    /**
+     * One root document: its diagnostics, lint findings included, and its systems without
+     * their location index (withoutLocations). A function of its own, so that the loaded
+     * models are gone when it returns: a variable of loadAndPlan would be kept by its frame
+     * while it awaits the planning.
+     */
+    const loadOne = async (r: (typeof toLoad)[number]): Promise<{ found: Diagnostic[]; result: { systems: SystemModel[] } }> => {
+      const loadedContract = await loadContract(r.file, { root: r.contractRoot, specValidation: false, ...(options.limits ? { limits: options.limits } : {}) });
+      const found = [...loadedContract.diagnostics];
+      if (options.lint !== undefined && options.lint !== 'off' && loadedContract.systems.length > 0) {
         const { lintForGenerate } = await import('../lint/index.js');
-        for (const system of result.systems) found.push(...lintForGenerate(system, { strict: options.lint === 'strict' }));
+        for (const system of loadedContract.systems) found.push(...lintForGenerate(system, { strict: options.lint === 'strict' }));
       }
+      return { found, result: { systems: loadedContract.systems.map(withoutLocations) } };
+    };
+    for (const r of toLoad) {
+      const { found, result } = await loadOne(r);
       diagnostics.push(...found);
       progress.contractsParsed++;
       progress.systems += result.systems.length;

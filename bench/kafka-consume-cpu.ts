@@ -3,17 +3,23 @@
  * on a shared machine the broker runs are mostly waiting for a CPU, so what the SDK adds
  * per event is measured here in isolation, in CPU time per 100,000 events.
  *
- * - transport: the Kafka transport's eachBatch (delivery, header text, offsets, heartbeat
- *   and commit checks) over synthetic kafkajs batches of SDK-published records (seven
- *   header Buffers, two of them UUIDs), the handler answering DELIVERED at once; kafkajs
- *   itself is replaced by a stub, so its fetch decoding is not in it.
- * - pipeline: the client's consume pipeline (decode, validate, envelope, dedupe, metrics,
- *   handler) on the deliveries the transport makes, beside JSON.parse + the same validator
- *   on the same values (the floor every validating consumer pays).
+ * - transport: the Kafka transport's eachBatch (delivery, offsets, heartbeat and commit
+ *   checks) over synthetic kafkajs batches of SDK-published records (seven header
+ *   Buffers, two of them UUIDs), the handler answering DELIVERED at once without reading
+ *   the delivery; kafkajs itself is replaced by a stub, so its fetch decoding is not in it.
+ *   A delivery decodes its key, headers and the like only when they are read, so this row
+ *   is nearly empty; the next one is what a subscription costs.
+ * - transport + pipeline: the same eachBatch handing each record to the client's consume
+ *   pipeline (decode, validate, envelope, dedupe, metrics, handler), fresh event ids each
+ *   round (dedupe is on).
+ * - pipeline: the client's consume pipeline alone on deliveries the transport made (their
+ *   headers already decoded), beside JSON.parse + the same validator on the same values
+ *   (the floor every validating consumer pays).
  *
  *   node --import tsx bench/kafka-consume-cpu.ts [--rounds 5] [--baseline <another checkout>]
  *
- * --baseline measures that checkout's transport too, in the same process and rounds.
+ * --baseline measures that checkout's transport and transport + pipeline too, in the same
+ * process and rounds.
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';

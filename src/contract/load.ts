@@ -8,7 +8,7 @@ import { convertAvroPayloads, hasAvroPayloads } from './avro.js';
 import { buildSystem } from './build.js';
 import { recordDerivedNames } from './derived-names.js';
 import { ContractError } from './errors.js';
-import type { Diagnostic, LoadResult } from './ir.js';
+import type { Diagnostic, LoadResult, SystemModel } from './ir.js';
 import type { ContractLimits } from './limits.js';
 import { isObject, RefResolver } from './resolve.js';
 // The AsyncAPI parser takes ~0.5 s to import: only lint and validate need it, and the spec
@@ -27,6 +27,11 @@ export interface LoadOptions {
    * Default true; false runs it in this thread (the same findings, later).
    */
   specInWorker?: boolean;
+  /**
+   * Called with each system as soon as its IR is built, while the spec check may still be
+   * running in its worker: `evc lint` runs its rules there, in the meantime.
+   */
+  onSystem?: (system: SystemModel) => void;
   /**
    * Size and nesting limits (./limits.ts; defaults where unset). A contract over them is
    * refused with one diagnostic before the AsyncAPI parser or ajv see it.
@@ -119,6 +124,7 @@ export async function loadContract(file: string, options: LoadOptions = {}): Pro
     convertAvroPayloads(document, resolver, (d) => diagnostics.push(d));
     const system = buildSystem({ file: abs, resolver, document }, diagnostics);
     if (converted) recordDerivedNames(system, converted.derivedNames);
+    options.onSystem?.(system);
     return { systems: [system], diagnostics: [...(await specFirst()), ...diagnostics] };
   } catch (err) {
     if (err instanceof ContractError) return { systems: [], diagnostics: [...(await specFirst()), ...diagnostics, err.toDiagnostic()] };

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { formatDiagnostics, type DiagnosticFormat } from '../../contract/diagnostics.js';
+import type { Diagnostic, SystemModel } from '../../contract/ir.js';
 import { loadContracts } from '../../contract/load.js';
 import { lintSystem, rules } from '../../lint/index.js';
 import { contractRoot, rootHelp, rootOption } from '../contract-root.js';
@@ -44,8 +45,15 @@ export async function lintCommand(argv: string[]): Promise<number> {
   const paths = positionals.length > 0 ? positionals : ['asyncapi/'];
   const limits = contractLimits(values);
   const root = contractRoot(values);
-  const loaded = await loadContracts(paths, { allowRemote: values['allow-remote'], limits, ...(root ? { root } : {}) });
-  const diagnostics = [...loaded.diagnostics, ...loaded.systems.flatMap((s) => lintSystem(s))];
+  // The rules run on each system as soon as it is built, while the spec check finishes in its worker.
+  const ruled = new Map<SystemModel, Diagnostic[]>();
+  const loaded = await loadContracts(paths, {
+    allowRemote: values['allow-remote'],
+    limits,
+    ...(root ? { root } : {}),
+    onSystem: (system) => ruled.set(system, lintSystem(system)),
+  });
+  const diagnostics = [...loaded.diagnostics, ...loaded.systems.flatMap((s) => ruled.get(s) ?? lintSystem(s))];
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
   const out = formatDiagnostics(diagnostics, format);

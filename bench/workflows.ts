@@ -8,6 +8,7 @@
  *
  *   node --import tsx bench/workflows.ts [--workflows 400] [--in-flight 32,128] [--rounds 3]
  *                                        [--variants before,after] [--no-floor] [--memory-dedupe]
+ *                                        [--read-linger-ms 5]
  *
  * Nothing may be lost: every workflow's socket must get its 15 frames, and a scenario ends
  * only when PostgreSQL holds every event the DB writer consumes (5 per workflow: four stage
@@ -17,7 +18,9 @@
  * - `before`: a consumer name and a blocking reader per subscription (87 XREADGROUP
  *   loops), one PostgreSQL transaction per DB-writer delivery (the runtime's inbox as is);
  * - `after`: one consumer name per process, so each group's subscriptions share one
- *   reader (9), and the DB writer's group commit (src/flows/agent-workflows/group-commit-inbox.ts).
+ *   reader (9), and the DB writer's group commit (src/flows/agent-workflows/group-commit-inbox.ts);
+ *   the transport's readers linger `--read-linger-ms` after a read that brought entries
+ *   (readLingerMs: the next read brings what arrived meanwhile; 0 reads again at once).
  *
  * The floor: the same entries (read back from the first system's streams, byte for byte)
  * published with pipelined XADD and consumed by one raw XREADGROUP reader per group
@@ -51,12 +54,14 @@ const { values } = parseArgs({
     variants: { type: 'string', default: 'before,after' },
     'no-floor': { type: 'boolean', default: false },
     'memory-dedupe': { type: 'boolean', default: false },
+    'read-linger-ms': { type: 'string', default: '5' },
   },
 });
 const TOTAL = Number(values.workflows);
 const LEVELS = values['in-flight']!.split(',').map(Number);
 const ROUNDS = Number(values.rounds);
 const VARIANTS = values.variants!.split(',') as Variant[];
+const READ_LINGER_MS = Number(values['read-linger-ms']);
 const EVENTS_PER_WORKFLOW = 25; // on the bus: 15 pushed to the socket + 10 A2A
 const FRAMES_PER_WORKFLOW = 15;
 const DB_EVENTS_PER_WORKFLOW = 5; // 4 stage results + workflow.completed
@@ -89,7 +94,7 @@ interface System {
 async function startSystem(variant: Variant): Promise<System> {
   const keyPrefix = `evc-bench:workflows:${randomUUID().slice(0, 8)}:`;
   const tablePrefix = `bench_wf_${randomUUID().slice(0, 8)}_`;
-  const transport = createRedisStreamsTransport({ url: REDIS_URL, keyPrefix });
+  const transport = createRedisStreamsTransport({ url: REDIS_URL, keyPrefix, ...(variant === 'before' ? {} : { readLingerMs: READ_LINGER_MS }) });
   const store = createPostgresWorkflowStore({ connectionString: DATABASE_URL, tablePrefix, groupCommit: variant !== 'before' });
   const workDir = mkdtempSync(join(tmpdir(), 'evc-bench-wf-'));
   const running = await startAgentWorkflows({
@@ -361,7 +366,7 @@ try {
   }
   const out = [
     '',
-    `agent-workflows on Redis Streams (${REDIS_URL}) with the PostgreSQL DB writer (inbox), Node ${process.version}, ${values['memory-dedupe'] ? 'in-memory' : 'Redis'} dedupe, subscriptions with concurrency 64; load average (1 min) ${startedLoad} at the start, ${load()} at the end, ${((Date.now() - t0) / 1000).toFixed(0)} s in all.`,
+    `agent-workflows on Redis Streams (${REDIS_URL}) with the PostgreSQL DB writer (inbox), Node ${process.version}, ${values['memory-dedupe'] ? 'in-memory' : 'Redis'} dedupe, subscriptions with concurrency 64, \`after\` with transport readLingerMs ${READ_LINGER_MS}; load average (1 min) ${startedLoad} at the start, ${load()} at the end, ${((Date.now() - t0) / 1000).toFixed(0)} s in all.`,
     '',
     'events/s counts the 25 events each workflow puts on the bus (15 pushed to its WebSocket, 10 A2A); a scenario ends when every frame arrived and PostgreSQL holds every event the DB writer consumes (5 per workflow, counted with SQL, one inbox mark each). Propagation = XADD (evc-published-at) → the WebSocket client receives the frame. Process CPU = the CPU time of this process (all its threads) over wall time; events per CPU-second = events/s over it, steadier than events/s on a shared machine.',
     '',
@@ -404,11 +409,11 @@ try {
     '',
     "What the profiles showed (`node --cpu-prof --import tsx bench/workflows.ts --variants before ...`, Redis `INFO commandstats` before/after, 320 workflows at 64 in flight): `before` sent per workflow 62 XREADGROUP (87 subscriptions, each with its own blocking reader and connection), 46 XACK, 123 EXISTS and 123 SET (dedupe: two per delivery, 129 deliveries per workflow) and 25 XADD; socket writes (`writeUtf8String`, mostly to Redis) were 14% of the process CPU and the readers' XREADGROUP path 17%. The DB writer spent five round trips and a COMMIT per event. What changed, in `after`: subscriptions of one group share one reader (src/runtime/transports/redis-streams/reader-hub.ts; 18.5 XREADGROUP per workflow), acks and dedupe calls of one tick go out together on the auto-pipelined connection (MGET and one script for the marks: about 20 dedupe commands per workflow instead of 246), the DB writer commits deliveries in groups with a savepoint each (src/flows/agent-workflows/group-commit-inbox.ts: four transactions side by side, the workflow-row writes deferred to COMMIT in workflow order so they cannot deadlock, one statement per event).",
     '',
-    "Since then (issue #17 item 4): A2A messages go to their addressee's stream (events:a2a.request.<to_agent>, events:a2a.response.<to_agent>), read by that agent's group and the two observers: 89 deliveries per workflow instead of 129, where every agent group read every A2A message and all but one dropped it; a stage's <stage>.started and its outcome, the coordinator's progress and completion, and workflow.created/started are written without waiting for each other's reply (in order, on one connection): one round trip instead of two to five on those hops.",
+    "Since then (issue #17 item 4): A2A messages go to their addressee's stream (events:a2a.request.<to_agent>, events:a2a.response.<to_agent>), read by that agent's group and the two observers: 89 deliveries per workflow instead of 129, where every agent group read every A2A message and all but one dropped it; a stage's <stage>.started and its outcome, the coordinator's progress and completion, and workflow.created/started are written without waiting for each other's reply (in order, on one connection): one round trip instead of two to five on those hops. Then: `after`'s readers linger 5 ms after a read that brought entries (transport readLingerMs), so the next read brings what arrived meanwhile: fewer XREADGROUP (each a blocking registration on up to 28 streams in Redis) and more deliveries handled per turn of the event loop; same code with 0 and 5 ms side by side (two processes at once, 3 pairs, load 9-11): +9 to +17% events per CPU-second.",
     '',
     "Why 10,000 events/s is out of reach here: the process handles about 1,200-2,000 events per CPU-second (column above, `after`), so 10,000 events/s would take 5-8 cores for this process alone, on a machine of 2 shared cores. Redis `INFO commandstats` over 400 workflows at 128 in flight (after): per workflow 12.5 XREADGROUP at 97 µs of Redis time each (blocking reads over up to 28 streams: Redis registers the reader on every stream; 200 µs against 40 µs for a non-blocking read of 28 streams, measured on Redis 7.0.15), 25 XADD, 35.5 XACK, 8.3 MGET and 1.8 EVAL (83 SET NX marks): about 2.3 ms of Redis time per workflow, so Redis alone, given a whole core, would stop near 430 workflows/s (10,800 events/s). The process profile (800 workflows at 128 in flight): 16% idle, garbage collection 13%, socket writes 13% (each XREADGROUP a write of its own on its reader's connection 4%, PostgreSQL 5%, WebSocket frames 1%), the generic consume pipeline (src/runtime/consumer.ts `handle`, incl. the handlers) 5%, the DB writer's group commit 7%.",
     '',
-    'Tried and left out: the sinks (DB writer, metrics, logs) in a worker thread (no gain here, 4 interleaved rounds), a larger young generation (`--max-semi-space-size`, within the noise), a non-blocking XREADGROUP after each read that brought entries (less Redis time per read, but no gain in two interleaved rounds at load 8-16 and a worse p99 at 128 in flight).',
+    'Tried and left out: the sinks (DB writer, metrics, logs) in a worker thread (no gain here, 4 interleaved rounds), a larger young generation (`--max-semi-space-size`, within the noise), a non-blocking XREADGROUP after each read that brought entries (less Redis time per read, but no gain in two interleaved rounds at load 8-16 and a worse p99 at 128 in flight), the acks of every subscription within 5 ms sent as one script of XACKs (about 1 script per workflow instead of 35 XACK commands, but no gain in events per CPU-second: -4 to +3% in 6 side-by-side pairs, and more Redis time per ack inside Lua), dedupe marks held 2 ms to share a script (the marks of one tick already go as one: 1.8 scripts per workflow).',
     '',
   );
   process.stdout.write(out.join('\n'));

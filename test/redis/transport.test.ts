@@ -187,6 +187,33 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     await waitFor(async () => (await raw.xpending(t.streamKey('s.hub-b'), group))[0] === 0, 10_000, 'every entry of s.hub-b acked');
   });
 
+  it('readLingerMs: entries that arrive while the reader lingers come with the next read, in order; stop() cuts a linger short and loses nothing', async () => {
+    const t = await transport({ readLingerMs: 300 });
+    const group = randomName('g');
+    const a = await collect(t, { group, channels: ['s.linger'] });
+    await t.publish('s.linger', [msg({ i: 0 })]);
+    await waitFor(() => a.got.length === 1, 10_000, 'the first entry');
+    // The reader lingers now: these arrive meanwhile, one XADD each.
+    for (let i = 1; i < 10; i++) await t.publish('s.linger', [msg({ i }, 'k')]);
+    await waitFor(() => a.got.length === 10, 10_000, 'the entries written during the linger');
+    expect(a.got.map((d) => JSON.parse(d.value.toString()).i)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+
+    // A linger far longer than this test may take: stop() must not wait it out.
+    const slow = await transport({ readLingerMs: 600_000 });
+    const group2 = randomName('g');
+    const b = await collect(slow, { group: group2, channels: ['s.linger2'] });
+    await slow.publish('s.linger2', [msg({ i: 0 })]);
+    await waitFor(() => b.got.length === 1, 10_000, 'the first entry');
+    await slow.publish('s.linger2', [msg({ i: 1 })]);
+    await b.sub.stop();
+    expect(b.got.length).toBe(1);
+    // Not read while lingering, so still there for the group: the next member gets it.
+    const next = await transport({ keyPrefix: slow.streamKey('') });
+    const c = await collect(next, { group: group2, channels: ['s.linger2'] });
+    await waitFor(() => c.got.length === 1, 10_000, 'the entry written during the linger, for the next member');
+    expect(JSON.parse(c.got[0]!.value.toString()).i).toBe(1);
+  });
+
   it('a full subscription does not hold back the other streams of a shared reader', async () => {
     const t = await transport({ count: 2 });
     const group = randomName('g');

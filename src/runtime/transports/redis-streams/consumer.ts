@@ -186,12 +186,13 @@ export async function startConsumer(ctx: ConsumerContext, options: SubscribeOpti
 
   /** New entries of one stream (the reader hub read them for this member). */
   function handleNew(stream: StreamRef, entries: [Buffer, Buffer[] | null][]): void {
+    let id: string | undefined;
     for (const [idBuf, fields] of entries) {
-      const id = idBuf.toString();
-      lastSeen.set(stream.key, id);
+      id = idBuf.toString();
       if (fields === null) continue;
       dispatch(stream, id, decodeEntry(fields), 1);
     }
+    if (id !== undefined) lastSeen.set(stream.key, id);
   }
 
   /** Own pending entries (id 0 onwards). Returns whether any stream had some. */

@@ -71,6 +71,11 @@ export interface ReaderHubOptions {
   consumer: string;
   blockMs: number;
   count: number;
+  /**
+   * After a read that brought entries, wait this long (ms) before the next one, so that
+   * it brings what arrived meanwhile in one reply. 0: read again at once.
+   */
+  lingerMs?: number;
   /** The transport's counters (consumer.ts's RedisStreamsStats; only readErrors is touched here). */
   stats: { readErrors: number };
   log: (level: 'debug' | 'warn', message: string, fields?: Record<string, unknown>) => void;
@@ -103,6 +108,7 @@ interface Read {
 
 export function createReaderHub(o: ReaderHubOptions): ReaderHub {
   const { main, group, consumer, stats, log } = o;
+  const lingerMs = o.lingerMs ?? 0;
   // (ioredis 6.0.0 drops the command name of callBuffer() under auto-pipelining, so
   // raw calls go only over this connection, which does not auto-pipeline.)
   const reader = main.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false, lazyConnect: true, connectionName: `evc:${group}:${consumer}` });
@@ -168,7 +174,7 @@ export function createReaderHub(o: ReaderHubOptions): ReaderHub {
     });
   }
 
-  async function readOnce(): Promise<'idle' | 'read'> {
+  async function readOnce(): Promise<'idle' | 'read' | 'got'> {
     if (needClientId) {
       needClientId = false;
       readerClientId = Number(await reader.client('ID'));
@@ -223,11 +229,13 @@ export function createReaderHub(o: ReaderHubOptions): ReaderHub {
     const sent = reader.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'BLOCK', o.blockMs, 'STREAMS', ...keys, ...keys.map(() => '>'));
     const r: Read = { members: new Set(fresh), blocking: true, gen, done: sent.catch(() => undefined) };
     reading = r;
+    let got = false;
     try {
       const reply = await Promise.race([sent, abandon]);
       if (reply === ABANDONED) return 'read';
       const pairs = normalizeRead(reply);
       if (pairs) {
+        got = true;
         for (const [keyBuf, entries] of pairs) {
           const owner = owners.get(keyBuf.toString());
           // A member that left without waiting for this read: its entries stay pending, to be re-read or claimed.
@@ -244,7 +252,19 @@ export function createReaderHub(o: ReaderHubOptions): ReaderHub {
     } finally {
       if (reading === r) reading = undefined;
     }
-    return 'read';
+    return got ? 'got' : 'read';
+  }
+
+  /** Cut short when the last member leaves. */
+  let endLinger: () => void = () => undefined;
+  function linger(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, lingerMs);
+      endLinger = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   async function run(): Promise<void> {
@@ -257,6 +277,7 @@ export function createReaderHub(o: ReaderHubOptions): ReaderHub {
         backoff = 0;
         // Nobody has room: wait for a change (a handler finishing, a member joining or leaving).
         if (outcome === 'idle' && gen === seen) await woken;
+        else if (outcome === 'got' && lingerMs > 0 && !closed) await linger();
       } catch (readError) {
         if (members.size === 0 || closed) break;
         stats.readErrors++;
@@ -301,6 +322,7 @@ export function createReaderHub(o: ReaderHubOptions): ReaderHub {
       const last = members.size === 0;
       if (last) {
         closed = true;
+        endLinger();
         o.onEmpty();
       }
       changed();

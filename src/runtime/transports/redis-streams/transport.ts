@@ -38,6 +38,13 @@ export interface RedisStreamsTransportOptions {
   keyPrefix?: string;
   /** How long one XREADGROUP blocks (ms). Does not delay deliveries (Redis answers as soon as an entry arrives); bounds how fast a lost stream is noticed. Default 1000. */
   blockMs?: number;
+  /**
+   * After a read that brought entries, wait this long (ms) before reading again, so the
+   * next read brings what arrived meanwhile in one reply: fewer XREADGROUP round trips
+   * (each a blocking registration on every stream of the reader in Redis) for up to this
+   * much more latency. Default 0: read again at once.
+   */
+  readLingerMs?: number;
   /** Entries per XREADGROUP / XAUTOCLAIM. Default 100. */
   count?: number;
   /**
@@ -97,6 +104,7 @@ export function defaultRetryStrategy(times: number): number {
 export function createRedisStreamsTransport(options: RedisStreamsTransportOptions = {}): RedisStreamsTransport {
   const blockMs = positive(options.blockMs ?? DEFAULTS.blockMs, 'blockMs');
   const count = positive(options.count ?? DEFAULTS.count, 'count');
+  const readLingerMs = Math.max(0, options.readLingerMs ?? 0);
   const claimIdleMs = positive(options.claimIdleMs ?? DEFAULTS.claimIdleMs, 'claimIdleMs');
   /** The janitor's period for a claim idle time: as set, else half of it, at most 5 s (takeover within claimIdleMs + 5 s). */
   const claimIntervalFor = (idle: number): number => positive(options.claimIntervalMs ?? Math.max(50, Math.min(idle / 2, 5000)), 'claimIntervalMs');
@@ -124,6 +132,7 @@ export function createRedisStreamsTransport(options: RedisStreamsTransportOption
       consumer,
       blockMs,
       count,
+      lingerMs: readLingerMs,
       stats,
       log,
       onEmpty: () => {

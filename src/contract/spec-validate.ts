@@ -42,6 +42,53 @@ export interface Found {
   severity: number;
 }
 
+interface DepGraphProto {
+  outgoingEdges: Record<string, string[]>;
+  incomingEdges: Record<string, string[]>;
+  hasNode(node: string): boolean;
+  addDependency(from: string, to: string): boolean;
+  removeNode(node: string): void;
+  removeDependency(from: string, to: string): void;
+  __evcIndexed?: boolean;
+}
+
+/**
+ * The resolver records every `$ref` as an edge of a dependency-graph DepGraph, from the
+ * document's root and from each enclosing pointer, and `addDependency` skips an edge it
+ * has by scanning the node's edge list (indexOf): quadratic in the `$ref`s of a contract of
+ * thousands of channels. The same method with the lists' members in a Set each, built on
+ * first use and forgotten when a removal may shrink a list. Same edges, same order.
+ */
+function indexEdges(proto: DepGraphProto): void {
+  if (proto.__evcIndexed) return;
+  proto.__evcIndexed = true;
+  let members = new WeakMap<string[], Set<string>>();
+  const add = (list: string[], item: string) => {
+    let set = members.get(list);
+    if (!set) {
+      set = new Set(list);
+      members.set(list, set);
+    }
+    if (set.has(item)) return;
+    list.push(item);
+    set.add(item);
+  };
+  proto.addDependency = function (this: DepGraphProto, from: string, to: string): boolean {
+    if (!this.hasNode(from)) throw new Error(`Node does not exist: ${from}`);
+    if (!this.hasNode(to)) throw new Error(`Node does not exist: ${to}`);
+    add(this.outgoingEdges[from]!, to);
+    add(this.incomingEdges[to]!, from);
+    return true;
+  };
+  for (const name of ['removeNode', 'removeDependency'] as const) {
+    const original = proto[name] as (this: DepGraphProto, ...args: string[]) => void;
+    proto[name] = function (this: DepGraphProto, ...args: string[]) {
+      members = new WeakMap();
+      return original.apply(this, args);
+    } as never;
+  }
+}
+
 /** Spectral's Document, from the copy of @stoplight/spectral-core the parser (pinned) itself loads. */
 interface SpectralDocument {
   __parserInput?: unknown;
@@ -57,6 +104,7 @@ function spectralDocument(): DocumentClass {
     const fromParser = createRequire(createRequire(import.meta.url).resolve('@asyncapi/parser'));
     const fromResolver = createRequire(createRequire(fromParser.resolve('@stoplight/spectral-ref-resolver')).resolve('@stoplight/json-ref-resolver'));
     (fromResolver('immer') as { setAutoFreeze(on: boolean): void }).setAutoFreeze(false);
+    indexEdges((fromResolver('dependency-graph') as { DepGraph: { prototype: DepGraphProto } }).DepGraph.prototype);
   }
   documentClass ??= (createRequire(createRequire(import.meta.url).resolve('@asyncapi/parser'))('@stoplight/spectral-core') as { Document: DocumentClass })
     .Document;

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { formatDiagnostics } from '../../contract/diagnostics.js';
 import { ConfigError, EMIT_FORMS, isEmit, readConfig } from '../../codegen/config.js';
 import { generate, type GenerateOptions, type GenerateResult } from '../../codegen/generate.js';
+import { boundHeapGrowth } from '../../codegen/heap.js';
 import { contractRoot, rootHelp, rootOption } from '../contract-root.js';
 import { contractLimits, limitOptions, limitsHelp } from '../limits.js';
 import { UsageError } from '../usage.js';
@@ -95,6 +96,8 @@ export async function generateCommand(argv: string[]): Promise<number> {
   };
   const root = contractRoot(values);
   if (root !== undefined) options.contractRoot = root;
+  // Peak memory near the live set rather than four times it (src/codegen/heap.ts).
+  boundHeapGrowth();
   try {
     if (values.watch) return await watchLoop(options);
     const progress = progressLine({ label: 'evc generate', quiet: values.quiet });

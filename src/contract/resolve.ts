@@ -491,12 +491,44 @@ function getAt(data: unknown, pointer: string, onMissing?: () => never): unknown
   return node;
 }
 
-function collectRefs(node: unknown, pointer: string, out: { value: string; pointer: string }[] = []): { value: string; pointer: string }[] {
-  if (Array.isArray(node)) node.forEach((item, i) => collectRefs(item, `${pointer}/${i}`, out));
-  else if (isObject(node)) {
-    if (typeof node.$ref === 'string' && !node.$ref.startsWith('#')) out.push({ value: node.$ref, pointer });
-    for (const [key, value] of Object.entries(node))
-      if (key !== '$ref' && !isDataKey(key, pointer)) collectRefs(value, `${pointer}/${encodePointerSegment(key)}`, out);
-  }
+/**
+ * The `$ref`s to other files under a node (not inside data keywords), with their JSON
+ * pointers. A pointer is spelled out only for a `$ref` found: the walk keeps the keys on
+ * the way, not a string per node.
+ */
+function collectRefs(root: unknown, base: string): { value: string; pointer: string }[] {
+  const out: { value: string; pointer: string }[] = [];
+  // Segments on the way down; numbers for array indexes, keys as they are (encoded when used).
+  const path: Array<string | number> = [];
+  const pointerHere = () => {
+    let pointer = base;
+    for (const segment of path) pointer += `/${typeof segment === 'number' ? segment : encodePointerSegment(segment)}`;
+    return pointer;
+  };
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      node.forEach((item, i) => {
+        path.push(i);
+        walk(item);
+        path.pop();
+      });
+    } else if (isObject(node)) {
+      if (typeof node.$ref === 'string' && !node.$ref.startsWith('#')) out.push({ value: node.$ref, pointer: pointerHere() });
+      for (const [key, value] of Object.entries(node)) {
+        if (key === '$ref') continue;
+        // isDataKey reads the last segment of the node's pointer: only spelled out for a data keyword.
+        if (DATA_KEYWORDS.has(key) && isDataKey(key, path.length > 0 ? `/${lastSegment(path)}` : base)) continue;
+        path.push(key);
+        walk(value);
+        path.pop();
+      }
+    }
+  };
+  walk(root);
   return out;
+}
+
+function lastSegment(path: Array<string | number>): string {
+  const last = path[path.length - 1]!;
+  return typeof last === 'number' ? String(last) : encodePointerSegment(last);
 }

@@ -148,13 +148,13 @@ if (scaleSizes.length > 0) {
   console.log(
     [
       'Where the time goes (cpu profiles of generate at 1,000 and 5,000 channels, main thread and validator worker): ajv compiling every',
-      'payload schema twice (first-error and all-errors validators, in chunks of 100 entries shared by the main thread and one worker),',
-      "GC (about a quarter of the main thread), YAML parsing and $ref resolution, and flattening and printing ajv's code (validators.ts",
-      'is about 30 KB per message: 154 MB at 5,000 channels). factories.ts checks its sampled values with the generated validator',
-      '(its compiled code evaluated in process) instead of compiling every schema a third time; locating a pointer (a scan of each',
-      "mapping's entries) and the YAML parser's duplicate-key check (a scan per key) were quadratic in the number of channels: an index",
-      'and one pass after parsing now. Each generated file is still held in memory until the run writes (the library returns every',
-      'file), which with the GC headroom of the compile phases keeps peak RSS above 2 GB at 5,000 channels.',
+      'payload schema twice (first-error and all-errors validators, in chunks of 100 entries shared by the main thread and one worker;',
+      "ajv no longer evaluates each validator's code, only its text is kept), GC (about a fifth of the main thread), YAML parsing and",
+      "$ref resolution, and flattening and printing ajv's code (validators.ts is about 30 KB per message: 154 MB at 5,000 channels).",
+      'factories.ts checks its sampled values with the generated validator (its compiled code evaluated in process). Memory: the',
+      'peak comes twice, while loading (the parsed documents and the location index, ~50 KB per channel, dropped before planning) and',
+      "at the end (validators.ts's text beside the compiled chunks it is printed from); the CLI bounds V8's heap growth to 50% per",
+      'full collection (src/codegen/heap.ts), which keeps peak RSS near the live set for about a tenth more CPU.',
       'evc lint is mostly the AsyncAPI parser (Spectral: the document-structure schema rule, its resolver) plus the same load and GC.',
     ].join('\n'),
   );

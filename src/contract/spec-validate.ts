@@ -42,6 +42,43 @@ export interface Found {
   severity: number;
 }
 
+type SchemaValidator = ((data: unknown) => boolean) & { errors?: unknown };
+type AssignAjv = (schema: Record<string, unknown>, dialect: string, allErrors: boolean) => SchemaValidator;
+interface AjvInstancesModule {
+  createAjvInstances(): AssignAjv;
+  __evcShared?: boolean;
+}
+
+/**
+ * Spectral's `schema` function compiles with ajv instances of its own per document (one
+ * set per DocumentInventory), so the parser's AsyncAPI schemas (resolved and unresolved,
+ * a second or more of ajv's time) were compiled again for every document, the worker's
+ * warm-up included. Validators of those schema objects (the parser's cached copies, ids
+ * under http://asyncapi.com/definitions/) are kept once compiled; any other schema (a
+ * document's own) still gets its document's instances.
+ */
+function shareSpecValidators(module: AjvInstancesModule): void {
+  if (module.__evcShared) return;
+  module.__evcShared = true;
+  const original = module.createAjvInstances;
+  const compiled = new WeakMap<object, Map<string, SchemaValidator>>();
+  module.createAjvInstances = () => {
+    const perDocument = original();
+    return (schema, dialect, allErrors) => {
+      if (typeof schema.$id !== 'string' || !schema.$id.startsWith('http://asyncapi.com/definitions/')) return perDocument(schema, dialect, allErrors);
+      let byOptions = compiled.get(schema);
+      if (!byOptions) compiled.set(schema, (byOptions = new Map()));
+      const key = `${dialect}|${allErrors}`;
+      let validator = byOptions.get(key);
+      if (!validator) {
+        validator = perDocument(schema, dialect, allErrors);
+        byOptions.set(key, validator);
+      }
+      return validator;
+    };
+  };
+}
+
 interface DepGraphProto {
   outgoingEdges: Record<string, string[]>;
   incomingEdges: Record<string, string[]>;
@@ -104,6 +141,7 @@ function spectralDocument(): DocumentClass {
     const fromParser = createRequire(createRequire(import.meta.url).resolve('@asyncapi/parser'));
     const fromResolver = createRequire(createRequire(fromParser.resolve('@stoplight/spectral-ref-resolver')).resolve('@stoplight/json-ref-resolver'));
     (fromResolver('immer') as { setAutoFreeze(on: boolean): void }).setAutoFreeze(false);
+    shareSpecValidators(fromParser('@stoplight/spectral-functions/dist/schema/ajv') as AjvInstancesModule);
     indexEdges((fromResolver('dependency-graph') as { DepGraph: { prototype: DepGraphProto } }).DepGraph.prototype);
   }
   documentClass ??= (createRequire(createRequire(import.meta.url).resolve('@asyncapi/parser'))('@stoplight/spectral-core') as { Document: DocumentClass })

@@ -47,10 +47,24 @@ function variants(schema: JsonSchema): { kind: 'oneOf' | 'anyOf'; list: JsonSche
   return undefined;
 }
 
-/** A short type expression: `string`, `integer | null`, `array<string>`, `object (SkillData)`, `one of: A | B`. */
+/**
+ * The named schema a recursive reference points at: the IR writes a cycle back to a named
+ * schema as `{ "$ref": "#/$defs/<name>" }` (its x-evc-name), with the name spelled as a JSON
+ * pointer segment.
+ */
+function recursiveRefName(schema: JsonSchema): string | undefined {
+  const ref = schema.$ref;
+  if (typeof ref !== 'string') return undefined;
+  const m = /^#\/\$defs\/([^/]+)$/.exec(ref);
+  return m ? m[1]!.replace(/~1/g, '/').replace(/~0/g, '~') : undefined;
+}
+
+/** A short type expression: `string`, `integer | null`, `array<string>`, `object (SkillData)`, `one of: A | B`, `TreeNode (recursive)`. */
 export function typeOf(input: JsonSchema, depth = 0): string {
   const schema = merged(input);
   if (depth > 4) return '…';
+  const recursive = recursiveRefName(schema);
+  if (recursive !== undefined) return `${recursive} (recursive)`;
   const name = typeof schema['x-evc-name'] === 'string' ? schema['x-evc-name'] : typeof schema.title === 'string' ? schema.title : undefined;
   const v = variants(schema);
   if (v && !schema.type) return `${v.kind === 'oneOf' ? 'one of' : 'any of'}: ${v.list.map((s) => typeOf(s, depth + 1)).join(' | ') || 'any'}`;

@@ -74,6 +74,19 @@ describe('fieldsOf', () => {
         want: [row('body', 'one of: object (Text) | integer', false), row('body.text', 'string', true, [], '(one of, variant Text)')],
       },
     ],
+    [
+      'a cycle the IR wrote as a reference to a named schema shows that name, in arrays and variants too',
+      {
+        given: {
+          type: 'object',
+          properties: {
+            children: { type: 'array', items: { $ref: '#/$defs/TreeNode' } },
+            next: { anyOf: [{ $ref: '#/$defs/List~1Node' }, { type: 'null' }] },
+          },
+        },
+        want: [row('children', 'array<TreeNode (recursive)>', false), row('next', 'any of: List/Node (recursive) | null', false)],
+      },
+    ],
     ['recursion stops and says so', { given: recursive, want: [row('name', 'string', false), row('child', 'object', false, ['recursive (see above)'])] }],
   ];
   for (const [name, { given, want }] of cases) it(name, () => expect(fieldsOf(given)).toEqual(want));

@@ -19,6 +19,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { buildPrivate } from './build-private.js';
 import { syntheticContract } from './generate-synthetic.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -92,9 +93,9 @@ interface ChildRun {
   maxRssMb: number;
 }
 const REPORT = `process.on('exit', () => { const u = process.resourceUsage(); process.stderr.write('\\nEVC_USAGE ' + u.maxRSS + ' ' + (u.userCPUTime + u.systemCPUTime) + '\\n'); });`;
-function child(cwd: string, cmd: string[]): ChildRun {
+function child(cwd: string, cmd: string[], bin = join(root, 'bin/evc.js')): ChildRun {
   const started = performance.now();
-  const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(REPORT)}`, join(root, 'bin/evc.js'), ...cmd], {
+  const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(REPORT)}`, bin, ...cmd], {
     cwd,
     encoding: 'utf8',
     maxBuffer: 256 * 2 ** 20,
@@ -109,31 +110,46 @@ if (scaleSizes.length > 0) {
   const loadBefore = loadavg()
     .map((l) => l.toFixed(1))
     .join(' ');
+  // The rows with a target also run through the compiled CLI (what `npm i @event-contracts/cli` installs), built privately.
+  const compiled = join(buildPrivate(root, join(tmp, 'cli-build')), 'bin/evc.js');
   for (const channels of scaleSizes) {
     const dir = join(tmp, `scale-${channels}`);
     mkdirSync(join(dir, 'asyncapi'), { recursive: true });
     writeFileSync(join(dir, 'asyncapi/bench.yaml'), syntheticContract(channels, 10));
     rows.push({ label: `generate --no-docs, ${channels} channels`, channels, run: child(dir, ['generate', '--no-docs', '--no-cache']) });
-    if (channels === lintAt) rows.push({ label: `lint, ${channels} channels`, channels, run: child(dir, ['lint', 'asyncapi']) });
+    if (channels === 5000)
+      rows.push({
+        label: `generate --no-docs, ${channels} channels, compiled CLI`,
+        channels,
+        run: child(dir, ['generate', '--no-docs', '--no-cache'], compiled),
+      });
+    if (channels === lintAt) {
+      rows.push({ label: `lint, ${channels} channels`, channels, run: child(dir, ['lint', 'asyncapi']) });
+      rows.push({ label: `lint, ${channels} channels, compiled CLI`, channels, run: child(dir, ['lint', 'asyncapi'], compiled) });
+    }
     rmSync(dir, { recursive: true, force: true });
   }
   const loadAfter = loadavg()
     .map((l) => l.toFixed(1))
     .join(' ');
   console.log('');
-  console.log(`Scale: synthetic contracts x 10 properties, one run each, via bin/evc.js; load average ${loadBefore} before, ${loadAfter} after`);
+  console.log(
+    `Scale: synthetic contracts x 10 properties, one run each, via bin/evc.js (the repository's tsx launcher) unless the row says compiled CLI; load average ${loadBefore} before, ${loadAfter} after`,
+  );
   console.log('');
   console.log('| run | wall | CPU (user+sys, all threads) | peak RSS | target |');
   console.log('|---|---|---|---|---|');
   for (const { label, channels, run } of rows) {
     const target = label.startsWith('lint')
-      ? `< 6 s: ${run.ms < 6000 ? 'met' : 'not met'}`
+      ? channels !== 2000
+        ? '– (the target is at 2,000 channels)'
+        : `< 6 s: ${run.ms < 6000 ? 'met' : 'not met'}`
       : channels === 5000
         ? `< 15 s and < 1.2 GB: ${run.ms < 15_000 && run.maxRssMb < 1229 ? 'met' : 'not met'}`
         : '–';
     console.log(`| ${label} | ${(run.ms / 1000).toFixed(1)} s | ${(run.cpuMs / 1000).toFixed(1)} s | ${run.maxRssMb.toFixed(0)} MB | ${target} |`);
   }
-  const gen = (n: number) => rows.find((r) => r.channels === n && r.label.startsWith('generate'))?.run;
+  const gen = (n: number) => rows.find((r) => r.channels === n && r.label === `generate --no-docs, ${n} channels`)?.run;
   const small = gen(1000);
   const big = gen(5000);
   if (small && big) {
@@ -155,7 +171,10 @@ if (scaleSizes.length > 0) {
       'peak comes twice, while loading (the parsed documents and the location index, ~50 KB per channel, dropped before planning) and',
       "at the end (validators.ts's text beside the compiled chunks it is printed from); the CLI bounds V8's heap growth to 50% per",
       'full collection (src/codegen/heap.ts), which keeps peak RSS near the live set for about a tenth more CPU.',
-      'evc lint is mostly the AsyncAPI parser (Spectral: the document-structure schema rule, its resolver) plus the same load and GC.',
+      'evc lint: the AsyncAPI spec check runs in a worker started before the contract is read (the parser, its rulesets and schemas',
+      'load while the main thread parses the YAML; our rules run on the IR while Spectral runs). What is left on the path: the yaml',
+      "package's parse on the main thread (~2.9 s CPU at 2,000 channels, its tokenizer ~2.5 s, plus the GC of the nodes it makes),",
+      "then in the worker Spectral's $ref resolution (~0.8 s) and the parser's document-structure check (~0.8 s).",
     ].join('\n'),
   );
 }

@@ -17,10 +17,11 @@
  * Prints markdown; BENCHMARKS.md is written by bench/run.ts.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SHOP_CONTRACT, writeShopNdjson } from './validate-data.js';
+import { buildPrivate } from './build-private.js';
 
 const root = resolve(import.meta.dirname, '..');
 const mb = Number(process.argv[2] ?? 200);
@@ -29,27 +30,6 @@ const rounds = Number(process.argv[4] ?? 3);
 const loadBefore = loadavg()
   .map((l) => l.toFixed(2))
   .join(' ');
-
-/** The compiled CLI and runtime, as scripts/build.mjs emits them, in `dir`; `node_modules` there points the CLI at that runtime. */
-function buildPrivate(dir: string): string {
-  const tsc = join(root, 'node_modules/typescript/bin/tsc');
-  const runtime = join(dir, 'node_modules/@event-contracts/runtime');
-  mkdirSync(runtime, { recursive: true });
-  mkdirSync(join(dir, 'cli/bin'), { recursive: true });
-  // --noCheck: `tsc --noEmit -p .` is the type check; the CLI's check would read the shared packages/runtime/dist.
-  const flags = ['--noCheck', '--declaration', 'false', '--declarationMap', 'false', '--sourceMap', 'false', '--inlineSources', 'false'];
-  for (const [tsconfig, out] of [
-    ['packages/runtime/tsconfig.json', join(runtime, 'dist')],
-    ['packages/cli/tsconfig.json', join(dir, 'cli/dist')],
-  ] as const) {
-    const r = spawnSync(process.execPath, [tsc, '-p', tsconfig, '--outDir', out, ...flags], { cwd: root, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`build of ${tsconfig} failed: ${r.stdout}${r.stderr}`);
-  }
-  copyFileSync(join(root, 'packages/runtime/package.json'), join(runtime, 'package.json'));
-  copyFileSync(join(root, 'packages/cli/package.json'), join(dir, 'cli/package.json'));
-  copyFileSync(join(root, 'packages/cli/bin/evc.js'), join(dir, 'cli/bin/evc.js'));
-  return join(dir, 'cli');
-}
 
 interface Run {
   ms: number;
@@ -79,7 +59,7 @@ mkdirSync(benchDir, { recursive: true });
 const buildDir = mkdtempSync(join(benchDir, 'validate-build-'));
 const dataDir = mkdtempSync(join(tmpdir(), 'evc-bench-validate-'));
 try {
-  const cli = buildPrivate(buildDir);
+  const cli = buildPrivate(root, buildDir);
   const file = join(dataDir, 'bench.ndjson');
   const gen = writeShopNdjson(file, mb * 1024 * 1024, invalidEvery);
   const empty = join(dataDir, 'empty.ndjson');

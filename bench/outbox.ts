@@ -351,6 +351,23 @@ async function checkpointCount(): Promise<number> {
   return r.rows[0]!.n;
 }
 
+/** Calls one(0 … total-1) at RATE per second, open loop (a slow call does not hold back the next); resolves the start time once every call settled. */
+async function paced(total: number, one: (i: number) => Promise<void>): Promise<number> {
+  const start = performance.now();
+  let sent = 0;
+  const inflight = new Set<Promise<void>>();
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * RATE));
+    for (; sent < due; sent++) {
+      const p = one(sent).finally(() => inflight.delete(p));
+      inflight.add(p);
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(inflight);
+  return start;
+}
+
 /** Publish (or BEGIN) → handler start, one event per publish at RATE for SECONDS. */
 async function latency(kind: Kind, viaOutbox: boolean): Promise<Latency> {
   const address = await freshAddress(kind, viaOutbox ? 'lat-outbox' : 'lat-direct');
@@ -413,18 +430,7 @@ async function latency(kind: Kind, viaOutbox: boolean): Promise<Latency> {
     }
   };
   const checkpointsBefore = viaOutbox ? await checkpointCount() : 0;
-  const start = performance.now();
-  let sent = 0;
-  const inflight = new Set<Promise<void>>();
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * RATE));
-    for (; sent < due; sent++) {
-      const p = one(sent).finally(() => inflight.delete(p));
-      inflight.add(p);
-    }
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  await Promise.all(inflight);
+  const start = await paced(total, one);
   const end = (
     await Promise.race([
       c.done,
@@ -499,18 +505,7 @@ async function dbCommitFloor(): Promise<{ p50: number; p99: number; checkpoints:
     }
   };
   const checkpointsBefore = await checkpointCount();
-  const start = performance.now();
-  let sent = 0;
-  const inflight = new Set<Promise<void>>();
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * RATE));
-    for (; sent < due; sent++) {
-      const p = one(sent).finally(() => inflight.delete(p));
-      inflight.add(p);
-    }
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  await Promise.all(inflight);
+  await paced(total, one);
   const checkpoints = (await checkpointCount()) - checkpointsBefore;
   await publishers.end();
   const sorted = Array.from(took.subarray(Math.max(1, warm))).sort((a, b) => a - b);

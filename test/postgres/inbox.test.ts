@@ -51,39 +51,6 @@ describe.skipIf(!available)('postgres inbox', () => {
     expect(await query(`SELECT n FROM ${effects}`)).toEqual([{ n: 1 }]);
   });
 
-  it('the mark is prepared once per connection; a connection that lost it (DEALLOCATE ALL, as a pooler resets) goes on, one effect per event', async () => {
-    const one = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
-    try {
-      const inbox = createPostgresInbox({ pool: one, table: table('prep') });
-      const statements = async () =>
-        (await one.query<{ name: string }>(`SELECT name FROM pg_prepared_statements WHERE name LIKE 'evc_inbox_mark_%'`)).rows.length;
-      let effects = 0;
-      const effect = () => {
-        effects++;
-      };
-      expect(await inbox.run({ group: 'g', source: 's', id: 'p-1', ttlMs: 60_000 }, effect)).toBe('handled');
-      expect(await statements()).toBe(1);
-      expect(await inbox.run({ group: 'g', source: 's', id: 'p-1', ttlMs: 60_000 }, effect)).toBe('duplicate');
-      // A second inbox on the same table and connection finds the statement there already.
-      const twin = createPostgresInbox({ pool: one, table: inbox.table });
-      expect(await twin.run({ group: 'g', source: 's', id: 'p-2', ttlMs: 60_000 }, effect)).toBe('handled');
-      await one.query('DEALLOCATE ALL');
-      expect(await inbox.run({ group: 'g', source: 's', id: 'p-3', ttlMs: 60_000 }, effect)).toBe('handled');
-      expect(await inbox.run({ group: 'g', source: 's', id: 'p-3', ttlMs: 60_000 }, effect)).toBe('duplicate');
-      expect(await statements()).toBe(1);
-      expect(effects).toBe(3);
-      expect(await inbox.has('g', 's', 'p-3')).toBe(true);
-      // prepareMark: false sends the INSERT as text: nothing is prepared.
-      await one.query('DEALLOCATE ALL');
-      const plain = createPostgresInbox({ pool: one, table: inbox.table, prepareMark: false });
-      expect(await plain.run({ group: 'g', source: 's', id: 'p-4', ttlMs: 60_000 }, effect)).toBe('handled');
-      expect(await plain.run({ group: 'g', source: 's', id: 'p-1', ttlMs: 60_000 }, effect)).toBe('duplicate');
-      expect(await statements()).toBe(0);
-    } finally {
-      await one.end();
-    }
-  });
-
   it('when the first delivery rolls back, the waiting one handles the event', async () => {
     const inbox = createPostgresInbox({ pool, table: table('rb') });
     const hold = gate();

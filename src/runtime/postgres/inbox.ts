@@ -29,14 +29,6 @@ export interface PostgresInboxOptions extends PgConnectionOptions {
   createTable?: boolean;
   /** How often expired marks are deleted (ms, at most once per interval, by whichever attempt comes first). Default 600 000. */
   cleanupIntervalMs?: number;
-  /**
-   * Prepare the mark's INSERT once per connection (`PREPARE`, then `BEGIN; EXECUTE ...` in
-   * one round trip), so PostgreSQL does not parse and plan it for every event. A connection
-   * that lost the statement (a pooler's reset, `DEALLOCATE ALL`) is noticed and the inbox
-   * goes on without it. Default true; false sends the INSERT as text each time (e.g. behind
-   * a transaction-mode pooler that does not keep SQL-level prepared statements).
-   */
-  prepareMark?: boolean;
 }
 
 /**
@@ -106,11 +98,6 @@ export function createPostgresInbox<C extends TransactionClient = TransactionCli
      ON CONFLICT (consumer_group, source, event_id) DO UPDATE SET handled_at = now(), expires_at = EXCLUDED.expires_at
      WHERE m.expires_at <= now()`;
   const paramMark = markSql(`($1, $2, $3, now() + $4 * interval '1 millisecond')`);
-  const prepare = options.prepareMark !== false;
-  // One name per table and statement text: two inboxes on one table share it on a connection.
-  const statement = `evc_inbox_mark_${fnv1a(paramMark)}`;
-  /** Connections this inbox knows have the statement (pool clients live as long as their connection). */
-  const prepared = new WeakSet<object>();
 
   /** BEGIN and the mark; true when this delivery is the first (or the mark had expired). */
   async function begin(c: PgPoolClient, mark: InboxMark): Promise<boolean> {
@@ -122,31 +109,6 @@ export function createPostgresInbox<C extends TransactionClient = TransactionCli
     if (c.escapeLiteral) {
       // One round trip: a simple query may hold several statements (but no parameters).
       const e = c.escapeLiteral.bind(c);
-      if (prepare) {
-        // The statement prepared on this connection: parsed and planned once, not per event
-        // (about 50 µs of PostgreSQL's CPU per event here).
-        if (!prepared.has(c)) {
-          try {
-            await c.query(`PREPARE ${statement} (text, text, text, int) AS ${paramMark}`);
-          } catch (err) {
-            // Another inbox on the same table prepared it on this connection already.
-            if (pgCode(err) !== DUPLICATE_PREPARED_STATEMENT) throw err;
-          }
-          prepared.add(c);
-        }
-        try {
-          const r = (await c.query(`BEGIN; EXECUTE ${statement}(${e(mark.group)}, ${e(mark.source)}, ${e(mark.id)}, ${ttl})`)) as unknown as {
-            rowCount: number | null;
-          }[];
-          return (r[1]?.rowCount ?? 0) === 1;
-        } catch (err) {
-          if (pgCode(err) !== INVALID_SQL_STATEMENT_NAME) throw err;
-          // The connection lost the statement (a pooler reset it): end the aborted
-          // transaction, forget this connection's mark, and send this event's as text.
-          await c.query('ROLLBACK');
-          prepared.delete(c);
-        }
-      }
       const r = (await c.query(
         `BEGIN; ${markSql(`(${e(mark.group)}, ${e(mark.source)}, ${e(mark.id)}, now() + interval '${ttl} milliseconds')`)}`,
       )) as unknown as { rowCount: number | null }[];
@@ -217,20 +179,6 @@ export function createPostgresInbox<C extends TransactionClient = TransactionCli
       if (owned) await pool.end();
     },
   };
-}
-
-const DUPLICATE_PREPARED_STATEMENT = '42P05';
-const INVALID_SQL_STATEMENT_NAME = '26000';
-const pgCode = (err: unknown): unknown => (typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined);
-
-/** 32-bit FNV-1a of a text, as 8 hex digits: a short, stable statement name. */
-function fnv1a(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /** COMMIT found the transaction aborted (a statement inside failed and its error was caught). Retried like any handler error. */

@@ -14,10 +14,9 @@
  * `exports` object; the file then exports them by our names.
  */
 import { DATA_KEYWORDS } from '../contract/schema-keywords.js';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { createAjv, FORMATS_MODULE } from '../contract/ajv.js';
+import { workerBoot } from '../contract/worker-boot.js';
 import { DEFAULT_RUNTIME_IMPORT } from './config.js';
 import type { JsonSchema } from '../contract/ir.js';
 import { plainSchema } from './schema-json.js';
@@ -260,17 +259,8 @@ export function createCompilePool(): CompilePool {
   const started = (async () => {
     try {
       const { Worker } = await import('node:worker_threads');
-      const url = new URL(`./validators-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
-      // From TypeScript sources the worker registers tsx's loader first, with the source
-      // tree's tsconfig (as bin/evc.js does): its paths map @event-contracts/runtime to
-      // src/runtime. Left to find one from the working directory, tsx found none outside
-      // the repository, the worker failed to load and this thread compiled everything.
-      const tsconfig = new URL('../../tsconfig.json', import.meta.url);
-      const options = existsSync(tsconfig) ? JSON.stringify({ tsconfig: fileURLToPath(tsconfig) }) : '';
-      const boot = url.endsWith('.ts')
-        ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(${options}); return import(${JSON.stringify(url)}); })`
-        : `import(${JSON.stringify(url)})`;
-      w = new Worker(boot, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
+      // From the sources the worker registers tsx with the source tree's tsconfig (worker-boot.ts).
+      w = new Worker(workerBoot(import.meta.url, 'validators-worker'), { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
       w.on('message', (m: Reply) => {
         const p = pending.get(m.id);
         if (!p) return;

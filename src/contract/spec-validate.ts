@@ -9,6 +9,7 @@ import type { Parser } from '@asyncapi/parser';
 import type { Diagnostic, Severity } from './ir.js';
 import { isObject, type Origin, type RefResolver } from './resolve.js';
 import { isAvroFormat } from './avro.js';
+import { workerBoot } from './worker-boot.js';
 import { encodePointerSegment, splitPointer } from './json-pointer.js';
 
 let parser: Parser | undefined;
@@ -264,13 +265,7 @@ let specWorker: SpecWorker | null | undefined;
 export function startSpecWorker(version?: string): SpecWorker | undefined {
   if (specWorker === undefined) {
     try {
-      const fromSource = import.meta.url.endsWith('.ts');
-      const url = new URL(`./spec-worker${fromSource ? '.ts' : '.js'}`, import.meta.url).href;
-      // From TypeScript sources the worker registers tsx's loader first.
-      const boot = fromSource
-        ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(url)}); })`
-        : `import(${JSON.stringify(url)})`;
-      const worker = new Worker(boot, { eval: true, workerData: { version } });
+      const worker = new Worker(workerBoot(import.meta.url, 'spec-worker'), { eval: true, workerData: { version } });
       const sw: SpecWorker = { worker, pending: new Map(), failed: false, nextId: 0 };
       const fail = () => {
         sw.failed = true;

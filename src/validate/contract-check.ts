@@ -10,6 +10,7 @@
  */
 import type { ContractLimits } from '../contract/limits.js';
 import { formatDiagnostics } from '../contract/diagnostics.js';
+import { workerBoot } from '../contract/worker-boot.js';
 import type { LoadResult, SystemModel } from '../contract/ir.js';
 
 /** What the full load says: go on with its one system, or stop (exit 2) with this text. */
@@ -48,14 +49,7 @@ export async function checkContractInWorker(request: SpecCheckRequest): Promise<
   let worker: import('node:worker_threads').Worker;
   try {
     const { Worker } = await import('node:worker_threads');
-    const fromSource = import.meta.url.endsWith('.ts');
-    const url = new URL(`./contract-check-worker${fromSource ? '.ts' : '.js'}`, import.meta.url).href;
-    // From TypeScript sources the worker registers tsx's loader (with this repository's
-    // tsconfig, for its `paths`) before importing the worker module.
-    const boot = fromSource
-      ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register({ tsconfig: ${JSON.stringify(new URL('../../tsconfig.json', import.meta.url).pathname)} }); return import(${JSON.stringify(url)}); })`
-      : `import(${JSON.stringify(url)})`;
-    worker = new Worker(boot, { eval: true, workerData: request });
+    worker = new Worker(workerBoot(import.meta.url, 'contract-check-worker'), { eval: true, workerData: request });
   } catch {
     return undefined;
   }

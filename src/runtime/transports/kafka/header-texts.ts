@@ -21,6 +21,12 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
   return true;
 }
 
+/** A header's value as decode keeps it: the last of a repeated name; undefined for a value-less (null) header. */
+function lastValue(h: IHeaders[string]): Buffer | string | undefined {
+  const v = Array.isArray(h) ? h[h.length - 1] : h;
+  return v === null ? undefined : v;
+}
+
 export class HeaderTexts {
   private readonly bytes: Buffer[] = [];
   private readonly texts: string[] = [];
@@ -34,9 +40,8 @@ export class HeaderTexts {
     if (!raw) return headers;
     let i = 0;
     for (const name in raw) {
-      const h = raw[name];
-      const v = Array.isArray(h) ? h[h.length - 1] : h;
-      if (v === undefined || v === null) continue;
+      const v = lastValue(raw[name]);
+      if (v === undefined) continue;
       if (typeof v === 'string') {
         headers[name] = v;
         continue;
@@ -67,9 +72,8 @@ export class HeaderTexts {
    */
   one(raw: IHeaders | undefined, name: string): string | undefined {
     if (!raw) return undefined;
-    const h = raw[name];
-    const v = Array.isArray(h) ? h[h.length - 1] : h;
-    if (v === undefined || v === null) return undefined;
+    const v = lastValue(raw[name]);
+    if (v === undefined) return undefined;
     if (typeof v === 'string') return v;
     const names = this.oneNames;
     let i = 0;

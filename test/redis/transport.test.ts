@@ -525,6 +525,12 @@ describe.skipIf(!available)('redis-streams transport against a real Redis', { ti
     await expect(t.subscribe({ group: 'g', channels: ['events:{id}'], handler: async () => undefined })).rejects.toMatchObject({ name: 'ConfigurationError' });
   });
 
+  it('refuses a negative or non-numeric readLingerMs with a ConfigurationError naming it (0 is allowed: no linger)', () => {
+    for (const readLingerMs of [-1, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => createRedisStreamsTransport({ port: REDIS_PORT, readLingerMs })).toThrow(/readLingerMs must be a positive number/);
+    expect(() => createRedisStreamsTransport({ port: REDIS_PORT, readLingerMs: 0 })).not.toThrow();
+  });
+
   it('maps a refused connection to a retriable TransportError', async () => {
     const t = createRedisStreamsTransport({ port: 1, redisOptions: { retryStrategy: () => null } });
     await expect(t.connect()).rejects.toMatchObject({ name: 'TransportError', code: 'ECONNREFUSED', retriable: true });

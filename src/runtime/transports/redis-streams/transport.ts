@@ -104,7 +104,7 @@ export function defaultRetryStrategy(times: number): number {
 export function createRedisStreamsTransport(options: RedisStreamsTransportOptions = {}): RedisStreamsTransport {
   const blockMs = positive(options.blockMs ?? DEFAULTS.blockMs, 'blockMs');
   const count = positive(options.count ?? DEFAULTS.count, 'count');
-  const readLingerMs = Math.max(0, options.readLingerMs ?? 0);
+  const readLingerMs = options.readLingerMs === undefined || options.readLingerMs === 0 ? 0 : positive(options.readLingerMs, 'readLingerMs');
   const claimIdleMs = positive(options.claimIdleMs ?? DEFAULTS.claimIdleMs, 'claimIdleMs');
   /** The janitor's period for a claim idle time: as set, else half of it, at most 5 s (takeover within claimIdleMs + 5 s). */
   const claimIntervalFor = (idle: number): number => positive(options.claimIntervalMs ?? Math.max(50, Math.min(idle / 2, 5000)), 'claimIntervalMs');

@@ -29,7 +29,8 @@ export function watchWorkflow(wsUrl: string, workflowId: string): Promise<{ fram
         return;
       }
       frames.push(f);
-      if (f.event && /^workflow\.(completed|failed|cancelled)$/.test(f.event.type)) finish(frames);
+      // A copy: frames of other streams (e.g. deployment.confirmed) may still arrive after the terminal one.
+      if (f.event && /^workflow\.(completed|failed|cancelled)$/.test(f.event.type)) finish(frames.slice());
     });
   });
 }

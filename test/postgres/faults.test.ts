@@ -3,7 +3,8 @@
  * and on Redis Streams), each printing its counts:
  *
  * - a consumer using the inbox is SIGKILLed twice at random points and restarted:
- *   every event has exactly one effect row (0 lost, 0 duplicate effects);
+ *   every event has exactly one effect row (0 lost, 0 duplicate effects); with the
+ *   per-delivery inbox (3 runs) and with the group-commit one (2 runs);
  * - a publisher using the outbox, with its relay in the same process, is SIGKILLed at a
  *   random point between commits and sends: every committed row reaches the topic, and
  *   no row exists without its business row (0 lost);
@@ -79,9 +80,9 @@ for (const { kind, up } of kinds) {
       return () => sub.stop();
     }
 
-    it.each([1, 2, 3])(
-      'a consumer with the inbox SIGKILLed twice mid-stream: 0 lost, 0 duplicate effects (run %i)',
-      async (runNo) => {
+    it.each([...[1, 2, 3].map((runNo) => ['per-delivery', runNo] as const), ...[1, 2].map((runNo) => ['group-commit', runNo] as const)])(
+      'a consumer with the %s inbox SIGKILLed twice mid-stream: 0 lost, 0 duplicate effects (run %i)',
+      async (inbox, runNo) => {
         const w = world('inbox');
         const total = 1500;
         await query(`CREATE TABLE ${w.prefix}effects (event_id text NOT NULL, seq int NOT NULL)`);
@@ -97,7 +98,7 @@ for (const { kind, up } of kinds) {
         const rows = () => n(`SELECT count(*) AS n FROM ${w.prefix}effects`);
         const kills: number[] = [];
         for (let k = 0; k < 2; k++) {
-          const child = w.worker({ MODE: 'consume', GROUP: group });
+          const child = w.worker({ MODE: 'consume', GROUP: group, INBOX: inbox === 'group-commit' ? 'group' : 'row' });
           await child.waitLine(/^READY$/, 60_000);
           const target = random((await rows()) + 50, Math.min(total - 50, (await rows()) + 600));
           await waitFor(
@@ -109,7 +110,7 @@ for (const { kind, up } of kinds) {
           await child.exited;
           kills.push(await rows());
         }
-        const last = w.worker({ MODE: 'consume', GROUP: group });
+        const last = w.worker({ MODE: 'consume', GROUP: group, INBOX: inbox === 'group-commit' ? 'group' : 'row' });
         try {
           await waitFor(async () => (await n(`SELECT count(DISTINCT seq) AS n FROM ${w.prefix}effects`)) === total, 120_000, 'every event to have its effect');
           // Long enough for a redelivery of what the killed members had in flight to come back.
@@ -122,7 +123,7 @@ for (const { kind, up } of kinds) {
         const distinct = await n(`SELECT count(DISTINCT event_id) AS n FROM ${w.prefix}effects`);
         const marks = await n(`SELECT count(*) AS n FROM ${w.prefix}inbox`);
         console.info(
-          `[eo-faults] ${kind} consumer kill, run ${runNo}: ${total} published, killed at ${kills.join(' and ')} effects; ${effects} effect rows, ${distinct} distinct, ${total - distinct} lost, ${effects - distinct} duplicate effects, ${marks} inbox marks`,
+          `[eo-faults] ${kind} consumer kill, ${inbox} inbox, run ${runNo}: ${total} published, killed at ${kills.join(' and ')} effects; ${effects} effect rows, ${distinct} distinct, ${total - distinct} lost, ${effects - distinct} duplicate effects, ${marks} inbox marks`,
         );
         expect({ effects, distinct, marks }).toEqual({ effects: total, distinct: total, marks: total });
         await client.close();

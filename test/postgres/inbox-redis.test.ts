@@ -5,9 +5,8 @@ import { REDIS_PORT, redisAvailable, testPrefix } from '../redis/server.js';
 import { inboxConformance } from './inbox-suite.js';
 
 if ((await postgresAvailable()) && (await redisAvailable())) {
-  inboxConformance(
-    'redis-streams',
-    () => createRedisStreamsTransport({ port: REDIS_PORT, keyPrefix: testPrefix('inbox'), blockMs: 200, claimIdleMs: 500, claimIntervalMs: 100 }),
-    15_000,
-  );
+  const transport = () =>
+    createRedisStreamsTransport({ port: REDIS_PORT, keyPrefix: testPrefix('inbox'), blockMs: 200, claimIdleMs: 500, claimIntervalMs: 100 });
+  inboxConformance('redis-streams', transport, 15_000);
+  inboxConformance('redis-streams', transport, 15_000, true);
 } else describe.skip('postgres inbox on redis-streams', () => it('needs PostgreSQL (DATABASE_URL) and Redis (scripts/redis.sh start)', () => undefined));

@@ -2,13 +2,14 @@
  * The inbox on one transport: the handler's row and the event's mark commit together or
  * not at all, and an event whose mark is committed is acknowledged without the handler.
  * Run against memory, Kafka and Redis Streams (inbox-*.test.ts), with the real client
- * and a real PostgreSQL; each test gets its own tables.
+ * and a real PostgreSQL, for the per-delivery inbox and for the group-commit one; each
+ * test gets its own tables.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createClient, type EventClient, type Transport } from '../../src/runtime/index.js';
-import { createPostgresInbox, createPostgresOutbox, type PostgresInbox } from '../../src/runtime/postgres/index.js';
+import { createGroupCommitInbox, createPostgresInbox, createPostgresOutbox, type PostgresInbox } from '../../src/runtime/postgres/index.js';
 import { orderSystem, randomName, type OrderPlaced } from '../conformance/system.js';
 import { waitFor } from '../conformance/wait-for.js';
 import { waitFor as waitUntil } from '../redis/server.js';
@@ -16,8 +17,8 @@ import { DATABASE_URL, dropTables, query, tablePrefix } from '../e2e/agent-workf
 
 const FAST_RETRY = { maxAttempts: 4, initialDelayMs: 20, maxDelayMs: 100, factor: 2, jitter: false };
 
-export function inboxConformance(name: string, factory: () => Promise<Transport> | Transport, timeoutMs = 20_000): void {
-  describe(`postgres inbox on ${name}`, () => {
+export function inboxConformance(name: string, factory: () => Promise<Transport> | Transport, timeoutMs = 20_000, groupCommit = false): void {
+  describe(`postgres ${groupCommit ? 'group-commit ' : ''}inbox on ${name}`, () => {
     const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 6 });
     const tables: string[] = [];
     const clients: EventClient[] = [];
@@ -35,7 +36,9 @@ export function inboxConformance(name: string, factory: () => Promise<Transport>
       const inboxTable = `${prefix}inbox`;
       tables.push(effects, inboxTable, `${prefix}outbox`);
       await query(`CREATE TABLE ${effects} (event_id text NOT NULL, seq int NOT NULL, attempt int NOT NULL)`);
-      const inbox: PostgresInbox<pg.PoolClient> = createPostgresInbox<pg.PoolClient>({ pool, table: inboxTable });
+      const inbox: PostgresInbox<pg.PoolClient> = groupCommit
+        ? createGroupCommitInbox<pg.PoolClient>({ pool, table: inboxTable, connections: 2 })
+        : createPostgresInbox<pg.PoolClient>({ pool, table: inboxTable });
       const t = orderSystem(randomName('evc-inbox'));
       const transport = await factory();
       const client = createClient(t.system, { transport, inbox, source: 'inbox-test' });
@@ -70,6 +73,8 @@ export function inboxConformance(name: string, factory: () => Promise<Transport>
       await s.transport.publish(s.t.address, [{ key: 'o-0', value: JSON.stringify(again), headers: { 'evc-source': 'inbox-test', 'evc-id': dupId } }]);
       await s.client.publish(s.t.send, { data: { order_id: 'o-0', seq: 5 } });
       await waitFor(() => calls.includes(5), { timeoutMs, what: 'the event after the duplicate' });
+      // Handled is not yet committed (the group-commit inbox commits after the handler returns).
+      await waitUntil(async () => (await s.count()) >= 6, timeoutMs, 'the committed rows');
       expect(calls.sort()).toEqual([0, 1, 2, 3, 4, 5]);
       expect(await s.count()).toBe(6);
       expect(await s.count(`event_id = '${dupId}'`)).toBe(1);
@@ -120,6 +125,8 @@ export function inboxConformance(name: string, factory: () => Promise<Transport>
       await s.client.publish(s.t.send, { data: { order_id: 'o-1', seq: 2 } });
       await waitFor(() => calls.includes(2), { timeoutMs, what: 'the event after the handled one' });
       expect(calls).toEqual([2]);
+      // The handler ran; its row is there once its transaction committed.
+      await waitUntil(async () => (await s.count()) === 1, timeoutMs, 'the committed row');
       expect(await s.count()).toBe(1);
     });
 

@@ -43,7 +43,7 @@ export interface AgentWorkflowsOptions extends FlowRunOptions {
    * Default true: every subscription of this process uses one consumer name, so on Redis
    * the subscriptions of one group share one blocking reader over all their streams
    * (one XREADGROUP instead of one per stream), and the PostgreSQL DB writer commits
-   * deliveries in groups (group-commit-inbox.ts), and the Redis dedupe store sends the
+   * deliveries in groups (the runtime's createGroupCommitInbox), and the Redis dedupe store sends the
    * calls of one tick together. false: a consumer name and a reader per subscription, a
    * transaction per delivery, a dedupe command per call, as before (bench/workflows.ts
    * compares both).

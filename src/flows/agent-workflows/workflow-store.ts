@@ -12,13 +12,19 @@
  * (`apply(event, ctx.tx)`), so the rows, the processed-event row and the (group, source,
  * id) dedupe mark commit together, and a redelivery whose mark committed is acknowledged
  * without running the handler. By default deliveries share transactions, each in a
- * savepoint (group-commit-inbox.ts), and an event's writes are one statement: two round
+ * savepoint (the runtime's createGroupCommitInbox), and an event's writes are one statement: two round
  * trips per event and one commit per batch instead of five and one per event.
  */
 import pg from 'pg';
 import type { TransactionClient } from '@event-contracts/runtime';
-import { createPostgresInbox, type PostgresInbox } from '@event-contracts/runtime/postgres';
-import { createGroupCommitInbox, deferToCommit, inGroupCommit, type GroupCommitInboxOptions } from './group-commit-inbox.js';
+import {
+  createGroupCommitInbox,
+  createPostgresInbox,
+  deferToCommit,
+  inGroupCommit,
+  type GroupCommitInboxOptions,
+  type PostgresInbox,
+} from '@event-contracts/runtime/postgres';
 
 export type TerminalStatus = 'completed' | 'failed' | 'cancelled';
 export type StoredStatus = 'running' | TerminalStatus;
@@ -145,7 +151,7 @@ export interface PostgresWorkflowStoreOptions {
   /** Pool size (each handler in flight holds one for its transaction). Default 8. */
   max?: number;
   /**
-   * Deliveries share transactions (group-commit-inbox.ts): default on. `false`: the
+   * Deliveries share transactions (the runtime's createGroupCommitInbox): default on. `false`: the
    * runtime's inbox as it is, one transaction per delivery (the bench compares both).
    */
   groupCommit?: boolean | Pick<GroupCommitInboxOptions, 'maxBatch' | 'connections'>;
@@ -159,9 +165,10 @@ export function createPostgresWorkflowStore(o: PostgresWorkflowStoreOptions): Wo
   const t = { workflows: `${p}workflows`, results: `${p}stage_results`, processed: `${p}processed_events`, inbox: `${p}inbox` };
   const pool = new pg.Pool({ connectionString: o.connectionString, max: o.max ?? 8 });
   pool.on('error', () => undefined); // idle client errors surface on the next query
-  const perDelivery = createPostgresInbox({ pool, table: t.inbox });
   const inbox: PostgresInbox =
-    o.groupCommit === false ? perDelivery : createGroupCommitInbox({ pool, inbox: perDelivery, ...(typeof o.groupCommit === 'object' ? o.groupCommit : {}) });
+    o.groupCommit === false
+      ? createPostgresInbox({ pool, table: t.inbox })
+      : createGroupCommitInbox({ pool, table: t.inbox, ...(typeof o.groupCommit === 'object' ? o.groupCommit : {}) });
   const oneStatement = o.groupCommit !== false;
 
   /**

@@ -92,32 +92,9 @@ export function createPostgresInbox<C extends TransactionClient = TransactionCli
     return initialised;
   };
 
-  // An expired mark is replaced (the event counts as new again); an unexpired one is a conflict: 0 rows.
-  const markSql = (values: string): string =>
-    `INSERT INTO ${table} AS m (consumer_group, source, event_id, expires_at) VALUES ${values}
-     ON CONFLICT (consumer_group, source, event_id) DO UPDATE SET handled_at = now(), expires_at = EXCLUDED.expires_at
-     WHERE m.expires_at <= now()`;
-  const paramMark = markSql(`($1, $2, $3, now() + $4 * interval '1 millisecond')`);
-
+  const marker = inboxMarker(table);
   /** BEGIN and the mark; true when this delivery is the first (or the mark had expired). */
-  async function begin(c: PgPoolClient, mark: InboxMark): Promise<boolean> {
-    const ttl = Math.max(1, Math.ceil(mark.ttlMs));
-    if (mark.id === undefined) {
-      await c.query('BEGIN');
-      return true;
-    }
-    if (c.escapeLiteral) {
-      // One round trip: a simple query may hold several statements (but no parameters).
-      const e = c.escapeLiteral.bind(c);
-      const r = (await c.query(
-        `BEGIN; ${markSql(`(${e(mark.group)}, ${e(mark.source)}, ${e(mark.id)}, now() + interval '${ttl} milliseconds')`)}`,
-      )) as unknown as { rowCount: number | null }[];
-      return (r[1]?.rowCount ?? 0) === 1;
-    }
-    await c.query('BEGIN');
-    const r = await c.query(paramMark, [mark.group, mark.source, mark.id, ttl]);
-    return r.rowCount === 1;
-  }
+  const begin = (c: PgPoolClient, m: InboxMark): Promise<boolean> => marker(c, 'BEGIN', m);
 
   async function cleanup(): Promise<number> {
     await init();
@@ -178,6 +155,40 @@ export function createPostgresInbox<C extends TransactionClient = TransactionCli
       await cleaning;
       if (owned) await pool.end();
     },
+  };
+}
+
+/**
+ * The inbox's mark on `table`, run after `before` (e.g. `BEGIN`): resolves true when this
+ * delivery is the first (or the mark had expired), false for an unexpired mark (a
+ * conflict: 0 rows). `before` and the mark go in one round trip when the client has
+ * pg's `escapeLiteral` (a simple query may hold several statements, but no parameters),
+ * in two otherwise. An error of `before` rejects as it is. Shared by the per-delivery and
+ * the group-commit inbox, so both write the same mark.
+ */
+export function inboxMarker(table: string): (c: PgPoolClient, before: string, mark: InboxMark) => Promise<boolean> {
+  // An expired mark is replaced (the event counts as new again); an unexpired one is a conflict: 0 rows.
+  const markSql = (values: string): string =>
+    `INSERT INTO ${table} AS m (consumer_group, source, event_id, expires_at) VALUES ${values}
+     ON CONFLICT (consumer_group, source, event_id) DO UPDATE SET handled_at = now(), expires_at = EXCLUDED.expires_at
+     WHERE m.expires_at <= now()`;
+  const paramMark = markSql(`($1, $2, $3, now() + $4 * interval '1 millisecond')`);
+  return async (c, before, mark) => {
+    const ttl = Math.max(1, Math.ceil(mark.ttlMs));
+    if (mark.id === undefined) {
+      await c.query(before);
+      return true;
+    }
+    if (c.escapeLiteral) {
+      const e = c.escapeLiteral.bind(c);
+      const r = (await c.query(
+        `${before}; ${markSql(`(${e(mark.group)}, ${e(mark.source)}, ${e(mark.id)}, now() + interval '${ttl} milliseconds')`)}`,
+      )) as unknown as { rowCount: number | null }[];
+      return (r[r.length - 1]?.rowCount ?? 0) === 1;
+    }
+    await c.query(before);
+    const r = await c.query(paramMark, [mark.group, mark.source, mark.id, ttl]);
+    return r.rowCount === 1;
   };
 }
 

@@ -1,39 +1,43 @@
 /**
- * The DB writer's group-commit inbox against a real PostgreSQL: deliveries that wait
- * while a transaction is busy share the next one, each in its own savepoint, with the
- * runtime inbox's outcomes per delivery. Skipped with the reason printed when PostgreSQL
+ * The group-commit inbox (createGroupCommitInbox) against a real PostgreSQL: deliveries
+ * that wait while a transaction is busy share the next one, each in its own savepoint,
+ * with the per-delivery inbox's outcomes per delivery. (inbox-*.test.ts also run it
+ * through the client on each transport.) Skipped with the reason printed when PostgreSQL
  * does not answer, failed in CI.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresInbox, TransactionAbortedError } from '../../src/runtime/postgres/index.js';
-import { createGroupCommitInbox, deferToCommit, type GroupCommitInbox } from '../../src/flows/agent-workflows/group-commit-inbox.js';
-import { DATABASE_URL, dropTables, postgresAvailable, query, tablePrefix } from './agent-workflows.postgres.js';
+import { isConfigurationError } from '../../src/runtime/index.js';
+import { createGroupCommitInbox, deferToCommit, inGroupCommit, TransactionAbortedError, type GroupCommitInbox } from '../../src/runtime/postgres/index.js';
+import { DATABASE_URL, dropTables, postgresAvailable, query, tablePrefix } from '../e2e/agent-workflows.postgres.js';
 
 const available = await postgresAvailable();
 
-describe.skipIf(!available)('agent-workflows group-commit inbox on PostgreSQL', () => {
+describe.skipIf(!available)('postgres group-commit inbox', () => {
   const prefix = tablePrefix('gc');
   const rows = `${prefix}rows`;
   const table = `${prefix}inbox`;
   const log = `${prefix}log`;
+  const deferred = `${prefix}deferred`;
   let pool: pg.Pool;
   /** One transaction at a time: which deliveries share one is then known. */
   let inbox: GroupCommitInbox;
 
   beforeAll(async () => {
     pool = new pg.Pool({ connectionString: DATABASE_URL, max: 6 });
-    inbox = createGroupCommitInbox({ pool, inbox: createPostgresInbox({ pool, table }), connections: 1 });
+    inbox = createGroupCommitInbox({ pool, table, connections: 1 });
     await inbox.init();
     await query(`CREATE TABLE ${rows} (id text PRIMARY KEY)`);
     await query(`CREATE TABLE ${log} (n serial PRIMARY KEY, key text NOT NULL, id text NOT NULL)`);
+    // Checked at COMMIT: two rows with one id in one transaction make the COMMIT fail.
+    await query(`CREATE TABLE ${deferred} (id text NOT NULL, CONSTRAINT ${deferred}_id UNIQUE (id) DEFERRABLE INITIALLY DEFERRED)`);
   });
 
   afterAll(async () => {
     await inbox?.close();
     await pool?.end();
-    await dropTables([rows, table, log]);
+    await dropTables([rows, table, log, deferred]);
   });
 
   const mark = (id: string) => ({ group: 'g', source: 's', id, ttlMs: 60_000 });
@@ -147,8 +151,106 @@ describe.skipIf(!available)('agent-workflows group-commit inbox on PostgreSQL', 
     expect(deferToCommit({ query: pool.query.bind(pool) } as never, 'k', 'SELECT 1')).toBe(false);
   });
 
+  it('the same event twice in one transaction: the first is handled, the second finds its mark (duplicate, handler not called)', async () => {
+    const first = holdFirst();
+    const id = randomUUID();
+    let calls = 0;
+    const once = async (tx: { query: pg.Pool['query'] }) => {
+      calls++;
+      await insert(id)(tx);
+    };
+    const runs = [inbox.run(mark(id), once as never), inbox.run(mark(id), once as never)];
+    const before = inbox.stats.transactions;
+    first.release();
+    expect(await Promise.all([first.run, ...runs])).toEqual(['handled', 'handled', 'duplicate']);
+    expect(inbox.stats.transactions - before).toBe(2);
+    expect(calls).toBe(1);
+    expect(await has(id)).toEqual({ row: 1, mark: 1 });
+  });
+
+  it('the same event twice in one transaction, the first attempt throwing: its mark is rolled back, so the second handles it', async () => {
+    const first = holdFirst();
+    const id = randomUUID();
+    const bad = inbox.run(mark(id), async (tx) => {
+      await insert(id)(tx as never);
+      throw new Error('first attempt fails');
+    });
+    const good = inbox.run(mark(id), insert(id) as never);
+    first.release();
+    await expect(bad).rejects.toThrow('first attempt fails');
+    expect(await Promise.all([first.run, good])).toEqual(['handled', 'handled']);
+    expect(await has(id)).toEqual({ row: 1, mark: 1 });
+  });
+
+  it('a failed COMMIT rejects every attempt in the transaction, duplicates included; none of their marks or rows stay', async () => {
+    const done = randomUUID();
+    expect(await inbox.run(mark(done), insert(done) as never)).toBe('handled');
+    const first = holdFirst();
+    const [a, b] = [randomUUID(), randomUUID()];
+    const same = randomUUID();
+    // Both write the same id into a table whose unique constraint is checked at COMMIT.
+    const clash = (id: string) => async (tx: { query: pg.Pool['query'] }) => {
+      await insert(id)(tx);
+      await tx.query(`INSERT INTO ${deferred} (id) VALUES ($1)`, [same]);
+    };
+    const runs = [inbox.run(mark(a), clash(a) as never), inbox.run(mark(done), insert(done) as never), inbox.run(mark(b), clash(b) as never)];
+    first.release();
+    expect(await first.run).toBe('handled');
+    const outcomes = await Promise.allSettled(runs);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect((outcomes[0] as PromiseRejectedResult).reason).toMatchObject({ code: '23505' });
+    expect(await has(a)).toEqual({ row: 0, mark: 0 });
+    expect(await has(b)).toEqual({ row: 0, mark: 0 });
+    expect(await has(done)).toEqual({ row: 1, mark: 1 });
+    // The connection went back to the pool usable: the next delivery commits.
+    const after = randomUUID();
+    expect(await inbox.run(mark(after), insert(after) as never)).toBe('handled');
+  });
+
+  it('an event without an id runs in the shared transaction with no mark', async () => {
+    const first = holdFirst();
+    const id = randomUUID();
+    const run = inbox.run({ group: 'g', source: 's', id: undefined, ttlMs: 60_000 }, insert(id) as never);
+    first.release();
+    expect(await Promise.all([first.run, run])).toEqual(['handled', 'handled']);
+    expect(await has(id)).toEqual({ row: 1, mark: 0 });
+  });
+
+  it('inGroupCommit and tx(ctx): true in a handler, false outside; tx throws without ctx.tx', async () => {
+    let inside: boolean | undefined;
+    await inbox.run(mark(randomUUID()), (tx) => {
+      inside = inGroupCommit(tx);
+    });
+    expect(inside).toBe(true);
+    expect(inGroupCommit({ query: pool.query.bind(pool) } as never)).toBe(false);
+    expect(() => inbox.tx({} as never)).toThrow(/ctx\.tx is set only in a handler/);
+  });
+
+  it('close() while busy waits for the deliveries queued and in flight to commit; run() after it is refused', async () => {
+    const own = createGroupCommitInbox({ pool, table, connections: 1 });
+    const id = randomUUID();
+    let release: () => void = () => undefined;
+    const gateOpen = new Promise<void>((r) => (release = r));
+    const held = own.run(mark(id), async (tx) => {
+      await gateOpen;
+      await insert(id)(tx as never);
+    });
+    const queued = [randomUUID(), randomUUID()];
+    const runs = queued.map((q) => own.run(mark(q), insert(q) as never));
+    let closed = false;
+    const closing = own.close().then(() => (closed = true));
+    await new Promise((r) => setImmediate(r));
+    expect(closed).toBe(false);
+    const refused = own.run(mark(randomUUID()), insert(randomUUID()) as never);
+    await expect(refused).rejects.toSatisfy(isConfigurationError);
+    release();
+    expect(await Promise.all([held, ...runs])).toEqual(['handled', 'handled', 'handled']);
+    await closing;
+    for (const q of [id, ...queued]) expect(await has(q)).toEqual({ row: 1, mark: 1 });
+  });
+
   it('transactions side by side (connections > 1) each take their deferred row locks in key order: opposite orders do not deadlock', async () => {
-    const lanes = createGroupCommitInbox({ pool, inbox: createPostgresInbox({ pool, table }), connections: 2 });
+    const lanes = createGroupCommitInbox({ pool, table, connections: 2 });
     await query(`INSERT INTO ${rows} (id) VALUES ('row-a'), ('row-b') ON CONFLICT DO NOTHING`);
     const touch = (order: string[]) => async (tx: Parameters<typeof deferToCommit>[0]) => {
       for (const id of order) deferToCommit(tx, id, `UPDATE ${rows} SET id = id WHERE id = '${id}'`);

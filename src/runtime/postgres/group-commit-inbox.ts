@@ -1,0 +1,314 @@
+/**
+ * The PostgreSQL inbox with group commit: the same table, the same mark and the same
+ * outcomes as `createPostgresInbox`, but deliveries that arrive while a transaction is
+ * busy wait and then go together into the next one, each inside a SAVEPOINT of its own:
+ *
+ *   BEGIN; SAVEPOINT evc_item; INSERT <mark 1>      -- one round trip
+ *   <handler 1's statements through ctx.tx>
+ *   RELEASE SAVEPOINT evc_item; SAVEPOINT evc_item; INSERT <mark 2>
+ *   <handler 2's statements>
+ *   ...
+ *   RELEASE SAVEPOINT evc_item; COMMIT
+ *
+ * One COMMIT (one WAL flush) and one round trip fewer per delivery than the per-delivery
+ * inbox, whose transaction is BEGIN + mark, the handler's statements, COMMIT.
+ *
+ * What each delivery gets is what the per-delivery inbox promises: its mark and its
+ * writes commit together or not at all; a handler that throws is rolled back to its
+ * savepoint (its writes and its mark) and its attempt rejects with that error, while the
+ * others go on; a handler that swallowed a failed statement left the transaction
+ * aborted, which the next RELEASE reports (25P02): it is rolled back to its savepoint
+ * and rejected with TransactionAbortedError; a mark already there (committed before,
+ * unexpired, or written earlier in the same transaction) is 'duplicate', the handler not
+ * called. No attempt resolves before the COMMIT of its transaction went through (the
+ * pipeline acks only then); a failed COMMIT rejects every attempt in it. A lone delivery
+ * starts at once: waiting happens only while a transaction is busy.
+ *
+ * The trade-offs (docs/exactly-once.md):
+ * - Handlers of one transaction run one after another: `connections` transactions run
+ *   side by side, whatever the subscription's concurrency; a slow handler delays the
+ *   commit (and the ack) of the others in its transaction.
+ * - A transaction holds the row locks of all its deliveries until COMMIT. Two of them
+ *   (`connections` > 1, or several processes) updating the same rows in opposite orders
+ *   deadlock; PostgreSQL breaks that after deadlock_timeout (1 s) by failing one
+ *   statement, whose delivery is rolled back and retried. Handlers avoid it by handing
+ *   their writes to shared rows to `deferToCommit`: they run at the end of the
+ *   transaction, before COMMIT, sorted by key, in one round trip, so every transaction
+ *   takes those locks in one order. With `connections: 1` this inbox never has two
+ *   transactions open, so its own deliveries cannot deadlock each other (other writers
+ *   of the same rows still can).
+ */
+import { ConfigurationError } from '../errors.js';
+import type { InboxMark, InboxOutcome, TransactionClient } from '../transaction.js';
+import { createPostgresInbox, inboxMarker, TransactionAbortedError, type PostgresInbox, type PostgresInboxOptions } from './inbox.js';
+import { openPool, type PgPoolClient } from './pg.js';
+
+export interface GroupCommitInboxOptions extends PostgresInboxOptions {
+  /**
+   * Deliveries per transaction. Default 32: each one is a subtransaction, and PostgreSQL
+   * caches 64 per backend before snapshots get slower.
+   */
+  maxBatch?: number;
+  /**
+   * Transactions in flight at once (pool connections used). Default 4. Handlers that
+   * update rows other deliveries also update put those writes through `deferToCommit`,
+   * or transactions may deadlock (PostgreSQL fails one after deadlock_timeout; it is
+   * retried); with 1 they cannot deadlock each other.
+   */
+  connections?: number;
+}
+
+export interface GroupCommitInbox<C extends TransactionClient = TransactionClient> extends PostgresInbox<C> {
+  /** Transactions committed and deliveries they held, since start. */
+  readonly stats: { transactions: number; deliveries: number };
+}
+
+interface Item {
+  mark: InboxMark;
+  fn: (tx: TransactionClient) => Promise<void> | void;
+  resolve(outcome: InboxOutcome): void;
+  reject(err: unknown): void;
+  outcome?: InboxOutcome;
+}
+
+const IN_FAILED_TRANSACTION = '25P02';
+
+interface Deferred {
+  item: Item;
+  key: string;
+  sql: string;
+}
+
+/** The open group-commit transaction of a connection: what its handlers deferred, and whose handler runs now. */
+interface Batch {
+  deferred: Deferred[];
+  current: Item | undefined;
+}
+
+const batches = new WeakMap<object, Batch>();
+
+/** Whether `tx` is a group-commit transaction running a handler now (so deferToCommit takes statements). */
+export function inGroupCommit(tx: TransactionClient): boolean {
+  return batches.get(tx)?.current !== undefined;
+}
+
+/**
+ * In a handler running in a group-commit transaction (`tx` is its `ctx.tx`): runs `sql`
+ * (one complete statement, values inlined as literals with pg's `escapeLiteral`) at the
+ * end of the transaction, before COMMIT, with the other deferred statements sorted by
+ * `key` (delivery order within a key). It belongs to the delivery: dropped when the
+ * delivery is rolled back. If it fails, the whole transaction fails and every delivery
+ * in it is rejected (and retried). Returns false, running nothing, when `tx` is not such
+ * a transaction: then run it yourself.
+ */
+export function deferToCommit(tx: TransactionClient, key: string, sql: string): boolean {
+  const batch = batches.get(tx);
+  if (!batch?.current) return false;
+  batch.deferred.push({ item: batch.current, key, sql });
+  return true;
+}
+
+const codeOf = (err: unknown): string | undefined => (err as { code?: unknown })?.code as string | undefined;
+
+/** pg answers a multi-statement simple query with one result per statement. */
+const lastResult = (r: unknown): { rowCount: number | null; command?: string } | undefined =>
+  (Array.isArray(r) ? r[r.length - 1] : r) as { rowCount: number | null; command?: string } | undefined;
+
+/**
+ * @example
+ * import pg from 'pg';
+ * import { createGroupCommitInbox } from '@event-contracts/runtime/postgres';
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 8 });
+ * const inbox = createGroupCommitInbox<pg.PoolClient>({ pool, connections: 4 });
+ * const sdk = createChatClient({ transport, inbox });
+ * await sdk.onMessageSent(async (event, ctx) => {
+ *   await inbox.tx(ctx).query('INSERT INTO notifications (user_id, text) VALUES ($1, $2)', [event.to, event.text]);
+ * });
+ */
+export function createGroupCommitInbox<C extends TransactionClient = TransactionClient>(options: GroupCommitInboxOptions): GroupCommitInbox<C> {
+  const { pool, owned } = openPool(options, 'createGroupCommitInbox');
+  // DDL, cleanup, `has` and `tx(ctx)` are the per-delivery inbox's, on the same pool and table.
+  const inbox = createPostgresInbox<C>({ ...options, pool });
+  const table = inbox.table;
+  const mark = inboxMarker(table);
+  const maxBatch = Math.max(1, Math.floor(options.maxBatch ?? 32));
+  const connections = Math.max(1, Math.floor(options.connections ?? 4));
+  const cleanupEvery = options.cleanupIntervalMs ?? 600_000;
+  let nextCleanup = Date.now() + cleanupEvery;
+  let cleaning: Promise<unknown> | undefined;
+  const queue: Item[] = [];
+  /** Attempts accepted by run() and not queued yet (waiting for the table). */
+  let entering = 0;
+  let active = 0;
+  let closed = false;
+  const idle: (() => void)[] = [];
+  const stats = { transactions: 0, deliveries: 0 };
+  const aborted = (): TransactionAbortedError =>
+    new TransactionAbortedError(`inbox ${table}: the handler's transaction was aborted by a failed statement, so nothing was committed`);
+
+  async function runBatch(items: Item[]): Promise<void> {
+    let c: PgPoolClient;
+    try {
+      c = await pool.connect();
+    } catch (err) {
+      for (const it of items) it.reject(err);
+      return;
+    }
+    let broken = false;
+    const batch: Batch = { deferred: [], current: undefined };
+    batches.set(c, batch);
+    /** Items whose mark (and writes) sit in the transaction, to settle at COMMIT. */
+    const held: Item[] = [];
+    /** The item whose savepoint the next statement releases, while its handler may have aborted the transaction. */
+    let last: Item | undefined;
+    /** Items rejected on their own (rolled back to their savepoint). */
+    const dropped = new Set<Item>();
+    const drop = (it: Item, err: unknown): void => {
+      dropped.add(it);
+      const i = held.indexOf(it);
+      if (i >= 0) held.splice(i, 1);
+      batch.deferred = batch.deferred.filter((d) => d.item !== it);
+      it.outcome = undefined;
+      it.reject(err);
+    };
+    let begun = false;
+    try {
+      for (const it of items) {
+        const before = `${begun ? 'RELEASE SAVEPOINT evc_item' : 'BEGIN'}; SAVEPOINT evc_item`;
+        let first: boolean;
+        try {
+          first = await mark(c, before, it.mark);
+          begun = true;
+        } catch (err) {
+          if (codeOf(err) === IN_FAILED_TRANSACTION && last) {
+            // The previous handler left the transaction aborted: undo it alone, then this item again.
+            await c.query('ROLLBACK TO SAVEPOINT evc_item');
+            drop(last, aborted());
+            last = undefined;
+            try {
+              first = await mark(c, 'RELEASE SAVEPOINT evc_item; SAVEPOINT evc_item', it.mark);
+            } catch (again) {
+              await c.query('ROLLBACK TO SAVEPOINT evc_item');
+              drop(it, again);
+              continue;
+            }
+          } else {
+            // The mark failed (a lock timeout, a deadlock): this item alone is undone. When
+            // even BEGIN or the savepoint did not go through, the rollback fails too and the
+            // whole batch is rejected below.
+            await c.query('ROLLBACK TO SAVEPOINT evc_item').catch(() => {
+              throw err;
+            });
+            begun = true;
+            last = undefined;
+            drop(it, err);
+            continue;
+          }
+        }
+        held.push(it);
+        last = undefined;
+        if (!first) {
+          it.outcome = 'duplicate';
+          continue;
+        }
+        batch.current = it;
+        try {
+          await it.fn(c);
+          it.outcome = 'handled';
+          last = it;
+        } catch (err) {
+          await c.query('ROLLBACK TO SAVEPOINT evc_item');
+          drop(it, err);
+        } finally {
+          batch.current = undefined;
+        }
+      }
+      if (begun) {
+        // The deferred writes, in key order (a stable sort keeps delivery order within a key), then COMMIT.
+        const tail = (): string =>
+          [...batch.deferred]
+            .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+            .map((d) => `${d.sql}; `)
+            .join('');
+        let done: unknown;
+        try {
+          done = await c.query(`RELEASE SAVEPOINT evc_item; ${tail()}COMMIT`);
+        } catch (err) {
+          // 25P02 comes only from the RELEASE (after it the transaction is not aborted): the last handler's doing.
+          if (codeOf(err) !== IN_FAILED_TRANSACTION || !last) throw err;
+          await c.query('ROLLBACK TO SAVEPOINT evc_item');
+          drop(last, aborted());
+          done = await c.query(`${tail()}COMMIT`);
+        }
+        if (lastResult(done)?.command === 'ROLLBACK') throw aborted();
+        stats.transactions++;
+        stats.deliveries += held.length;
+      }
+      for (const it of held) it.resolve(it.outcome!);
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => (broken = true));
+      // Those held in the transaction and those not reached yet (a connection error
+      // mid-batch): not committed, retried by the pipeline.
+      for (const it of items) if (!dropped.has(it)) it.reject(err);
+    } finally {
+      batches.delete(c);
+      c.release(broken);
+    }
+  }
+
+  function pump(): void {
+    while (active < connections && queue.length > 0) {
+      const items = queue.splice(0, maxBatch);
+      active++;
+      void runBatch(items).finally(() => {
+        active--;
+        pump();
+        settle();
+      });
+    }
+  }
+
+  /** Wakes close() once nothing is accepted, queued or in flight. */
+  function settle(): void {
+    if (active === 0 && queue.length === 0 && entering === 0) for (const done of idle.splice(0)) done();
+  }
+
+  return {
+    table,
+    stats,
+    init: () => inbox.init(),
+    cleanup: () => inbox.cleanup(),
+    has: (group, source, id) => inbox.has(group, source, id),
+    tx: (ctx) => inbox.tx(ctx),
+    async run(m, fn) {
+      if (closed) throw new ConfigurationError(`inbox ${table} is closed`);
+      entering++;
+      try {
+        await inbox.init();
+      } finally {
+        entering--;
+      }
+      if (Date.now() >= nextCleanup && !cleaning) {
+        nextCleanup = Date.now() + cleanupEvery;
+        cleaning = inbox
+          .cleanup()
+          .catch(() => undefined)
+          .finally(() => (cleaning = undefined));
+      }
+      const outcome = new Promise<InboxOutcome>((resolve, reject) => {
+        queue.push({ mark: m, fn, resolve, reject });
+        pump();
+      });
+      settle();
+      return outcome;
+    },
+    /** Waits for the deliveries queued and in flight (they commit or reject as usual), then closes the pool when it was made from a connection string. */
+    async close() {
+      closed = true;
+      if (active > 0 || queue.length > 0 || entering > 0) await new Promise<void>((resolve) => idle.push(resolve));
+      await cleaning;
+      await inbox.close();
+      if (owned) await pool.end();
+    },
+  };
+}

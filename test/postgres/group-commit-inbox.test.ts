@@ -226,6 +226,33 @@ describe.skipIf(!available)('postgres group-commit inbox', () => {
     expect(() => inbox.tx({} as never)).toThrow(/ctx\.tx is set only in a handler/);
   });
 
+  it('a lone delivery (a transaction without savepoint): a throw rejects with it, a swallowed failed statement with TransactionAbortedError, nothing stays', async () => {
+    const [thrown, swallowed, deferredToo] = [randomUUID(), randomUUID(), randomUUID()];
+    await expect(
+      inbox.run(mark(thrown), async (tx) => {
+        await insert(thrown)(tx as never);
+        throw new Error('alone and failing');
+      }),
+    ).rejects.toThrow('alone and failing');
+    await expect(
+      inbox.run(mark(swallowed), async (tx) => {
+        await insert(swallowed)(tx as never);
+        await tx.query('SELECT * FROM no_such_table_at_all').catch(() => undefined);
+      }),
+    ).rejects.toBeInstanceOf(TransactionAbortedError);
+    await expect(
+      inbox.run(mark(deferredToo), async (tx) => {
+        expect(deferToCommit(tx, 'k', `INSERT INTO ${log} (key, id) VALUES ('k', '${deferredToo}')`)).toBe(true);
+        await tx.query('SELECT * FROM no_such_table_at_all').catch(() => undefined);
+      }),
+    ).rejects.toBeInstanceOf(TransactionAbortedError);
+    for (const id of [thrown, swallowed, deferredToo]) expect(await has(id)).toEqual({ row: 0, mark: 0 });
+    expect(await query(`SELECT 1 FROM ${log} WHERE id = $1`, [deferredToo])).toEqual([]);
+    // Retried, each is handled.
+    expect(await inbox.run(mark(thrown), insert(thrown) as never)).toBe('handled');
+    expect(await has(thrown)).toEqual({ row: 1, mark: 1 });
+  });
+
   it('close() while busy waits for the deliveries queued and in flight to commit; run() after it is refused', async () => {
     const own = createGroupCommitInbox({ pool, table, connections: 1 });
     const id = randomUUID();

@@ -22,7 +22,8 @@
  * unexpired, or written earlier in the same transaction) is 'duplicate', the handler not
  * called. No attempt resolves before the COMMIT of its transaction went through (the
  * pipeline acks only then); a failed COMMIT rejects every attempt in it. A lone delivery
- * starts at once: waiting happens only while a transaction is busy.
+ * starts at once (waiting happens only while a transaction is busy), and a transaction
+ * of one delivery is the per-delivery inbox's, without a savepoint.
  *
  * The trade-offs (docs/exactly-once.md):
  * - Handlers of one transaction run one after another: `connections` transactions run
@@ -172,9 +173,12 @@ export function createGroupCommitInbox<C extends TransactionClient = Transaction
       it.reject(err);
     };
     let begun = false;
+    // A lone delivery needs no savepoint: its transaction is the per-delivery inbox's
+    // (BEGIN + mark, the handler, COMMIT), and any failure rolls it all back.
+    const savepoints = items.length > 1;
     try {
       for (const it of items) {
-        const before = `${begun ? 'RELEASE SAVEPOINT evc_item' : 'BEGIN'}; SAVEPOINT evc_item`;
+        const before = begun ? 'RELEASE SAVEPOINT evc_item; SAVEPOINT evc_item' : savepoints ? 'BEGIN; SAVEPOINT evc_item' : 'BEGIN';
         let first: boolean;
         try {
           first = await mark(c, before, it.mark);
@@ -192,6 +196,8 @@ export function createGroupCommitInbox<C extends TransactionClient = Transaction
               drop(it, again);
               continue;
             }
+          } else if (!savepoints) {
+            throw err;
           } else {
             // The mark failed (a lock timeout, a deadlock): this item alone is undone. When
             // even BEGIN or the savepoint did not go through, the rollback fails too and the
@@ -217,6 +223,7 @@ export function createGroupCommitInbox<C extends TransactionClient = Transaction
           it.outcome = 'handled';
           last = it;
         } catch (err) {
+          if (!savepoints) throw err;
           await c.query('ROLLBACK TO SAVEPOINT evc_item');
           drop(it, err);
         } finally {
@@ -232,10 +239,12 @@ export function createGroupCommitInbox<C extends TransactionClient = Transaction
             .join('');
         let done: unknown;
         try {
-          done = await c.query(`RELEASE SAVEPOINT evc_item; ${tail()}COMMIT`);
+          done = await c.query(`${savepoints ? 'RELEASE SAVEPOINT evc_item; ' : ''}${tail()}COMMIT`);
         } catch (err) {
-          // 25P02 comes only from the RELEASE (after it the transaction is not aborted): the last handler's doing.
+          // 25P02 comes only from the RELEASE (after it the transaction is not aborted), or
+          // without savepoints from a deferred statement: the last handler's doing.
           if (codeOf(err) !== IN_FAILED_TRANSACTION || !last) throw err;
+          if (!savepoints) throw aborted();
           await c.query('ROLLBACK TO SAVEPOINT evc_item');
           drop(last, aborted());
           done = await c.query(`${tail()}COMMIT`);

@@ -102,6 +102,8 @@ export class RetainedLog {
   /** Set by `templateFor`: the differing values' bits and an upper bound of their bytes. */
   private mask = 0;
   private extraBytes = 0;
+  /** The byte lengths of the texts being written after an entry's value (scratch). */
+  private readonly pieceBytes = new Int32Array(MAX_TEMPLATE_KEYS + 1);
   /** Only for HEAP entries. */
   private strings: (string | undefined)[] = [];
   private kinds = new Uint8Array(0);
@@ -141,53 +143,118 @@ export class RetainedLog {
     this.timestamps[slot] = timestamp;
     this.partitions[slot] = partition;
     const template = this.templateFor(headers);
+    const mask = template === undefined ? 0 : this.mask;
     let extra = template === undefined ? 0 : this.extraBytes;
-    const mask = this.mask;
     if (key !== undefined) extra += 4 + key.length * 3;
     const isText = typeof value === 'string';
     const chunk = this.room((isText ? value.length * 3 : value.byteLength) + extra);
+    const start = this.writeAt;
+    // The chunk being written (for a HEAP entry too: chunk numbers stay in append order).
+    this.chunkOf[slot] = this.chunkBase + this.chunks.length - 1;
+    this.offsets[slot] = start;
+    // The entry's bytes: the value, then the texts of the headers' differing values and of
+    // the key, then their byte lengths (4 bytes each, from `headerAt`).
+    if (isText) {
+      // ASCII (the usual case): the value and those texts in one native write instead of a
+      // call for the value and a loop per text.
+      let text = value;
+      let pieces = 0;
+      if (mask !== 0) {
+        const keys = template!.keys;
+        for (let i = 0; i < keys.length; i++) {
+          if ((mask & (1 << i)) === 0) continue;
+          text += headers[keys[i]!]!;
+          this.pieceBytes[pieces++] = headers[keys[i]!]!.length;
+        }
+      }
+      if (key !== undefined) {
+        text += key;
+        this.pieceBytes[pieces++] = key.length;
+      }
+      const bytes = writeText(chunk, text, start);
+      if (bytes === text.length) {
+        this.kinds[slot] = TEXT;
+        this.lengths[slot] = value.length;
+        this.keyKinds[slot] = key === undefined ? KEY_NONE : KEY_INLINE;
+        this.keepHeaders(slot, headers, template, mask);
+        this.writeLengths(chunk, slot, start + bytes, pieces);
+        return;
+      }
+    }
+    // Bytes, or text that is not all ASCII: piece by piece, each checked for well-formedness.
+    let at = start;
     if (!isText) {
-      chunk.set(value, this.writeAt);
-      this.offsets[slot] = this.writeAt;
+      chunk.set(value, at);
       this.lengths[slot] = value.byteLength;
       this.kinds[slot] = BYTES;
-      this.writeAt += value.byteLength;
+      at += value.byteLength;
     } else {
-      const bytes = writeText(chunk, value, this.writeAt);
+      const bytes = writeText(chunk, value, at);
       // As many bytes as characters: ASCII, well-formed without asking.
       if (bytes === value.length || isWellFormed(value)) {
-        this.offsets[slot] = this.writeAt;
         this.lengths[slot] = bytes;
         this.kinds[slot] = TEXT;
-        this.writeAt += bytes;
+        at += bytes;
       } else {
+        this.lengths[slot] = 0;
         this.kinds[slot] = HEAP;
         this.strings[slot] = value;
       }
     }
-    // The chunk being written (for a HEAP entry too: chunk numbers stay in append order).
-    this.chunkOf[slot] = this.chunkBase + this.chunks.length - 1;
-    this.headerAt[slot] = this.writeAt;
-    if (template !== undefined && this.writeDiffs(chunk, headers, template, mask)) {
-      this.templates[slot] = template;
-      this.headerMask[slot] = mask;
-    } else {
-      this.templates[slot] = undefined;
-      this.headers[slot] = headers;
+    const afterValue = at;
+    let pieces = 0;
+    let kept = template !== undefined;
+    if (kept && mask !== 0) {
+      const keys = template!.keys;
+      for (let i = 0; i < keys.length; i++) {
+        if ((mask & (1 << i)) === 0) continue;
+        const n = writeString(chunk, headers[keys[i]!]!, at);
+        if (n < 0) {
+          // Not well-formed: the headers are kept by reference instead.
+          kept = false;
+          at = afterValue;
+          pieces = 0;
+          break;
+        }
+        this.pieceBytes[pieces++] = n;
+        at += n;
+      }
     }
+    this.keepHeaders(slot, headers, kept ? template : undefined, mask);
     if (key === undefined) this.keyKinds[slot] = KEY_NONE;
     else {
-      const at = this.writeAt;
-      const n = writeString(chunk, key, at + 4);
+      const n = writeString(chunk, key, at);
       if (n >= 0) {
-        writeLength(chunk, at, n);
-        this.writeAt = at + 4 + n;
+        this.pieceBytes[pieces++] = n;
+        at += n;
         this.keyKinds[slot] = KEY_INLINE;
       } else {
         this.keyKinds[slot] = KEY_HEAP;
         this.keys[slot] = key;
       }
     }
+    this.writeLengths(chunk, slot, at, pieces);
+  }
+
+  /** The entry's headers: as `template` + the differing values written (`mask`), or by reference when there is no template. */
+  private keepHeaders(slot: number, headers: Record<string, string>, template: Template | undefined, mask: number): void {
+    if (template !== undefined) {
+      this.templates[slot] = template;
+      this.headerMask[slot] = mask;
+    } else {
+      this.templates[slot] = undefined;
+      this.headers[slot] = headers;
+    }
+  }
+
+  /** Writes the byte lengths of the entry's `pieces` texts at `at` (its `headerAt`); the chunk is written up to after them. */
+  private writeLengths(chunk: Chunk, slot: number, at: number, pieces: number): void {
+    this.headerAt[slot] = at;
+    for (let i = 0; i < pieces; i++) {
+      writeLength(chunk, at, this.pieceBytes[i]!);
+      at += 4;
+    }
+    this.writeAt = at;
   }
 
   /**
@@ -269,22 +336,6 @@ export class RetainedLog {
     return undefined;
   }
 
-  /** Writes the values of `headers` that differ from `template`'s at `writeAt`; false (nothing kept) when one cannot be. */
-  private writeDiffs(chunk: Chunk, headers: Record<string, string>, template: Template, mask: number): boolean {
-    if (mask === 0) return true;
-    const keys = template.keys;
-    let at = this.writeAt;
-    for (let i = 0; i < keys.length; i++) {
-      if ((mask & (1 << i)) === 0) continue;
-      const n = writeString(chunk, headers[keys[i]!]!, at + 4);
-      if (n < 0) return false;
-      writeLength(chunk, at, n);
-      at += 4 + n;
-    }
-    this.writeAt = at;
-    return true;
-  }
-
   /** The retained messages, oldest first, each with a fresh copy of its value. */
   *[Symbol.iterator](): IterableIterator<Entry> {
     const first = this.lastSeq - this.count + 1;
@@ -299,6 +350,8 @@ export class RetainedLog {
         const to = from + this.lengths[slot]!;
         value = kind === TEXT ? readText(chunk, from, to) : Buffer.from(chunk.subarray(from, to));
       }
+      // The texts of the differing header values and the key follow the value; their lengths are at headerAt.
+      let text = this.offsets[slot]! + this.lengths[slot]!;
       let at = this.headerAt[slot]!;
       const template = this.templates[slot];
       let headers: Record<string, string>;
@@ -310,13 +363,14 @@ export class RetainedLog {
           if ((mask & (1 << k)) === 0) headers[template.keys[k]!] = template.values[k]!;
           else {
             const n = readLength(chunk, at);
-            headers[template.keys[k]!] = readText(chunk, at + 4, at + 4 + n);
-            at += 4 + n;
+            headers[template.keys[k]!] = readText(chunk, text, text + n);
+            text += n;
+            at += 4;
           }
         }
       }
       const keyKind = this.keyKinds[slot];
-      const key = keyKind === KEY_NONE ? undefined : keyKind === KEY_HEAP ? this.keys[slot] : readText(chunk, at + 4, at + 4 + readLength(chunk, at));
+      const key = keyKind === KEY_NONE ? undefined : keyKind === KEY_HEAP ? this.keys[slot] : readText(chunk, text, text + readLength(chunk, at));
       yield {
         channel: this.channel,
         key,

@@ -161,6 +161,15 @@ const RESOLVED: Promise<void> = DELIVERED;
 /** One header of a delivery: through `header` when the transport offers it (Kafka: no decoding of the others). */
 const headerOf = (d: Delivery, name: string): string | undefined => (d.header !== undefined ? d.header(name) : d.headers[name]);
 
+// The headers every delivery reads, one function each rather than `headerOf`: a property
+// load that always sees the same name stays a named load and is inlined (the shared
+// function saw every name: a megamorphic keyed load, not inlined, 0.7 % of the samples
+// of the in-memory bench).
+const publishedAtOf = (d: Delivery): string | undefined => (d.header !== undefined ? d.header(HEADER.publishedAt) : d.headers[HEADER.publishedAt]);
+const traceparentOf = (d: Delivery): string | undefined => (d.header !== undefined ? d.header(HEADER.traceparent) : d.headers[HEADER.traceparent]);
+/** The event's source for dedupe: the publisher's `evc-source`, empty from a producer outside the SDK. */
+const sourceOf = (d: Delivery): string => (d.header !== undefined ? d.header(HEADER.source) : d.headers[HEADER.source]) ?? '';
+
 const isThenable = (r: unknown): r is PromiseLike<unknown> =>
   r !== null && (typeof r === 'object' || typeof r === 'function') && typeof (r as { then?: unknown }).then === 'function';
 
@@ -312,9 +321,6 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
     }
   }
 
-  /** The event's source for dedupe: the publisher's `evc-source`, empty from a producer outside the SDK. */
-  const sourceOf = (d: Delivery): string => headerOf(d, HEADER.source) ?? '';
-
   /** Marks a handled event in the dedupe store (`key` and `source` as in `handle`); a promise only when the store returned one. */
   function markHandled(key: string | undefined, source: string, at?: number): Promise<void> | void {
     if (key === undefined) return;
@@ -387,7 +393,7 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
     key: string | undefined,
     source: string,
   ): Promise<void> {
-    const publishedAt = headerOf(d, HEADER.publishedAt);
+    const publishedAt = publishedAtOf(d);
     // One clock read for both the publish→handle latency and the handler's start.
     const started = performance.now();
     const sentMs = publishedAt !== undefined ? publishedMs(publishedAt) : d.timestamp;
@@ -399,7 +405,7 @@ export function createPipeline(o: PipelineOptions): (delivery: Delivery) => Prom
       ctx.request = { op: o.op, message, payload };
     }
 
-    const traceparent = headerOf(d, HEADER.traceparent);
+    const traceparent = traceparentOf(d);
     if (traceparent) {
       return o.tracing
         .withRemoteParent(traceparent, `${d.channel} process`, () => invoke(payload, ctx, d, inst))

@@ -253,6 +253,26 @@ describe.skipIf(!available)('postgres group-commit inbox', () => {
     expect(await has(thrown)).toEqual({ row: 1, mark: 1 });
   });
 
+  it('with a transaction busy and a connection free, deliveries arriving in one turn of the event loop share one transaction', async () => {
+    const lanes = createGroupCommitInbox({ pool, table, connections: 2 });
+    const held = randomUUID();
+    let release: () => void = () => undefined;
+    const gateOpen = new Promise<void>((r) => (release = r));
+    const first = lanes.run(mark(held), async (tx) => {
+      await gateOpen;
+      await insert(held)(tx as never);
+    });
+    // The first transaction has started (its connection is checked out) before the others arrive.
+    await new Promise((r) => setImmediate(r));
+    const ids = Array.from({ length: 5 }, () => randomUUID());
+    expect(await Promise.all(ids.map((id) => lanes.run(mark(id), insert(id) as never)))).toEqual(ids.map(() => 'handled'));
+    expect(lanes.stats).toEqual({ transactions: 1, deliveries: 5 });
+    release();
+    expect(await first).toBe('handled');
+    await lanes.close();
+    for (const id of [held, ...ids]) expect(await has(id)).toEqual({ row: 1, mark: 1 });
+  });
+
   it('close() while busy waits for the deliveries queued and in flight to commit; run() after it is refused', async () => {
     const own = createGroupCommitInbox({ pool, table, connections: 1 });
     const id = randomUUID();

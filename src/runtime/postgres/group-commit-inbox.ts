@@ -22,8 +22,9 @@
  * unexpired, or written earlier in the same transaction) is 'duplicate', the handler not
  * called. No attempt resolves before the COMMIT of its transaction went through (the
  * pipeline acks only then); a failed COMMIT rejects every attempt in it. A lone delivery
- * starts at once (waiting happens only while a transaction is busy), and a transaction
- * of one delivery is the per-delivery inbox's, without a savepoint.
+ * starts at once (waiting happens only while a transaction is busy: then the deliveries
+ * of one turn of the event loop are taken together), and a transaction of one delivery
+ * is the per-delivery inbox's, without a savepoint.
  *
  * The trade-offs (docs/exactly-once.md):
  * - Handlers of one transaction run one after another: `connections` transactions run
@@ -141,6 +142,7 @@ export function createGroupCommitInbox<C extends TransactionClient = Transaction
   /** Attempts accepted by run() and not queued yet (waiting for the table). */
   let entering = 0;
   let active = 0;
+  let pumpSoon: ReturnType<typeof setImmediate> | undefined;
   let closed = false;
   const idle: (() => void)[] = [];
   const stats = { transactions: 0, deliveries: 0 };
@@ -306,7 +308,15 @@ export function createGroupCommitInbox<C extends TransactionClient = Transaction
       }
       const outcome = new Promise<InboxOutcome>((resolve, reject) => {
         queue.push({ mark: m, fn, resolve, reject });
-        pump();
+        // Nothing in flight: start now. Otherwise wait for this turn of the event loop to
+        // end, so the deliveries it brings (those the last COMMIT acked, typically) go
+        // into one transaction instead of the first of them into one of its own.
+        if (active === 0) pump();
+        else if (!pumpSoon)
+          pumpSoon = setImmediate(() => {
+            pumpSoon = undefined;
+            pump();
+          });
       });
       settle();
       return outcome;

@@ -4,8 +4,10 @@
  *   - inbox-on vs inbox-off handler throughput, on Kafka and on Redis Streams, for a
  *     handler that writes one row: off = the client's in-memory dedupe and an autocommit
  *     INSERT through the pool (what a handler does without the inbox); on = the same
- *     INSERT through ctx.tx, in the inbox's transaction with the event's mark. Both drain
- *     the same pre-written events with the same concurrency and pool size (target ≥ 0.5×);
+ *     INSERT through ctx.tx, in the inbox's transaction with the event's mark, per event
+ *     (createPostgresInbox) and with group commit (createGroupCommitInbox). All drain
+ *     the same pre-written events with the same concurrency and pool size (target ≥ 0.5×,
+ *     judged on the group-commit row);
  *   - outbox relay throughput: committed outbox rows drained to the broker by one relay,
  *     beside transport.publish of the same wire messages in the same batches (the
  *     broker's ceiling) (target ≥ 10,000 events/s);
@@ -14,7 +16,8 @@
  *     at the same rate (target p99 < 100 ms at 1,000 events/s).
  *
  *   node --import tsx bench/outbox.ts [--events 10000] [--relay-events 50000] [--batch 1000,5000]
- *       [--rate 1000] [--seconds 10] [--partitions 8] [--concurrency 8] [--rounds 2] [--only inbox,relay,latency]
+ *       [--rate 1000] [--seconds 10] [--partitions 8] [--concurrency 8] [--group-connections 4] [--rounds 2]
+ *       [--only inbox,relay,latency]
  *
  * --batch takes a list (default 1000,5000): the relay is measured at each batchSize (1000
  * is its default), its baseline publishing the same number of messages per call.
@@ -32,7 +35,7 @@ import { Redis } from 'ioredis';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
 import { createClient, createMemoryTransport, type Transport, type WireMessage } from '../src/runtime/index.js';
-import { createPostgresInbox, createPostgresOutbox, startOutboxRelay } from '../src/runtime/postgres/index.js';
+import { createGroupCommitInbox, createPostgresInbox, createPostgresOutbox, startOutboxRelay } from '../src/runtime/postgres/index.js';
 import { createKafkaTransport, defaultBrokers } from '../src/runtime/transports/kafka/index.js';
 import { createRedisStreamsTransport } from '../src/runtime/transports/redis-streams/index.js';
 import { orderSystem, type OrderPlaced } from '../test/conformance/system.js';
@@ -46,6 +49,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     partitions: { type: 'string', default: '8' },
     concurrency: { type: 'string', default: '8' },
+    /** The group-commit inbox's transactions side by side: a list, one row each. */
+    'group-connections': { type: 'string', default: '4' },
     rounds: { type: 'string', default: '2' },
     warmup: { type: 'string', default: '2' },
     /** The latency run's relay: in its own process (as `evc relay` runs beside a service), or in this one. */
@@ -67,6 +72,7 @@ const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
 const PARTITIONS = Number(values.partitions);
 const CONCURRENCY = Number(values.concurrency);
+const GROUP_CONNECTIONS = values['group-connections'].split(',').map(Number);
 const ROUNDS = Math.max(1, Number(values.rounds));
 /** Seconds sent at the rate before the measured ones: pools, JIT and the broker's first fetches settle. */
 const WARMUP = Math.max(0, Number(values.warmup));
@@ -178,11 +184,14 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 // ------------------------------------------------------------------ inbox throughput
 
+/** off: no inbox; on: the per-delivery inbox (a transaction per event); group: the group-commit inbox. */
+type InboxMode = 'off' | 'on' | 'group';
+
 /** Events/s of a handler writing one row, over EVENTS pre-written events. */
-async function handlerThroughput(kind: Kind, inbox: boolean): Promise<number> {
-  const address = await freshAddress(kind, inbox ? 'inbox-on' : 'inbox-off');
+async function handlerThroughput(kind: Kind, mode: InboxMode, connections = GROUP_CONNECTIONS[0]!): Promise<number> {
+  const address = await freshAddress(kind, `inbox-${mode}`);
   const t = orderSystem(address);
-  const table = await rowsTable(`rows_${inbox ? 'on' : 'off'}_${kind}_${randomUUID().slice(0, 4)}`);
+  const table = await rowsTable(`rows_${mode}_${kind}_${randomUUID().slice(0, 4)}`);
   const fill = createClient(t.system, { transport: transportOf(kind), source: 'bench' });
   for (let i = 0; i < EVENTS; i += 500)
     await fill.publishBatch(
@@ -191,7 +200,12 @@ async function handlerThroughput(kind: Kind, inbox: boolean): Promise<number> {
     );
   await fill.close();
 
-  const box = inbox ? createPostgresInbox({ pool, table: `${PREFIX}inbox` }) : undefined;
+  const box =
+    mode === 'on'
+      ? createPostgresInbox({ pool, table: `${PREFIX}inbox` })
+      : mode === 'group'
+        ? createGroupCommitInbox({ pool, table: `${PREFIX}inbox`, connections })
+        : undefined;
   if (box) await box.init();
   if (box && !tables.includes(`${PREFIX}inbox`)) tables.push(`${PREFIX}inbox`);
   const client = createClient(t.system, { transport: transportOf(kind), ...(box ? { inbox: box } : {}) });
@@ -209,7 +223,7 @@ async function handlerThroughput(kind: Kind, inbox: boolean): Promise<number> {
   const at = await c.done;
   await client.close();
   const [row] = (await pool.query(`SELECT count(*)::int AS n FROM ${table}`)).rows as { n: number }[];
-  if (row!.n !== EVENTS) throw new Error(`${kind} inbox ${inbox ? 'on' : 'off'}: ${row!.n} rows for ${EVENTS} events`);
+  if (row!.n !== EVENTS) throw new Error(`${kind} inbox ${mode}: ${row!.n} rows for ${EVENTS} events`);
   return (EVENTS - 1) / ((at.last - at.first) / 1000);
 }
 
@@ -534,17 +548,26 @@ async function main(): Promise<void> {
     // Rounds alternate off and on, so drift on a shared machine hits both.
     const off: number[] = [];
     const on: number[] = [];
+    const groups: number[][] = GROUP_CONNECTIONS.map(() => []);
     for (let r = 0; r < (ONLY.has('inbox') ? ROUNDS : 0); r++) {
       log(`${kind}: handler throughput, round ${r + 1}`);
-      off.push(await handlerThroughput(kind, false));
-      on.push(await handlerThroughput(kind, true));
+      off.push(await handlerThroughput(kind, 'off'));
+      on.push(await handlerThroughput(kind, 'on'));
+      for (const [i, n] of GROUP_CONNECTIONS.entries()) groups[i]!.push(await handlerThroughput(kind, 'group', n));
     }
     if (ONLY.has('inbox')) {
       const ratio = median(on) / median(off);
       inboxRows.push(`| ${kind} | inbox off: dedupe in memory, autocommit INSERT | ${fmt(median(off))} | ${off.map(fmt).join(', ')} | |`);
       inboxRows.push(
-        `| ${kind} | inbox on: INSERT through ctx.tx, mark in the same transaction | ${fmt(median(on))} | ${on.map(fmt).join(', ')} | ${ratio.toFixed(2)}× ${ratio >= 0.5 ? '(target ≥ 0.5×: met)' : '(target ≥ 0.5×: NOT met)'} |`,
+        `| ${kind} | inbox on, per event (createPostgresInbox): INSERT through ctx.tx, mark in the same transaction, a COMMIT per event | ${fmt(median(on))} | ${on.map(fmt).join(', ')} | ${ratio.toFixed(2)}× |`,
       );
+      for (const [i, n] of GROUP_CONNECTIONS.entries()) {
+        const group = groups[i]!;
+        const groupRatio = median(group) / median(off);
+        inboxRows.push(
+          `| ${kind} | inbox on, group commit (createGroupCommitInbox, ${n} connections): the same INSERT and mark in a savepoint each, deliveries in flight sharing a COMMIT | ${fmt(median(group))} | ${group.map(fmt).join(', ')} | ${groupRatio.toFixed(2)}× ${groupRatio >= 0.5 ? '(target ≥ 0.5×: met)' : '(target ≥ 0.5×: NOT met)'} |`,
+        );
+      }
     }
     if (ONLY.has('relay')) {
       for (const b of BATCHES) {
@@ -601,7 +624,7 @@ async function main(): Promise<void> {
   );
   console.log('');
   console.log(
-    `Handler throughput, a handler that INSERTs one row: ${EVENTS} pre-written events drained by a new group, concurrency ${CONCURRENCY}${kinds.includes('kafka') ? ` (Kafka: ${PARTITIONS} partitions, one message at a time per partition)` : ''}, pool of ${POOL_SIZE}. Median of ${ROUNDS} rounds, off and on alternating.`,
+    `Handler throughput, a handler that INSERTs one row: ${EVENTS} pre-written events drained by a new group, concurrency ${CONCURRENCY}${kinds.includes('kafka') ? ` (Kafka: ${PARTITIONS} partitions, one message at a time per partition)` : ''}, pool of ${POOL_SIZE}. Group commit: ${GROUP_CONNECTIONS.join(' or ')} transactions side by side (--group-connections), up to 32 deliveries each. Median of ${ROUNDS} rounds, off, per event and group commit in turn; ratios against inbox-off's median in the same run.`,
   );
   console.log('');
   console.log('| transport | handler | events/s | rounds | on vs off |');

@@ -7,6 +7,7 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Docum
 import { ContractError } from './errors.js';
 import { type ContractLimits, MAX_ALIAS_EXPANSION, raiseHint, withDefaults } from './limits.js';
 import { encodePointerSegment, splitPointer } from './json-pointer.js';
+import { type FastParse, type FastPos, fastParse } from './yaml-fast.js';
 
 export interface SourceFile {
   path: string;
@@ -23,6 +24,16 @@ export interface SourceFile {
  * syntax tree, before it is turned into data.
  */
 export function parseSource(path: string, text: string, limits?: Partial<ContractLimits>): SourceFile {
+  const { maxNestingDepth } = withDefaults(limits);
+  // Most contracts are plain block YAML: read in one pass (./yaml-fast.ts). Anything else,
+  // errors included, goes through the yaml package below, which has the same data and places.
+  const fast = fastParse(text, Math.min(maxNestingDepth, FAST_MAX_DEPTH));
+  if (fast) return fastSource(path, text, fast);
+  return parseSourceWithYaml(path, text, limits);
+}
+
+/** parseSource through the yaml package alone (what the fast reader must agree with; tests compare them). */
+export function parseSourceWithYaml(path: string, text: string, limits?: Partial<ContractLimits>): SourceFile {
   const { maxNestingDepth } = withDefaults(limits);
   const lineCounter = new LineCounter();
   // Duplicate keys are found here (firstDuplicateKey), not by the parser: its check scans
@@ -90,6 +101,50 @@ export function parseSource(path: string, text: string, limits?: Partial<Contrac
     return result;
   };
   return { path, text, data, position };
+}
+
+/** The fast reader leaves deeper documents to the yaml package, whose parser has a depth limit of its own. */
+const FAST_MAX_DEPTH = 200;
+
+/** A SourceFile from the fast reader: positions from its offsets, as parseSource's from the syntax tree. */
+function fastSource(path: string, text: string, fast: FastParse): SourceFile {
+  let lineCounter: LineCounter | undefined;
+  const cache = new Map<string, { line: number; col: number }>();
+  const position = (pointer: string) => {
+    const hit = cache.get(pointer);
+    if (hit) return hit;
+    let node: FastPos | null = fast.root;
+    let found = fast.rootOffset;
+    for (const segment of splitPointer(pointer)) {
+      if (!node) break;
+      const i: number = node.keys ? fastKeyIndex(node, segment) : Number(segment);
+      const offset = node.offsets[i];
+      if (offset === undefined) break;
+      found = offset;
+      node = node.kids[i] ?? null;
+    }
+    if (!lineCounter) {
+      // Line starts as the yaml package's lexer records them.
+      lineCounter = new LineCounter();
+      lineCounter.addNewLine(0);
+      for (let i: number = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
+    }
+    const p = lineCounter.linePos(found);
+    const result = { line: p.line, col: p.col };
+    cache.set(pointer, result);
+    return result;
+  };
+  return { path, text, data: fast.data, position };
+}
+
+function fastKeyIndex(node: FastPos, key: string): number {
+  const keys = node.keys!;
+  if (keys.length <= 16) return keys.indexOf(key);
+  if (!node.index) {
+    node.index = new Map();
+    keys.forEach((k, i) => node.index!.set(k, i));
+  }
+  return node.index.get(key) ?? -1;
 }
 
 /**

@@ -350,7 +350,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   if (hasError(diagnostics) && !keepGoing) return finish();
 
   async function loadAndPlan(pool: CompilePool | undefined): Promise<void> {
-    const [{ loadContract }, { planSystem, systemFolder }, { ValidatorCompileError }] = await Promise.all([
+    const [{ loadContract }, { planSystem, systemFolder }, { ValidatorCompileError, lastUseOf }] = await Promise.all([
       import('../contract/load.js'),
       import('./plan.js'),
       import('./validators.js'),
@@ -437,7 +437,14 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
       let plan: PlannedFile[];
       try {
         plan = (
-          await planSystem(system, { runtimeImport, emit, generator: { name: GENERATOR_NAME, version: version() }, sources, ...(pool ? { pool } : {}) })
+          await planSystem(system, {
+            runtimeImport,
+            emit,
+            generator: { name: GENERATOR_NAME, version: version() },
+            sources,
+            // The worker's heap goes once the last system's validators are compiled, before its validators.ts is printed.
+            ...(pool ? { pool: index === loaded.length - 1 ? lastUseOf(pool) : pool } : {}),
+          })
         ).map((f) => ({
           path: `${outRel}/${f.path}`,
           contents: f.contents,

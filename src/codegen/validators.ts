@@ -296,12 +296,22 @@ export function createCompilePool(): CompilePool {
     },
     async close() {
       await started;
+      // A request after close gets undefined (its caller compiles in its own thread).
+      failed = true;
       if (w) {
         w.removeAllListeners('exit');
         await w.terminate();
       }
     },
   };
+}
+
+/**
+ * `pool` for its last request: its worker ends as soon as that request is done, so the
+ * worker's heap is gone before the caller prints validators.ts (the peak of memory).
+ */
+export function lastUseOf(pool: CompilePool): CompilePool {
+  return { ready: () => pool.ready(), compile: (jobs, claims) => pool.compile(jobs, claims).finally(() => pool.close()), close: () => pool.close() };
 }
 
 /** Validators being compiled: `finish` compiles in this thread what the worker has not claimed, then waits for the worker. */

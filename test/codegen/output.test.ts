@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyChanges } from '../../src/codegen/output.js';
+import { applyChanges, compareFiles } from '../../src/codegen/output.js';
 
 describe('applyChanges', () => {
   it('writes a file bigger than one write piece byte for byte, a surrogate pair across the piece boundary kept whole', () => {
@@ -27,6 +27,44 @@ describe('applyChanges', () => {
       expect(readFileSync(join(root, 'out/big.ts'), 'utf8') === text).toBe(true);
       expect(readFileSync(join(root, 'out/big.ts')).equals(Buffer.from(text, 'utf8'))).toBe(true);
       expect(readFileSync(join(root, 'out/small.ts'), 'utf8')).toBe(small);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('compareFiles', () => {
+  it('compares a file bigger than one piece byte for byte: equal, a change in its last piece, another length, missing, a folder', () => {
+    const root = mkdtempSync(join(tmpdir(), 'evc-compare-'));
+    try {
+      const piece = 4 * 2 ** 20;
+      const text = `${'a'.repeat(piece - 1)}😀${'é'.repeat(piece)}ü\n`;
+      mkdirSync(join(root, 'out/dir.ts'), { recursive: true });
+      writeFileSync(join(root, 'out/same.ts'), text);
+      writeFileSync(join(root, 'out/last.ts'), `${text.slice(0, -2)}u\n`);
+      writeFileSync(join(root, 'out/longer.ts'), `${text}\n`);
+      writeFileSync(join(root, 'out/small.ts'), 'small\n');
+      const planned = ['same.ts', 'last.ts', 'longer.ts', 'small.ts', 'missing.ts', 'dir.ts'].map((name) => ({
+        path: `out/${name}`,
+        contents: name === 'small.ts' ? 'small\n' : text,
+      }));
+      const status = (check: boolean) => Object.fromEntries(compareFiles(root, planned, [], check).map((c) => [c.path.slice(4), c.status]));
+      expect(status(true)).toEqual({
+        'same.ts': 'unchanged',
+        'last.ts': 'stale',
+        'longer.ts': 'stale',
+        'small.ts': 'unchanged',
+        'missing.ts': 'missing',
+        'dir.ts': 'missing',
+      });
+      expect(status(false)).toEqual({
+        'same.ts': 'unchanged',
+        'last.ts': 'written',
+        'longer.ts': 'written',
+        'small.ts': 'unchanged',
+        'missing.ts': 'written',
+        'dir.ts': 'written',
+      });
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -57,6 +57,12 @@ const RECENT_TEMPLATES = 4;
 /** Strings at most this long are written with a loop here when ASCII (a native call costs more). */
 const SHORT = 64;
 
+/** Text entries written with one native call (`flush`). */
+const GROUP = 64;
+/** The most bytes a length takes in a chunk: decimal digits of a byte length and a comma. */
+const LENGTH_BYTES = 11;
+const COMMA = 0x2c;
+
 const KEY_NONE = 0;
 const KEY_INLINE = 1;
 const KEY_HEAP = 2;
@@ -99,11 +105,23 @@ export class RetainedLog {
   private prevTemplate: Template | undefined;
   private prev: string[] = [];
   private cur: string[] = [];
-  /** Set by `templateFor`: the differing values' bits and an upper bound of their bytes. */
+  /** Set by `templateFor`: the differing values' bits. */
   private mask = 0;
-  private extraBytes = 0;
   /** The byte lengths of the texts being written after an entry's value (scratch). */
   private readonly pieceBytes = new Int32Array(MAX_TEMPLATE_KEYS + 1);
+  /**
+   * The newest text entries, whose bytes are reserved from `pendingAt` in the last chunk
+   * but not written yet (`flush`), and what they were made of (to write them again when
+   * one was not ASCII).
+   */
+  private pending: string[] = [];
+  private pendingCount = 0;
+  private pendingAt = 0;
+  /** The position of the first pending entry (the others follow it). */
+  private pendingSeq = 0;
+  private pendingKeys: (string | undefined)[] = [];
+  private pendingValues: string[] = [];
+  private pendingHeaders: Record<string, string>[] = [];
   /** Only for HEAP entries. */
   private strings: (string | undefined)[] = [];
   private kinds = new Uint8Array(0);
@@ -144,44 +162,104 @@ export class RetainedLog {
     this.partitions[slot] = partition;
     const template = this.templateFor(headers);
     const mask = template === undefined ? 0 : this.mask;
-    let extra = template === undefined ? 0 : this.extraBytes;
-    if (key !== undefined) extra += 4 + key.length * 3;
+    if (typeof value === 'string') {
+      // The value, the texts of the headers' differing values (the event's ids) and of the
+      // key, then their lengths: one string, written with the other entries of its group by
+      // one native call (`flush`), on the assumption that it is ASCII (a byte a character).
+      let text = value;
+      let lengths = '';
+      if (mask !== 0) {
+        const keys = template!.keys;
+        for (let i = 0; i < keys.length; i++) {
+          if ((mask & (1 << i)) === 0) continue;
+          const v = headers[keys[i]!]!;
+          text += v;
+          lengths += lengthText(v.length);
+        }
+      }
+      if (key !== undefined) {
+        text += key;
+        lengths += lengthText(key.length);
+      }
+      const n = text.length + lengths.length;
+      this.room(n);
+      const start = this.writeAt;
+      this.chunkOf[slot] = this.chunkBase + this.chunks.length - 1;
+      this.offsets[slot] = start;
+      this.lengths[slot] = value.length;
+      this.kinds[slot] = TEXT;
+      this.headerAt[slot] = start + text.length;
+      this.keyKinds[slot] = key === undefined ? KEY_NONE : KEY_INLINE;
+      this.keepHeaders(slot, headers, template, mask);
+      this.writeAt = start + n;
+      if (this.pendingCount++ === 0) {
+        this.pendingAt = start;
+        this.pendingSeq = seq;
+      }
+      this.pending.push(lengths === '' ? text : text + lengths);
+      this.pendingKeys.push(key);
+      this.pendingValues.push(value);
+      this.pendingHeaders.push(headers);
+      if (this.pendingCount === GROUP) this.flush();
+      return;
+    }
+    // Bytes go where they are now: the group's texts first, so nothing follows them.
+    this.flush();
+    this.writePieces(slot, key, value, headers, template, mask);
+  }
+
+  /**
+   * Writes the pending entries' texts: one native call for the group. When one was not
+   * ASCII (more bytes than characters) they are written again, piece by piece after it,
+   * each checked for well-formedness (the bytes past the group are free space).
+   */
+  private flush(): void {
+    const count = this.pendingCount;
+    if (count === 0) return;
+    // Nothing pending from here on (writing again below may call flush).
+    this.pendingCount = 0;
+    const text = this.pending.join('');
+    this.pending = [];
+    const bytes = writeText(this.chunks[this.chunks.length - 1]!, text, this.pendingAt);
+    const keys = this.pendingKeys;
+    const values = this.pendingValues;
+    const headers = this.pendingHeaders;
+    this.pendingKeys = [];
+    this.pendingValues = [];
+    this.pendingHeaders = [];
+    if (bytes === text.length) return;
+    // Positions pendingSeq.. (consecutive), as far as they are still retained, oldest first.
+    const oldest = this.lastSeq - this.count + 1;
+    for (let j = 0; j < count; j++) {
+      const index = this.pendingSeq + j - oldest;
+      if (index < 0) continue;
+      const slot = (this.start + index) % this.cap;
+      const template = this.templates[slot];
+      this.writePieces(slot, keys[j], values[j]!, headers[j]!, template, template === undefined ? 0 : this.headerMask[slot]!);
+    }
+  }
+
+  /** Writes an entry piece by piece at `writeAt`: bytes as they are, text checked for well-formedness. */
+  private writePieces(
+    slot: number,
+    key: string | undefined,
+    value: Uint8Array | string,
+    headers: Record<string, string>,
+    template: Template | undefined,
+    mask: number,
+  ): void {
     const isText = typeof value === 'string';
+    // Room for every text at 3 bytes a character, and each length with its comma.
+    let extra = 0;
+    if (template !== undefined && mask !== 0) {
+      for (let i = 0; i < template.keys.length; i++) if ((mask & (1 << i)) !== 0) extra += LENGTH_BYTES + headers[template.keys[i]!]!.length * 3;
+    }
+    if (key !== undefined) extra += LENGTH_BYTES + key.length * 3;
     const chunk = this.room((isText ? value.length * 3 : value.byteLength) + extra);
     const start = this.writeAt;
     // The chunk being written (for a HEAP entry too: chunk numbers stay in append order).
     this.chunkOf[slot] = this.chunkBase + this.chunks.length - 1;
     this.offsets[slot] = start;
-    // The entry's bytes: the value, then the texts of the headers' differing values and of
-    // the key, then their byte lengths (4 bytes each, from `headerAt`).
-    if (isText) {
-      // ASCII (the usual case): the value and those texts in one native write instead of a
-      // call for the value and a loop per text.
-      let text = value;
-      let pieces = 0;
-      if (mask !== 0) {
-        const keys = template!.keys;
-        for (let i = 0; i < keys.length; i++) {
-          if ((mask & (1 << i)) === 0) continue;
-          text += headers[keys[i]!]!;
-          this.pieceBytes[pieces++] = headers[keys[i]!]!.length;
-        }
-      }
-      if (key !== undefined) {
-        text += key;
-        this.pieceBytes[pieces++] = key.length;
-      }
-      const bytes = writeText(chunk, text, start);
-      if (bytes === text.length) {
-        this.kinds[slot] = TEXT;
-        this.lengths[slot] = value.length;
-        this.keyKinds[slot] = key === undefined ? KEY_NONE : KEY_INLINE;
-        this.keepHeaders(slot, headers, template, mask);
-        this.writeLengths(chunk, slot, start + bytes, pieces);
-        return;
-      }
-    }
-    // Bytes, or text that is not all ASCII: piece by piece, each checked for well-formedness.
     let at = start;
     if (!isText) {
       chunk.set(value, at);
@@ -233,7 +311,9 @@ export class RetainedLog {
         this.keys[slot] = key;
       }
     }
-    this.writeLengths(chunk, slot, at, pieces);
+    this.headerAt[slot] = at;
+    for (let i = 0; i < pieces; i++) at = writeLength(chunk, at, this.pieceBytes[i]!);
+    this.writeAt = at;
   }
 
   /** The entry's headers: as `template` + the differing values written (`mask`), or by reference when there is no template. */
@@ -247,19 +327,9 @@ export class RetainedLog {
     }
   }
 
-  /** Writes the byte lengths of the entry's `pieces` texts at `at` (its `headerAt`); the chunk is written up to after them. */
-  private writeLengths(chunk: Chunk, slot: number, at: number, pieces: number): void {
-    this.headerAt[slot] = at;
-    for (let i = 0; i < pieces; i++) {
-      writeLength(chunk, at, this.pieceBytes[i]!);
-      at += 4;
-    }
-    this.writeAt = at;
-  }
-
   /**
    * The template for `headers` (a recent one with the same keys in the same order, else
-   * a new one), with `mask` and `extraBytes` set; undefined when they are kept by reference.
+   * a new one), with `mask` set; undefined when they are kept by reference.
    */
   private templateFor(headers: Record<string, string>): Template | undefined {
     const recent = this.recent;
@@ -271,7 +341,6 @@ export class RetainedLog {
       const prev = t === this.prevTemplate ? this.prev : undefined;
       let i = 0;
       let mask = 0;
-      let extra = 0;
       let same = true;
       let repeated = false;
       for (const k in headers) {
@@ -283,7 +352,6 @@ export class RetainedLog {
         if (v !== values[i]) {
           if (typeof v !== 'string') return this.noTemplate();
           mask |= 1 << i;
-          extra += 4 + v.length * 3;
           if (prev !== undefined && v === prev[i]) repeated = true;
         }
         cur[i] = v as string;
@@ -295,7 +363,6 @@ export class RetainedLog {
           // A differing value the previous entry had too: this entry's values become the template.
           chosen = { keys, values: cur.slice(0, i) };
           mask = 0;
-          extra = 0;
           recent[r] = chosen;
         }
         if (r > 0) {
@@ -306,7 +373,6 @@ export class RetainedLog {
         this.prev = cur;
         this.prevTemplate = chosen;
         this.mask = mask;
-        this.extraBytes = extra;
         return chosen;
       }
     }
@@ -326,7 +392,6 @@ export class RetainedLog {
     this.prevTemplate = t;
     for (let i = 0; i < values.length; i++) this.prev[i] = values[i]!;
     this.mask = 0;
-    this.extraBytes = 0;
     return t;
   }
 
@@ -338,6 +403,7 @@ export class RetainedLog {
 
   /** The retained messages, oldest first, each with a fresh copy of its value. */
   *[Symbol.iterator](): IterableIterator<Entry> {
+    this.flush();
     const first = this.lastSeq - this.count + 1;
     for (let i = 0; i < this.count; i++) {
       const slot = (this.start + i) % this.cap;
@@ -365,7 +431,7 @@ export class RetainedLog {
             const n = readLength(chunk, at);
             headers[template.keys[k]!] = readText(chunk, text, text + n);
             text += n;
-            at += 4;
+            at = lengthEnd;
           }
         }
       }
@@ -387,6 +453,8 @@ export class RetainedLog {
   private room(bytes: number): Chunk {
     const last = this.chunks[this.chunks.length - 1];
     if (last && this.writeAt + bytes <= last.length) return last;
+    // The pending texts go to the chunk they were reserved in.
+    this.flush();
     let chunk: Chunk;
     if (bytes <= CHUNK_BYTES && this.spare) {
       chunk = this.spare;
@@ -472,13 +540,31 @@ function writeString(chunk: Chunk, s: string, at: number): number {
   return bytes === n || isWellFormed(s) ? bytes : -1;
 }
 
-function writeLength(chunk: Chunk, at: number, n: number): void {
-  chunk[at] = n & 0xff;
-  chunk[at + 1] = (n >>> 8) & 0xff;
-  chunk[at + 2] = (n >>> 16) & 0xff;
-  chunk[at + 3] = n >>> 24;
+/** `${n},` for the lengths most texts have, made once. */
+const LENGTH_TEXTS = Array.from({ length: 256 }, (_, n) => `${n},`);
+
+/** A length as `writeLength` writes it. */
+const lengthText = (n: number): string => (n < LENGTH_TEXTS.length ? LENGTH_TEXTS[n]! : `${n},`);
+
+/** Where the last `readLength` stopped (after the comma). */
+let lengthEnd = 0;
+
+/** Writes `n` in decimal ASCII and a comma at `at` (the form a group's one string carries it in); returns where it ends. */
+function writeLength(chunk: Chunk, at: number, n: number): number {
+  const digits = `${n}`;
+  for (let i = 0; i < digits.length; i++) chunk[at + i] = digits.charCodeAt(i);
+  chunk[at + digits.length] = COMMA;
+  return at + digits.length + 1;
 }
 
+/** Reads a length `writeLength` wrote at `at`, and sets `lengthEnd`. */
 function readLength(chunk: Chunk, at: number): number {
-  return (chunk[at]! | (chunk[at + 1]! << 8) | (chunk[at + 2]! << 16) | (chunk[at + 3]! << 24)) >>> 0;
+  let n = 0;
+  let c = chunk[at]!;
+  while (c !== COMMA && c !== undefined) {
+    n = n * 10 + (c - 48);
+    c = chunk[++at]!;
+  }
+  lengthEnd = at + 1;
+  return n;
 }

@@ -556,16 +556,18 @@ async function main(): Promise<void> {
       for (const [i, n] of GROUP_CONNECTIONS.entries()) groups[i]!.push(await handlerThroughput(kind, 'group', n));
     }
     if (ONLY.has('inbox')) {
+      // Each inbox is judged on its own: a user picks one of them.
+      const verdict = (r: number) => (r >= 0.5 ? '(target ≥ 0.5×: met)' : '(target ≥ 0.5×: NOT met)');
       const ratio = median(on) / median(off);
       inboxRows.push(`| ${kind} | inbox off: dedupe in memory, autocommit INSERT | ${fmt(median(off))} | ${off.map(fmt).join(', ')} | |`);
       inboxRows.push(
-        `| ${kind} | inbox on, per event (createPostgresInbox): INSERT through ctx.tx, mark in the same transaction, a COMMIT per event | ${fmt(median(on))} | ${on.map(fmt).join(', ')} | ${ratio.toFixed(2)}× |`,
+        `| ${kind} | inbox on, per event (createPostgresInbox): INSERT through ctx.tx, mark in the same transaction, a COMMIT per event | ${fmt(median(on))} | ${on.map(fmt).join(', ')} | ${ratio.toFixed(2)}× ${verdict(ratio)} |`,
       );
       for (const [i, n] of GROUP_CONNECTIONS.entries()) {
         const group = groups[i]!;
         const groupRatio = median(group) / median(off);
         inboxRows.push(
-          `| ${kind} | inbox on, group commit (createGroupCommitInbox, ${n} connections): the same INSERT and mark in a savepoint each, deliveries in flight sharing a COMMIT | ${fmt(median(group))} | ${group.map(fmt).join(', ')} | ${groupRatio.toFixed(2)}× ${groupRatio >= 0.5 ? '(target ≥ 0.5×: met)' : '(target ≥ 0.5×: NOT met)'} |`,
+          `| ${kind} | inbox on, group commit (createGroupCommitInbox, ${n} connections): the same INSERT and mark in a savepoint each, deliveries in flight sharing a COMMIT | ${fmt(median(group))} | ${group.map(fmt).join(', ')} | ${groupRatio.toFixed(2)}× ${verdict(groupRatio)} |`,
         );
       }
     }

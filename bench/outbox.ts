@@ -6,8 +6,10 @@
  *     INSERT through the pool (what a handler does without the inbox); on = the same
  *     INSERT through ctx.tx, in the inbox's transaction with the event's mark, per event
  *     (createPostgresInbox) and with group commit (createGroupCommitInbox). All drain
- *     the same pre-written events with the same concurrency and pool size (target ≥ 0.5×,
- *     judged on the group-commit row);
+ *     the same pre-written events with the same concurrency and pool size, at each
+ *     concurrency of --concurrency (8: the pipeline's deliveries trickle in one after
+ *     another; 32: enough in flight for group commit to fill its transactions) (target ≥ 0.5×,
+ *     each inbox judged on its own rows);
  *   - outbox relay throughput: committed outbox rows drained to the broker by one relay,
  *     beside transport.publish of the same wire messages in the same batches (the
  *     broker's ceiling) (target ≥ 10,000 events/s);
@@ -15,8 +17,8 @@
  *     event: BEGIN, publish with { tx }, COMMIT; the relay sends), beside a direct publish
  *     at the same rate (target p99 < 100 ms at 1,000 events/s).
  *
- *   node --import tsx bench/outbox.ts [--events 10000] [--relay-events 50000] [--batch 1000,5000]
- *       [--rate 1000] [--seconds 10] [--partitions 8] [--concurrency 8] [--group-connections 4] [--rounds 2]
+ *   node --import tsx bench/outbox.ts [--events 20000] [--relay-events 50000] [--batch 1000,5000]
+ *       [--rate 1000] [--seconds 10] [--partitions N] [--concurrency 8,32] [--group-connections 4] [--rounds 2]
  *       [--only inbox,relay,latency]
  *
  * --batch takes a list (default 1000,5000): the relay is measured at each batchSize (1000
@@ -35,20 +37,22 @@ import { Redis } from 'ioredis';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
 import { createClient, createMemoryTransport, type Transport, type WireMessage } from '../src/runtime/index.js';
-import { createGroupCommitInbox, createPostgresInbox, createPostgresOutbox, startOutboxRelay } from '../src/runtime/postgres/index.js';
+import { createGroupCommitInbox, createPostgresInbox, type GroupCommitInbox, createPostgresOutbox, startOutboxRelay } from '../src/runtime/postgres/index.js';
 import { createKafkaTransport, defaultBrokers } from '../src/runtime/transports/kafka/index.js';
 import { createRedisStreamsTransport } from '../src/runtime/transports/redis-streams/index.js';
 import { orderSystem, type OrderPlaced } from '../test/conformance/system.js';
 
 const { values } = parseArgs({
   options: {
-    events: { type: 'string', default: '10000' },
+    events: { type: 'string', default: '20000' },
     'relay-events': { type: 'string', default: '50000' },
     batch: { type: 'string', default: '1000,5000' },
     rate: { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '10' },
-    partitions: { type: 'string', default: '8' },
-    concurrency: { type: 'string', default: '8' },
+    /** Kafka topics' partitions; default: the concurrency (one message at a time per partition). */
+    partitions: { type: 'string' },
+    /** The inbox throughput's subscription concurrency: a list, off, per event and group commit at each (the latency run uses the first). */
+    concurrency: { type: 'string', default: '8,32' },
     /** The group-commit inbox's transactions side by side: a list, one row each. */
     'group-connections': { type: 'string', default: '4' },
     rounds: { type: 'string', default: '2' },
@@ -70,8 +74,9 @@ const BATCHES = values.batch.split(',').map(Number);
 let BATCH = BATCHES[0]!;
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
-const PARTITIONS = Number(values.partitions);
-const CONCURRENCY = Number(values.concurrency);
+const CONCURRENCIES = values.concurrency.split(',').map(Number);
+const CONCURRENCY = CONCURRENCIES[0]!;
+const partitionsFor = (concurrency: number): number => (values.partitions ? Number(values.partitions) : concurrency);
 const GROUP_CONNECTIONS = values['group-connections'].split(',').map(Number);
 const ROUNDS = Math.max(1, Number(values.rounds));
 /** Seconds sent at the rate before the measured ones: pools, JIT and the broker's first fetches settle. */
@@ -83,7 +88,7 @@ const brokers = defaultBrokers();
 const id = values['bench-id'] ?? randomUUID().slice(0, 8);
 const PREFIX = `evc_bench_${id}_`;
 const REDIS_PREFIX = `evc-bench-outbox:${id}:`;
-const POOL_SIZE = CONCURRENCY + 2;
+const POOL_SIZE = Math.max(...CONCURRENCIES) + 2;
 
 type Kind = 'kafka' | 'redis';
 const tables: string[] = [];
@@ -137,10 +142,10 @@ function transportOf(kind: Kind): Transport {
     : createRedisStreamsTransport({ port: REDIS_PORT, keyPrefix: REDIS_PREFIX, blockMs: 1000 });
 }
 
-async function freshAddress(kind: Kind, label: string): Promise<string> {
+async function freshAddress(kind: Kind, label: string, partitions = partitionsFor(CONCURRENCY)): Promise<string> {
   const address = `evc-bench.outbox-${label}.${randomUUID().slice(0, 8)}`;
   if (kind === 'kafka') {
-    await admin.createTopics({ topics: [{ topic: address, numPartitions: PARTITIONS }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic: address, numPartitions: partitions }], waitForLeaders: true });
     topics.push(address);
   }
   return address;
@@ -187,9 +192,14 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 /** off: no inbox; on: the per-delivery inbox (a transaction per event); group: the group-commit inbox. */
 type InboxMode = 'off' | 'on' | 'group';
 
-/** Events/s of a handler writing one row, over EVENTS pre-written events. */
-async function handlerThroughput(kind: Kind, mode: InboxMode, connections = GROUP_CONNECTIONS[0]!): Promise<number> {
-  const address = await freshAddress(kind, `inbox-${mode}`);
+/** Events/s of a handler writing one row, over EVENTS pre-written events, and (group commit) deliveries per transaction. */
+async function handlerThroughput(
+  kind: Kind,
+  mode: InboxMode,
+  concurrency: number,
+  connections = GROUP_CONNECTIONS[0]!,
+): Promise<{ rate: number; perCommit?: number }> {
+  const address = await freshAddress(kind, `inbox-${mode}`, partitionsFor(concurrency));
   const t = orderSystem(address);
   const table = await rowsTable(`rows_${mode}_${kind}_${randomUUID().slice(0, 4)}`);
   const fill = createClient(t.system, { transport: transportOf(kind), source: 'bench' });
@@ -217,14 +227,15 @@ async function handlerThroughput(kind: Kind, mode: InboxMode, connections = GROU
       await (box ? box.tx(ctx) : pool).query(insert, [e.data.seq, e.data.order_id, e.data.note ?? null]);
       c.one();
     },
-    { group: `evc-bench-${randomUUID().slice(0, 8)}`, fromBeginning: true, concurrency: CONCURRENCY },
+    { group: `evc-bench-${randomUUID().slice(0, 8)}`, fromBeginning: true, concurrency },
   );
   // First to last handled: the group's join (seconds on Kafka) is not the handler's cost.
   const at = await c.done;
+  const perCommit = mode === 'group' ? (box as GroupCommitInbox).stats.deliveries / Math.max(1, (box as GroupCommitInbox).stats.transactions) : undefined;
   await client.close();
   const [row] = (await pool.query(`SELECT count(*)::int AS n FROM ${table}`)).rows as { n: number }[];
   if (row!.n !== EVENTS) throw new Error(`${kind} inbox ${mode}: ${row!.n} rows for ${EVENTS} events`);
-  return (EVENTS - 1) / ((at.last - at.first) / 1000);
+  return { rate: (EVENTS - 1) / ((at.last - at.first) / 1000), perCommit };
 }
 
 // ------------------------------------------------------------------ relay throughput
@@ -545,29 +556,30 @@ async function main(): Promise<void> {
   const relayRows: string[] = [];
   const latencyRows: string[] = [];
   for (const kind of kinds) {
-    // Rounds alternate off and on, so drift on a shared machine hits both.
-    const off: number[] = [];
-    const on: number[] = [];
-    const groups: number[][] = GROUP_CONNECTIONS.map(() => []);
-    for (let r = 0; r < (ONLY.has('inbox') ? ROUNDS : 0); r++) {
-      log(`${kind}: handler throughput, round ${r + 1}`);
-      off.push(await handlerThroughput(kind, 'off'));
-      on.push(await handlerThroughput(kind, 'on'));
-      for (const [i, n] of GROUP_CONNECTIONS.entries()) groups[i]!.push(await handlerThroughput(kind, 'group', n));
-    }
-    if (ONLY.has('inbox')) {
+    for (const concurrency of ONLY.has('inbox') ? CONCURRENCIES : []) {
+      // Rounds alternate off and on, so drift on a shared machine hits both.
+      const off: number[] = [];
+      const on: number[] = [];
+      const groups: { rate: number; perCommit?: number }[][] = GROUP_CONNECTIONS.map(() => []);
+      for (let r = 0; r < ROUNDS; r++) {
+        log(`${kind}: handler throughput, concurrency ${concurrency}, round ${r + 1}`);
+        off.push((await handlerThroughput(kind, 'off', concurrency)).rate);
+        on.push((await handlerThroughput(kind, 'on', concurrency)).rate);
+        for (const [i, n] of GROUP_CONNECTIONS.entries()) groups[i]!.push(await handlerThroughput(kind, 'group', concurrency, n));
+      }
       // Each inbox is judged on its own: a user picks one of them.
       const verdict = (r: number) => (r >= 0.5 ? '(target ≥ 0.5×: met)' : '(target ≥ 0.5×: NOT met)');
       const ratio = median(on) / median(off);
-      inboxRows.push(`| ${kind} | inbox off: dedupe in memory, autocommit INSERT | ${fmt(median(off))} | ${off.map(fmt).join(', ')} | |`);
+      inboxRows.push(`| ${kind} | ${concurrency} | inbox off: dedupe in memory, autocommit INSERT | ${fmt(median(off))} | ${off.map(fmt).join(', ')} | |`);
       inboxRows.push(
-        `| ${kind} | inbox on, per event (createPostgresInbox): INSERT through ctx.tx, mark in the same transaction, a COMMIT per event | ${fmt(median(on))} | ${on.map(fmt).join(', ')} | ${ratio.toFixed(2)}× ${verdict(ratio)} |`,
+        `| ${kind} | ${concurrency} | inbox on, per event (createPostgresInbox): INSERT through ctx.tx, mark in the same transaction, a COMMIT per event | ${fmt(median(on))} | ${on.map(fmt).join(', ')} | ${ratio.toFixed(2)}× ${verdict(ratio)} |`,
       );
       for (const [i, n] of GROUP_CONNECTIONS.entries()) {
-        const group = groups[i]!;
-        const groupRatio = median(group) / median(off);
+        const rates = groups[i]!.map((g) => g.rate);
+        const perCommit = groups[i]!.map((g) => (g.perCommit ?? 0).toFixed(1)).join(', ');
+        const groupRatio = median(rates) / median(off);
         inboxRows.push(
-          `| ${kind} | inbox on, group commit (createGroupCommitInbox, ${n} connections): the same INSERT and mark in a savepoint each, deliveries in flight sharing a COMMIT | ${fmt(median(group))} | ${group.map(fmt).join(', ')} | ${groupRatio.toFixed(2)}× ${verdict(groupRatio)} |`,
+          `| ${kind} | ${concurrency} | inbox on, group commit (createGroupCommitInbox, ${n} connections): the same INSERT and mark in a savepoint each, deliveries in flight sharing a COMMIT (deliveries per COMMIT: ${perCommit}) | ${fmt(median(rates))} | ${rates.map(fmt).join(', ')} | ${groupRatio.toFixed(2)}× ${verdict(groupRatio)} |`,
         );
       }
     }
@@ -626,11 +638,11 @@ async function main(): Promise<void> {
   );
   console.log('');
   console.log(
-    `Handler throughput, a handler that INSERTs one row: ${EVENTS} pre-written events drained by a new group, concurrency ${CONCURRENCY}${kinds.includes('kafka') ? ` (Kafka: ${PARTITIONS} partitions, one message at a time per partition)` : ''}, pool of ${POOL_SIZE}. Group commit: ${GROUP_CONNECTIONS.join(' or ')} transactions side by side (--group-connections), up to 32 deliveries each. Median of ${ROUNDS} rounds, off, per event and group commit in turn; ratios against inbox-off's median in the same run.`,
+    `Handler throughput, a handler that INSERTs one row: ${EVENTS} pre-written events drained by a new group, at each subscription concurrency in the table (deliveries in flight; Kafka: ${values.partitions ? `${values.partitions} partitions` : 'as many partitions'}, one message at a time per partition), pool of ${POOL_SIZE}. Group commit: ${GROUP_CONNECTIONS.join(' or ')} transactions side by side (--group-connections), up to 32 deliveries each. Median of ${ROUNDS} rounds, off, per event and group commit in turn; ratios against inbox-off's median in the same run.`,
   );
   console.log('');
-  console.log('| transport | handler | events/s | rounds | on vs off |');
-  console.log('|---|---|---:|---|---|');
+  console.log('| transport | concurrency | handler | events/s | rounds | on vs off |');
+  console.log('|---|---:|---|---:|---|---|');
   for (const r of inboxRows) console.log(r);
   console.log('');
   console.log(

@@ -273,6 +273,84 @@ describe.skipIf(!available)('postgres group-commit inbox', () => {
     for (const id of [held, ...ids]) expect(await has(id)).toEqual({ row: 1, mark: 1 });
   });
 
+  /**
+   * connections 1: a lone delivery (no savepoint, so nothing joins it) is held while `a`
+   * and `b` queue; they then share a transaction with savepoints, whose first handler
+   * waits on the returned gate, so deliveries run meanwhile find every connection busy.
+   */
+  async function openSharedTransaction(own: GroupCommitInbox, order: string[]) {
+    const lone = randomUUID();
+    let releaseLone: () => void = () => undefined;
+    const loneGate = new Promise<void>((r) => (releaseLone = r));
+    const loneRun = own.run(mark(lone), async (tx) => {
+      await loneGate;
+      await insert(lone)(tx as never);
+    });
+    await new Promise((r) => setImmediate(r));
+    const [a, b] = [randomUUID(), randomUUID()];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    let started: () => void = () => undefined;
+    const aStarted = new Promise<void>((r) => (started = r));
+    const runs = [
+      own.run(mark(a), async (tx) => {
+        started();
+        await gate;
+        order.push(a);
+        await insert(a)(tx as never);
+      }),
+      own.run(mark(b), async (tx) => {
+        order.push(b);
+        await insert(b)(tx as never);
+      }),
+    ];
+    releaseLone();
+    expect(await loneRun).toBe('handled');
+    await aStarted;
+    return { ids: [lone, a, b], runs, release };
+  }
+
+  it('every connection busy: a delivery joins the open transaction (run after its handlers, committed with them); one that throws is rolled back alone', async () => {
+    const own = createGroupCommitInbox({ pool, table, connections: 1 });
+    const order: string[] = [];
+    const open = await openSharedTransaction(own, order);
+    const [c, d] = [randomUUID(), randomUUID()];
+    const joined = own.run(mark(c), async (tx) => {
+      order.push(c);
+      await insert(c)(tx as never);
+    });
+    const thrown = own
+      .run(mark(d), async (tx) => {
+        await insert(d)(tx as never);
+        throw new Error('joined and failed');
+      })
+      .then(
+        () => 'resolved',
+        (err: Error) => err.message,
+      );
+    open.release();
+    expect(await Promise.all([...open.runs, joined])).toEqual(['handled', 'handled', 'handled']);
+    expect(await thrown).toBe('joined and failed');
+    // The lone transaction and the shared one: c and d did not wait for a third.
+    expect(own.stats).toEqual({ transactions: 2, deliveries: 4 });
+    expect(order).toEqual([open.ids[1], open.ids[2], c]);
+    for (const id of [...open.ids, c]) expect(await has(id)).toEqual({ row: 1, mark: 1 });
+    expect(await has(d)).toEqual({ row: 0, mark: 0 });
+    await own.close();
+  });
+
+  it('a transaction holding maxBatch deliveries takes no more: the next waits for a transaction of its own', async () => {
+    const own = createGroupCommitInbox({ pool, table, connections: 1, maxBatch: 2 });
+    const open = await openSharedTransaction(own, []);
+    const c = randomUUID();
+    const later = own.run(mark(c), insert(c) as never);
+    open.release();
+    expect(await Promise.all([...open.runs, later])).toEqual(['handled', 'handled', 'handled']);
+    expect(own.stats).toEqual({ transactions: 3, deliveries: 4 });
+    for (const id of [...open.ids, c]) expect(await has(id)).toEqual({ row: 1, mark: 1 });
+    await own.close();
+  });
+
   it('close() while busy waits for the deliveries queued and in flight to commit; run() after it is refused', async () => {
     const own = createGroupCommitInbox({ pool, table, connections: 1 });
     const id = randomUUID();

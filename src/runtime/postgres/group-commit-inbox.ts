@@ -13,6 +13,14 @@
  * One COMMIT (one WAL flush) and one round trip fewer per delivery than the per-delivery
  * inbox, whose transaction is BEGIN + mark, the handler's statements, COMMIT.
  *
+ * Which transaction a delivery goes into: a free connection starts a new one (what waits
+ * is spread over the free connections); when every connection is busy, the delivery joins
+ * the open transaction with the fewest deliveries still to run (up to `maxBatch`), which
+ * runs it after those and commits it with them. A transaction takes no more once its last
+ * handler is done. So the deliveries in flight, not only those of one turn of the event
+ * loop, share COMMITs: a pipeline whose deliveries come one after another (each one's ack
+ * lets the next in) still fills transactions.
+ *
  * What each delivery gets is what the per-delivery inbox promises: its mark and its
  * writes commit together or not at all; a handler that throws is rolled back to its
  * savepoint (its writes and its mark) and its attempt rejects with that error, while the
@@ -89,6 +97,12 @@ interface Batch {
 
 const batches = new WeakMap<object, Batch>();
 
+interface OpenTransaction {
+  items: Item[];
+  /** Index of the next delivery to run. */
+  next: number;
+}
+
 /** Whether `tx` is a group-commit transaction running a handler now (so deferToCommit takes statements). */
 export function inGroupCommit(tx: TransactionClient): boolean {
   return batches.get(tx)?.current !== undefined;
@@ -149,11 +163,20 @@ export function createGroupCommitInbox<C extends TransactionClient = Transaction
   const aborted = (): TransactionAbortedError =>
     new TransactionAbortedError(`inbox ${table}: the handler's transaction was aborted by a failed statement, so nothing was committed`);
 
-  async function runBatch(items: Item[]): Promise<void> {
+  /**
+   * A transaction that takes deliveries arriving while every connection is busy, until its
+   * last handler is done (then it commits): `items` grows while it runs.
+   */
+  const joinable = new Set<OpenTransaction>();
+
+  async function runBatch(items: Item[], savepoints: boolean): Promise<void> {
+    const open: OpenTransaction = { items, next: 0 };
+    if (savepoints) joinable.add(open);
     let c: PgPoolClient;
     try {
       c = await pool.connect();
     } catch (err) {
+      joinable.delete(open);
       for (const it of items) it.reject(err);
       return;
     }
@@ -175,11 +198,11 @@ export function createGroupCommitInbox<C extends TransactionClient = Transaction
       it.reject(err);
     };
     let begun = false;
-    // A lone delivery needs no savepoint: its transaction is the per-delivery inbox's
-    // (BEGIN + mark, the handler, COMMIT), and any failure rolls it all back.
-    const savepoints = items.length > 1;
     try {
-      for (const it of items) {
+      // `items` may grow during the loop (deliveries joining); it ends when none is left.
+      for (let i = 0; i < items.length; i++) {
+        const it = items[i]!;
+        open.next = i + 1;
         const before = begun ? 'RELEASE SAVEPOINT evc_item; SAVEPOINT evc_item' : savepoints ? 'BEGIN; SAVEPOINT evc_item' : 'BEGIN';
         let first: boolean;
         try {
@@ -232,6 +255,8 @@ export function createGroupCommitInbox<C extends TransactionClient = Transaction
           batch.current = undefined;
         }
       }
+      // No delivery joins once the last handler is done: what comes now waits for a connection.
+      joinable.delete(open);
       if (begun) {
         // The deferred writes, in key order (a stable sort keeps delivery order within a key), then COMMIT.
         const tail = (): string =>
@@ -257,6 +282,7 @@ export function createGroupCommitInbox<C extends TransactionClient = Transaction
       }
       for (const it of held) it.resolve(it.outcome!);
     } catch (err) {
+      joinable.delete(open);
       await c.query('ROLLBACK').catch(() => (broken = true));
       // Those held in the transaction and those not reached yet (a connection error
       // mid-batch): not committed, retried by the pipeline.
@@ -269,9 +295,14 @@ export function createGroupCommitInbox<C extends TransactionClient = Transaction
 
   function pump(): void {
     while (active < connections && queue.length > 0) {
-      const items = queue.splice(0, maxBatch);
+      // Spread what waits over the free connections: one long transaction beside idle ones would run its handlers one after another.
+      const items = queue.splice(0, Math.min(maxBatch, Math.ceil(queue.length / (connections - active))));
+      // A lone delivery on an idle inbox needs no savepoint: its transaction is the per-delivery
+      // inbox's (BEGIN + mark, the handler, COMMIT), and any failure rolls it all back. Under
+      // load, transactions use savepoints from the start so that later deliveries can join them.
+      const savepoints = items.length > 1 || active > 0;
       active++;
-      void runBatch(items).finally(() => {
+      void runBatch(items, savepoints).finally(() => {
         active--;
         pump();
         settle();
@@ -307,7 +338,17 @@ export function createGroupCommitInbox<C extends TransactionClient = Transaction
           .finally(() => (cleaning = undefined));
       }
       const outcome = new Promise<InboxOutcome>((resolve, reject) => {
-        queue.push({ mark: m, fn, resolve, reject });
+        const item: Item = { mark: m, fn, resolve, reject };
+        // Every connection busy: join the open transaction with the fewest deliveries still to run.
+        if (active >= connections) {
+          let best: OpenTransaction | undefined;
+          for (const t of joinable) if (t.items.length < maxBatch && (!best || t.items.length - t.next < best.items.length - best.next)) best = t;
+          if (best) {
+            best.items.push(item);
+            return;
+          }
+        }
+        queue.push(item);
         // Nothing in flight: start now. Otherwise wait for this turn of the event loop to
         // end, so the deliveries it brings (those the last COMMIT acked, typically) go
         // into one transaction instead of the first of them into one of its own.

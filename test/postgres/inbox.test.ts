@@ -87,6 +87,54 @@ describe.skipIf(!available)('postgres inbox', () => {
     expect([await run('a', 's1'), await run('a', 's2'), await run('b', 's1'), await run('a', 's1')]).toEqual(['handled', 'handled', 'handled', 'duplicate']);
   });
 
+  /** The pool, with every statement its clients send recorded; `literals: false` hides pg's escapeLiteral (another driver). */
+  function recordingPool(literals: boolean) {
+    const sent: string[] = [];
+    const wrapped = {
+      query: pool.query.bind(pool),
+      async connect() {
+        const c = await pool.connect();
+        return {
+          query: (text: string, values?: unknown[]) => {
+            sent.push(text);
+            return c.query(text, values);
+          },
+          release: (err?: boolean) => c.release(err),
+          ...(literals ? { escapeLiteral: (v: string) => c.escapeLiteral(v) } : {}),
+        };
+      },
+    };
+    return { pool: wrapped as unknown as pg.Pool, sent };
+  }
+
+  for (const literals of [true, false]) {
+    it(`a new event's mark is a plain INSERT; a redelivery or an expired mark goes through the upsert after a rollback (${literals ? 'with BEGIN in the same round trip' : 'a client without escapeLiteral: parameters'})`, async () => {
+      const t = table(literals ? 'fastlit' : 'fastpar');
+      const { pool: recorded, sent } = recordingPool(literals);
+      const inbox = createPostgresInbox({ pool: recorded, table: t });
+      await inbox.init();
+      const m = (id: string, ttlMs = 60_000) => ({ group: 'g', source: 's', id, ttlMs });
+      let calls = 0;
+      const handler = () => void calls++;
+      sent.length = 0;
+      expect(await inbox.run(m('a'), handler)).toBe('handled');
+      const first = sent.join('\n');
+      expect(first).toMatch(/INSERT INTO/);
+      expect(first).not.toMatch(/ON CONFLICT/);
+      sent.length = 0;
+      expect(await inbox.run(m('a'), handler)).toBe('duplicate');
+      expect(sent.join('\n')).toMatch(/ROLLBACK[\s\S]*BEGIN[\s\S]*ON CONFLICT/);
+      expect(calls).toBe(1);
+      // An expired mark: the event is new again, the mark renewed.
+      expect(await inbox.run(m('b', 1), handler)).toBe('handled');
+      await new Promise((r) => setTimeout(r, 20));
+      expect(await inbox.run(m('b'), handler)).toBe('handled');
+      expect(await inbox.run(m('b'), handler)).toBe('duplicate');
+      expect(calls).toBe(3);
+      expect(await query(`SELECT count(*)::int AS n FROM ${t}`)).toEqual([{ n: 2 }]);
+    });
+  }
+
   it('an event without an id runs in a transaction with no mark', async () => {
     const t = table('noid');
     const inbox = createPostgresInbox({ pool, table: t });

@@ -165,32 +165,64 @@ export function createPostgresInbox<C extends TransactionClient = TransactionCli
  * pg's `escapeLiteral` (a simple query may hold several statements, but no parameters),
  * in two otherwise. An error of `before` rejects as it is. Shared by the per-delivery and
  * the group-commit inbox, so both write the same mark.
+ *
+ * The mark is first a plain INSERT: the common case (a new event) costs PostgreSQL less
+ * than an upsert (bench: the per-delivery inbox ran at 0.55x against 0.48x of an
+ * autocommit INSERT with `ON CONFLICT DO UPDATE ... WHERE`, 6 rotated rounds). When the
+ * mark is there (a redelivery, or the same event earlier in this transaction), it fails
+ * with unique_violation, which aborts the transaction: `before` must end in `BEGIN` or in
+ * `SAVEPOINT evc_item`, and the mark is taken again after a rollback to that point
+ * (`ROLLBACK; BEGIN` or `ROLLBACK TO SAVEPOINT evc_item`) as the upsert, which replaces an
+ * expired mark and leaves an unexpired one alone. A redelivery thus costs one more round
+ * trip, and PostgreSQL logs the unique violation.
  */
 export function inboxMarker(table: string): (c: PgPoolClient, before: string, mark: InboxMark) => Promise<boolean> {
+  const columns = `${table} AS m (consumer_group, source, event_id, expires_at)`;
+  const insertSql = (values: string): string => `INSERT INTO ${columns} VALUES ${values}`;
   // An expired mark is replaced (the event counts as new again); an unexpired one is a conflict: 0 rows.
-  const markSql = (values: string): string =>
-    `INSERT INTO ${table} AS m (consumer_group, source, event_id, expires_at) VALUES ${values}
+  const upsertSql = (values: string): string =>
+    `${insertSql(values)}
      ON CONFLICT (consumer_group, source, event_id) DO UPDATE SET handled_at = now(), expires_at = EXCLUDED.expires_at
      WHERE m.expires_at <= now()`;
-  const paramMark = markSql(`($1, $2, $3, now() + $4 * interval '1 millisecond')`);
+  const paramValues = `($1, $2, $3, now() + $4 * interval '1 millisecond')`;
+  const rollbackOf = (before: string): string => {
+    if (/SAVEPOINT evc_item\s*$/.test(before)) return 'ROLLBACK TO SAVEPOINT evc_item';
+    if (/(^|;)\s*BEGIN\s*$/i.test(before)) return 'ROLLBACK; BEGIN';
+    throw new Error(`inbox mark: \`${before}\` must end in BEGIN or SAVEPOINT evc_item`);
+  };
+  const rowCount = (r: unknown): number => ((Array.isArray(r) ? r[r.length - 1] : r) as { rowCount: number | null } | undefined)?.rowCount ?? 0;
   return async (c, before, mark) => {
     const ttl = Math.max(1, Math.ceil(mark.ttlMs));
     if (mark.id === undefined) {
       await c.query(before);
       return true;
     }
+    const back = rollbackOf(before);
     if (c.escapeLiteral) {
       const e = c.escapeLiteral.bind(c);
-      const r = (await c.query(
-        `${before}; ${markSql(`(${e(mark.group)}, ${e(mark.source)}, ${e(mark.id)}, now() + interval '${ttl} milliseconds')`)}`,
-      )) as unknown as { rowCount: number | null }[];
-      return (r[r.length - 1]?.rowCount ?? 0) === 1;
+      const values = `(${e(mark.group)}, ${e(mark.source)}, ${e(mark.id)}, now() + interval '${ttl} milliseconds')`;
+      try {
+        await c.query(`${before}; ${insertSql(values)}`);
+        return true;
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+      }
+      return rowCount(await c.query(`${back}; ${upsertSql(values)}`)) === 1;
     }
     await c.query(before);
-    const r = await c.query(paramMark, [mark.group, mark.source, mark.id, ttl]);
-    return r.rowCount === 1;
+    const params = [mark.group, mark.source, mark.id, ttl];
+    try {
+      await c.query(insertSql(paramValues), params);
+      return true;
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+    }
+    await c.query(back);
+    return rowCount(await c.query(upsertSql(paramValues), params)) === 1;
   };
 }
+
+const isUniqueViolation = (err: unknown): boolean => (err as { code?: unknown })?.code === '23505';
 
 /** COMMIT found the transaction aborted (a statement inside failed and its error was caught). Retried like any handler error. */
 export class TransactionAbortedError extends EventContractsError {

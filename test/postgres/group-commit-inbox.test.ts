@@ -10,6 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isConfigurationError } from '../../src/runtime/index.js';
 import { createGroupCommitInbox, deferToCommit, inGroupCommit, TransactionAbortedError, type GroupCommitInbox } from '../../src/runtime/postgres/index.js';
+import { gate } from '../conformance/wait-for.js';
 import { DATABASE_URL, dropTables, postgresAvailable, query, tablePrefix } from '../e2e/agent-workflows.postgres.js';
 
 const available = await postgresAvailable();
@@ -279,23 +280,19 @@ describe.skipIf(!available)('postgres group-commit inbox', () => {
    * waits on the returned gate, so deliveries run meanwhile find every connection busy.
    */
   async function openSharedTransaction(own: GroupCommitInbox, order: string[]) {
-    const lone = randomUUID();
-    let releaseLone: () => void = () => undefined;
-    const loneGate = new Promise<void>((r) => (releaseLone = r));
+    const [lone, a, b] = [randomUUID(), randomUUID(), randomUUID()];
+    const loneGate = gate();
+    const aGate = gate();
+    const aStarted = gate();
     const loneRun = own.run(mark(lone), async (tx) => {
-      await loneGate;
+      await loneGate.promise;
       await insert(lone)(tx as never);
     });
     await new Promise((r) => setImmediate(r));
-    const [a, b] = [randomUUID(), randomUUID()];
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((r) => (release = r));
-    let started: () => void = () => undefined;
-    const aStarted = new Promise<void>((r) => (started = r));
     const runs = [
       own.run(mark(a), async (tx) => {
-        started();
-        await gate;
+        aStarted.open();
+        await aGate.promise;
         order.push(a);
         await insert(a)(tx as never);
       }),
@@ -304,10 +301,10 @@ describe.skipIf(!available)('postgres group-commit inbox', () => {
         await insert(b)(tx as never);
       }),
     ];
-    releaseLone();
+    loneGate.open();
     expect(await loneRun).toBe('handled');
-    await aStarted;
-    return { ids: [lone, a, b], runs, release };
+    await aStarted.promise;
+    return { ids: [lone, a, b], runs, release: aGate.open };
   }
 
   it('every connection busy: a delivery joins the open transaction (run after its handlers, committed with them); one that throws is rolled back alone', async () => {

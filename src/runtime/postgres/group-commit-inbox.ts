@@ -50,8 +50,16 @@
  */
 import { ConfigurationError } from '../errors.js';
 import type { InboxMark, InboxOutcome, TransactionClient } from '../transaction.js';
-import { createPostgresInbox, inboxMarker, TransactionAbortedError, type PostgresInbox, type PostgresInboxOptions } from './inbox.js';
-import { openPool, type PgPoolClient } from './pg.js';
+import {
+  createPostgresInbox,
+  inboxMarker,
+  TransactionAbortedError,
+  UNDO_TO_SAVEPOINT,
+  UNDO_TRANSACTION,
+  type PostgresInbox,
+  type PostgresInboxOptions,
+} from './inbox.js';
+import { codeOf, lastResult, openPool, type PgPoolClient } from './pg.js';
 
 export interface GroupCommitInboxOptions extends PostgresInboxOptions {
   /**
@@ -123,12 +131,6 @@ export function deferToCommit(tx: TransactionClient, key: string, sql: string): 
   batch.deferred.push({ item: batch.current, key, sql });
   return true;
 }
-
-const codeOf = (err: unknown): string | undefined => (err as { code?: unknown })?.code as string | undefined;
-
-/** pg answers a multi-statement simple query with one result per statement. */
-const lastResult = (r: unknown): { rowCount: number | null; command?: string } | undefined =>
-  (Array.isArray(r) ? r[r.length - 1] : r) as { rowCount: number | null; command?: string } | undefined;
 
 /**
  * @example
@@ -206,7 +208,7 @@ export function createGroupCommitInbox<C extends TransactionClient = Transaction
         const before = begun ? 'RELEASE SAVEPOINT evc_item; SAVEPOINT evc_item' : savepoints ? 'BEGIN; SAVEPOINT evc_item' : 'BEGIN';
         let first: boolean;
         try {
-          first = await mark(c, before, it.mark);
+          first = await mark(c, before, it.mark, savepoints ? UNDO_TO_SAVEPOINT : UNDO_TRANSACTION);
           begun = true;
         } catch (err) {
           if (codeOf(err) === IN_FAILED_TRANSACTION && last) {
@@ -215,7 +217,7 @@ export function createGroupCommitInbox<C extends TransactionClient = Transaction
             drop(last, aborted());
             last = undefined;
             try {
-              first = await mark(c, 'RELEASE SAVEPOINT evc_item; SAVEPOINT evc_item', it.mark);
+              first = await mark(c, 'RELEASE SAVEPOINT evc_item; SAVEPOINT evc_item', it.mark, UNDO_TO_SAVEPOINT);
             } catch (again) {
               await c.query('ROLLBACK TO SAVEPOINT evc_item');
               drop(it, again);

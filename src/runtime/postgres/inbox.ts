@@ -214,6 +214,79 @@ export function inboxMarker(table: string): (c: PgPoolClient, before: string, ma
   };
 }
 
+/**
+ * The marks of several deliveries in one statement (the group-commit inbox's transaction
+ * without savepoints). `first(c, before, marks)`: after `before` (ending in BEGIN), one
+ * multi-row plain INSERT; when any mark is there already (unique_violation), the
+ * transaction is begun again and the marks taken as one upsert that returns the rows it
+ * wrote. `join(c, mark)`: one more mark inside the open transaction, as the upsert (which
+ * never aborts the transaction). Both resolve, per mark, whether this delivery is the
+ * first (or the mark had expired); a mark without an id is always first and writes
+ * nothing. The marks of one call must have distinct keys (`markKey`): the upsert may not
+ * touch a row twice. Rows are written in key order, so that two transactions marking the
+ * same events take their locks in one order.
+ */
+export function inboxBatchMarker(table: string): {
+  first(c: PgPoolClient, before: string, marks: readonly InboxMark[]): Promise<boolean[]>;
+  join(c: PgPoolClient, mark: InboxMark): Promise<boolean>;
+} {
+  const columns = `${table} AS m (consumer_group, source, event_id, expires_at)`;
+  const upsertTail = `ON CONFLICT (consumer_group, source, event_id) DO UPDATE SET handled_at = now(), expires_at = EXCLUDED.expires_at
+     WHERE m.expires_at <= now() RETURNING m.consumer_group, m.source, m.event_id`;
+  /** VALUES rows (literals or $n placeholders with their params), in key order. */
+  const rows = (c: PgPoolClient, marks: readonly InboxMark[]): { values: string; params: unknown[] } => {
+    const sorted = [...marks].sort((a, b) => (markKey(a) < markKey(b) ? -1 : 1));
+    const params: unknown[] = [];
+    const e = c.escapeLiteral?.bind(c);
+    const values = sorted
+      .map((m) => {
+        const ttl = Math.max(1, Math.ceil(m.ttlMs));
+        if (e) return `(${e(m.group)}, ${e(m.source)}, ${e(m.id!)}, now() + interval '${ttl} milliseconds')`;
+        const n = params.push(m.group, m.source, m.id, ttl);
+        return `($${n - 3}, $${n - 2}, $${n - 1}, now() + $${n} * interval '1 millisecond')`;
+      })
+      .join(', ');
+    return { values, params };
+  };
+  /** Runs `before` then `sql` (one round trip when there are no params), resolving `sql`'s result. */
+  const after = async (c: PgPoolClient, before: string, sql: string, params: unknown[]) => {
+    if (params.length === 0)
+      return lastResult(await c.query(before ? `${before}; ${sql}` : sql)) as { rows?: Record<string, string>[]; rowCount: number | null };
+    if (before) await c.query(before);
+    return (await c.query(sql, params)) as { rows?: Record<string, string>[]; rowCount: number | null };
+  };
+  const upsert = async (c: PgPoolClient, before: string, marks: readonly InboxMark[]): Promise<Set<string>> => {
+    const { values, params } = rows(c, marks);
+    const r = await after(c, before, `INSERT INTO ${columns} VALUES ${values} ${upsertTail}`, params);
+    return new Set((r.rows ?? []).map((row) => markKey({ group: row.consumer_group!, source: row.source!, id: row.event_id!, ttlMs: 0 })));
+  };
+  return {
+    async first(c, before, marks) {
+      const withId = marks.filter((m) => m.id !== undefined);
+      if (withId.length === 0) {
+        await c.query(before);
+        return marks.map(() => true);
+      }
+      const { values, params } = rows(c, withId);
+      try {
+        await after(c, before, `INSERT INTO ${columns} VALUES ${values}`, params);
+        return marks.map(() => true);
+      } catch (err) {
+        if (codeOf(err) !== UNIQUE_VIOLATION) throw err;
+      }
+      const fresh = await upsert(c, UNDO_TRANSACTION, withId);
+      return marks.map((m) => m.id === undefined || fresh.has(markKey(m)));
+    },
+    async join(c, mark) {
+      if (mark.id === undefined) return true;
+      return (await upsert(c, '', [mark])).size === 1;
+    },
+  };
+}
+
+/** The identity of a mark: (group, source, id). */
+export const markKey = (m: InboxMark): string => `${m.group}\u0000${m.source}\u0000${m.id ?? ''}`;
+
 const UNIQUE_VIOLATION = '23505';
 /** What takes the marker back to just after a `before` that ends in BEGIN: a new transaction. */
 export const UNDO_TRANSACTION = 'ROLLBACK; BEGIN';

@@ -205,12 +205,14 @@ describe.skipIf(!available).each([{ savepoints: true }, { savepoints: false }])(
       await tx.query(`INSERT INTO ${deferred} (id) VALUES ($1)`, [same]);
     };
     const runs = [inbox.run(mark(a), clash(a) as never), inbox.run(mark(done), insert(done) as never), inbox.run(mark(b), clash(b) as never)];
+    // Settled as they come: they reject while the held delivery is awaited below.
+    const settled = Promise.allSettled(runs);
     first.release();
     // Without savepoints the three joined the held delivery's transaction: its COMMIT fails too.
     if (whole) await expect(first.run).rejects.toMatchObject({ code: '23505' });
     else expect(await first.run).toBe('handled');
     expect(await has(first.id)).toEqual(whole ? { row: 0, mark: 0 } : { row: 1, mark: 1 });
-    const outcomes = await Promise.allSettled(runs);
+    const outcomes = await settled;
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
     expect((outcomes[0] as PromiseRejectedResult).reason).toMatchObject({ code: '23505' });
     expect(await has(a)).toEqual({ row: 0, mark: 0 });
@@ -389,6 +391,63 @@ describe.skipIf(!available).each([{ savepoints: true }, { savepoints: false }])(
       await own.close();
     },
   );
+
+  for (const literals of [true, false]) {
+    onlyWith(
+      false,
+      `a transaction starting with several deliveries marks them in one INSERT; when one is there already, the upsert decides for each (${literals ? "pg's escapeLiteral" : 'a client without escapeLiteral: parameters'})`,
+      async () => {
+        const sent: string[] = [];
+        const recorded = {
+          query: pool.query.bind(pool),
+          async connect() {
+            const c = await pool.connect();
+            return {
+              query: (text: string, values?: unknown[]) => {
+                sent.push(text);
+                return c.query(text, values);
+              },
+              release: (err?: boolean) => c.release(err),
+              ...(literals ? { escapeLiteral: (v: string) => c.escapeLiteral(v) } : {}),
+            };
+          },
+        } as unknown as pg.Pool;
+        const own = createGroupCommitInbox({ pool: recorded, table, connections: 2, savepoints });
+        const logIt = (id: string) => async (tx: unknown) => {
+          await (tx as pg.PoolClient).query(`INSERT INTO ${log} (key, id) VALUES ('batch', $1)`, [id]);
+        };
+        const [done, expired, a, b, heldId] = Array.from({ length: 5 }, () => randomUUID());
+        expect(await own.run(mark(done), logIt(done))).toBe('handled');
+        expect(await own.run({ ...mark(expired), ttlMs: 1 }, logIt(expired))).toBe('handled');
+        await new Promise((r) => setTimeout(r, 20));
+        // One connection held: the four below, arriving in one turn, start the other transaction together.
+        const held = gate();
+        const started = gate();
+        const heldRun = own.run(mark(heldId), async (tx) => {
+          started.open();
+          await held.promise;
+          await logIt(heldId)(tx);
+        });
+        await started.promise;
+        const before = own.stats.transactions;
+        sent.length = 0;
+        const outcomes = await Promise.all([a, done, expired, b].map((id) => own.run(mark(id), logIt(id))));
+        expect(outcomes).toEqual(['handled', 'duplicate', 'handled', 'handled']);
+        expect(own.stats.transactions - before).toBe(1);
+        const text = sent.join('\n');
+        // The plain multi-row INSERT first (one statement for the four marks), then the upsert after a rollback.
+        expect(sent.filter((q) => /INSERT INTO \S+inbox/.test(q) && !/ON CONFLICT/.test(q))).toHaveLength(1);
+        expect(text).toMatch(/ROLLBACK[\s\S]*BEGIN[\s\S]*ON CONFLICT[\s\S]*RETURNING/);
+        held.open();
+        expect(await heldRun).toBe('handled');
+        await own.close();
+        const logged = await query<{ id: string }>(`SELECT id FROM ${log} WHERE id = ANY($1)`, [[done, expired, a, b, heldId]]);
+        // done once (its redelivery was a duplicate), expired twice (its mark had expired: new again).
+        expect(logged.map((r) => r.id).sort()).toEqual([done, expired, expired, a, b, heldId].sort());
+        for (const id of [done, expired, a, b]) expect((await query(`SELECT 1 FROM ${table} WHERE event_id = $1`, [id])).length).toBe(1);
+      },
+    );
+  }
 
   onlyWith(false, 'a transaction holding maxBatch deliveries takes no more: the next waits for a transaction of its own (no savepoints)', async () => {
     const own = createGroupCommitInbox({ pool, table, connections: 1, maxBatch: 2, savepoints });

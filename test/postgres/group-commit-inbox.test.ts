@@ -416,7 +416,7 @@ describe.skipIf(!available).each([{ savepoints: true }, { savepoints: false }])(
         const logIt = (id: string) => async (tx: unknown) => {
           await (tx as pg.PoolClient).query(`INSERT INTO ${log} (key, id) VALUES ('batch', $1)`, [id]);
         };
-        const [done, expired, a, b, heldId] = Array.from({ length: 5 }, () => randomUUID());
+        const [done, expired, a, b, heldId] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
         expect(await own.run(mark(done), logIt(done))).toBe('handled');
         expect(await own.run({ ...mark(expired), ttlMs: 1 }, logIt(expired))).toBe('handled');
         await new Promise((r) => setTimeout(r, 20));

@@ -61,9 +61,15 @@ function factories(ctx: TemplateContext): { list: Factory[]; skipped: MessagePla
       list.push({ plan, name, value: example.payload, origin: example.name ? `the contract's example "${example.name}"` : "the contract's first example" });
       continue;
     }
-    // The generated validator itself (validators.ts's code, compiled once for both files).
-    const validate = ctx.validatorFunction(plan.validate);
-    const value = validate ? sampleValid(m.payload, validate, createRandom(hashSeed(ctx.system.id, m.id)), { minimal: true }) : undefined;
+    // The minimal value, checked with the generated validator where it was compiled; when it
+    // failed, more tries here with validators.ts's code (the same values, seeded per message).
+    const checked = ctx.checkedCandidate(plan.validate);
+    const validate = checked ? undefined : ctx.validatorFunction(plan.validate);
+    const value = checked
+      ? checked.value
+      : validate
+        ? sampleValid(m.payload, validate, createRandom(hashSeed(ctx.system.id, m.id)), { minimal: true })
+        : undefined;
     if (value === undefined) skipped.push(plan);
     else list.push({ plan, name, value, origin: 'minimal values of its schema (the message has no example)' });
   }

@@ -6,6 +6,7 @@
  */
 import type { ChannelModel, JsonSchema, MessageModel, OperationModel, SystemModel } from '../contract/ir.js';
 import { decodePointerSegment } from '../contract/json-pointer.js';
+import { createRandom, hashSeed, sampleCandidate } from '../verify/sample.js';
 import { camelCase, createNameRegistry, operationMethodName, pascalCase, typeName } from '../contract/names.js';
 import type { Preamble } from './printer.js';
 import { createSchemaTypes, type SchemaTypes, schemaOwnName } from './schema-types.js';
@@ -112,6 +113,13 @@ export interface TemplateContext {
    * at a time (the last one kept), for checks at generate time.
    */
   validatorFunction(name: string): ((data: unknown) => boolean) | undefined;
+  /**
+   * The minimal sampled payload of a message without an example (what `sampleValid` tries
+   * first, seeded by system and message id), when its first-error validator (by export name,
+   * `MessagePlan.validate`) accepted it where the validators were compiled; else undefined
+   * (then try `validatorFunction` and `sampleValid`). The same value `sampleValid` returns.
+   */
+  checkedCandidate(name: string): { value: unknown } | undefined;
   /** Compile the validators ahead of the templates (sharing the work with the pool's worker, when given). */
   precompile(pool?: CompilePool): Promise<void>;
   /**
@@ -321,6 +329,9 @@ export function createTemplateContext(system: SystemModel, options: ContextOptio
   /** Export name -> its chunk's index in CompiledValidators.firstError (entries in order, VALIDATOR_CHUNK per chunk). */
   let chunkOf: Map<string, number> | undefined;
   let evaluated: { index: number; exports: Record<string, (data: unknown) => boolean> } | undefined;
+  let entriesMade: ValidatorEntry[] | undefined;
+  /** Export name -> the sampled payload to check, for messages without an example (made with the entries). */
+  const candidates = new Map<string, { value: unknown }>();
   return {
     system,
     preamble: options.preamble,
@@ -343,6 +354,11 @@ export function createTemplateContext(system: SystemModel, options: ContextOptio
     validators() {
       compiled ??= compileValidators(validatorEntries(), options.runtimeImport);
       return compiled;
+    },
+    checkedCandidate(name) {
+      validatorEntries();
+      const candidate = candidates.get(name);
+      return candidate && this.validators().checked.get(name) === true ? candidate : undefined;
     },
     validatorFunction(name) {
       const code = this.validators().firstError;
@@ -372,12 +388,19 @@ export function createTemplateContext(system: SystemModel, options: ContextOptio
   };
 
   function validatorEntries(): ValidatorEntry[] {
+    if (entriesMade) return entriesMade;
     const entries: ValidatorEntry[] = [];
     for (const p of messages) {
-      entries.push({ name: p.validate, schema: p.model.payload, what: `payload of message ${p.model.id}` });
+      // A message without an example gets a factory from a sampled value: checked where its validator compiles.
+      const candidate = p.model.examples.some((e) => e.payload !== undefined)
+        ? undefined
+        : sampleCandidate(p.model.payload, createRandom(hashSeed(system.id, p.model.id)), { minimal: true });
+      if (candidate) candidates.set(p.validate, candidate);
+      entries.push({ name: p.validate, schema: p.model.payload, what: `payload of message ${p.model.id}`, ...(candidate ? { candidate } : {}) });
       if (p.model.headers && p.validateHeaders)
         entries.push({ name: p.validateHeaders, schema: p.model.headers as JsonSchema, what: `headers of message ${p.model.id}` });
     }
+    entriesMade = entries;
     return entries;
   }
 }

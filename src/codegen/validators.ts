@@ -34,6 +34,12 @@ export interface ValidatorEntry {
   schema: JsonSchema;
   /** What it validates, for errors: `payload of message SkillCreated`. */
   what: string;
+  /**
+   * A value to check with this entry's first-error validator where the chunk is compiled
+   * (in whichever thread), so that the caller need not evaluate the code itself: the
+   * result is `CompiledValidators.checked`. Structured-cloneable.
+   */
+  candidate?: { value: unknown };
 }
 
 export interface CompiledValidators {
@@ -45,6 +51,8 @@ export interface CompiledValidators {
    */
   firstError: string[];
   allErrors: string[];
+  /** Export name -> whether the entry's `candidate` passed its first-error validator (entries with a candidate only). */
+  checked: Map<string, boolean>;
 }
 
 /**
@@ -195,11 +203,20 @@ export interface CompileJob {
 export interface CompiledChunk {
   code: string;
   helpers: string[];
+  /** First-error jobs: the entries' candidates checked with the chunk's validators, as [name, passed]. */
+  checked?: Array<[string, boolean]>;
 }
 
 /** Compile one job into ESM-ready code (see chunkToEsm); throws ValidatorCompileError. */
 export function compileJob(job: CompileJob): CompiledChunk {
-  return chunkToEsm(compileMode(job.entries, job.allErrors));
+  const chunk = chunkToEsm(compileMode(job.entries, job.allErrors));
+  const withCandidate = job.allErrors ? [] : job.entries.filter((e) => e.candidate !== undefined);
+  if (withCandidate.length > 0) {
+    // The code validators.ts will hold, run here: the same check as evaluating it later in the caller.
+    const fns = evaluateChunk(chunk.code);
+    chunk.checked = withCandidate.map((e) => [e.name, fns[e.name]?.(e.candidate!.value) === true]);
+  }
+  return chunk;
 }
 
 /** The jobs of a system, in order: per chunk, the all-errors mode then the first-error mode. */
@@ -371,15 +388,17 @@ function assemble(jobs: readonly CompileJob[], chunks: ReadonlyArray<CompiledChu
   const firstError: string[] = [];
   const allErrors: string[] = [];
   const used = new Set<string>();
+  const checked = new Map<string, boolean>();
   for (let i = 0; i < jobs.length; i += 2) {
     const first = chunks[i + 1] ?? compileJob(jobs[i + 1]!);
     const all = chunks[i] ?? compileJob(jobs[i]!);
     firstError.push(first.code);
     allErrors.push(all.code);
     for (const name of [...first.helpers, ...all.helpers]) used.add(name);
+    for (const [name, passed] of first.checked ?? []) checked.set(name, passed);
   }
   const from = validatorSupportImport(runtimeImport);
-  return { imports: [...used].sort().map((name) => ({ name, from })), firstError, allErrors };
+  return { imports: [...used].sort().map((name) => ({ name, from })), firstError, allErrors, checked };
 }
 
 /**

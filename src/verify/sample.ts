@@ -90,16 +90,28 @@ export function sampleValid(
 ): unknown {
   const attempts = options.attempts ?? 20;
   for (let i = 0; i < attempts; i++) {
-    let value: unknown;
-    try {
-      value = new Sampler(random, (options.minimal ?? false) && i === 0).value(schema, '', 0);
-    } catch (err) {
-      if (err instanceof SampleError) continue;
-      throw err;
-    }
-    if (validate(value)) return value;
+    const tried = sampleAttempt(schema, random, (options.minimal ?? false) && i === 0);
+    if (tried && validate(tried.value)) return tried.value;
   }
   return undefined;
+}
+
+/**
+ * The first value `sampleValid` would try with a fresh `random` (the minimal value in
+ * minimal mode), not checked: `{ value }`, or undefined when the schema cannot be sampled.
+ * When `validate` accepts it, `sampleValid` with the same seed returns the same value.
+ */
+export function sampleCandidate(schema: unknown, random: Random, options: SampleOptions = {}): { value: unknown } | undefined {
+  return sampleAttempt(schema, random, options.minimal ?? false);
+}
+
+function sampleAttempt(schema: unknown, random: Random, minimal: boolean): { value: unknown } | undefined {
+  try {
+    return { value: new Sampler(random, minimal).value(schema, '', 0) };
+  } catch (err) {
+    if (err instanceof SampleError) return undefined;
+    throw err;
+  }
 }
 
 class Sampler {

@@ -97,4 +97,45 @@ describe('factories for messages without examples', () => {
     });
     expect(again.find((f) => f.path.endsWith('/factories.ts'))!.contents).toBe(factories);
   });
+
+  it('when the minimal value fails its validator, tries more values with the generated code; with none valid, no factory', async () => {
+    const message = (name: string, payload: string) => `    ${name}:
+      name: ${name}
+      payload:
+${payload}`;
+    const dir = contractDir({
+      'odd.yaml': demoContract({
+        envelope: '',
+        channels: `  odd:
+    address: odd
+    messages:
+      NotZero:
+        $ref: '#/components/messages/NotZero'
+      Never:
+        $ref: '#/components/messages/Never'`,
+        operations: `  sendOdd:
+    action: send
+    channel:
+      $ref: '#/channels/odd'`,
+        components: `  messages:
+${message('NotZero', '        type: object\n        required: [n]\n        properties:\n          n: { type: integer, minimum: 0, maximum: 50, not: { const: 0 } }')}
+${message('Never', '        type: object\n        required: [n]\n        properties:\n          n: { type: integer, not: { type: integer } }')}`,
+      }),
+    });
+    const loaded = await loadContracts([`${dir}/odd.yaml`], { specValidation: false });
+    expect(loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const files = await planSystem(loaded.systems[0]!, {
+      runtimeImport: '@event-contracts/runtime',
+      generator: { name: 'evc', version: 'test' },
+      sources: ['odd.yaml'],
+    });
+    const factories = files.find((f) => f.path.endsWith('/factories.ts'))!.contents;
+    // The minimal value { n: 0 } fails `not: { const: 0 }`: a later, random try passes.
+    const notZero = /return mergeOverrides\(\{ n: (\d+) \}, overrides\) as NotZeroPayload;/.exec(factories);
+    expect(notZero, factories).not.toBeNull();
+    expect(Number(notZero![1])).toBeGreaterThan(0);
+    expect(Number(notZero![1])).toBeLessThanOrEqual(50);
+    expect(factories).not.toContain('makeNever');
+    expect(factories).toContain('// No factory for Never: it has no example and no valid value could be made from its schema.');
+  });
 });

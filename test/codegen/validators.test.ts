@@ -39,6 +39,36 @@ describe('validators', () => {
     }
   });
 
+  it("check each entry's candidate with its first-error validator where the chunk compiles, in a worker as in this thread", async () => {
+    const withCandidates = [
+      { ...entries[0]!, candidate: { value: { id: 'not a uuid' } } },
+      { ...entries[1]!, candidate: { value: { n: 3 } } },
+      { name: 'validateC', what: 'payload of C', schema: { type: 'integer', maximum: 5 } },
+    ];
+    const here = compileValidators(withCandidates);
+    expect([...here.checked]).toEqual([
+      ['validateA', false],
+      ['validateB', true],
+    ]);
+    const pool = createCompilePool();
+    try {
+      // Many chunks, so that both threads compile some: each answers for its own.
+      const many = Array.from({ length: VALIDATOR_CHUNK * 3 }, (_, i) => ({
+        name: `validateN${i}`,
+        what: `payload of N${i}`,
+        schema: { type: 'integer', minimum: 0 },
+        candidate: { value: i % 2 === 0 ? i : -i },
+      }));
+      const parallel = await compileValidatorsParallel(many, pool);
+      expect(parallelStats.worker).toBe(true);
+      expect(parallel.checked.size).toBe(many.length);
+      for (const [i, e] of many.entries()) expect(parallel.checked.get(e.name), e.name).toBe(i % 2 === 0);
+      expect(parallel).toEqual(compileValidators(many));
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('boot the worker from TypeScript sources when the working directory has no tsconfig (as bin/evc.js runs outside the repository)', async () => {
     const { spawnSync } = await import('node:child_process');
     const { tmpdir } = await import('node:os');

@@ -449,6 +449,35 @@ describe.skipIf(!available).each([{ savepoints: true }, { savepoints: false }])(
     );
   }
 
+  onlyWith(
+    false,
+    'a handler that rethrows the aborted-transaction error wrapped (cause) is not blamed: the one that swallowed the failed statement is',
+    async () => {
+      const first = holdFirst();
+      const [bad, wrapper] = [randomUUID(), randomUUID()];
+      const rbad = inbox.run(mark(bad), async (tx) => {
+        await insert(bad)(tx as never);
+        await tx.query('SELECT * FROM no_such_table_at_all').catch(() => undefined);
+      });
+      let wrapperCalls = 0;
+      const rwrapper = inbox.run(mark(wrapper), async (tx) => {
+        wrapperCalls++;
+        try {
+          await insert(wrapper)(tx as never);
+        } catch (err) {
+          throw new Error('could not store the event', { cause: err });
+        }
+      });
+      first.release();
+      await expect(rbad).rejects.toBeInstanceOf(TransactionAbortedError);
+      expect(await Promise.all([first.run, rwrapper])).toEqual(['handled', 'handled']);
+      // Once in the aborted transaction (its statement refused), once in the savepoint run that committed.
+      expect(wrapperCalls).toBe(2);
+      expect(await has(bad)).toEqual({ row: 0, mark: 0 });
+      expect(await has(wrapper)).toEqual({ row: 1, mark: 1 });
+    },
+  );
+
   onlyWith(false, 'a transaction holding maxBatch deliveries takes no more: the next waits for a transaction of its own (no savepoints)', async () => {
     const own = createGroupCommitInbox({ pool, table, connections: 1, maxBatch: 2, savepoints });
     const held = gate();

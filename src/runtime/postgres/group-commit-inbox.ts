@@ -119,6 +119,16 @@ interface Item {
 
 const IN_FAILED_TRANSACTION = '25P02';
 
+/** Whether `err`, or an error it wraps (`cause`, a few levels), is PostgreSQL's "current transaction is aborted". */
+function inFailedTransaction(err: unknown): boolean {
+  let e = err;
+  for (let depth = 0; depth < 5 && e !== undefined && e !== null; depth++) {
+    if (codeOf(e) === IN_FAILED_TRANSACTION) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 interface Deferred {
   item: Item;
   key: string;
@@ -381,8 +391,9 @@ export function createGroupCommitInbox<C extends TransactionClient = Transaction
           it.outcome = 'handled';
         } catch (err) {
           // A failed statement the handler threw on, or one an earlier handler swallowed
-          // (25P02: which one cannot be told here): the savepoint run below tells.
-          if (codeOf(err) !== IN_FAILED_TRANSACTION) thrower = { item: it, err };
+          // (25P02, also when wrapped in the thrown error's causes: which handler's doing
+          // cannot be told here): the savepoint run below tells.
+          if (!inFailedTransaction(err)) thrower = { item: it, err };
           throw err;
         } finally {
           batch.current = undefined;

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { isConfigurationError } from '../../src/runtime/index.js';
 import { createGroupCommitInbox, deferToCommit, inGroupCommit, TransactionAbortedError, type GroupCommitInbox } from '../../src/runtime/postgres/index.js';
 import { gate } from '../conformance/wait-for.js';
@@ -361,6 +361,8 @@ describe.skipIf(!available).each([{ savepoints: true }, { savepoints: false }])(
     async () => {
       const own = createGroupCommitInbox({ pool, table, connections: 1, savepoints });
       const held = gate();
+      // A failed expectation must not leave the held transaction open (the file would hang at the end).
+      onTestFinished(() => held.open());
       const started = gate();
       const [first, a, bad, c] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
       const calls = new Map<string, number>();
@@ -417,11 +419,17 @@ describe.skipIf(!available).each([{ savepoints: true }, { savepoints: false }])(
           await (tx as pg.PoolClient).query(`INSERT INTO ${log} (key, id) VALUES ('batch', $1)`, [id]);
         };
         const [done, expired, a, b, heldId] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+        // An id PostgreSQL stores differently from the JavaScript string (a lone surrogate becomes U+FFFD): whether its
+        // mark was written must not depend on reading the text back.
+        const odd = `x\uD800${randomUUID()}`;
+        const stored = odd.replace('\uD800', '\uFFFD');
         expect(await own.run(mark(done), logIt(done))).toBe('handled');
         expect(await own.run({ ...mark(expired), ttlMs: 1 }, logIt(expired))).toBe('handled');
         await new Promise((r) => setTimeout(r, 20));
         // One connection held: the four below, arriving in one turn, start the other transaction together.
         const held = gate();
+        // A failed expectation must not leave the held transaction open (the file would hang at the end).
+        onTestFinished(() => held.open());
         const started = gate();
         const heldRun = own.run(mark(heldId), async (tx) => {
           started.open();
@@ -431,20 +439,20 @@ describe.skipIf(!available).each([{ savepoints: true }, { savepoints: false }])(
         await started.promise;
         const before = own.stats.transactions;
         sent.length = 0;
-        const outcomes = await Promise.all([a, done, expired, b].map((id) => own.run(mark(id), logIt(id))));
-        expect(outcomes).toEqual(['handled', 'duplicate', 'handled', 'handled']);
+        const outcomes = await Promise.all([a, done, expired, odd, b].map((id) => own.run(mark(id), logIt(id))));
+        expect(outcomes).toEqual(['handled', 'duplicate', 'handled', 'handled', 'handled']);
         expect(own.stats.transactions - before).toBe(1);
         const text = sent.join('\n');
         // The plain multi-row INSERT first (one statement for the four marks), then the upsert after a rollback.
         expect(sent.filter((q) => /INSERT INTO \S+inbox/.test(q) && !/ON CONFLICT/.test(q))).toHaveLength(1);
-        expect(text).toMatch(/ROLLBACK[\s\S]*BEGIN[\s\S]*ON CONFLICT[\s\S]*RETURNING/);
+        expect(text).toMatch(/ROLLBACK[\s\S]*BEGIN[\s\S]*ON CONFLICT/);
         held.open();
         expect(await heldRun).toBe('handled');
         await own.close();
-        const logged = await query<{ id: string }>(`SELECT id FROM ${log} WHERE id = ANY($1)`, [[done, expired, a, b, heldId]]);
+        const logged = await query<{ id: string }>(`SELECT id FROM ${log} WHERE id = ANY($1)`, [[done, expired, a, b, heldId, odd]]);
         // done once (its redelivery was a duplicate), expired twice (its mark had expired: new again).
-        expect(logged.map((r) => r.id).sort()).toEqual([done, expired, expired, a, b, heldId].sort());
-        for (const id of [done, expired, a, b]) expect((await query(`SELECT 1 FROM ${table} WHERE event_id = $1`, [id])).length).toBe(1);
+        expect(logged.map((r) => r.id).sort()).toEqual([done, expired, expired, a, b, heldId, stored].sort());
+        for (const id of [done, expired, a, b, odd]) expect((await query(`SELECT 1 FROM ${table} WHERE event_id = $1`, [id])).length).toBe(1);
       },
     );
   }
@@ -478,9 +486,36 @@ describe.skipIf(!available).each([{ savepoints: true }, { savepoints: false }])(
     },
   );
 
+  onlyWith(false, 'an event with an empty id and one without id, starting a transaction together: both are new', async () => {
+    const own = createGroupCommitInbox({ pool, table, connections: 2, savepoints });
+    const held = gate();
+    // A failed expectation must not leave the held transaction open (the file would hang at the end).
+    onTestFinished(() => held.open());
+    const started = gate();
+    const heldRun = own.run(mark(randomUUID()), async () => {
+      started.open();
+      await held.promise;
+    });
+    await started.promise;
+    const group = `g-${randomUUID()}`;
+    const calls: string[] = [];
+    const outcomes = await Promise.all([
+      own.run({ group, source: 's', id: undefined, ttlMs: 60_000 }, () => void calls.push('no id')),
+      own.run({ group, source: 's', id: '', ttlMs: 60_000 }, () => void calls.push('empty id')),
+    ]);
+    expect(outcomes).toEqual(['handled', 'handled']);
+    expect(calls).toEqual(['no id', 'empty id']);
+    expect(await query(`SELECT event_id FROM ${table} WHERE consumer_group = $1`, [group])).toEqual([{ event_id: '' }]);
+    held.open();
+    expect(await heldRun).toBe('handled');
+    await own.close();
+  });
+
   onlyWith(false, 'a transaction holding maxBatch deliveries takes no more: the next waits for a transaction of its own (no savepoints)', async () => {
     const own = createGroupCommitInbox({ pool, table, connections: 1, maxBatch: 2, savepoints });
     const held = gate();
+    // A failed expectation must not leave the held transaction open (the file would hang at the end).
+    onTestFinished(() => held.open());
     const started = gate();
     const [first, a, b] = [randomUUID(), randomUUID(), randomUUID()];
     const runFirst = own.run(mark(first), async (tx) => {
@@ -530,6 +565,16 @@ describe.skipIf(!available).each([{ savepoints: true }, { savepoints: false }])(
     expect(await Promise.all([held, ...runs])).toEqual(['handled', 'handled', 'handled']);
     await closing;
     for (const q of [id, ...queued]) expect(await has(q)).toEqual({ row: 1, mark: 1 });
+  });
+
+  it('close() while an attempt waits for a table that cannot be made returns once that attempt rejects with the error', async () => {
+    const broken = createGroupCommitInbox({ pool, table: `no_such_schema_${randomUUID().slice(0, 8)}.inbox`, savepoints });
+    const attempt = broken.run(mark(randomUUID()), () => undefined);
+    // close() while the attempt still waits for its table: it must wake when the attempt fails.
+    const closing = broken.close().then(() => 'closed');
+    await expect(attempt).rejects.toMatchObject({ code: '3F000' });
+    const closed = await Promise.race([closing, new Promise((r) => setTimeout(() => r('still waiting'), 5_000))]);
+    expect(closed).toBe('closed');
   });
 
   it('transactions side by side (connections > 1) each take their deferred row locks in key order: opposite orders do not deadlock', async () => {

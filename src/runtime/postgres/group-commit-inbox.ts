@@ -167,7 +167,8 @@ export function inGroupCommit(tx: TransactionClient): boolean {
  * end of the transaction, before COMMIT, with the other deferred statements sorted by
  * `key` (delivery order within a key). It belongs to the delivery: dropped when the
  * delivery is rolled back. If it fails, the whole transaction fails and every delivery
- * in it is rejected (and retried). Returns false, running nothing, when `tx` is not such
+ * in it is rejected (and retried; without savepoints they first run again with a savepoint
+ * each, and are rejected only if it fails again). Returns false, running nothing, when `tx` is not such
  * a transaction: then run it yourself.
  */
 export function deferToCommit(tx: TransactionClient, key: string, sql: string): boolean {
@@ -366,9 +367,11 @@ export function createGroupCommitInbox<C extends TransactionClient = Transaction
       const keys = new Set<string>();
       const firsts: Item[] = [];
       for (const it of items) {
-        const k = markKey(it.mark);
-        if (it.mark.id !== undefined && keys.has(k)) continue;
-        keys.add(k);
+        if (it.mark.id !== undefined) {
+          const k = markKey(it.mark);
+          if (keys.has(k)) continue;
+          keys.add(k);
+        }
         firsts.push(it);
       }
       const fresh = await marks.first(
@@ -463,9 +466,13 @@ export function createGroupCommitInbox<C extends TransactionClient = Transaction
       entering++;
       try {
         await inbox.init();
-      } finally {
+      } catch (err) {
         entering--;
+        // This attempt ends here: a close() waiting on it must still wake.
+        settle();
+        throw err;
       }
+      entering--;
       if (Date.now() >= nextCleanup && !cleaning) {
         nextCleanup = Date.now() + cleanupEvery;
         cleaning = inbox

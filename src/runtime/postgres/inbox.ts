@@ -215,76 +215,91 @@ export function inboxMarker(table: string): (c: PgPoolClient, before: string, ma
 }
 
 /**
- * The marks of several deliveries in one statement (the group-commit inbox's transaction
- * without savepoints). `first(c, before, marks)`: after `before` (ending in BEGIN), one
- * multi-row plain INSERT; when any mark is there already (unique_violation), the
- * transaction is begun again and the marks taken as one upsert that returns the rows it
- * wrote. `join(c, mark)`: one more mark inside the open transaction, as the upsert (which
- * never aborts the transaction). Both resolve, per mark, whether this delivery is the
- * first (or the mark had expired); a mark without an id is always first and writes
- * nothing. The marks of one call must have distinct keys (`markKey`): the upsert may not
- * touch a row twice. Rows are written in key order, so that two transactions marking the
- * same events take their locks in one order.
+ * The marks of several deliveries (the group-commit inbox's transaction without
+ * savepoints). `first(c, before, marks)`: after `before` (ending in BEGIN), one multi-row
+ * plain INSERT (one round trip with pg's `escapeLiteral`); when any mark is there already
+ * (unique_violation), the transaction is begun again and each mark taken with an upsert of
+ * its own, all sent in one round trip (one per mark without `escapeLiteral`), each
+ * answering for its own delivery by its row count. `join(c, mark)`: one more mark inside
+ * the open transaction, as the upsert, which does not abort the transaction over a mark
+ * that is there (other failures, a lock timeout or a deadlock, still do). Both resolve,
+ * per mark, whether this delivery is the first (or the mark had expired); a mark without
+ * an id is always first and writes nothing. The marks of one call must be of distinct
+ * events. Rows are written in key order, so that two transactions marking the same
+ * events take their locks in one order.
  */
 export function inboxBatchMarker(table: string): {
   first(c: PgPoolClient, before: string, marks: readonly InboxMark[]): Promise<boolean[]>;
   join(c: PgPoolClient, mark: InboxMark): Promise<boolean>;
 } {
-  const columns = `${table} AS m (consumer_group, source, event_id, expires_at)`;
-  const upsertTail = `ON CONFLICT (consumer_group, source, event_id) DO UPDATE SET handled_at = now(), expires_at = EXCLUDED.expires_at
-     WHERE m.expires_at <= now() RETURNING m.consumer_group, m.source, m.event_id`;
-  /** VALUES rows (literals or $n placeholders with their params), in key order. */
-  const rows = (c: PgPoolClient, marks: readonly InboxMark[]): { values: string; params: unknown[] } => {
-    const sorted = [...marks].sort((a, b) => (markKey(a) < markKey(b) ? -1 : 1));
-    const params: unknown[] = [];
+  const insert = (values: string): string => `INSERT INTO ${table} AS m (consumer_group, source, event_id, expires_at) VALUES ${values}`;
+  // An expired mark is replaced (the event counts as new again); an unexpired one is a conflict: 0 rows.
+  const upsert = (values: string): string =>
+    `${insert(values)} ON CONFLICT (consumer_group, source, event_id) DO UPDATE SET handled_at = now(), expires_at = EXCLUDED.expires_at WHERE m.expires_at <= now()`;
+  const ttlOf = (m: InboxMark): number => Math.max(1, Math.ceil(m.ttlMs));
+  const literalRow = (e: (v: string) => string, m: InboxMark): string =>
+    `(${e(m.group)}, ${e(m.source)}, ${e(m.id!)}, now() + interval '${ttlOf(m)} milliseconds')`;
+  /** A row of placeholders $k+1..$k+4, and its params. */
+  const paramRow = (k: number): string => `($${k + 1}, $${k + 2}, $${k + 3}, now() + $${k + 4} * interval '1 millisecond')`;
+  const paramsOf = (m: InboxMark): unknown[] => [m.group, m.source, m.id, ttlOf(m)];
+
+  /** After `before`, an upsert per mark: whether each wrote its row. Exact per mark, whatever the table's column types make of the text. */
+  async function upsertEach(c: PgPoolClient, before: string, marks: readonly InboxMark[]): Promise<boolean[]> {
     const e = c.escapeLiteral?.bind(c);
-    const values = sorted
-      .map((m) => {
-        const ttl = Math.max(1, Math.ceil(m.ttlMs));
-        if (e) return `(${e(m.group)}, ${e(m.source)}, ${e(m.id!)}, now() + interval '${ttl} milliseconds')`;
-        const n = params.push(m.group, m.source, m.id, ttl);
-        return `($${n - 3}, $${n - 2}, $${n - 1}, now() + $${n} * interval '1 millisecond')`;
-      })
-      .join(', ');
-    return { values, params };
-  };
-  /** Runs `before` then `sql` (one round trip when there are no params), resolving `sql`'s result. */
-  const after = async (c: PgPoolClient, before: string, sql: string, params: unknown[]) => {
-    if (params.length === 0)
-      return lastResult(await c.query(before ? `${before}; ${sql}` : sql)) as { rows?: Record<string, string>[]; rowCount: number | null };
+    if (e) {
+      const r = await c.query([...(before ? [before] : []), ...marks.map((m) => upsert(literalRow(e, m)))].join('; '));
+      const results = (Array.isArray(r) ? r : [r]) as { rowCount: number | null }[];
+      return results.slice(-marks.length).map((x) => x.rowCount === 1);
+    }
     if (before) await c.query(before);
-    return (await c.query(sql, params)) as { rows?: Record<string, string>[]; rowCount: number | null };
-  };
-  const upsert = async (c: PgPoolClient, before: string, marks: readonly InboxMark[]): Promise<Set<string>> => {
-    const { values, params } = rows(c, marks);
-    const r = await after(c, before, `INSERT INTO ${columns} VALUES ${values} ${upsertTail}`, params);
-    return new Set((r.rows ?? []).map((row) => markKey({ group: row.consumer_group!, source: row.source!, id: row.event_id!, ttlMs: 0 })));
-  };
+    const written: boolean[] = [];
+    for (const m of marks) written.push((await c.query(upsert(paramRow(0)), paramsOf(m))).rowCount === 1);
+    return written;
+  }
+
   return {
     async first(c, before, marks) {
-      const withId = marks.filter((m) => m.id !== undefined);
+      const out = marks.map(() => true);
+      const withId = marks
+        .map((m, i) => ({ m, i, key: markKey(m) }))
+        .filter((x) => x.m.id !== undefined)
+        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       if (withId.length === 0) {
         await c.query(before);
-        return marks.map(() => true);
+        return out;
       }
-      const { values, params } = rows(c, withId);
       try {
-        await after(c, before, `INSERT INTO ${columns} VALUES ${values}`, params);
-        return marks.map(() => true);
+        const e = c.escapeLiteral?.bind(c);
+        if (e) await c.query(`${before}; ${insert(withId.map((x) => literalRow(e, x.m)).join(', '))}`);
+        else {
+          await c.query(before);
+          await c.query(
+            insert(withId.map((_, k) => paramRow(4 * k)).join(', ')),
+            withId.flatMap((x) => paramsOf(x.m)),
+          );
+        }
+        return out;
       } catch (err) {
         if (codeOf(err) !== UNIQUE_VIOLATION) throw err;
       }
-      const fresh = await upsert(c, UNDO_TRANSACTION, withId);
-      return marks.map((m) => m.id === undefined || fresh.has(markKey(m)));
+      const written = await upsertEach(
+        c,
+        UNDO_TRANSACTION,
+        withId.map((x) => x.m),
+      );
+      withId.forEach((x, k) => {
+        out[x.i] = written[k]!;
+      });
+      return out;
     },
     async join(c, mark) {
       if (mark.id === undefined) return true;
-      return (await upsert(c, '', [mark])).size === 1;
+      return (await upsertEach(c, '', [mark]))[0]!;
     },
   };
 }
 
-/** The identity of a mark: (group, source, id). */
+/** The identity of a mark with an id: (group, source, id). (A mark without an id has none: every delivery without one is new.) */
 export const markKey = (m: InboxMark): string => `${m.group}\u0000${m.source}\u0000${m.id ?? ''}`;
 
 const UNIQUE_VIOLATION = '23505';

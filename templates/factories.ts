@@ -9,7 +9,6 @@
 import { createNameRegistry, typeName } from '../src/contract/names.js';
 import type { MessagePlan, TemplateContext } from '../src/codegen/context.js';
 import type { GeneratedFile } from '../src/codegen/printer.js';
-import { createRandom, hashSeed, sampleValid } from '../src/verify/sample.js';
 
 type Form = 'ts' | 'js' | 'dts';
 
@@ -39,7 +38,7 @@ interface Factory {
 /**
  * The base value of every message: its first example with a payload (lint checks that
  * examples are valid), else a minimal sampled value that passes the payload schema
- * (checked with the generated first-error validator, see TemplateContext.validatorFunction), else none.
+ * (checked with the generated first-error validator, see TemplateContext.sampledPayload), else none.
  */
 function factories(ctx: TemplateContext): { list: Factory[]; skipped: MessagePlan[]; overrides: string } {
   // Names the SDK's index already exports: a factory must not shadow any of them.
@@ -61,15 +60,7 @@ function factories(ctx: TemplateContext): { list: Factory[]; skipped: MessagePla
       list.push({ plan, name, value: example.payload, origin: example.name ? `the contract's example "${example.name}"` : "the contract's first example" });
       continue;
     }
-    // The minimal value, checked with the generated validator where it was compiled; when it
-    // failed, more tries here with validators.ts's code (the same values, seeded per message).
-    const checked = ctx.checkedCandidate(plan.validate);
-    const validate = checked ? undefined : ctx.validatorFunction(plan.validate);
-    const value = checked
-      ? checked.value
-      : validate
-        ? sampleValid(m.payload, validate, createRandom(hashSeed(ctx.system.id, m.id)), { minimal: true })
-        : undefined;
+    const value = ctx.sampledPayload(plan.validate);
     if (value === undefined) skipped.push(plan);
     else list.push({ plan, name, value, origin: 'minimal values of its schema (the message has no example)' });
   }

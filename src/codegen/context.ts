@@ -6,7 +6,7 @@
  */
 import type { ChannelModel, JsonSchema, MessageModel, OperationModel, SystemModel } from '../contract/ir.js';
 import { decodePointerSegment } from '../contract/json-pointer.js';
-import { createRandom, hashSeed, sampleCandidate } from '../verify/sample.js';
+import { createRandom, hashSeed, sampleCandidate, sampleValid } from '../verify/sample.js';
 import { camelCase, createNameRegistry, operationMethodName, pascalCase, typeName } from '../contract/names.js';
 import type { Preamble } from './printer.js';
 import { createSchemaTypes, type SchemaTypes, schemaOwnName } from './schema-types.js';
@@ -114,12 +114,14 @@ export interface TemplateContext {
    */
   validatorFunction(name: string): ((data: unknown) => boolean) | undefined;
   /**
-   * The minimal sampled payload of a message without an example (what `sampleValid` tries
-   * first, seeded by system and message id), when its first-error validator (by export name,
-   * `MessagePlan.validate`) accepted it where the validators were compiled; else undefined
-   * (then try `validatorFunction` and `sampleValid`). The same value `sampleValid` returns.
+   * A payload that passes the first-error validator named `name` (`MessagePlan.validate`),
+   * sampled from the schema of a message without an example, seeded by system and message
+   * id (`sampleValid`, minimal first); undefined when none was found or the message has an
+   * example. The minimal value is checked where its validator compiles (either thread of
+   * `startValidators`); only when it fails are more values tried here, with the code of
+   * `validatorFunction`.
    */
-  checkedCandidate(name: string): { value: unknown } | undefined;
+  sampledPayload(name: string): unknown;
   /** Compile the validators ahead of the templates (sharing the work with the pool's worker, when given). */
   precompile(pool?: CompilePool): Promise<void>;
   /**
@@ -330,8 +332,8 @@ export function createTemplateContext(system: SystemModel, options: ContextOptio
   let chunkOf: Map<string, number> | undefined;
   let evaluated: { index: number; exports: Record<string, (data: unknown) => boolean> } | undefined;
   let entriesMade: ValidatorEntry[] | undefined;
-  /** Export name -> the sampled payload to check, for messages without an example (made with the entries). */
-  const candidates = new Map<string, { value: unknown }>();
+  /** Export name -> a message without an example: its schema, seed and minimal value (made with the entries). */
+  const samples = new Map<string, { schema: JsonSchema; seed: number; candidate: { value: unknown } | undefined }>();
   return {
     system,
     preamble: options.preamble,
@@ -355,10 +357,13 @@ export function createTemplateContext(system: SystemModel, options: ContextOptio
       compiled ??= compileValidators(validatorEntries(), options.runtimeImport);
       return compiled;
     },
-    checkedCandidate(name) {
+    sampledPayload(name) {
       validatorEntries();
-      const candidate = candidates.get(name);
-      return candidate && this.validators().checked.get(name) === true ? candidate : undefined;
+      const sample = samples.get(name);
+      if (!sample) return undefined;
+      if (sample.candidate && this.validators().checked.get(name) === true) return sample.candidate.value;
+      const validate = this.validatorFunction(name);
+      return validate ? sampleValid(sample.schema, validate, createRandom(sample.seed), { minimal: true }) : undefined;
     },
     validatorFunction(name) {
       const code = this.validators().firstError;
@@ -391,11 +396,13 @@ export function createTemplateContext(system: SystemModel, options: ContextOptio
     if (entriesMade) return entriesMade;
     const entries: ValidatorEntry[] = [];
     for (const p of messages) {
-      // A message without an example gets a factory from a sampled value: checked where its validator compiles.
-      const candidate = p.model.examples.some((e) => e.payload !== undefined)
-        ? undefined
-        : sampleCandidate(p.model.payload, createRandom(hashSeed(system.id, p.model.id)), { minimal: true });
-      if (candidate) candidates.set(p.validate, candidate);
+      // A message without an example gets a factory from a sampled value: its minimal one is checked where its validator compiles.
+      let candidate: { value: unknown } | undefined;
+      if (!p.model.examples.some((e) => e.payload !== undefined)) {
+        const seed = hashSeed(system.id, p.model.id);
+        candidate = sampleCandidate(p.model.payload, createRandom(seed), { minimal: true });
+        samples.set(p.validate, { schema: p.model.payload, seed, candidate });
+      }
       entries.push({ name: p.validate, schema: p.model.payload, what: `payload of message ${p.model.id}`, ...(candidate ? { candidate } : {}) });
       if (p.model.headers && p.validateHeaders)
         entries.push({ name: p.validateHeaders, schema: p.model.headers as JsonSchema, what: `headers of message ${p.model.id}` });

@@ -90,7 +90,7 @@ export function sampleValid(
 ): unknown {
   const attempts = options.attempts ?? 20;
   for (let i = 0; i < attempts; i++) {
-    const tried = sampleAttempt(schema, random, (options.minimal ?? false) && i === 0);
+    const tried = sampleCandidate(schema, random, { minimal: (options.minimal ?? false) && i === 0 });
     if (tried && validate(tried.value)) return tried.value;
   }
   return undefined;
@@ -102,12 +102,8 @@ export function sampleValid(
  * When `validate` accepts it, `sampleValid` with the same seed returns the same value.
  */
 export function sampleCandidate(schema: unknown, random: Random, options: SampleOptions = {}): { value: unknown } | undefined {
-  return sampleAttempt(schema, random, options.minimal ?? false);
-}
-
-function sampleAttempt(schema: unknown, random: Random, minimal: boolean): { value: unknown } | undefined {
   try {
-    return { value: new Sampler(random, minimal).value(schema, '', 0) };
+    return { value: new Sampler(random, options.minimal ?? false).value(schema, '', 0) };
   } catch (err) {
     if (err instanceof SampleError) return undefined;
     throw err;

@@ -47,6 +47,18 @@ describe('generated factories (generated/chat)', () => {
   });
 });
 
+/** The factories.ts that generate would write for the contract at `file` (which must load without errors). */
+async function plannedFactories(file: string): Promise<string> {
+  const loaded = await loadContracts([file], { specValidation: false });
+  expect(loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  const files = await planSystem(loaded.systems[0]!, {
+    runtimeImport: '@event-contracts/runtime',
+    generator: { name: 'evc', version: 'test' },
+    sources: [file],
+  });
+  return files.find((f) => f.path.endsWith('/factories.ts'))!.contents;
+}
+
 describe('factories for messages without examples', () => {
   it('hold minimal schema values chosen at generate time (required, defaults, first enum value)', async () => {
     const dir = contractDir({
@@ -77,25 +89,13 @@ describe('factories for messages without examples', () => {
           note: { type: string }`,
       }),
     });
-    const loaded = await loadContracts([`${dir}/shop.yaml`], { specValidation: false });
-    expect(loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    const files = await planSystem(loaded.systems[0]!, {
-      runtimeImport: '@event-contracts/runtime',
-      generator: { name: 'evc', version: 'test' },
-      sources: ['shop.yaml'],
-    });
-    const factories = files.find((f) => f.path.endsWith('/factories.ts'))!.contents;
+    const factories = await plannedFactories(`${dir}/shop.yaml`);
     const line = factories.split('\n').find((l) => l.includes('return mergeOverrides('));
     expect(line).toMatch(
       /^ {2}return mergeOverrides\(\{ order_id: "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", status: "new", items: 1, currency: "EUR" \}, overrides\) as OrderPlaced;$/,
     );
     expect(factories).toContain('export function makeOrderPlaced(overrides?: FactoryOverrides<OrderPlaced>): OrderPlaced {');
-    const again = await planSystem(loaded.systems[0]!, {
-      runtimeImport: '@event-contracts/runtime',
-      generator: { name: 'evc', version: 'test' },
-      sources: ['shop.yaml'],
-    });
-    expect(again.find((f) => f.path.endsWith('/factories.ts'))!.contents).toBe(factories);
+    expect(await plannedFactories(`${dir}/shop.yaml`)).toBe(factories);
   });
 
   it('when the minimal value fails its validator, tries more values with the generated code; with none valid, no factory', async () => {
@@ -122,14 +122,7 @@ ${message('NotZero', '        type: object\n        required: [n]\n        prope
 ${message('Never', '        type: object\n        required: [n]\n        properties:\n          n: { type: integer, not: { type: integer } }')}`,
       }),
     });
-    const loaded = await loadContracts([`${dir}/odd.yaml`], { specValidation: false });
-    expect(loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    const files = await planSystem(loaded.systems[0]!, {
-      runtimeImport: '@event-contracts/runtime',
-      generator: { name: 'evc', version: 'test' },
-      sources: ['odd.yaml'],
-    });
-    const factories = files.find((f) => f.path.endsWith('/factories.ts'))!.contents;
+    const factories = await plannedFactories(`${dir}/odd.yaml`);
     // The minimal value { n: 0 } fails `not: { const: 0 }`: a later, random try passes.
     const notZero = /return mergeOverrides\(\{ n: (\d+) \}, overrides\) as NotZeroPayload;/.exec(factories);
     expect(notZero, factories).not.toBeNull();

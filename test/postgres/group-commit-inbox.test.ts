@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { isConfigurationError } from '../../src/runtime/index.js';
 import { createGroupCommitInbox, deferToCommit, inGroupCommit, TransactionAbortedError, type GroupCommitInbox } from '../../src/runtime/postgres/index.js';
 import { gate } from '../conformance/wait-for.js';
+import { recordingPool } from './recording-pool.js';
 import { DATABASE_URL, dropTables, postgresAvailable, query, tablePrefix } from '../e2e/agent-workflows.postgres.js';
 
 const available = await postgresAvailable();
@@ -399,21 +400,7 @@ describe.skipIf(!available).each([{ savepoints: true }, { savepoints: false }])(
       false,
       `a transaction starting with several deliveries marks them in one INSERT; when one is there already, the upsert decides for each (${literals ? "pg's escapeLiteral" : 'a client without escapeLiteral: parameters'})`,
       async () => {
-        const sent: string[] = [];
-        const recorded = {
-          query: pool.query.bind(pool),
-          async connect() {
-            const c = await pool.connect();
-            return {
-              query: (text: string, values?: unknown[]) => {
-                sent.push(text);
-                return c.query(text, values);
-              },
-              release: (err?: boolean) => c.release(err),
-              ...(literals ? { escapeLiteral: (v: string) => c.escapeLiteral(v) } : {}),
-            };
-          },
-        } as unknown as pg.Pool;
+        const { pool: recorded, sent } = recordingPool(pool, literals);
         const own = createGroupCommitInbox({ pool: recorded, table, connections: 2, savepoints });
         const logIt = (id: string) => async (tx: unknown) => {
           await (tx as pg.PoolClient).query(`INSERT INTO ${log} (key, id) VALUES ('batch', $1)`, [id]);

@@ -8,6 +8,7 @@ import { isConfigurationError } from '../../src/runtime/index.js';
 import { createPostgresInbox } from '../../src/runtime/postgres/index.js';
 import { gate } from '../conformance/wait-for.js';
 import { DATABASE_URL, dropTables, postgresAvailable, query, tablePrefix } from '../e2e/agent-workflows.postgres.js';
+import { recordingPool } from './recording-pool.js';
 
 const available = await postgresAvailable();
 
@@ -87,30 +88,10 @@ describe.skipIf(!available)('postgres inbox', () => {
     expect([await run('a', 's1'), await run('a', 's2'), await run('b', 's1'), await run('a', 's1')]).toEqual(['handled', 'handled', 'handled', 'duplicate']);
   });
 
-  /** The pool, with every statement its clients send recorded; `literals: false` hides pg's escapeLiteral (another driver). */
-  function recordingPool(literals: boolean) {
-    const sent: string[] = [];
-    const wrapped = {
-      query: pool.query.bind(pool),
-      async connect() {
-        const c = await pool.connect();
-        return {
-          query: (text: string, values?: unknown[]) => {
-            sent.push(text);
-            return c.query(text, values);
-          },
-          release: (err?: boolean) => c.release(err),
-          ...(literals ? { escapeLiteral: (v: string) => c.escapeLiteral(v) } : {}),
-        };
-      },
-    };
-    return { pool: wrapped as unknown as pg.Pool, sent };
-  }
-
   for (const literals of [true, false]) {
     it(`a new event's mark is a plain INSERT; a redelivery or an expired mark goes through the upsert after a rollback (${literals ? 'with BEGIN in the same round trip' : 'a client without escapeLiteral: parameters'})`, async () => {
       const t = table(literals ? 'fastlit' : 'fastpar');
-      const { pool: recorded, sent } = recordingPool(literals);
+      const { pool: recorded, sent } = recordingPool(pool, literals);
       const inbox = createPostgresInbox({ pool: recorded, table: t });
       await inbox.init();
       const m = (id: string, ttlMs = 60_000) => ({ group: 'g', source: 's', id, ttlMs });

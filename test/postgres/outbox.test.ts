@@ -10,6 +10,7 @@ import { orderSystem, randomName, type OrderPlaced } from '../conformance/system
 import { waitFor } from '../conformance/wait-for.js';
 import { DATABASE_URL, dropTables, postgresAvailable, query, tablePrefix } from '../e2e/agent-workflows.postgres.js';
 import { spyTransport } from '../runtime/helpers.js';
+import { recordingPool } from './recording-pool.js';
 
 const available = await postgresAvailable();
 
@@ -187,21 +188,7 @@ describe.skipIf(!available)('postgres outbox and relay', () => {
     async (asyncMarks, off) => {
       // A pool of its own whose clients record what they are asked, for the relay's claim statement.
       const own = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
-      const texts: string[] = [];
-      const recording = {
-        query: (text: string, values?: unknown[]) => own.query(text, values),
-        end: () => own.end(),
-        async connect() {
-          const c = await own.connect();
-          return {
-            query: (text: string, values?: unknown[]) => {
-              texts.push(text);
-              return c.query(text, values);
-            },
-            release: (err?: boolean | Error) => c.release(err),
-          };
-        },
-      };
+      const { pool: recording, sent: texts } = recordingPool(own, false);
       try {
         const s = setup(`marks_${off ? 'async' : 'sync'}`);
         await s.listen();

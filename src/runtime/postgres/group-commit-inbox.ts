@@ -69,7 +69,6 @@ import {
   createPostgresInbox,
   inboxBatchMarker,
   inboxMarker,
-  markKey,
   TransactionAbortedError,
   UNDO_TO_SAVEPOINT,
   UNDO_TRANSACTION,
@@ -147,6 +146,17 @@ interface OpenTransaction {
   items: Item[];
   /** Index of the next delivery to run. */
   next: number;
+}
+
+/** Runs a delivery's handler in the transaction, as the one `deferToCommit` gives its statements to. */
+async function runHandler(c: PgPoolClient, batch: Batch, it: Item): Promise<void> {
+  batch.current = it;
+  try {
+    await it.fn(c);
+    it.outcome = 'handled';
+  } finally {
+    batch.current = undefined;
+  }
 }
 
 /** The deferred statements of a transaction, in key order (a stable sort keeps delivery order within a key), each followed by `; `. */
@@ -297,17 +307,13 @@ export function createGroupCommitInbox<C extends TransactionClient = Transaction
           it.outcome = 'duplicate';
           continue;
         }
-        batch.current = it;
         try {
-          await it.fn(c);
-          it.outcome = 'handled';
+          await runHandler(c, batch, it);
           last = it;
         } catch (err) {
           if (!savepoints) throw err;
           await c.query('ROLLBACK TO SAVEPOINT evc_item');
           drop(it, err);
-        } finally {
-          batch.current = undefined;
         }
       }
       // No delivery joins once the last handler is done: what comes now waits for a connection.
@@ -361,45 +367,30 @@ export function createGroupCommitInbox<C extends TransactionClient = Transaction
     let thrower: { item: Item; err: unknown } | undefined;
     let committed = false;
     try {
-      // The marks of those here now, one per key: a later delivery of a key already in
-      // this transaction finds that mark (it is 'duplicate' once the first is handled).
+      // The marks of those here now; a later delivery of an event already among them finds
+      // that mark (it is 'duplicate' once the first is handled).
       const initial = items.length;
-      const keys = new Set<string>();
-      const firsts: Item[] = [];
-      for (const it of items) {
-        if (it.mark.id !== undefined) {
-          const k = markKey(it.mark);
-          if (keys.has(k)) continue;
-          keys.add(k);
-        }
-        firsts.push(it);
-      }
       const fresh = await marks.first(
         c,
         'BEGIN',
-        firsts.map((it) => it.mark),
+        items.map((it) => it.mark),
       );
-      const isFirst = new Map(firsts.map((it, i) => [it, fresh[i]!]));
       for (let i = 0; i < items.length; i++) {
         const it = items[i]!;
         open.next = i + 1;
-        const first = i < initial ? (isFirst.get(it) ?? false) : await marks.join(c, it.mark);
+        const first = i < initial ? fresh[i]! : await marks.join(c, it.mark);
         if (!first) {
           it.outcome = 'duplicate';
           continue;
         }
-        batch.current = it;
         try {
-          await it.fn(c);
-          it.outcome = 'handled';
+          await runHandler(c, batch, it);
         } catch (err) {
           // A failed statement the handler threw on, or one an earlier handler swallowed
           // (25P02, also when wrapped in the thrown error's causes: which handler's doing
           // cannot be told here): the savepoint run below tells.
           if (!inFailedTransaction(err)) thrower = { item: it, err };
           throw err;
-        } finally {
-          batch.current = undefined;
         }
       }
       joinable.delete(open);

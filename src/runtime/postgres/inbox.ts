@@ -20,7 +20,7 @@
 import type { EventContext } from '../client-types.js';
 import { ConfigurationError, EventContractsError } from '../errors.js';
 import type { InboxMark, InboxOutcome, TransactionClient, TransactionalInbox } from '../transaction.js';
-import { bareName, codeOf, createOnce, lastResult, openPool, tableName, type PgConnectionOptions, type PgPool, type PgPoolClient } from './pg.js';
+import { bareName, codeOf, createOnce, openPool, tableName, type PgConnectionOptions, type PgPool, type PgPoolClient } from './pg.js';
 
 export interface PostgresInboxOptions extends PgConnectionOptions {
   /** Default `evc_inbox`; `schema.table` allowed. Created when missing. */
@@ -160,11 +160,9 @@ export function createPostgresInbox<C extends TransactionClient = TransactionCli
 
 /**
  * The inbox's mark on `table`, run after `before` (e.g. `BEGIN`): resolves true when this
- * delivery is the first (or the mark had expired), false for an unexpired mark (a
- * conflict: 0 rows). `before` and the mark go in one round trip when the client has
- * pg's `escapeLiteral` (a simple query may hold several statements, but no parameters),
- * in two otherwise. An error of `before` rejects as it is. Shared by the per-delivery and
- * the group-commit inbox, so both write the same mark.
+ * delivery is the first (or the mark had expired), false for an unexpired mark. One
+ * delivery's case of `inboxBatchMarker(table).first` (see there): shared by the
+ * per-delivery and the group-commit inbox, so both write the same mark.
  *
  * The mark is first a plain INSERT: the common case (a new event) costs PostgreSQL less
  * than an upsert (bench: the per-delivery inbox ran at 0.55x against 0.48x of an
@@ -173,63 +171,32 @@ export function createPostgresInbox<C extends TransactionClient = TransactionCli
  * with unique_violation, which aborts the transaction: `undo` (UNDO_TRANSACTION after a
  * `before` ending in BEGIN, UNDO_TO_SAVEPOINT after one ending in `SAVEPOINT evc_item`)
  * goes back to where `before` left off, and the mark is taken again as the upsert, which
- * replaces an expired mark and leaves an unexpired one alone. A redelivery thus costs one more round
- * trip, and PostgreSQL logs the unique violation.
+ * replaces an expired mark and leaves an unexpired one alone. A redelivery thus costs one
+ * more round trip, and PostgreSQL logs the unique violation.
  */
 export function inboxMarker(table: string): (c: PgPoolClient, before: string, mark: InboxMark, undo: string) => Promise<boolean> {
-  const insertSql = (values: string): string => `INSERT INTO ${table} AS m (consumer_group, source, event_id, expires_at) VALUES ${values}`;
-  // An expired mark is replaced (the event counts as new again); an unexpired one is a conflict: 0 rows.
-  const upsertSql = (values: string): string =>
-    `${insertSql(values)}
-     ON CONFLICT (consumer_group, source, event_id) DO UPDATE SET handled_at = now(), expires_at = EXCLUDED.expires_at
-     WHERE m.expires_at <= now()`;
-  const paramValues = `($1, $2, $3, now() + $4 * interval '1 millisecond')`;
-  return async (c, before, mark, undo) => {
-    const ttl = Math.max(1, Math.ceil(mark.ttlMs));
-    if (mark.id === undefined) {
-      await c.query(before);
-      return true;
-    }
-    if (c.escapeLiteral) {
-      const e = c.escapeLiteral.bind(c);
-      const values = `(${e(mark.group)}, ${e(mark.source)}, ${e(mark.id)}, now() + interval '${ttl} milliseconds')`;
-      try {
-        await c.query(`${before}; ${insertSql(values)}`);
-        return true;
-      } catch (err) {
-        if (codeOf(err) !== UNIQUE_VIOLATION) throw err;
-      }
-      return lastResult(await c.query(`${undo}; ${upsertSql(values)}`))?.rowCount === 1;
-    }
-    await c.query(before);
-    const params = [mark.group, mark.source, mark.id, ttl];
-    try {
-      await c.query(insertSql(paramValues), params);
-      return true;
-    } catch (err) {
-      if (codeOf(err) !== UNIQUE_VIOLATION) throw err;
-    }
-    await c.query(undo);
-    return (await c.query(upsertSql(paramValues), params)).rowCount === 1;
-  };
+  const { first } = inboxBatchMarker(table);
+  return async (c, before, mark, undo) => (await first(c, before, [mark], undo))[0]!;
 }
 
 /**
- * The marks of several deliveries (the group-commit inbox's transaction without
- * savepoints). `first(c, before, marks)`: after `before` (ending in BEGIN), one multi-row
- * plain INSERT (one round trip with pg's `escapeLiteral`); when any mark is there already
- * (unique_violation), the transaction is begun again and each mark taken with an upsert of
- * its own, all sent in one round trip (one per mark without `escapeLiteral`), each
- * answering for its own delivery by its row count. `join(c, mark)`: one more mark inside
+ * The marks of several deliveries. `first(c, before, marks, undo)`: after `before`, one
+ * multi-row plain INSERT (with pg's `escapeLiteral`, `before` and the INSERT go in one
+ * round trip: a simple query may hold several statements, but no parameters; two
+ * otherwise); when any mark is there already (unique_violation), `undo` goes back to
+ * where `before` left off and each mark is taken with an upsert of its own, all sent in
+ * one round trip (one per mark without `escapeLiteral`), each answering for its own
+ * delivery by its row count. A later mark of an event already among `marks` is false (it
+ * is the same event earlier in this transaction). `join(c, mark)`: one more mark inside
  * the open transaction, as the upsert, which does not abort the transaction over a mark
  * that is there (other failures, a lock timeout or a deadlock, still do). Both resolve,
  * per mark, whether this delivery is the first (or the mark had expired); a mark without
- * an id is always first and writes nothing. The marks of one call must be of distinct
- * events. Rows are written in key order, so that two transactions marking the same
- * events take their locks in one order.
+ * an id is always first and writes nothing; an error of `before` rejects as it is. Rows
+ * are written in key order, so that two transactions marking the same events take their
+ * locks in one order.
  */
 export function inboxBatchMarker(table: string): {
-  first(c: PgPoolClient, before: string, marks: readonly InboxMark[]): Promise<boolean[]>;
+  first(c: PgPoolClient, before: string, marks: readonly InboxMark[], undo?: string): Promise<boolean[]>;
   join(c: PgPoolClient, mark: InboxMark): Promise<boolean>;
 } {
   const insert = (values: string): string => `INSERT INTO ${table} AS m (consumer_group, source, event_id, expires_at) VALUES ${values}`;
@@ -258,24 +225,32 @@ export function inboxBatchMarker(table: string): {
   }
 
   return {
-    async first(c, before, marks) {
+    async first(c, before, marks, undo = UNDO_TRANSACTION) {
       const out = marks.map(() => true);
-      const withId = marks
-        .map((m, i) => ({ m, i, key: markKey(m) }))
-        .filter((x) => x.m.id !== undefined)
-        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      if (withId.length === 0) {
+      const seen = new Set<string>();
+      const toWrite: { m: InboxMark; i: number; key: string }[] = [];
+      marks.forEach((m, i) => {
+        if (m.id === undefined) return;
+        const key = `${m.group}\u0000${m.source}\u0000${m.id}`;
+        if (seen.has(key)) out[i] = false;
+        else {
+          seen.add(key);
+          toWrite.push({ m, i, key });
+        }
+      });
+      if (toWrite.length === 0) {
         await c.query(before);
         return out;
       }
+      toWrite.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       try {
         const e = c.escapeLiteral?.bind(c);
-        if (e) await c.query(`${before}; ${insert(withId.map((x) => literalRow(e, x.m)).join(', '))}`);
+        if (e) await c.query(`${before}; ${insert(toWrite.map((x) => literalRow(e, x.m)).join(', '))}`);
         else {
           await c.query(before);
           await c.query(
-            insert(withId.map((_, k) => paramRow(4 * k)).join(', ')),
-            withId.flatMap((x) => paramsOf(x.m)),
+            insert(toWrite.map((_, k) => paramRow(4 * k)).join(', ')),
+            toWrite.flatMap((x) => paramsOf(x.m)),
           );
         }
         return out;
@@ -284,10 +259,10 @@ export function inboxBatchMarker(table: string): {
       }
       const written = await upsertEach(
         c,
-        UNDO_TRANSACTION,
-        withId.map((x) => x.m),
+        undo,
+        toWrite.map((x) => x.m),
       );
-      withId.forEach((x, k) => {
+      toWrite.forEach((x, k) => {
         out[x.i] = written[k]!;
       });
       return out;
@@ -298,9 +273,6 @@ export function inboxBatchMarker(table: string): {
     },
   };
 }
-
-/** The identity of a mark with an id: (group, source, id). (A mark without an id has none: every delivery without one is new.) */
-export const markKey = (m: InboxMark): string => `${m.group}\u0000${m.source}\u0000${m.id ?? ''}`;
 
 const UNIQUE_VIOLATION = '23505';
 /** What takes the marker back to just after a `before` that ends in BEGIN: a new transaction. */

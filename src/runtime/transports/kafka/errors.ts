@@ -6,6 +6,7 @@
  * the code we expose is the broker's type or a short name for the client error.
  */
 import { TransportError, isEventContractsError } from '../../errors.js';
+import { retry } from '../../retry.js';
 
 export interface KafkaErrorEntry {
   code: string;
@@ -166,22 +167,17 @@ export function isLeadershipSettling(err: unknown): boolean {
 }
 
 /**
- * `fn`, tried again while the broker answers that a partition's leader is not serving yet,
- * for up to `timeoutMs` (backing off from 20 to 500 ms). Any other error, or the last
- * one at the deadline, is thrown. kafkajs's admin gives up on these at once
- * (`fetchTopicOffsets` bails on NOT_LEADER_FOR_PARTITION), and a single KRaft broker
- * answers them for a moment after a topic's metadata already shows its leader.
+ * `fn`, tried again (the runtime's retrier, backing off from 20 to 500 ms) while the broker
+ * answers that a partition's leader is not serving yet, for up to `timeoutMs`. Any other
+ * error, or the last one at the deadline, is thrown as it is. kafkajs's admin gives up on
+ * these at once (`fetchTopicOffsets` bails on NOT_LEADER_FOR_PARTITION), and a single
+ * KRaft broker answers them for a moment after a topic's metadata already shows its leader.
  */
-export async function whileLeadershipSettles<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
+export function whileLeadershipSettles<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let delay = 20;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!isLeadershipSettling(err) || Date.now() + delay > deadline) throw err;
-    }
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 500);
-  }
+  return retry(
+    fn,
+    { maxAttempts: Number.MAX_SAFE_INTEGER, initialDelayMs: 20, maxDelayMs: 500, jitter: false },
+    { shouldContinue: (_attempt, err) => isLeadershipSettling(err) && Date.now() < deadline },
+  );
 }

@@ -13,6 +13,7 @@
  * chunk's code runs in its own function scope and writes its functions on the mode's
  * `exports` object; the file then exports them by our names.
  */
+import { availableParallelism } from 'node:os';
 import { DATA_KEYWORDS } from '../contract/schema-keywords.js';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { createAjv, FORMATS_MODULE } from '../contract/ajv.js';
@@ -241,14 +242,16 @@ export function compileValidators(entries: readonly ValidatorEntry[], runtimeImp
 }
 
 /** How the last `compileValidatorsParallel` ran (for tests and benchmarks). */
-export const parallelStats = { worker: false, workerJobs: 0, jobs: 0 };
+export const parallelStats = { worker: false, workerJobs: 0, jobs: 0, callerJobs: 0 };
 
 /**
- * A worker thread that compiles validators while this thread renders the other files and
- * compiles too: ajv compile time dominates big contracts. Start it before loading the
- * contracts, so it boots (tsx, ajv) while this thread parses YAML; one worker serves
- * every system of the run. Work is shared through a claim per job in shared memory: the
- * worker takes jobs from the front, this thread from the back, each job once.
+ * Worker threads that compile validators while this thread renders the other files: ajv
+ * compile time dominates big contracts. Start the pool before loading the contracts, so
+ * its first worker boots (tsx, ajv) while this thread parses YAML; the workers serve every
+ * system of the run. Work is shared through a claim per job in shared memory, each job
+ * compiled once: the workers take jobs from the front; with one worker this thread takes
+ * them from the back too, and a big request (SPREAD_AT) gets more workers and leaves this
+ * thread out.
  */
 export interface CompilePool {
   /** Resolves once the worker is up (or known not to run): `compile` posts at once after it. */
@@ -259,39 +262,80 @@ export interface CompilePool {
    * another thread claimed the job or compiling failed); undefined when the worker cannot run.
    */
   compile(jobs: readonly CompileJob[], claims: Int32Array): Promise<Array<CompiledChunk | undefined> | undefined>;
+  /**
+   * Whether the requesting thread should take jobs from the back of the list (asked after
+   * `compile`): with a single worker it should, with more it leaves them the jobs.
+   */
+  callerCompiles(): boolean;
   close(): Promise<void>;
 }
 
-export function createCompilePool(): CompilePool {
+export interface CompilePoolOptions {
+  /**
+   * Most worker threads a request may use (default: the cores `availableParallelism()`
+   * reports, at most MAX_COMPILE_WORKERS). One boots with the pool; the others when a
+   * request has `spreadAt` jobs or more.
+   */
+  maxWorkers?: number;
+  /** Jobs from which a request is spread over more workers (default SPREAD_AT). */
+  spreadAt?: number;
+}
+
+/** Most workers by default: each boots ajv (~0.25 s of CPU) and holds its own heap. */
+export const MAX_COMPILE_WORKERS = 4;
+/**
+ * Jobs (two per VALIDATOR_CHUNK messages) from which a request gets more workers and the
+ * requesting thread leaves the compiling to them. ajv compiles a chunk in a worker in
+ * ~200 ms but in the main thread, once it holds a big contract's model, in ~380 ms (each
+ * collection the compiling triggers walks that heap). Measured on 2 cores, one worker plus
+ * the main thread against two workers: 5,000 channels 27-30 s against 24-26 s, 2,000
+ * channels 13.2-14.3 s against 12.2-13.8 s; at 1,000 and 500 channels two workers were
+ * slower (7.0 against 7.3 s, 4.1-4.5 against 4.6-5.7 s: the second worker's boot and heap
+ * for a main thread that compiles about as fast).
+ */
+export const SPREAD_AT = 40;
+
+export function createCompilePool(options: CompilePoolOptions = {}): CompilePool {
   type Reply = { id: number; index?: number; chunk?: CompiledChunk; done?: boolean };
-  const pending = new Map<number, { chunks: Array<CompiledChunk | undefined>; resolve: (r: Array<CompiledChunk | undefined> | undefined) => void }>();
+  const maxWorkers = Math.max(1, Math.floor(options.maxWorkers ?? Math.min(availableParallelism(), MAX_COMPILE_WORKERS)));
+  const spreadAt = options.spreadAt ?? SPREAD_AT;
+  const pending = new Map<
+    number,
+    { chunks: Array<CompiledChunk | undefined>; left: number; resolve: (r: Array<CompiledChunk | undefined> | undefined) => void }
+  >();
   let nextId = 0;
   let failed = false;
-  let w: import('node:worker_threads').Worker | undefined;
+  const workers: import('node:worker_threads').Worker[] = [];
   const fail = () => {
     failed = true;
     for (const p of pending.values()) p.resolve(undefined);
     pending.clear();
   };
+  let WorkerClass: typeof import('node:worker_threads').Worker | undefined;
+  const spawn = () => {
+    if (!WorkerClass) return;
+    // From the sources the worker registers tsx with the source tree's tsconfig (worker-boot.ts).
+    const w = new WorkerClass(workerBoot(import.meta.url, 'validators-worker'), { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
+    w.on('message', (m: Reply) => {
+      const p = pending.get(m.id);
+      if (!p) return;
+      // A job that failed comes back without a chunk: the caller compiles it again and reports the error itself.
+      if (m.index !== undefined) p.chunks[m.index] = m.chunk;
+      if (m.done && --p.left === 0) {
+        pending.delete(m.id);
+        p.resolve(p.chunks);
+      }
+    });
+    w.on('error', fail);
+    w.on('exit', fail);
+    // Not kept alive by an idle worker: close() ends it, and a caller that forgot does not hang.
+    w.unref();
+    workers.push(w);
+  };
   const started = (async () => {
     try {
-      const { Worker } = await import('node:worker_threads');
-      // From the sources the worker registers tsx with the source tree's tsconfig (worker-boot.ts).
-      w = new Worker(workerBoot(import.meta.url, 'validators-worker'), { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
-      w.on('message', (m: Reply) => {
-        const p = pending.get(m.id);
-        if (!p) return;
-        // A job that failed comes back without a chunk: the caller compiles it again and reports the error itself.
-        if (m.index !== undefined) p.chunks[m.index] = m.chunk;
-        if (m.done) {
-          pending.delete(m.id);
-          p.resolve(p.chunks);
-        }
-      });
-      w.on('error', fail);
-      w.on('exit', fail);
-      // Not kept alive by an idle worker: close() ends it, and a caller that forgot does not hang.
-      w.unref();
+      WorkerClass = (await import('node:worker_threads')).Worker;
+      spawn();
     } catch {
       fail();
     }
@@ -299,26 +343,35 @@ export function createCompilePool(): CompilePool {
   return {
     ready: () => started,
     compile(jobs, claims) {
-      if (!w || failed) return Promise.resolve(undefined);
+      if (workers.length === 0 || failed) return Promise.resolve(undefined);
+      try {
+        const wanted = jobs.length >= spreadAt ? Math.min(maxWorkers, Math.ceil(jobs.length / 2)) : 1;
+        for (let n = wanted - workers.length; n > 0; n--) spawn();
+      } catch {
+        // The workers already up do the work.
+      }
       const id = nextId++;
-      const worker = w;
-      // Kept alive while some request waits on it.
-      if (pending.size === 0) worker.ref();
+      const serving = [...workers];
+      // Kept alive while some request waits on them.
+      for (const w of serving) w.ref();
       return new Promise<Array<CompiledChunk | undefined> | undefined>((resolve) => {
-        pending.set(id, { chunks: new Array(jobs.length), resolve });
-        worker.postMessage({ id, jobs, claims });
+        pending.set(id, { chunks: new Array(jobs.length), left: serving.length, resolve });
+        for (const w of serving) w.postMessage({ id, jobs, claims });
       }).finally(() => {
-        if (pending.size === 0) worker.unref();
+        if (pending.size === 0) for (const w of workers) w.unref();
       });
     },
+    callerCompiles: () => workers.length <= 1,
     async close() {
       await started;
       // A request after close gets undefined (its caller compiles in its own thread).
       failed = true;
-      if (w) {
-        w.removeAllListeners('exit');
-        await w.terminate();
-      }
+      await Promise.all(
+        workers.map((w) => {
+          w.removeAllListeners('exit');
+          return w.terminate();
+        }),
+      );
     },
   };
 }
@@ -328,7 +381,12 @@ export function createCompilePool(): CompilePool {
  * worker's heap is gone before the caller prints validators.ts (the peak of memory).
  */
 export function lastUseOf(pool: CompilePool): CompilePool {
-  return { ready: () => pool.ready(), compile: (jobs, claims) => pool.compile(jobs, claims).finally(() => pool.close()), close: () => pool.close() };
+  return {
+    ready: () => pool.ready(),
+    compile: (jobs, claims) => pool.compile(jobs, claims).finally(() => pool.close()),
+    callerCompiles: () => pool.callerCompiles(),
+    close: () => pool.close(),
+  };
 }
 
 /** Validators being compiled: `finish` compiles in this thread what the worker has not claimed, then waits for the worker. */
@@ -349,8 +407,15 @@ export async function startValidators(entries: readonly ValidatorEntry[], pool?:
   return {
     async finish() {
       const chunks: Array<CompiledChunk | undefined> = new Array(jobs.length);
-      for (let i = jobs.length - 1; i >= 0; i--) if (Atomics.compareExchange(claims, i, 0, 1) === 0) chunks[i] = tryCompile(jobs[i]!);
+      let mine = 0;
+      if (pool.callerCompiles())
+        for (let i = jobs.length - 1; i >= 0; i--)
+          if (Atomics.compareExchange(claims, i, 0, 1) === 0) {
+            chunks[i] = tryCompile(jobs[i]!);
+            mine++;
+          }
       const theirs = await fromWorker;
+      parallelStats.callerJobs = mine;
       parallelStats.worker = theirs !== undefined;
       parallelStats.jobs = jobs.length;
       parallelStats.workerJobs = theirs?.filter((c) => c !== undefined).length ?? 0;

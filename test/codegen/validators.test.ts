@@ -167,6 +167,36 @@ describe('validators', () => {
       }
     });
 
+    it('a request of spreadAt jobs or more is spread over more workers, and the requesting thread leaves them every job', async () => {
+      const big = Array.from({ length: VALIDATOR_CHUNK * 2 }, (_, i) => ({
+        name: `validateS${i}`,
+        what: `payload of S${i}`,
+        schema: { type: 'object', required: ['n'], properties: { n: { type: 'integer', minimum: i % 7 } } },
+        candidate: { value: { n: i % 3 === 0 ? -1 : 10 } },
+      }));
+      const compiled = compileValidators(big);
+      const spread = createCompilePool({ maxWorkers: 2, spreadAt: 4 });
+      try {
+        expect(spread.callerCompiles()).toBe(true);
+        expect(await compileValidatorsParallel(big, spread)).toEqual(compiled);
+        expect(spread.callerCompiles()).toBe(false);
+        expect(parallelStats).toMatchObject({ worker: true, jobs: 4, workerJobs: 4, callerJobs: 0 });
+        // A small request after it: the workers already up serve it too.
+        expect(await compileValidatorsParallel(many, spread)).toEqual(compileValidators(many));
+        expect(parallelStats).toMatchObject({ worker: true, jobs: 6, workerJobs: 6, callerJobs: 0 });
+      } finally {
+        await spread.close();
+      }
+      // One worker at most: the requesting thread compiles beside it, whatever the size.
+      const single = createCompilePool({ maxWorkers: 1, spreadAt: 4 });
+      try {
+        expect(await compileValidatorsParallel(big, single)).toEqual(compiled);
+        expect(single.callerCompiles()).toBe(true);
+      } finally {
+        await single.close();
+      }
+    });
+
     it('a schema that does not compile is reported by its message, from the worker or this thread', async () => {
       const broken = many.map((e, i) =>
         i === VALIDATOR_CHUNK + 7 ? { ...e, schema: { type: 'object', properties: { a: { type: 'string', pattern: '(' } } } } : e,

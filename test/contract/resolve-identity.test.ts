@@ -1,0 +1,101 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RefResolver } from '../../src/contract/resolve.js';
+import { contractDir } from '../helpers/contract-dir.js';
+
+type Obj = Record<string, any>;
+
+async function resolveIn(
+  files: Record<string, string>,
+  entry: string,
+  limits?: { maxNestingDepth: number },
+): Promise<{ resolved: Obj; resolver: RefResolver }> {
+  const dir = contractDir(files);
+  const resolver = new RefResolver({ root: dir, ...(limits ? { limits } : {}) });
+  await resolver.load(join(dir, entry));
+  return { resolved: resolver.resolve(join(dir, entry)) as Obj, resolver };
+}
+
+describe('resolver: one object per $ref target, however it is reached', () => {
+  it('a component, a place inside one, and a place reached through another $ref, before and after the walk meets them', async () => {
+    const { resolved, resolver } = await resolveIn(
+      {
+        'a.yaml': `early:
+  whole: {$ref: '#/components/schemas/Order'}
+  inner: {$ref: '#/components/schemas/Order/properties/lines'}
+  through: {$ref: '#/components/schemas/Alias/properties/lines/items'}
+  remote: {$ref: './b.yaml#/defs/Money'}
+components:
+  schemas:
+    Order:
+      type: object
+      properties:
+        lines:
+          type: array
+          items: {$ref: '#/components/schemas/Line'}
+    Line:
+      type: object
+      properties:
+        price: {$ref: './b.yaml#/defs/Money'}
+    Alias: {$ref: '#/components/schemas/Order'}
+late:
+  whole: {$ref: '#/components/schemas/Order'}
+  inner: {$ref: '#/components/schemas/Order/properties/lines'}
+  line: {$ref: '#/components/schemas/Order/properties/lines/items'}
+`,
+        'b.yaml': `defs:
+  Money: {type: object, properties: {amount: {type: string}}}
+`,
+      },
+      'a.yaml',
+    );
+    const order = resolved.components.schemas.Order;
+    expect(resolved.early.whole).toBe(order);
+    expect(resolved.late.whole).toBe(order);
+    expect(resolved.early.inner).toBe(order.properties.lines);
+    expect(resolved.late.inner).toBe(order.properties.lines);
+    expect(order.properties.lines.items).toBe(resolved.components.schemas.Line);
+    expect(resolved.late.line).toBe(resolved.components.schemas.Line);
+    expect(resolved.early.through).toBe(resolved.components.schemas.Line);
+    expect(resolved.components.schemas.Alias).toBe(order);
+    expect(resolved.early.remote).toBe(resolved.components.schemas.Line.properties.price);
+    expect(resolved.early.remote).toEqual({ type: 'object', properties: { amount: { type: 'string' } } });
+    // Every node keeps its place, the targets and the rest.
+    expect(resolver.originOf(order)).toMatchObject({ pointer: '/components/schemas/Order' });
+    expect(resolver.originOf(order.properties)).toMatchObject({ pointer: '/components/schemas/Order/properties' });
+    expect(resolver.originOf(resolved.early.remote)).toMatchObject({ pointer: '/defs/Money' });
+    expect(resolver.componentOf(order)).toEqual({ kind: 'schemas', name: 'Order' });
+  });
+
+  it('a target resolved once at a shallow place counts its own height where a $ref puts it deeper', async () => {
+    const files = {
+      'a.yaml': `D: {a: {b: 1}}
+x: {y: {z: {$ref: '#/D'}}}
+`,
+    };
+    // The file is 4 levels deep (x, y, z); D, 2 levels high and resolved first where it is
+    // written, takes z's place: 5 levels.
+    const { resolved } = await resolveIn(files, 'a.yaml', { maxNestingDepth: 5 });
+    expect(resolved.x.y.z).toBe(resolved.D);
+    await expect(resolveIn(files, 'a.yaml', { maxNestingDepth: 4 })).rejects.toThrow(/nested deeper than 4 levels/);
+  });
+
+  it('a recursive schema stays a reference back to the object being resolved', async () => {
+    const { resolved, resolver } = await resolveIn(
+      {
+        'a.yaml': `components:
+  schemas:
+    Tree:
+      type: object
+      properties:
+        kids: {type: array, items: {$ref: '#/components/schemas/Tree'}}
+`,
+      },
+      'a.yaml',
+    );
+    const tree = resolved.components.schemas.Tree;
+    const back = tree.properties.kids.items;
+    expect(back).toEqual({ $ref: '#/components/schemas/Tree' });
+    expect(resolver.recursionTarget(back)).toBe(tree);
+  });
+});

@@ -18,6 +18,7 @@ import {
   type CompilePool,
   type CompiledValidators,
   type ValidatorEntry,
+  type ValidatorProgress,
 } from './validators.js';
 
 export interface MessagePlan {
@@ -129,7 +130,7 @@ export interface TemplateContext {
    * caller renders the files that do not need them; `finish` compiles the rest here and
    * waits for the worker, after which `validators()` returns them.
    */
-  startValidators(pool?: CompilePool): Promise<{ finish(): Promise<void> }>;
+  startValidators(pool?: CompilePool, onProgress?: (progress: ValidatorProgress) => void): Promise<{ finish(): Promise<void> }>;
   /**
    * Let go of the compiled code (and the evaluated chunk) once the files that print or run it
    * are rendered: it is as big as validators.ts itself (megabytes per hundred messages). A
@@ -381,9 +382,9 @@ export function createTemplateContext(system: SystemModel, options: ContextOptio
       compiled = undefined;
       evaluated = undefined;
     },
-    async startValidators(pool) {
+    async startValidators(pool, onProgress) {
       if (compiled) return { finish: async () => {} };
-      const build = await startValidators(validatorEntries(), pool, options.runtimeImport);
+      const build = await startValidators(validatorEntries(), pool, options.runtimeImport, onProgress);
       return {
         async finish() {
           compiled ??= await build.finish();

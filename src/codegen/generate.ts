@@ -82,6 +82,8 @@ export interface GenerateOptions {
 
 /** How far a run is: contracts parsed and systems generated so far, of how many. */
 export interface GenerateProgress {
+  /** The validators of the system being generated: compiled so far, of how many (two per message payload). */
+  validators?: { compiled: number; total: number };
   /** Root documents loaded, of `contracts` to load (the ones whose SDK is cached are not loaded unless the docs need them). */
   contractsParsed: number;
   contracts: number;
@@ -357,7 +359,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     ]);
     const loaded: Array<{ system?: SystemModel; rel: string }> = [];
     const progress: GenerateProgress = { contractsParsed: 0, contracts: toLoad.length + (needDocs ? cachedRoots.length : 0), systemsGenerated: 0, systems: 0 };
-    const report = () => options.onProgress?.({ ...progress });
+    const report = () => options.onProgress?.({ ...progress, ...(progress.validators ? { validators: { ...progress.validators } } : {}) });
     report();
     /**
      * One root document: its diagnostics, lint findings included, and its systems without
@@ -444,6 +446,10 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
             sources,
             // The worker's heap goes once the last system's validators are compiled, before its validators.ts is printed.
             ...(pool ? { pool: index === loaded.length - 1 ? lastUseOf(pool) : pool } : {}),
+            onValidators: (v) => {
+              progress.validators = v;
+              report();
+            },
           })
         ).map((f) => ({
           path: `${outRel}/${f.path}`,
@@ -468,6 +474,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
       for (const f of plan) files.push(f);
       planned.set(folder, plan);
       progress.systemsGenerated++;
+      delete progress.validators;
       report();
       const inputs: Record<string, string> = {};
       for (const f of system.files) inputs[posix(relative(root, f))] = sha256(readFileSync(f));

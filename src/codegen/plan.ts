@@ -12,7 +12,7 @@ import type { SystemModel } from '../contract/ir.js';
 import { DEFAULT_EMIT, type Emit } from './config.js';
 import { createTemplateContext, type TemplateContext } from './context.js';
 import { createGeneratedFile, type GeneratedFile, type Preamble } from './printer.js';
-import type { CompilePool } from './validators.js';
+import type { CompilePool, ValidatorProgress } from './validators.js';
 
 export type Template = (f: GeneratedFile, ctx: TemplateContext) => void;
 
@@ -32,6 +32,8 @@ export interface PlanOptions {
   pool?: CompilePool;
   /** TypeScript (default) or JavaScript with declarations. */
   emit?: Emit;
+  /** Called as the system's validators compile: at the start, then after each chunk. */
+  onValidators?: (progress: ValidatorProgress) => void;
 }
 
 /**
@@ -72,7 +74,7 @@ export async function planSystem(system: SystemModel, options: PlanOptions): Pro
   const preamble: Preamble = { generator: options.generator.name, version: options.generator.version, sources: options.sources };
   const ctx = createTemplateContext(system, { preamble, runtimeImport: options.runtimeImport });
   // The worker compiles validators while this thread renders the files that do not need them.
-  const validators = await ctx.startValidators(options.pool);
+  const validators = await ctx.startValidators(options.pool, options.onValidators);
   const folder = systemFolder(system.id);
   const render = ([path, template]: [string, Template]): PlannedFile => {
     const f = createGeneratedFile(path, preamble);

@@ -261,7 +261,7 @@ export interface CompilePool {
    * Resolves when it has gone through the list, with its chunks by job index (holes where
    * another thread claimed the job or compiling failed); undefined when the worker cannot run.
    */
-  compile(jobs: readonly CompileJob[], claims: Int32Array): Promise<Array<CompiledChunk | undefined> | undefined>;
+  compile(jobs: readonly CompileJob[], claims: Int32Array, onChunk?: (index: number) => void): Promise<Array<CompiledChunk | undefined> | undefined>;
   /**
    * Whether the requesting thread should take jobs from the back of the list (asked after
    * `compile`): with a single worker it should, with more it leaves them the jobs.
@@ -301,7 +301,12 @@ export function createCompilePool(options: CompilePoolOptions = {}): CompilePool
   const spreadAt = options.spreadAt ?? SPREAD_AT;
   const pending = new Map<
     number,
-    { chunks: Array<CompiledChunk | undefined>; left: number; resolve: (r: Array<CompiledChunk | undefined> | undefined) => void }
+    {
+      chunks: Array<CompiledChunk | undefined>;
+      left: number;
+      onChunk: ((index: number) => void) | undefined;
+      resolve: (r: Array<CompiledChunk | undefined> | undefined) => void;
+    }
   >();
   let nextId = 0;
   let failed = false;
@@ -320,7 +325,10 @@ export function createCompilePool(options: CompilePoolOptions = {}): CompilePool
       const p = pending.get(m.id);
       if (!p) return;
       // A job that failed comes back without a chunk: the caller compiles it again and reports the error itself.
-      if (m.index !== undefined) p.chunks[m.index] = m.chunk;
+      if (m.index !== undefined) {
+        p.chunks[m.index] = m.chunk;
+        if (m.chunk) p.onChunk?.(m.index);
+      }
       if (m.done && --p.left === 0) {
         pending.delete(m.id);
         p.resolve(p.chunks);
@@ -342,7 +350,7 @@ export function createCompilePool(options: CompilePoolOptions = {}): CompilePool
   })();
   return {
     ready: () => started,
-    compile(jobs, claims) {
+    compile(jobs, claims, onChunk) {
       if (workers.length === 0 || failed) return Promise.resolve(undefined);
       try {
         const wanted = jobs.length >= spreadAt ? Math.min(maxWorkers, Math.ceil(jobs.length / 2)) : 1;
@@ -355,7 +363,7 @@ export function createCompilePool(options: CompilePoolOptions = {}): CompilePool
       // Kept alive while some request waits on them.
       for (const w of serving) w.ref();
       return new Promise<Array<CompiledChunk | undefined> | undefined>((resolve) => {
-        pending.set(id, { chunks: new Array(jobs.length), left: serving.length, resolve });
+        pending.set(id, { chunks: new Array(jobs.length), left: serving.length, onChunk, resolve });
         for (const w of serving) w.postMessage({ id, jobs, claims });
       }).finally(() => {
         if (pending.size === 0) for (const w of workers) w.unref();
@@ -383,10 +391,16 @@ export function createCompilePool(options: CompilePoolOptions = {}): CompilePool
 export function lastUseOf(pool: CompilePool): CompilePool {
   return {
     ready: () => pool.ready(),
-    compile: (jobs, claims) => pool.compile(jobs, claims).finally(() => pool.close()),
+    compile: (jobs, claims, onChunk) => pool.compile(jobs, claims, onChunk).finally(() => pool.close()),
     callerCompiles: () => pool.callerCompiles(),
     close: () => pool.close(),
   };
+}
+
+/** How many of a system's validators are compiled (two per message payload: first error and all errors). */
+export interface ValidatorProgress {
+  compiled: number;
+  total: number;
 }
 
 /** Validators being compiled: `finish` compiles in this thread what the worker has not claimed, then waits for the worker. */
@@ -398,12 +412,36 @@ export interface ValidatorBuild {
  * Start compiling both modes, in the pool's worker from now on when there is one (it is
  * posted the jobs before this resolves, so it works while the caller renders other files).
  */
-export async function startValidators(entries: readonly ValidatorEntry[], pool?: CompilePool, runtimeImport = DEFAULT_RUNTIME_IMPORT): Promise<ValidatorBuild> {
+export async function startValidators(
+  entries: readonly ValidatorEntry[],
+  pool?: CompilePool,
+  runtimeImport = DEFAULT_RUNTIME_IMPORT,
+  onProgress?: (progress: ValidatorProgress) => void,
+): Promise<ValidatorBuild> {
   const jobs = jobsOf(entries);
-  if (!pool) return { finish: async () => assemble(jobs, jobs.map(tryCompile), runtimeImport) };
+  // Two validators per entry (first error, all errors); a job holds one mode of a chunk of entries.
+  const progress: ValidatorProgress = { compiled: 0, total: 2 * entries.length };
+  const compiled = (index: number) => {
+    progress.compiled += jobs[index]!.entries.length;
+    onProgress?.({ ...progress });
+  };
+  onProgress?.({ ...progress });
+  if (!pool)
+    return {
+      finish: async () =>
+        assemble(
+          jobs,
+          jobs.map((job, i) => {
+            const chunk = tryCompile(job);
+            if (chunk) compiled(i);
+            return chunk;
+          }),
+          runtimeImport,
+        ),
+    };
   await pool.ready();
   const claims = new Int32Array(new SharedArrayBuffer(4 * jobs.length));
-  const fromWorker = pool.compile(jobs, claims);
+  const fromWorker = pool.compile(jobs, claims, compiled);
   return {
     async finish() {
       const chunks: Array<CompiledChunk | undefined> = new Array(jobs.length);
@@ -412,6 +450,7 @@ export async function startValidators(entries: readonly ValidatorEntry[], pool?:
         for (let i = jobs.length - 1; i >= 0; i--)
           if (Atomics.compareExchange(claims, i, 0, 1) === 0) {
             chunks[i] = tryCompile(jobs[i]!);
+            if (chunks[i]) compiled(i);
             mine++;
           }
       const theirs = await fromWorker;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { progressText } from '../../src/cli/commands/generate.js';
 import { progressLine } from '../../src/cli/progress.js';
 
 function fakeStderr(isTTY: boolean) {
@@ -46,5 +47,14 @@ describe('progress line', () => {
     p.update('1/1 contracts parsed');
     p.done();
     expect(writes).toEqual([]);
+  });
+
+  it('names the validators of the system being generated while they compile', () => {
+    const base = { contractsParsed: 1, contracts: 1, systemsGenerated: 0, systems: 1 };
+    expect(progressText(base)).toBe('1/1 contract(s) parsed, 0/1 system(s) generated');
+    expect(progressText({ ...base, validators: { compiled: 4200, total: 10000 } })).toBe(
+      '1/1 contract(s) parsed, 0/1 system(s) generated, validators 4,200/10,000',
+    );
+    expect(progressText({ ...base, validators: { compiled: 0, total: 0 } })).toBe('1/1 contract(s) parsed, 0/1 system(s) generated');
   });
 });

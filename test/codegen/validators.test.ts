@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { syntheticContract } from '../../bench/generate-synthetic.js';
-import { generate } from '../../src/codegen/generate.js';
+import { type GenerateProgress, generate } from '../../src/codegen/generate.js';
 import {
   compileValidators,
   compileValidatorsParallel,
@@ -217,8 +217,25 @@ describe('validators', () => {
       mkdirSync(join(dir, 'asyncapi'), { recursive: true });
       const channels = VALIDATOR_CHUNK + 3;
       writeFileSync(join(dir, 'asyncapi/bench.yaml'), syntheticContract(channels, 2));
-      const result = await generate({ root: dir, out: 'out', cache: false, docs: false, runtimeImport: '../../../../../src/runtime/index.js' });
+      const seen: GenerateProgress[] = [];
+      const result = await generate({
+        root: dir,
+        out: 'out',
+        cache: false,
+        docs: false,
+        runtimeImport: '../../../../../src/runtime/index.js',
+        onProgress: (p) => seen.push(p),
+      });
       expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      // Progress: the validators of the system count up by chunk to two per message, then the system is generated.
+      const counts = seen.filter((p) => p.validators).map((p) => p.validators!);
+      expect(counts.every((v) => v.total === 2 * channels)).toBe(true);
+      expect(counts.map((v) => v.compiled)).toEqual([...counts.map((v) => v.compiled)].sort((a, b) => a - b));
+      // Four jobs (two chunks, two modes): the start, then one report each.
+      expect(counts).toHaveLength(5);
+      expect(counts[0]!.compiled).toBe(0);
+      expect(counts.at(-1)!.compiled).toBe(2 * channels);
+      expect(seen.at(-1)).toEqual({ contractsParsed: 1, contracts: 1, systemsGenerated: 1, systems: 1 });
       const text = readFileSync(join(dir, 'out/bench/validators.ts'), 'utf8');
       expect(text.match(/^\(function \(exports\) \{$/gm)).toHaveLength(4);
       const v = (await import(join(dir, 'out/bench/validators.ts'))) as Record<string, ((d: unknown) => boolean) & { errors?: unknown[] | null }>;

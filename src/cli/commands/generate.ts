@@ -4,7 +4,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatDiagnostics } from '../../contract/diagnostics.js';
 import { ConfigError, EMIT_FORMS, isEmit, readConfig } from '../../codegen/config.js';
-import { generate, type GenerateOptions, type GenerateResult } from '../../codegen/generate.js';
+import { generate, type GenerateOptions, type GenerateProgress, type GenerateResult } from '../../codegen/generate.js';
 import { boundHeapGrowth } from '../../codegen/heap.js';
 import { contractRoot, rootHelp, rootOption } from '../contract-root.js';
 import { contractLimits, limitOptions, limitsHelp } from '../limits.js';
@@ -101,8 +101,7 @@ export async function generateCommand(argv: string[]): Promise<number> {
   try {
     if (values.watch) return await watchLoop(options);
     const progress = progressLine({ label: 'evc generate', quiet: values.quiet });
-    options.onProgress = (p) =>
-      progress.update(`${p.contractsParsed}/${p.contracts} contract(s) parsed, ${p.systemsGenerated}/${p.systems} system(s) generated`);
+    options.onProgress = (p) => progress.update(progressText(p));
     const result = await generate(options).finally(() => progress.done());
     return report(result, options.check === true);
   } catch (err) {
@@ -115,6 +114,14 @@ export async function generateCommand(argv: string[]): Promise<number> {
 }
 
 /** `"strict": true` in evc.config.json (a broken config file is reported by generate itself). */
+/** The progress line's text: `1/1 contract(s) parsed, 0/1 system(s) generated, validators 4,200/10,000`. */
+export function progressText(p: GenerateProgress): string {
+  const base = `${p.contractsParsed}/${p.contracts} contract(s) parsed, ${p.systemsGenerated}/${p.systems} system(s) generated`;
+  if (!p.validators || p.validators.total === 0) return base;
+  const n = (x: number) => x.toLocaleString('en-US');
+  return `${base}, validators ${n(p.validators.compiled)}/${n(p.validators.total)}`;
+}
+
 function configStrict(): boolean {
   try {
     return readConfig(process.cwd()).strict === true;

@@ -44,20 +44,9 @@ export class RefResolver {
   readonly files = new Map<string, SourceFile>();
   private readonly origins = new WeakMap<object, Origin>();
   private readonly components = new WeakMap<object, ComponentRef>();
-  /**
-   * Resolved targets of `$ref`s by `file#pointer`, so a target is one object however it is
-   * reached. Only the places some `$ref` names (`targets`) are kept: every other node is
-   * reached once, by walking down from the root or from a target.
-   */
   private readonly memo = new Map<string, unknown>();
-  /** Targets still being resolved (`file#pointer`): a `$ref` that reaches one closes a cycle. */
+  /** Objects still being resolved (`file#pointer`): a `$ref` that reaches one closes a cycle. */
   private readonly building = new Set<string>();
-  /** Each loaded file's `$ref`s (value and place), in the order load met them. */
-  private readonly refsOf = new Map<string, { value: string; pointer: string }[]>();
-  /** Per file, the pointers some `$ref` resolves to (after throughRefs); computed on the first resolve. */
-  private targets: Map<string, Set<string>> | undefined;
-  /** Height of the value the last deref returned (0 for a scalar). */
-  private lastHeight = 0;
   /** References that close a cycle (recursive schemas), and the resolved object each points back to. */
   private readonly backRefs = new WeakMap<object, object>();
   /** The document `load` started from: back references into it stay local (`#/...`) for the parser. */
@@ -66,7 +55,7 @@ export class RefResolver {
   private readonly limits: ContractLimits;
   /** Bytes of the files read so far: together they may not pass maxContractBytes either. */
   private bytesRead = 0;
-  /** Levels of mappings/sequences in each memoized target. */
+  /** Levels of mappings/sequences in each resolved object or array (for memoized targets). */
   private readonly heights = new WeakMap<object, number>();
 
   constructor(private readonly options: ResolveOptions) {
@@ -120,10 +109,7 @@ export class RefResolver {
     const queue: SourceFile[] = [first];
     while (queue.length > 0) {
       const file = queue.shift()!;
-      const refs = collectRefs(file.data, '');
-      this.refsOf.set(file.path, refs);
-      for (const ref of refs) {
-        if (ref.value.startsWith('#')) continue;
+      for (const ref of collectRefs(file.data, '')) {
         const target = this.targetOf(file.path, ref.value, ref.pointer);
         if (this.files.has(target.file)) continue;
         const loaded = REMOTE.test(target.file)
@@ -140,33 +126,7 @@ export class RefResolver {
     const source = this.files.get(file);
     if (!source) throw new Error(`file not loaded: ${file}`);
     const node = getAt(source.data, pointer);
-    this.targetsIn(file).add(pointer);
     return this.deref(file, pointer, node, [], 1);
-  }
-
-  /** The pointers of `file` that are `$ref` targets (see `targets`). */
-  private targetsIn(file: string): Set<string> {
-    if (!this.targets) {
-      const targets = new Map<string, Set<string>>();
-      this.targets = targets;
-      for (const [from, refs] of this.refsOf) {
-        for (const ref of refs) {
-          let target: Origin;
-          try {
-            target = this.throughRefs(this.targetOf(from, ref.value, ref.pointer), from, ref.pointer);
-          } catch {
-            // deref meets this `$ref` again and reports it in place.
-            continue;
-          }
-          let set = targets.get(target.file);
-          if (!set) targets.set(target.file, (set = new Set()));
-          set.add(target.pointer);
-        }
-      }
-    }
-    let set = this.targets.get(file);
-    if (!set) this.targets.set(file, (set = new Set()));
-    return set;
   }
 
   /**
@@ -198,30 +158,18 @@ export class RefResolver {
    * the recursion goes deeper than the limit.
    */
   private deref(file: string, pointer: string, node: unknown, stack: string[], level: number): unknown {
+    if (Array.isArray(node) || isObject(node)) this.checkLevel(level, file, pointer);
     if (Array.isArray(node)) {
-      this.checkLevel(level, file, pointer);
-      let max = 0;
-      const out = node.map((item, i) => {
-        const value = this.deref(file, `${pointer}/${i}`, item, stack, level + 1);
-        if (this.lastHeight > max) max = this.lastHeight;
-        return value;
-      });
-      this.lastHeight = 1 + max;
+      const out = node.map((item, i) => this.deref(file, `${pointer}/${i}`, item, stack, level + 1));
+      this.heights.set(out, 1 + maxHeight(out, this.heights));
       return out;
     }
-    if (!isObject(node)) {
-      this.lastHeight = 0;
-      return node;
-    }
-    this.checkLevel(level, file, pointer);
+    if (!isObject(node)) return node;
+    const memoKey = `${file}#${pointer}`;
     if (typeof node.$ref === 'string') {
-      const memoKey = `${file}#${pointer}`;
       const target = this.throughRefs(this.targetOf(file, node.$ref, pointer), file, pointer);
       const targetKey = `${target.file}#${target.pointer}`;
-      if (stack.includes(targetKey) || this.building.has(targetKey)) {
-        this.lastHeight = 1;
-        return this.backRef(file, pointer, node.$ref, target, stack, targetKey);
-      }
+      if (stack.includes(targetKey) || this.building.has(targetKey)) return this.backRef(file, pointer, node.$ref, target, stack, targetKey);
       const source = this.files.get(target.file);
       if (!source) throw new Error(`file not loaded: ${target.file}`);
       const raw = getAt(source.data, target.pointer, () => {
@@ -231,69 +179,35 @@ export class RefResolver {
           this.locate({ file, pointer: `${pointer}/$ref` }),
         );
       });
-      // A target the precomputed set missed: kept from now on (deref never walked it, or it would be there).
-      this.targetsIn(target.file).add(target.pointer);
       const resolved = this.deref(target.file, target.pointer, raw, [...stack, memoKey, targetKey], level);
-      const height = this.lastHeight;
       // A target resolved before (memoized) at a shallower place: its height decides here.
-      if (typeof resolved === 'object' && resolved !== null) this.checkLevel(level - 1 + height, file, pointer);
+      if (typeof resolved === 'object' && resolved !== null) this.checkLevel(level - 1 + (this.heights.get(resolved) ?? 1), file, pointer);
       const siblings = Object.keys(node).filter((k) => k !== '$ref');
-      if (siblings.length === 0 || !isObject(resolved)) {
-        this.lastHeight = height;
-        return resolved;
-      }
+      if (siblings.length === 0 || !isObject(resolved)) return resolved;
       // JSON Schema 2020-12 lets keywords sit beside $ref (a description, say): they apply too.
       const merged: Record<string, unknown> = { ...resolved };
-      let max = 0;
-      for (const key of siblings) {
-        const value = node[key];
-        merged[key] = isDataKey(key, pointer) ? value : this.deref(file, `${pointer}/${encodePointerSegment(key)}`, value, stack, level + 1);
-        const h = isDataKey(key, pointer) ? dataHeight(value) : this.lastHeight;
-        if (h > max) max = h;
-      }
-      // resolved's own values are at most height - 1 high.
-      this.lastHeight = Math.max(height, 1 + max);
+      for (const key of siblings)
+        merged[key] = isDataKey(key, pointer) ? node[key] : this.deref(file, `${pointer}/${encodePointerSegment(key)}`, node[key], stack, level + 1);
+      this.heights.set(merged, Math.max(this.heights.get(resolved) ?? 1, 1 + maxHeight(Object.values(merged), this.heights)));
       this.origins.set(merged, { file, pointer });
       const component = this.components.get(resolved);
       if (component) this.components.set(merged, component);
       return merged;
     }
-    const isTarget = this.targets?.get(file)?.has(pointer) === true;
-    const memoKey = isTarget ? `${file}#${pointer}` : '';
-    if (isTarget) {
-      const hit = this.memo.get(memoKey);
-      if (hit !== undefined) {
-        this.lastHeight = this.heights.get(hit as object) ?? 1;
-        return hit;
-      }
-    }
+    const hit = this.memo.get(memoKey);
+    if (hit !== undefined) return hit;
     const out: Record<string, unknown> = {};
-    if (isTarget) {
-      this.memo.set(memoKey, out);
-      this.building.add(memoKey);
-    }
+    this.memo.set(memoKey, out);
+    this.building.add(memoKey);
     this.origins.set(out, { file, pointer });
-    if (pointer.startsWith('/components/')) {
-      const component = /^\/components\/([^/]+)\/([^/]+)$/.exec(pointer);
-      if (component) this.components.set(out, { kind: component[1]!, name: decodeURIComponentSafe(splitPointer(pointer)[2]!) });
-    }
-    let max = 0;
+    const component = /^\/components\/([^/]+)\/([^/]+)$/.exec(pointer);
+    if (component) this.components.set(out, { kind: component[1]!, name: decodeURIComponentSafe(splitPointer(pointer)[2]!) });
     for (const [key, value] of Object.entries(node)) {
       // Examples, defaults, consts and enums are data: a `$ref` inside them stays text.
-      if (isDataKey(key, pointer)) {
-        out[key] = value;
-        const h = dataHeight(value);
-        if (h > max) max = h;
-      } else {
-        out[key] = this.deref(file, `${pointer}/${encodePointerSegment(key)}`, value, stack, level + 1);
-        if (this.lastHeight > max) max = this.lastHeight;
-      }
+      out[key] = isDataKey(key, pointer) ? value : this.deref(file, `${pointer}/${encodePointerSegment(key)}`, value, stack, level + 1);
     }
-    this.lastHeight = 1 + max;
-    if (isTarget) {
-      this.building.delete(memoKey);
-      this.heights.set(out, this.lastHeight);
-    }
+    this.building.delete(memoKey);
+    this.heights.set(out, 1 + maxHeight(Object.values(out), this.heights));
     return out;
   }
 
@@ -555,9 +469,11 @@ function isDataKey(key: string, pointer: string): boolean {
   return !NAME_MAPS.has(parentKey);
 }
 
-/** The height a data value (an example, a default: not resolved) counts for: 1 for an object or array, else 0. */
-function dataHeight(value: unknown): number {
-  return typeof value === 'object' && value !== null ? 1 : 0;
+/** The largest height among resolved values (0 when none is an object or array). */
+function maxHeight(values: unknown[], heights: WeakMap<object, number>): number {
+  let max = 0;
+  for (const v of values) if (typeof v === 'object' && v !== null) max = Math.max(max, heights.get(v) ?? 1);
+  return max;
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {
@@ -576,7 +492,7 @@ function getAt(data: unknown, pointer: string, onMissing?: () => never): unknown
 }
 
 /**
- * The `$ref`s under a node (not inside data keywords), local and to other files, with their JSON
+ * The `$ref`s to other files under a node (not inside data keywords), with their JSON
  * pointers. A pointer is spelled out only for a `$ref` found: the walk keeps the keys on
  * the way, not a string per node.
  */
@@ -597,7 +513,7 @@ function collectRefs(root: unknown, base: string): { value: string; pointer: str
         path.pop();
       });
     } else if (isObject(node)) {
-      if (typeof node.$ref === 'string') out.push({ value: node.$ref, pointer: pointerHere() });
+      if (typeof node.$ref === 'string' && !node.$ref.startsWith('#')) out.push({ value: node.$ref, pointer: pointerHere() });
       for (const [key, value] of Object.entries(node)) {
         if (key === '$ref') continue;
         // isDataKey reads the last segment of the node's pointer: only spelled out for a data keyword.

@@ -98,4 +98,50 @@ x: {y: {z: {$ref: '#/D'}}}
     expect(back).toEqual({ $ref: '#/components/schemas/Tree' });
     expect(resolver.recursionTarget(back)).toBe(tree);
   });
+
+  // Each case below broke when only the places a $ref names were memoized (a tried speed-up):
+  // a subtree reached twice was resolved twice, which is exponential for a chain of
+  // $refs with sibling keywords that fan out (a 4 KB contract took over a minute).
+  const schemas = (body: string) => `components:\n  schemas:\n${body}`;
+
+  it('a $ref with sibling keywords, reached twice, shares its resolved siblings (each subtree is resolved once)', async () => {
+    let body = '    Base: {type: object}\n';
+    for (let i = 0; i < 6; i++)
+      body += `    S${i}: {$ref: '#/components/schemas/Base', properties: {a: {$ref: '#/components/schemas/S${i + 1}'}, b: {$ref: '#/components/schemas/S${i + 1}'}}}\n`;
+    body += "    S6: {type: string}\n    Use: {$ref: '#/components/schemas/S0'}\n";
+    const { resolved } = await resolveIn({ 'a.yaml': schemas(body) }, 'a.yaml');
+    const s = resolved.components.schemas;
+    expect(s.S0.properties.a.properties).toBe(s.S0.properties.b.properties);
+    expect(s.S0.properties.a.properties.a.properties).toBe(s.S1.properties.a.properties);
+    expect(s.Use.properties).toBe(s.S0.properties);
+  });
+
+  it('the elements of an array a $ref names are one object each, whichever $ref reaches them', async () => {
+    const { resolved } = await resolveIn(
+      { 'a.yaml': `${schemas("    S: {oneOf: {$ref: '#/components/x'}}\n    T: {anyOf: {$ref: '#/components/x'}}\n")}  x:\n    - {type: object}\n` },
+      'a.yaml',
+    );
+    expect(resolved.components.schemas.S.oneOf[0]).toBe(resolved.components.schemas.T.anyOf[0]);
+  });
+
+  it('a $ref under a property named "$ref" is followed like any other (here back to its own schema)', async () => {
+    const { resolved, resolver } = await resolveIn(
+      { 'a.yaml': schemas("    Node:\n      type: object\n      properties:\n        $ref: {$ref: '#/components/schemas/Node'}\n") },
+      'a.yaml',
+    );
+    const node = resolved.components.schemas.Node;
+    expect(resolver.recursionTarget(node.properties.$ref)).toBe(node);
+  });
+
+  it('a $ref to a data keyword whose value is a $ref resolves to that target', async () => {
+    const { resolved } = await resolveIn(
+      {
+        'a.yaml': schemas(
+          "    Y: {type: object, properties: {p: {type: object}}}\n    X: {type: object, default: {$ref: '#/components/schemas/Y/properties/p'}}\n    Z: {$ref: '#/components/schemas/X/default'}\n",
+        ),
+      },
+      'a.yaml',
+    );
+    expect(resolved.components.schemas.Z).toBe(resolved.components.schemas.Y.properties.p);
+  });
 });

@@ -1,5 +1,5 @@
 /** Code generation: `generate()` (the library behind `evc generate`), the printer, planning and the docs output. */
-export { generate, version, GENERATOR_NAME, type FileChange, type GenerateOptions, type GenerateResult } from './generate.js';
+export { generate, version, GENERATOR_NAME, type FileChange, type GenerateOptions, type GenerateProgress, type GenerateResult } from './generate.js';
 export { planSystem, systemFolder, outputs, type PlannedFile, type PlanOptions, type Template } from './plan.js';
 export { planDocs, generatedDocsFiles, isGeneratedDocs, DOCS_FOLDER, type PlanDocsOptions } from './docs.js';
 export { compareFiles, applyChanges } from './output.js';

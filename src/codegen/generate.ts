@@ -27,7 +27,7 @@ import { DEFAULT_EMIT, DEFAULT_RUNTIME_IMPORT, readConfig, type Emit, type EvcCo
 import { DOCS_FOLDER, docsSourceKey, generatedDocsFiles } from './docs.js';
 import { applyChanges, compareFiles, listFiles, posix, readText, sha256, type FileChange } from './output.js';
 import type { PlannedFile } from './plan.js';
-import type { CompilePool } from './validators.js';
+import type { CompilePool, ValidatorProgress } from './validators.js';
 
 export type { FileChange } from './output.js';
 
@@ -83,7 +83,7 @@ export interface GenerateOptions {
 /** How far a run is: contracts parsed and systems generated so far, of how many. */
 export interface GenerateProgress {
   /** The validators of the system being generated: compiled so far, of how many (two per message payload). */
-  validators?: { compiled: number; total: number };
+  validators?: ValidatorProgress;
   /** Root documents loaded, of `contracts` to load (the ones whose SDK is cached are not loaded unless the docs need them). */
   contractsParsed: number;
   contracts: number;
@@ -359,7 +359,8 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     ]);
     const loaded: Array<{ system?: SystemModel; rel: string }> = [];
     const progress: GenerateProgress = { contractsParsed: 0, contracts: toLoad.length + (needDocs ? cachedRoots.length : 0), systemsGenerated: 0, systems: 0 };
-    const report = () => options.onProgress?.({ ...progress, ...(progress.validators ? { validators: { ...progress.validators } } : {}) });
+    // progress.validators is a new object at each report from startValidators: a shallow copy is a snapshot.
+    const report = () => options.onProgress?.({ ...progress });
     report();
     /**
      * One root document: its diagnostics, lint findings included, and its systems without

@@ -425,17 +425,19 @@ export async function startValidators(
     progress.compiled += jobs[index]!.entries.length;
     onProgress?.({ ...progress });
   };
+  /** Job `index` compiled in this thread (undefined when it does not compile), counted. */
+  const here = (index: number): CompiledChunk | undefined => {
+    const chunk = tryCompile(jobs[index]!);
+    if (chunk) compiled(index);
+    return chunk;
+  };
   onProgress?.({ ...progress });
   if (!pool)
     return {
       finish: async () =>
         assemble(
           jobs,
-          jobs.map((job, i) => {
-            const chunk = tryCompile(job);
-            if (chunk) compiled(i);
-            return chunk;
-          }),
+          jobs.map((_, i) => here(i)),
           runtimeImport,
         ),
     };
@@ -449,8 +451,7 @@ export async function startValidators(
       if (pool.callerCompiles())
         for (let i = jobs.length - 1; i >= 0; i--)
           if (Atomics.compareExchange(claims, i, 0, 1) === 0) {
-            chunks[i] = tryCompile(jobs[i]!);
-            if (chunks[i]) compiled(i);
+            chunks[i] = here(i);
             mine++;
           }
       const theirs = await fromWorker;

@@ -113,7 +113,6 @@ export async function generateCommand(argv: string[]): Promise<number> {
   }
 }
 
-/** `"strict": true` in evc.config.json (a broken config file is reported by generate itself). */
 /** The progress line's text: `1/1 contract(s) parsed, 0/1 system(s) generated, validators 4,200/10,000`. */
 export function progressText(p: GenerateProgress): string {
   const base = `${p.contractsParsed}/${p.contracts} contract(s) parsed, ${p.systemsGenerated}/${p.systems} system(s) generated`;
@@ -122,6 +121,7 @@ export function progressText(p: GenerateProgress): string {
   return `${base}, validators ${n(p.validators.compiled)}/${n(p.validators.total)}`;
 }
 
+/** `"strict": true` in evc.config.json (a broken config file is reported by generate itself). */
 function configStrict(): boolean {
   try {
     return readConfig(process.cwd()).strict === true;

@@ -191,8 +191,18 @@ export function validatorSupportImport(runtimeImport: string): string {
  * instance, into its own function scope, and only its text is kept. Fixed, so the output
  * depends on the contract only; a system of up to this many validators is one chunk, as
  * before chunking.
+ *
+ * 25 rather than 100: an instance's compiled schemas and code trees live until its chunk is
+ * done, so a bigger chunk keeps more of them through each young-generation collection,
+ * and the last jobs of a request are shorter. `evc generate --no-docs` on 5,000 channels,
+ * the compiled CLI, runs alternating on 2 cores: faster in chunks of 25 in 9 pairs of 9,
+ * 17.4-21.2 s (26.6-33.4 s of CPU) against 18.9-25.8 s (30.6-40.6 s) in chunks of 100; at
+ * 2,000 channels 8.5-9.6 s against 9.6-10.3 s, at 1,000 4.9-6.1 against 5.6-6.9 s, at 500
+ * the same within the noise. Chunks of 10 were no better than 25 (19.4 and 22.9 s) and
+ * print 2.5 times the scopes. Compiling alone (bench/validator-chunks.ts, 100 payloads)
+ * the difference is within the noise (0.9-1.0x of the CPU of chunks of 100).
  */
-export const VALIDATOR_CHUNK = 100;
+export const VALIDATOR_CHUNK = 25;
 
 /** One unit of work: a chunk of entries (plain schemas) in one mode. */
 export interface CompileJob {
@@ -284,16 +294,17 @@ export interface CompilePoolOptions {
 /** Most workers by default: each boots ajv (~0.25 s of CPU) and holds its own heap. */
 export const MAX_COMPILE_WORKERS = 4;
 /**
- * Jobs (two per VALIDATOR_CHUNK messages) from which a request gets more workers and the
- * requesting thread leaves the compiling to them. ajv compiles a chunk in a worker in
- * ~200 ms but in the main thread, once it holds a big contract's model, in ~380 ms (each
- * collection the compiling triggers walks that heap). Measured on 2 cores, one worker plus
- * the main thread against two workers: 5,000 channels 27-30 s against 24-26 s, 2,000
- * channels 13.2-14.3 s against 12.2-13.8 s; at 1,000 and 500 channels two workers were
- * slower (7.0 against 7.3 s, 4.1-4.5 against 4.6-5.7 s: the second worker's boot and heap
- * for a main thread that compiles about as fast).
+ * Jobs (two per VALIDATOR_CHUNK messages), here those of 2,000 messages, from which a
+ * request gets more workers and the requesting thread leaves the compiling to them. ajv
+ * compiled 100 payloads in a worker in ~200 ms but in the main thread, once it holds a big
+ * contract's model, in ~380 ms (each collection the compiling triggers walks that heap).
+ * Measured on 2 cores (in chunks of 100), one worker plus the main thread against two
+ * workers: 5,000 channels 27-30 s against 24-26 s, 2,000 channels 13.2-14.3 s against
+ * 12.2-13.8 s; at 1,000 and 500 channels two workers were slower (7.0 against 7.3 s,
+ * 4.1-4.5 against 4.6-5.7 s: the second worker's boot and heap for a main thread that
+ * compiles about as fast).
  */
-export const SPREAD_AT = 40;
+export const SPREAD_AT = (2 * 2000) / VALIDATOR_CHUNK;
 
 export function createCompilePool(options: CompilePoolOptions = {}): CompilePool {
   type Reply = { id: number; index?: number; chunk?: CompiledChunk; done?: boolean };

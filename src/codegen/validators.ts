@@ -20,6 +20,7 @@ import { createAjv, FORMATS_MODULE } from '../contract/ajv.js';
 import { workerBoot } from '../contract/worker-boot.js';
 import { DEFAULT_RUNTIME_IMPORT } from './config.js';
 import type { JsonSchema } from '../contract/ir.js';
+import { certainlyValid } from './candidate-check.js';
 import { plainSchema } from './schema-json.js';
 import { equal, fullFormats, ucs2length } from '@event-contracts/runtime/validator-support';
 
@@ -223,9 +224,12 @@ export function compileJob(job: CompileJob): CompiledChunk {
   const chunk = chunkToEsm(compileMode(job.entries, job.allErrors));
   const withCandidate = job.allErrors ? [] : job.entries.filter((e) => e.candidate !== undefined);
   if (withCandidate.length > 0) {
-    // The code validators.ts will hold, run here: the same check as evaluating it later in the caller.
-    const fns = evaluateChunk(chunk.code);
-    chunk.checked = withCandidate.map((e) => [e.name, fns[e.name]?.(e.candidate!.value) === true]);
+    // Values certainly valid by their plain schema need no run (candidate-check.ts); the
+    // others are checked with the code validators.ts will hold, run here: the same check
+    // as evaluating it later in the caller.
+    const verdicts = withCandidate.map((e) => certainlyValid(e.schema, e.candidate!.value));
+    const fns = verdicts.includes(undefined) ? evaluateChunk(chunk.code) : undefined;
+    chunk.checked = withCandidate.map((e, i) => [e.name, verdicts[i] ?? fns![e.name]?.(e.candidate!.value) === true]);
   }
   return chunk;
 }

@@ -255,15 +255,17 @@ export function createGeneratedFile(path: string, preamble: Preamble): Generated
         if (values.length > 0) importLines.push(`import { ${values.map(spec).join(', ')} } from ${stringLiteral(from)};`);
       }
       if (importLines.length > 0) out.push('', ...importLines);
-      const body = lines.map((parts) => parts.map(render).join(''));
-      // No leading or doubled blank lines: templates may print separators freely.
-      const text: string[] = [];
-      for (const l of ['', ...body]) {
-        if (l === '' && (text.length === 0 || text[text.length - 1] === '')) continue;
-        text.push(l);
+      // No leading or doubled blank lines: templates may print separators freely. One pass
+      // into the final array (client.ts has hundreds of thousands of lines on big contracts).
+      const all = out;
+      if (out.length > 0) all.push('');
+      const bodyStart = all.length;
+      for (const parts of lines) {
+        const l = parts.length === 1 && typeof parts[0] === 'string' ? parts[0] : parts.map(render).join('');
+        if (l === '' && (all.length === bodyStart || all[all.length - 1] === '')) continue;
+        all.push(l);
       }
-      while (text[text.length - 1] === '') text.pop();
-      const all = [...out, ...(out.length > 0 ? [''] : []), ...text];
+      while (all.length > bodyStart && all[all.length - 1] === '') all.pop();
       if (all.length === 0) return '\n';
       // The last newline as the join's last separator, not `+ '\n'`: that concatenation made
       // the text a rope, which its first reader (compare, write) flattened into a second copy

@@ -14,10 +14,22 @@
  * value that is not valid, never reject a valid one; the differential test
  * (test/codegen/candidate-check.test.ts) holds it to ajv on generated schemas and values.
  */
+import { types } from 'node:util';
 import { equal, fullFormats, ucs2length } from '@event-contracts/runtime/validator-support';
 
-/** Keywords without effect on validity (plainSchema drops most of them). */
-const ANNOTATIONS = new Set(['title', 'description', '$comment', 'examples', 'default', 'deprecated', 'readOnly', 'writeOnly']);
+/** Keywords without effect on validity (plainSchema drops most of them; ajv 2020 only annotates with content*). */
+const ANNOTATIONS = new Set([
+  'title',
+  'description',
+  '$comment',
+  'examples',
+  'default',
+  'deprecated',
+  'readOnly',
+  'writeOnly',
+  'contentMediaType',
+  'contentEncoding',
+]);
 
 /** The keywords this reads; a schema with any other is left to the generated validator. */
 const KNOWN = new Set([
@@ -40,39 +52,65 @@ const KNOWN = new Set([
   'exclusiveMaximum',
   'format',
   'allOf',
+  'anyOf',
+  'nullable',
 ]);
 
 /** Deepest schema read: deeper ones are left to the generated validator. */
 const MAX_DEPTH = 64;
 
-type Check = (value: string) => boolean;
-const formatChecks = new Map<string, Check | undefined>();
+/** A format as ajv applies it: to the values of one type (`type`), with `check` (true: any value of it passes). */
+interface Format {
+  type: 'string' | 'number';
+  check: ((value: never) => boolean) | true;
+}
+const formats = new Map<string, Format | undefined>();
 
-/** The check of a string format as ajv runs it (a function, a RegExp, or `{ validate }` of either); undefined for anything else. */
-function formatCheck(name: string): Check | undefined {
-  if (formatChecks.has(name)) return formatChecks.get(name);
-  let check: Check | undefined;
+/**
+ * A format of the runtime's set as ajv runs it: a function, a RegExp, or `{ validate, type }`
+ * of either (`type` 'number' for int32 & co.), or `true` (password, binary: no check).
+ * Undefined for anything else (async, an unknown name, a sticky or global RegExp, which
+ * answers by its lastIndex).
+ */
+function formatOf(name: string): Format | undefined {
+  if (formats.has(name)) return formats.get(name);
   const def = Object.hasOwn(fullFormats, name) ? (fullFormats as Record<string, unknown>)[name] : undefined;
-  const of = (v: unknown): Check | undefined => {
-    if (typeof v === 'function') return (s) => (v as (s: string) => unknown)(s) === true;
-    // A sticky or global RegExp answers by its lastIndex: left to the generated validator.
-    if (v instanceof RegExp && !/[gy]/.test(v.flags)) return (s) => v.test(s);
+  const of = (v: unknown): Format['check'] | undefined => {
+    if (v === true) return true;
+    if (typeof v === 'function') return (x: never) => (v as (x: unknown) => unknown)(x) === true;
+    if (v instanceof RegExp && !/[gy]/.test(v.flags)) return (x: never) => v.test(x);
     return undefined;
   };
-  if (typeof def === 'function' || def instanceof RegExp) check = of(def);
-  else if (typeof def === 'object' && def !== null) {
+  let format: Format | undefined;
+  if (def === true || typeof def === 'function' || def instanceof RegExp) {
+    const check = of(def);
+    if (check !== undefined) format = { type: 'string', check };
+  } else if (typeof def === 'object' && def !== null) {
     const d = def as { validate?: unknown; async?: unknown; type?: unknown };
-    if (d.async !== true && (d.type === undefined || d.type === 'string')) check = of(d.validate);
+    const check = d.async === true ? undefined : of(d.validate);
+    if (check !== undefined && (d.type === undefined || d.type === 'string' || d.type === 'number'))
+      format = { type: d.type === 'number' ? 'number' : 'string', check };
   }
-  formatChecks.set(name, check);
-  return check;
+  formats.set(name, format);
+  return format;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** `true` when `value` certainly passes `schema` (a plain schema, as ajv compiles it); else undefined. */
+/**
+ * `true` when `value` certainly passes `schema`; else undefined. `schema` is a plain schema
+ * ajv has compiled (compileJob calls this after compileMode): keyword arguments ajv's
+ * meta-schema would refuse are not looked for here. `value` is data as JSON makes it
+ * (plain objects and arrays of own, enumerable data properties); anything else is left to
+ * the generated validator.
+ */
 export function certainlyValid(schema: unknown, value: unknown): true | undefined {
-  return passes(schema, value, 0) ? true : undefined;
+  try {
+    return passes(schema, value, 0) ? true : undefined;
+  } catch {
+    // fast-deep-equal calls a `valueOf`/`toString` key of a schema constant: a value that is not a function throws.
+    return undefined;
+  }
 }
 
 function passes(schema: unknown, value: unknown, depth: number): boolean {
@@ -80,20 +118,31 @@ function passes(schema: unknown, value: unknown, depth: number): boolean {
   if (!isPlainObject(schema) || depth > MAX_DEPTH) return false;
   for (const key of Object.keys(schema)) if (!KNOWN.has(key) && !ANNOTATIONS.has(key)) return false;
   const s = schema;
-  if (s.type !== undefined && !typeMatches(s.type, value)) return false;
-  if (s.const !== undefined && !equal(s.const, value)) return false;
-  if (s.enum !== undefined && !(Array.isArray(s.enum) && s.enum.some((e) => equal(e, value)))) return false;
+  // OpenAPI's nullable (an ajv keyword): null passes `type` too; with enum or const, left alone.
+  let nullable = false;
+  if (s.nullable !== undefined && s.nullable !== false) {
+    if (s.nullable !== true || s.type === undefined || s.enum !== undefined || s.const !== undefined) return false;
+    nullable = true;
+  }
+  if (s.type !== undefined && !(typeMatches(s.type, value) || (nullable && value === null))) return false;
+  // ajv compares `equal(data, constant)`, in that order.
+  if (s.const !== undefined && !equal(value, s.const)) return false;
+  if (s.enum !== undefined && !(Array.isArray(s.enum) && s.enum.some((e) => equal(value, e)))) return false;
   if (Array.isArray(s.allOf)) {
     for (const sub of s.allOf) if (!passes(sub, value, depth + 1)) return false;
   } else if (s.allOf !== undefined) return false;
+  // Sound for "valid": one branch that certainly passes is enough.
+  if (s.anyOf !== undefined && !(Array.isArray(s.anyOf) && s.anyOf.some((sub) => passes(sub, value, depth + 1)))) return false;
+  if (s.format !== undefined) {
+    const format = typeof s.format === 'string' ? formatOf(s.format) : undefined;
+    if (format === undefined) return false;
+    // ajv checks a format on the values of its type only.
+    if (format.check !== true && typeof value === format.type && !format.check(value as never)) return false;
+  }
   if (typeof value === 'string') {
     if (s.minLength !== undefined && !(typeof s.minLength === 'number' && ucs2length(value) >= s.minLength)) return false;
     if (s.maxLength !== undefined && !(typeof s.maxLength === 'number' && ucs2length(value) <= s.maxLength)) return false;
-    if (s.format !== undefined) {
-      const check = typeof s.format === 'string' ? formatCheck(s.format) : undefined;
-      if (!check || !check(value)) return false;
-    }
-  } else if (s.format !== undefined) return false;
+  }
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return false;
     for (const [k, ok] of [
@@ -104,6 +153,7 @@ function passes(schema: unknown, value: unknown, depth: number): boolean {
     ] as const)
       if (s[k] !== undefined && !(typeof s[k] === 'number' && ok(s[k]))) return false;
   }
+  if (typeof value === 'object' && value !== null && !isData(value)) return false;
   if (Array.isArray(value)) {
     if (s.minItems !== undefined && !(typeof s.minItems === 'number' && value.length >= s.minItems)) return false;
     if (s.maxItems !== undefined && !(typeof s.maxItems === 'number' && value.length <= s.maxItems)) return false;
@@ -115,10 +165,26 @@ function passes(schema: unknown, value: unknown, depth: number): boolean {
   return true;
 }
 
+/**
+ * An array or object as JSON makes it: no proxy, the standard prototype, and only own,
+ * enumerable data properties (plus an array's length). What ajv reads of it (`data.name`,
+ * `data[i]`, `for (key in data)`) is then what Object.keys and indexes give here.
+ */
+function isData(value: object): boolean {
+  if (types.isProxy(value)) return false;
+  const array = Array.isArray(value);
+  if (Object.getPrototypeOf(value) !== (array ? Array.prototype : Object.prototype)) return false;
+  for (const key of Reflect.ownKeys(value)) {
+    if (array && key === 'length') continue;
+    const d = Object.getOwnPropertyDescriptor(value, key)!;
+    if (typeof key === 'symbol' || !d.enumerable || !('value' in d)) return false;
+  }
+  return true;
+}
+
 function objectPasses(s: Record<string, unknown>, value: Record<string, unknown>, depth: number): boolean {
-  // A plain object of own, defined properties, none named like an Object.prototype member
-  // (ajv reads `data.name`, inherited members included, unless ownProperties is on).
-  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  // Own, defined properties (isData), none named like an Object.prototype member (ajv
+  // reads `data.name`, inherited members included, unless ownProperties is on).
   const keys = Object.keys(value);
   for (const k of keys) if (k in Object.prototype || value[k] === undefined) return false;
   if (s.minProperties !== undefined && !(typeof s.minProperties === 'number' && keys.length >= s.minProperties)) return false;

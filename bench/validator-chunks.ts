@@ -9,8 +9,8 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { parse } from 'yaml';
 import { compileJob, type ValidatorEntry } from '../src/codegen/validators.js';
+import { fastParse } from '../src/contract/yaml-fast.js';
 import { syntheticContract } from './generate-synthetic.js';
 
 const { values } = parseArgs({
@@ -22,7 +22,7 @@ const { values } = parseArgs({
 });
 const sizes = values.sizes.split(',').map(Number);
 const rounds = Number(values.rounds);
-const doc = parse(syntheticContract(Number(values.payloads), 10)) as { components: { messages: Record<string, { payload: object }> } };
+const doc = fastParse(syntheticContract(Number(values.payloads), 10), 64)?.data as { components: { messages: Record<string, { payload: object }> } };
 const entries: ValidatorEntry[] = Object.entries(doc.components.messages).map(([id, m]) => ({
   name: `validate${id}`,
   schema: m.payload as ValidatorEntry['schema'],

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { syntheticContract } from '../../bench/generate-synthetic.js';
 import { certainlyValid } from '../../src/codegen/candidate-check.js';
 import { plainSchema } from '../../src/codegen/schema-json.js';
 import { compileJob, evaluateChunk } from '../../src/codegen/validators.js';
 import type { JsonSchema } from '../../src/contract/ir.js';
 import { createAjv } from '../../src/contract/ajv.js';
+import { fastParse } from '../../src/contract/yaml-fast.js';
 import { createRandom, type Random, sampleCandidate } from '../../src/verify/sample.js';
 
 const ajv = createAjv();
@@ -250,7 +250,7 @@ describe('certainlyValid: a factory value checked without running generated code
   });
 
   it("certifies every factory value of the synthetic contract, with the same verdicts as the chunk's validators", () => {
-    const doc = parse(syntheticContract(30, 10)) as { components: { messages: Record<string, { payload: JsonSchema }> } };
+    const doc = fastParse(syntheticContract(30, 10), 64)?.data as { components: { messages: Record<string, { payload: JsonSchema }> } };
     const entries = Object.entries(doc.components.messages).map(([id, m]) => {
       const schema = plainSchema(m.payload, { dropAnnotations: true });
       return { name: `validate${id}`, what: id, schema, candidate: sampleCandidate(schema, createRandom(id.length), { minimal: true })! };

@@ -67,33 +67,38 @@ interface Format {
 const formats = new Map<string, Format | undefined>();
 
 /**
- * A format of the runtime's set as ajv runs it: a function, a RegExp, or `{ validate, type }`
- * of either (`type` 'number' for int32 & co.), or `true` (password, binary: no check).
- * Undefined for anything else (async, an unknown name, a sticky or global RegExp, which
- * answers by its lastIndex).
+ * A format of the runtime's set as ajv runs it: a function, a RegExp, `true` (password,
+ * binary: no check), or `{ validate, type }` of one of those (`type` 'number' for int32 &
+ * co.). Undefined for anything else (async, an unknown name, a sticky or global RegExp,
+ * which answers by its lastIndex).
  */
 function formatOf(name: string): Format | undefined {
   if (formats.has(name)) return formats.get(name);
   const def = Object.hasOwn(fullFormats, name) ? (fullFormats as Record<string, unknown>)[name] : undefined;
-  const of = (v: unknown): Format['check'] | undefined => {
-    if (v === true) return true;
-    if (typeof v === 'function') return (x: never) => (v as (x: unknown) => unknown)(x) === true;
-    if (v instanceof RegExp && !/[gy]/.test(v.flags)) return (x: never) => v.test(x);
-    return undefined;
+  const d = (typeof def === 'object' && def !== null && !(def instanceof RegExp) ? def : { validate: def }) as {
+    validate?: unknown;
+    async?: unknown;
+    type?: unknown;
   };
-  let format: Format | undefined;
-  if (def === true || typeof def === 'function' || def instanceof RegExp) {
-    const check = of(def);
-    if (check !== undefined) format = { type: 'string', check };
-  } else if (typeof def === 'object' && def !== null) {
-    const d = def as { validate?: unknown; async?: unknown; type?: unknown };
-    const check = d.async === true ? undefined : of(d.validate);
-    if (check !== undefined && (d.type === undefined || d.type === 'string' || d.type === 'number'))
-      format = { type: d.type === 'number' ? 'number' : 'string', check };
-  }
+  const v = d.validate;
+  const check: Format['check'] | undefined =
+    d.async === true
+      ? undefined
+      : v === true
+        ? true
+        : typeof v === 'function'
+          ? (x: never) => (v as (x: unknown) => unknown)(x) === true
+          : v instanceof RegExp && !/[gy]/.test(v.flags)
+            ? (x: never) => v.test(x)
+            : undefined;
+  const type = d.type ?? 'string';
+  const format = check !== undefined && (type === 'string' || type === 'number') ? { type: type as Format['type'], check } : undefined;
   formats.set(name, format);
   return format;
 }
+
+/** A limit keyword's test: absent, or a number `ok` accepts. */
+const within = (limit: unknown, ok: (limit: number) => boolean): boolean => limit === undefined || (typeof limit === 'number' && ok(limit));
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -139,24 +144,15 @@ function passes(schema: unknown, value: unknown, depth: number): boolean {
     // ajv checks a format on the values of its type only.
     if (format.check !== true && typeof value === format.type && !format.check(value as never)) return false;
   }
-  if (typeof value === 'string') {
-    if (s.minLength !== undefined && !(typeof s.minLength === 'number' && ucs2length(value) >= s.minLength)) return false;
-    if (s.maxLength !== undefined && !(typeof s.maxLength === 'number' && ucs2length(value) <= s.maxLength)) return false;
-  }
+  if (typeof value === 'string' && (!within(s.minLength, (n) => ucs2length(value) >= n) || !within(s.maxLength, (n) => ucs2length(value) <= n))) return false;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return false;
-    for (const [k, ok] of [
-      ['minimum', (b: number) => value >= b],
-      ['maximum', (b: number) => value <= b],
-      ['exclusiveMinimum', (b: number) => value > b],
-      ['exclusiveMaximum', (b: number) => value < b],
-    ] as const)
-      if (s[k] !== undefined && !(typeof s[k] === 'number' && ok(s[k]))) return false;
+    if (!within(s.minimum, (b) => value >= b) || !within(s.maximum, (b) => value <= b)) return false;
+    if (!within(s.exclusiveMinimum, (b) => value > b) || !within(s.exclusiveMaximum, (b) => value < b)) return false;
   }
   if (typeof value === 'object' && value !== null && !isData(value)) return false;
   if (Array.isArray(value)) {
-    if (s.minItems !== undefined && !(typeof s.minItems === 'number' && value.length >= s.minItems)) return false;
-    if (s.maxItems !== undefined && !(typeof s.maxItems === 'number' && value.length <= s.maxItems)) return false;
+    if (!within(s.minItems, (n) => value.length >= n) || !within(s.maxItems, (n) => value.length <= n)) return false;
     if (s.items !== undefined) {
       for (let i = 0; i < value.length; i++) if (!(i in value) || !passes(s.items, value[i], depth + 1)) return false;
     }
@@ -187,8 +183,7 @@ function objectPasses(s: Record<string, unknown>, value: Record<string, unknown>
   // reads `data.name`, inherited members included, unless ownProperties is on).
   const keys = Object.keys(value);
   for (const k of keys) if (k in Object.prototype || value[k] === undefined) return false;
-  if (s.minProperties !== undefined && !(typeof s.minProperties === 'number' && keys.length >= s.minProperties)) return false;
-  if (s.maxProperties !== undefined && !(typeof s.maxProperties === 'number' && keys.length <= s.maxProperties)) return false;
+  if (!within(s.minProperties, (n) => keys.length >= n) || !within(s.maxProperties, (n) => keys.length <= n)) return false;
   if (s.required !== undefined) {
     if (!Array.isArray(s.required)) return false;
     for (const r of s.required) if (typeof r !== 'string' || r in Object.prototype || !Object.hasOwn(value, r)) return false;

@@ -371,6 +371,8 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     const loadOne = async (r: (typeof toLoad)[number]): Promise<{ found: Diagnostic[]; result: { systems: SystemModel[] } }> => {
       const loadedContract = await loadContract(r.file, { root: r.contractRoot, specValidation: false, ...(options.limits ? { limits: options.limits } : {}) });
       const found = [...loadedContract.diagnostics];
+      // The workers the biggest system's validators get boot while this thread lints and plans.
+      pool?.expect(Math.max(0, ...loadedContract.systems.map((s) => s.messages.length)));
       if (options.lint !== undefined && options.lint !== 'off' && loadedContract.systems.length > 0) {
         const { lintForGenerate } = await import('../lint/index.js');
         for (const system of loadedContract.systems) found.push(...lintForGenerate(system, { strict: options.lint === 'strict' }));

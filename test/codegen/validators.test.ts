@@ -187,6 +187,20 @@ describe('validators', () => {
       } finally {
         await spread.close();
       }
+      // Told ahead (expect) that this many entries are coming, the pool starts those workers
+      // before the jobs exist; fewer than spreadAt's worth leaves it at one.
+      const hinted = createCompilePool({ maxWorkers: 2, spreadAt: 4 });
+      try {
+        await hinted.ready();
+        hinted.expect(VALIDATOR_CHUNK);
+        expect(hinted.callerCompiles()).toBe(true);
+        hinted.expect(big.length);
+        expect(hinted.callerCompiles()).toBe(false);
+        expect(await compileValidatorsParallel(big, hinted)).toEqual(compiled);
+        expect(parallelStats).toMatchObject({ worker: true, jobs: 4, workerJobs: 4, callerJobs: 0 });
+      } finally {
+        await hinted.close();
+      }
       // One worker at most: the requesting thread compiles beside it, whatever the size.
       const single = createCompilePool({ maxWorkers: 1, spreadAt: 4 });
       try {

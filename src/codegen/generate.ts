@@ -25,7 +25,7 @@ import type { Diagnostic, SystemModel } from '../contract/ir.js';
 import type { ContractLimits } from '../contract/limits.js';
 import { DEFAULT_EMIT, DEFAULT_RUNTIME_IMPORT, readConfig, type Emit, type EvcConfig } from './config.js';
 import { DOCS_FOLDER, docsSourceKey, generatedDocsFiles } from './docs.js';
-import { applyChanges, compareFiles, listFiles, posix, readText, sha256, type FileChange } from './output.js';
+import { applyChanges, atPath, compareFiles, listFiles, plannedSha256, posix, readText, sha256, type FileChange } from './output.js';
 import type { PlannedFile } from './plan.js';
 import type { CompilePool, ValidatorProgress } from './validators.js';
 
@@ -454,10 +454,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
               report();
             },
           })
-        ).map((f) => ({
-          path: `${outRel}/${f.path}`,
-          contents: f.contents,
-        }));
+        ).map((f) => atPath(f, `${outRel}/${f.path}`));
       } catch (err) {
         if (!(err instanceof ValidatorCompileError)) throw err;
         const d: Diagnostic = {
@@ -482,7 +479,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
       const inputs: Record<string, string> = {};
       for (const f of system.files) inputs[posix(relative(root, f))] = sha256(readFileSync(f));
       // Output hashes serve only the manifest: not computed without the cache (megabytes per file on big contracts).
-      const outputs = useCache ? Object.fromEntries(plan.map((f) => [f.path, sha256(f.contents)])) : {};
+      const outputs = useCache ? Object.fromEntries(plan.map((f) => [f.path, plannedSha256(f)])) : {};
       manifest.systems[rel] = { id: system.id, folder, inputs, outputs };
     }
     if (hasError(diagnostics) && !keepGoing) return;
@@ -505,7 +502,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     changes.push(...compareFiles(root, docs, generatedDocsFiles(root, docsDir, before), check));
     files.push(...docs);
     if (useCache)
-      manifest.docs = { key: docsKey(outRel, Object.entries(manifest.systems)), outputs: Object.fromEntries(docs.map((f) => [f.path, sha256(f.contents)])) };
+      manifest.docs = { key: docsKey(outRel, Object.entries(manifest.systems)), outputs: Object.fromEntries(docs.map((f) => [f.path, plannedSha256(f)])) };
   }
 
   // 4. Folders of systems that no longer exist: only when whole contract folders were given

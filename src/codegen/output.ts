@@ -14,6 +14,27 @@ export interface FileChange {
   status: 'written' | 'unchanged' | 'removed' | 'stale' | 'missing' | 'extra';
 }
 
+/** Characters from which a planned file keeps its text as lines (see PlannedFile.lines). */
+export const LINES_FROM = 4 * 2 ** 20;
+
+/** A planned file of `lines`; `contents` joins them on first read (and keeps the text). */
+export function linesFile(path: string, lines: readonly string[]): PlannedFile {
+  let text: string | undefined;
+  return {
+    path,
+    lines,
+    get contents() {
+      text ??= lines.join('\n');
+      return text;
+    },
+  };
+}
+
+/** The same file at another path, its text as it is (lines stay lines). */
+export function atPath(file: PlannedFile, path: string): PlannedFile {
+  return file.lines ? linesFile(path, file.lines) : { path, contents: file.contents };
+}
+
 export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 export const posix = (p: string): string => p.split(sep).join('/');
 
@@ -55,7 +76,7 @@ export function compareFiles(root: string, planned: readonly PlannedFile[], pres
   const wanted = new Set<string>();
   for (const f of planned) {
     wanted.add(f.path);
-    const same = holdsText(resolve(root, f.path), f.contents);
+    const same = holdsText(resolve(root, f.path), f);
     if (same) changes.push({ path: f.path, status: 'unchanged' });
     else changes.push({ path: f.path, status: check ? (same === undefined ? 'missing' : 'stale') : 'written' });
   }
@@ -68,15 +89,15 @@ export function compareFiles(root: string, planned: readonly PlannedFile[], pres
  * too, up to (not including) `stop`.
  */
 export function applyChanges(root: string, changes: readonly FileChange[], files: readonly PlannedFile[], stop: string): void {
-  const contents = new Map(files.map((f) => [f.path, f.contents]));
+  const planned = new Map(files.map((f) => [f.path, f]));
   const stopDir = resolve(root, stop);
   for (const c of changes) {
     const abs = resolve(root, c.path);
     if (c.status === 'written') {
-      const text = contents.get(c.path);
-      if (text === undefined) throw new Error(`no contents planned for ${c.path}`);
+      const file = planned.get(c.path);
+      if (file === undefined) throw new Error(`no contents planned for ${c.path}`);
       mkdirSync(dirname(abs), { recursive: true });
-      writeText(abs, text);
+      writeText(abs, file);
     } else if (c.status === 'removed') {
       rmSync(abs, { force: true });
       removeEmptyDirs(dirname(abs), stopDir);
@@ -88,37 +109,77 @@ export function applyChanges(root: string, changes: readonly FileChange[], files
 const WRITE_PIECE = 4 * 2 ** 20;
 
 /**
- * A text as UTF-8, in pieces of up to WRITE_PIECE characters: encoding a big text at once
- * makes a buffer of its size (validators.ts is over a hundred megabytes on big contracts).
- * A piece ends before a high surrogate, so no character is split. The pieces of a big text
- * are encoded into one buffer (each valid until the next is asked for): a new buffer per
- * piece left a hundred megabytes of them to the collector per big file.
+ * A planned file's text as UTF-8, in pieces of up to WRITE_PIECE characters: encoding a big
+ * text at once makes a buffer of its size (validators.ts is over a hundred megabytes on big
+ * contracts). A piece ends before a high surrogate, so no character is split. The pieces of
+ * a big text are encoded into one buffer (each valid until the next is asked for): a new
+ * buffer per piece left a hundred megabytes of them to the collector per big file. A file
+ * of lines (PlannedFile.lines) is encoded line by line, with the newlines between them,
+ * never joined.
  */
-function* utf8Pieces(text: string): Generator<Buffer> {
-  if (text.length <= WRITE_PIECE) {
-    yield Buffer.from(text, 'utf8');
+function* utf8Pieces(file: PlannedFile): Generator<Buffer> {
+  const lines = file.lines;
+  if (lines === undefined && file.contents.length <= WRITE_PIECE) {
+    yield Buffer.from(file.contents, 'utf8');
     return;
   }
   // A UTF-16 code unit is at most 3 bytes of UTF-8.
   const buffer = Buffer.allocUnsafeSlow(3 * WRITE_PIECE);
-  for (let at = 0; at < text.length; ) {
-    let end = Math.min(at + WRITE_PIECE, text.length);
-    const last = text.charCodeAt(end - 1);
-    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
-    yield buffer.subarray(0, buffer.write(text.slice(at, end), 'utf8'));
-    at = end;
+  let used = 0;
+  const texts = lines ?? [file.contents];
+  for (let i = 0; i < texts.length; i++) {
+    // The newline between two lines goes in as a byte: `\n` + line would copy the line.
+    if (i > 0) {
+      if (used === buffer.length) {
+        yield buffer.subarray(0, used);
+        used = 0;
+      }
+      buffer[used++] = 0x0a;
+    }
+    const text = texts[i]!;
+    for (let at = 0; at < text.length; ) {
+      let end = Math.min(at + WRITE_PIECE, text.length);
+      const last = text.charCodeAt(end - 1);
+      if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+      if (used + 3 * (end - at) > buffer.length) {
+        yield buffer.subarray(0, used);
+        used = 0;
+      }
+      used += buffer.write(at === 0 && end === text.length ? text : text.slice(at, end), used, 'utf8');
+      at = end;
+    }
   }
+  if (used > 0) yield buffer.subarray(0, used);
 }
 
-/** writeFileSync for a string, in pieces when it is big (utf8Pieces). */
-function writeText(file: string, text: string): void {
-  if (text.length <= WRITE_PIECE) {
-    writeFileSync(file, text);
+/** The UTF-8 size of a planned file's text. */
+function byteLength(file: PlannedFile): number {
+  if (file.lines === undefined) return Buffer.byteLength(file.contents, 'utf8');
+  let n = Math.max(0, file.lines.length - 1);
+  for (const l of file.lines) n += Buffer.byteLength(l, 'utf8');
+  return n;
+}
+
+/** sha256 of a planned file's text as UTF-8 (lines hashed one after another, never joined). */
+export function plannedSha256(file: PlannedFile): string {
+  if (file.lines === undefined) return sha256(file.contents);
+  const h = createHash('sha256');
+  file.lines.forEach((l, i) => {
+    if (i > 0) h.update('\n');
+    h.update(l);
+  });
+  return h.digest('hex');
+}
+
+/** writeFileSync for a planned file, in pieces when it is big (utf8Pieces). */
+function writeText(path: string, file: PlannedFile): void {
+  if (file.lines === undefined && file.contents.length <= WRITE_PIECE) {
+    writeFileSync(path, file.contents);
     return;
   }
-  const fd = openSync(file, 'w');
+  const fd = openSync(path, 'w');
   try {
-    for (const piece of utf8Pieces(text)) {
+    for (const piece of utf8Pieces(file)) {
       for (let done = 0; done < piece.length; ) done += writeSync(fd, piece, done);
     }
   } finally {
@@ -132,7 +193,7 @@ function writeText(file: string, text: string): void {
  * string held it twice (bytes and text) beside the planned contents, the peak of a
  * regenerate at 5,000 channels (+750 MB).
  */
-function holdsText(file: string, text: string): boolean | undefined {
+function holdsText(file: string, planned: PlannedFile): boolean | undefined {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -143,13 +204,13 @@ function holdsText(file: string, text: string): boolean | undefined {
     const stat = fstatSync(fd);
     if (!stat.isFile()) {
       const current = readText(file);
-      return current === undefined ? undefined : current === text;
+      return current === undefined ? undefined : current === planned.contents;
     }
-    if (stat.size !== Buffer.byteLength(text, 'utf8')) return false;
+    if (stat.size !== byteLength(planned)) return false;
     // One buffer for every piece read (see utf8Pieces).
     const scratch = Buffer.allocUnsafeSlow(Math.min(stat.size, 3 * WRITE_PIECE));
     let position = 0;
-    for (const piece of utf8Pieces(text)) {
+    for (const piece of utf8Pieces(planned)) {
       const read = scratch.subarray(0, piece.length);
       for (let done = 0; done < read.length; ) {
         const n = readSync(fd, read, done, read.length - done, position + done);

@@ -11,6 +11,7 @@ import { validatorsDtsTemplate, validatorsJsTemplate, validatorsTsTemplate } fro
 import type { SystemModel } from '../contract/ir.js';
 import { DEFAULT_EMIT, type Emit } from './config.js';
 import { createTemplateContext, type TemplateContext } from './context.js';
+import { LINES_FROM, linesFile } from './output.js';
 import { createGeneratedFile, type GeneratedFile, type Preamble } from './printer.js';
 import type { CompilePool, ValidatorProgress } from './validators.js';
 
@@ -19,7 +20,15 @@ export type Template = (f: GeneratedFile, ctx: TemplateContext) => void;
 export interface PlannedFile {
   /** Path relative to the output folder, `/`-separated: `<system>/types.ts`. */
   path: string;
-  contents: string;
+  /** The file's text (a big file's is joined from `lines` when first read, see linesFile). */
+  readonly contents: string;
+  /**
+   * A big file's text as lines (joined with `\n` they are `contents`): what comparing,
+   * writing and hashing read, so that its text is never made in one piece. validators.ts is
+   * over a hundred megabytes at thousands of channels: one string of it was a copy of
+   * every compiled validator beside the pieces it is printed from.
+   */
+  readonly lines?: readonly string[];
 }
 
 export interface PlanOptions {
@@ -79,7 +88,10 @@ export async function planSystem(system: SystemModel, options: PlanOptions): Pro
   const render = ([path, template]: [string, Template]): PlannedFile => {
     const f = createGeneratedFile(path, preamble);
     template(f, ctx);
-    return { path: `${folder}/${path}`, contents: f.toString() };
+    const lines = f.toLines();
+    let length = lines.length;
+    for (const l of lines) length += l.length;
+    return length >= LINES_FROM ? linesFile(`${folder}/${path}`, lines) : { path: `${folder}/${path}`, contents: lines.join('\n') };
   };
   const list = outputs(ctx, options.emit);
   // validators.* print the compiled code; factories.* check their sampled values with it.

@@ -54,7 +54,10 @@ export interface GeneratedFile {
   key(name: string): string;
   /** A safe literal for JSON-like data (keys sorted only when `sortKeys`). */
   literal(value: unknown, options?: { sortKeys?: boolean }): string;
+  /** The file's text. */
   toString(): string;
+  /** The file's text as lines: joined with `\n` they are `toString()` (the last one is empty: the text ends with a newline). */
+  toLines(): string[];
 }
 
 /**
@@ -215,6 +218,9 @@ export function createGeneratedFile(path: string, preamble: Preamble): Generated
     key: objectKey,
     literal: (value, options) => jsonLiteral(value, options),
     toString() {
+      return file.toLines().join('\n');
+    },
+    toLines() {
       // Resolve local names: sorted by module, then name, so aliases are predictable.
       const rank = { namespace: 0, default: 1, named: 2 } as const;
       const sorted = [...imports.values()].sort(
@@ -266,12 +272,11 @@ export function createGeneratedFile(path: string, preamble: Preamble): Generated
         all.push(l);
       }
       while (all.length > bodyStart && all[all.length - 1] === '') all.pop();
-      if (all.length === 0) return '\n';
       // The last newline as the join's last separator, not `+ '\n'`: that concatenation made
       // the text a rope, which its first reader (compare, write) flattened into a second copy
       // (150 MB for validators.ts at 5,000 channels).
       all.push('');
-      return all.join('\n');
+      return all.length === 1 ? ['', ''] : all;
     },
   };
   return file;

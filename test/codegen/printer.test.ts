@@ -91,6 +91,21 @@ describe('createGeneratedFile', () => {
     );
   });
 
+  it('toLines are the lines of toString, the last one empty (the text ends with a newline), also for an empty file', () => {
+    const f = createGeneratedFile('client.ts', preamble);
+    f.print();
+    f.print('const a = 1;');
+    f.print();
+    f.print();
+    f.print('const b = 2;');
+    f.print();
+    expect(f.toLines()).toEqual(f.toString().split('\n'));
+    expect(f.toLines().slice(-4)).toEqual(['const a = 1;', '', 'const b = 2;', '']);
+    const empty = createGeneratedFile('x.json', preamble);
+    expect(empty.toString()).toBe('\n');
+    expect(empty.toLines()).toEqual(['', '']);
+  });
+
   it('a value import of a name wins over its type import', () => {
     const f = createGeneratedFile('x.ts', preamble);
     f.print(f.import('V', 'm', { type: true }), f.import('V', 'm'));

@@ -44,7 +44,8 @@ export class RefResolver {
   readonly files = new Map<string, SourceFile>();
   private readonly origins = new WeakMap<object, Origin>();
   private readonly components = new WeakMap<object, ComponentRef>();
-  private readonly memo = new Map<string, unknown>();
+  /** Each object resolved, by `file#pointer`, and its height (levels of mappings/sequences, set once it is built). */
+  private readonly memo = new Map<string, { value: Record<string, unknown>; height: number }>();
   /** Objects still being resolved (`file#pointer`): a `$ref` that reaches one closes a cycle. */
   private readonly building = new Set<string>();
   /** References that close a cycle (recursive schemas), and the resolved object each points back to. */
@@ -55,8 +56,11 @@ export class RefResolver {
   private readonly limits: ContractLimits;
   /** Bytes of the files read so far: together they may not pass maxContractBytes either. */
   private bytesRead = 0;
-  /** Levels of mappings/sequences in each resolved object or array (for memoized targets). */
-  private readonly heights = new WeakMap<object, number>();
+  /**
+   * Levels of mappings/sequences in the value the last `deref` returned (0 for a scalar):
+   * how a parent learns its children's heights without a map entry per node.
+   */
+  private lastHeight = 0;
 
   constructor(private readonly options: ResolveOptions) {
     this.rootReal = safeRealpath(resolvePath(options.root));
@@ -160,16 +164,27 @@ export class RefResolver {
   private deref(file: string, pointer: string, node: unknown, stack: string[], level: number): unknown {
     if (Array.isArray(node) || isObject(node)) this.checkLevel(level, file, pointer);
     if (Array.isArray(node)) {
-      const out = node.map((item, i) => this.deref(file, `${pointer}/${i}`, item, stack, level + 1));
-      this.heights.set(out, 1 + maxHeight(out, this.heights));
+      let height = 0;
+      const out = node.map((item, i) => {
+        const value = this.deref(file, `${pointer}/${i}`, item, stack, level + 1);
+        if (this.lastHeight > height) height = this.lastHeight;
+        return value;
+      });
+      this.lastHeight = 1 + height;
       return out;
     }
-    if (!isObject(node)) return node;
-    const memoKey = `${file}#${pointer}`;
+    if (!isObject(node)) {
+      this.lastHeight = 0;
+      return node;
+    }
     if (typeof node.$ref === 'string') {
+      const memoKey = `${file}#${pointer}`;
       const target = this.throughRefs(this.targetOf(file, node.$ref, pointer), file, pointer);
       const targetKey = `${target.file}#${target.pointer}`;
-      if (stack.includes(targetKey) || this.building.has(targetKey)) return this.backRef(file, pointer, node.$ref, target, stack, targetKey);
+      if (stack.includes(targetKey) || this.building.has(targetKey)) {
+        this.lastHeight = 1;
+        return this.backRef(file, pointer, node.$ref, target, stack, targetKey);
+      }
       const source = this.files.get(target.file);
       if (!source) throw new Error(`file not loaded: ${target.file}`);
       const raw = getAt(source.data, target.pointer, () => {
@@ -180,34 +195,58 @@ export class RefResolver {
         );
       });
       const resolved = this.deref(target.file, target.pointer, raw, [...stack, memoKey, targetKey], level);
+      const height = this.lastHeight;
       // A target resolved before (memoized) at a shallower place: its height decides here.
-      if (typeof resolved === 'object' && resolved !== null) this.checkLevel(level - 1 + (this.heights.get(resolved) ?? 1), file, pointer);
+      if (typeof resolved === 'object' && resolved !== null) this.checkLevel(level - 1 + height, file, pointer);
       const siblings = Object.keys(node).filter((k) => k !== '$ref');
-      if (siblings.length === 0 || !isObject(resolved)) return resolved;
+      if (siblings.length === 0 || !isObject(resolved)) {
+        this.lastHeight = height;
+        return resolved;
+      }
       // JSON Schema 2020-12 lets keywords sit beside $ref (a description, say): they apply too.
       const merged: Record<string, unknown> = { ...resolved };
-      for (const key of siblings)
-        merged[key] = isDataKey(key, pointer) ? node[key] : this.deref(file, `${pointer}/${encodePointerSegment(key)}`, node[key], stack, level + 1);
-      this.heights.set(merged, Math.max(this.heights.get(resolved) ?? 1, 1 + maxHeight(Object.values(merged), this.heights)));
+      let inner = 0;
+      for (const key of siblings) {
+        if (isDataKey(key, pointer)) {
+          merged[key] = node[key];
+          inner = Math.max(inner, dataHeight(node[key]));
+        } else {
+          merged[key] = this.deref(file, `${pointer}/${encodePointerSegment(key)}`, node[key], stack, level + 1);
+          inner = Math.max(inner, this.lastHeight);
+        }
+      }
+      this.lastHeight = Math.max(height, 1 + inner);
       this.origins.set(merged, { file, pointer });
       const component = this.components.get(resolved);
       if (component) this.components.set(merged, component);
       return merged;
     }
+    const memoKey = `${file}#${pointer}`;
     const hit = this.memo.get(memoKey);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) {
+      this.lastHeight = hit.height;
+      return hit.value;
+    }
     const out: Record<string, unknown> = {};
-    this.memo.set(memoKey, out);
+    const entry = { value: out, height: 1 };
+    this.memo.set(memoKey, entry);
     this.building.add(memoKey);
     this.origins.set(out, { file, pointer });
     const component = /^\/components\/([^/]+)\/([^/]+)$/.exec(pointer);
     if (component) this.components.set(out, { kind: component[1]!, name: decodeURIComponentSafe(splitPointer(pointer)[2]!) });
+    let inner = 0;
     for (const [key, value] of Object.entries(node)) {
       // Examples, defaults, consts and enums are data: a `$ref` inside them stays text.
-      out[key] = isDataKey(key, pointer) ? value : this.deref(file, `${pointer}/${encodePointerSegment(key)}`, value, stack, level + 1);
+      if (isDataKey(key, pointer)) {
+        out[key] = value;
+        inner = Math.max(inner, dataHeight(value));
+      } else {
+        out[key] = this.deref(file, `${pointer}/${encodePointerSegment(key)}`, value, stack, level + 1);
+        if (this.lastHeight > inner) inner = this.lastHeight;
+      }
     }
     this.building.delete(memoKey);
-    this.heights.set(out, 1 + maxHeight(Object.values(out), this.heights));
+    this.lastHeight = entry.height = 1 + inner;
     return out;
   }
 
@@ -225,7 +264,7 @@ export class RefResolver {
     let at = target;
     for (let hops = 0; hops < 64; hops++) {
       const key = `${at.file}#${at.pointer}`;
-      const resolved = this.building.has(key) ? this.memo.get(key) : undefined;
+      const resolved = this.building.has(key) ? this.memo.get(key)?.value : undefined;
       if (isObject(resolved)) {
         const fragment = `#${at.pointer.split('/').map(encodeURIComponent).join('/')}`;
         const elsewhere = `${REMOTE.test(at.file) ? at.file : pathToFileURL(at.file).href}${fragment}`;
@@ -469,11 +508,9 @@ function isDataKey(key: string, pointer: string): boolean {
   return !NAME_MAPS.has(parentKey);
 }
 
-/** The largest height among resolved values (0 when none is an object or array). */
-function maxHeight(values: unknown[], heights: WeakMap<object, number>): number {
-  let max = 0;
-  for (const v of values) if (typeof v === 'object' && v !== null) max = Math.max(max, heights.get(v) ?? 1);
-  return max;
+/** The height a data keyword's value counts for (it is not resolved, nor measured): 1 for an object or array, else 0. */
+function dataHeight(value: unknown): number {
+  return typeof value === 'object' && value !== null ? 1 : 0;
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

@@ -80,6 +80,20 @@ x: {y: {z: {$ref: '#/D'}}}
     await expect(resolveIn(files, 'a.yaml', { maxNestingDepth: 4 })).rejects.toThrow(/nested deeper than 4 levels/);
   });
 
+  it('the height of a target counts its arrays, and a $ref with sibling keywords keeps it', async () => {
+    const files = {
+      'a.yaml': `D: {items: [{a: {b: 1}}]}
+x: {y: {$ref: '#/D', description: beside the ref}}
+`,
+    };
+    // D is 4 levels high (D, items, its element, a), resolved first where it is written; y,
+    // at level 3, becomes a copy of D with the description: levels 3 to 6.
+    const { resolved } = await resolveIn(files, 'a.yaml', { maxNestingDepth: 6 });
+    expect(resolved.x.y.items).toBe(resolved.D.items);
+    expect(resolved.x.y.description).toBe('beside the ref');
+    await expect(resolveIn(files, 'a.yaml', { maxNestingDepth: 5 })).rejects.toThrow(/nested deeper than 5 levels/);
+  });
+
   it('a recursive schema stays a reference back to the object being resolved', async () => {
     const { resolved, resolver } = await resolveIn(
       {

@@ -40,14 +40,22 @@ export interface ComponentRef {
 
 const REMOTE = /^https?:\/\//i;
 
+interface MemoEntry {
+  value: Record<string, unknown>;
+  height: number;
+  building: boolean;
+}
+
 export class RefResolver {
   readonly files = new Map<string, SourceFile>();
   private readonly origins = new WeakMap<object, Origin>();
   private readonly components = new WeakMap<object, ComponentRef>();
-  /** Each object resolved, by `file#pointer`, and its height (levels of mappings/sequences, set once it is built). */
-  private readonly memo = new Map<string, { value: Record<string, unknown>; height: number }>();
-  /** Objects still being resolved (`file#pointer`): a `$ref` that reaches one closes a cycle. */
-  private readonly building = new Set<string>();
+  /**
+   * Each object resolved, by file and then pointer (no `file#pointer` string per node), with
+   * its height (levels of mappings/sequences, set once it is built) and whether it is still
+   * being resolved: a `$ref` that reaches one of those closes a cycle.
+   */
+  private readonly memo = new Map<string, Map<string, MemoEntry>>();
   /** References that close a cycle (recursive schemas), and the resolved object each points back to. */
   private readonly backRefs = new WeakMap<object, object>();
   /** The document `load` started from: back references into it stay local (`#/...`) for the parser. */
@@ -181,7 +189,7 @@ export class RefResolver {
       const memoKey = `${file}#${pointer}`;
       const target = this.throughRefs(this.targetOf(file, node.$ref, pointer), file, pointer);
       const targetKey = `${target.file}#${target.pointer}`;
-      if (stack.includes(targetKey) || this.building.has(targetKey)) {
+      if (stack.includes(targetKey) || this.memoOf(target.file).get(target.pointer)?.building) {
         this.lastHeight = 1;
         return this.backRef(file, pointer, node.$ref, target, stack, targetKey);
       }
@@ -221,16 +229,15 @@ export class RefResolver {
       if (component) this.components.set(merged, component);
       return merged;
     }
-    const memoKey = `${file}#${pointer}`;
-    const hit = this.memo.get(memoKey);
+    const memo = this.memoOf(file);
+    const hit = memo.get(pointer);
     if (hit !== undefined) {
       this.lastHeight = hit.height;
       return hit.value;
     }
     const out: Record<string, unknown> = {};
-    const entry = { value: out, height: 1 };
-    this.memo.set(memoKey, entry);
-    this.building.add(memoKey);
+    const entry: MemoEntry = { value: out, height: 1, building: true };
+    memo.set(pointer, entry);
     this.origins.set(out, { file, pointer });
     const component = /^\/components\/([^/]+)\/([^/]+)$/.exec(pointer);
     if (component) this.components.set(out, { kind: component[1]!, name: decodeURIComponentSafe(splitPointer(pointer)[2]!) });
@@ -245,7 +252,7 @@ export class RefResolver {
         if (this.lastHeight > inner) inner = this.lastHeight;
       }
     }
-    this.building.delete(memoKey);
+    entry.building = false;
     this.lastHeight = entry.height = 1 + inner;
     return out;
   }
@@ -263,8 +270,8 @@ export class RefResolver {
   private backRef(file: string, pointer: string, ref: string, target: Origin, stack: string[], targetKey: string): Record<string, unknown> {
     let at = target;
     for (let hops = 0; hops < 64; hops++) {
-      const key = `${at.file}#${at.pointer}`;
-      const resolved = this.building.has(key) ? this.memo.get(key)?.value : undefined;
+      const entry = this.memoOf(at.file).get(at.pointer);
+      const resolved = entry?.building ? entry.value : undefined;
       if (isObject(resolved)) {
         const fragment = `#${at.pointer.split('/').map(encodeURIComponent).join('/')}`;
         const elsewhere = `${REMOTE.test(at.file) ? at.file : pathToFileURL(at.file).href}${fragment}`;
@@ -313,6 +320,12 @@ export class RefResolver {
       `$ref's pointer passes through more than 64 $refs on its way (a cycle?): last at ${at.file}#${at.pointer}`,
       this.locate({ file: fromFile, pointer: `${fromPointer}/$ref` }),
     );
+  }
+
+  private memoOf(file: string): Map<string, MemoEntry> {
+    let memo = this.memo.get(file);
+    if (!memo) this.memo.set(file, (memo = new Map()));
+    return memo;
   }
 
   private checkLevel(level: number, file: string, pointer: string): void {

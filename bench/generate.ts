@@ -194,7 +194,7 @@ if (scaleSizes.length > 0) {
       'joined (the 150 MB join was main-thread time after the workers: 857-885 MB peak against 924-949 MB, 0.4-0.5 s); the $ref',
       'resolver passes heights up instead of a WeakMap entry per node, keys its memo by file then pointer, and the IR builder keeps',
       'its schema copies in Maps: loading the 5,000-channel contract 3.9 s against 4.6 s (medians of 8 alternating in-process runs).',
-      'Memory: the peak is at the end, validators.ts being printed beside the compiled chunks it is printed from. The CLI bounds',
+      'Memory: the peak is at the end, with the compiled chunks (validators.ts\'s lines) and the other files planned. The CLI bounds',
       "V8's heap growth to 50% per full collection (src/codegen/heap.ts); existing output is compared in pieces, not read whole; the",
       'validator workers end before validators.ts is printed.',
       'evc lint: plain block YAML is read in one pass by the fast reader (the yaml package for everything else, errors included); the',

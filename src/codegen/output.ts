@@ -6,12 +6,25 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, rmdirSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import type { PlannedFile } from './plan.js';
 
 export interface FileChange {
   /** Path relative to the root, `/`-separated: `generated/chat/types.ts`. */
   path: string;
   status: 'written' | 'unchanged' | 'removed' | 'stale' | 'missing' | 'extra';
+}
+
+export interface PlannedFile {
+  /** Path relative to the output folder, `/`-separated: `<system>/types.ts`. */
+  path: string;
+  /** The file's text (a big file's is joined from `lines` when first read, see linesFile). */
+  readonly contents: string;
+  /**
+   * A big file's text as lines (joined with `\n` they are `contents`): what comparing,
+   * writing and hashing read, so that its text is never made in one piece. validators.ts is
+   * over a hundred megabytes at thousands of channels: one string of it was a copy of
+   * every compiled validator beside the pieces it is printed from.
+   */
+  readonly lines?: readonly string[];
 }
 
 /** Characters from which a planned file keeps its text as lines (see PlannedFile.lines). */

@@ -11,25 +11,13 @@ import { validatorsDtsTemplate, validatorsJsTemplate, validatorsTsTemplate } fro
 import type { SystemModel } from '../contract/ir.js';
 import { DEFAULT_EMIT, type Emit } from './config.js';
 import { createTemplateContext, type TemplateContext } from './context.js';
-import { LINES_FROM, linesFile } from './output.js';
+import { LINES_FROM, linesFile, type PlannedFile } from './output.js';
 import { createGeneratedFile, type GeneratedFile, type Preamble } from './printer.js';
 import type { CompilePool, ValidatorProgress } from './validators.js';
 
 export type Template = (f: GeneratedFile, ctx: TemplateContext) => void;
 
-export interface PlannedFile {
-  /** Path relative to the output folder, `/`-separated: `<system>/types.ts`. */
-  path: string;
-  /** The file's text (a big file's is joined from `lines` when first read, see linesFile). */
-  readonly contents: string;
-  /**
-   * A big file's text as lines (joined with `\n` they are `contents`): what comparing,
-   * writing and hashing read, so that its text is never made in one piece. validators.ts is
-   * over a hundred megabytes at thousands of channels: one string of it was a copy of
-   * every compiled validator beside the pieces it is printed from.
-   */
-  readonly lines?: readonly string[];
-}
+export type { PlannedFile } from './output.js';
 
 export interface PlanOptions {
   /** Module specifier of the runtime, as generated code imports it. */

@@ -376,13 +376,7 @@ interface Recursion {
  * kept because it closes a cycle becomes `{ $ref: '#/$defs/<name>' }` (./recursion.ts),
  * named after its target (title, else component name, else the last pointer segment).
  */
-function cleanSchema(
-  node: unknown,
-  resolver: RefResolver,
-  copies: Map<object, JsonSchema>,
-  originals: Map<object, object>,
-  recursion: Recursion,
-): JsonSchema {
+function cleanSchema(node: unknown, resolver: RefResolver, copies: Map<object, JsonSchema>, originals: Map<object, object>, recursion: Recursion): JsonSchema {
   const backTo = (target: object): JsonSchema => {
     const known = recursion.refs.get(target);
     if (known) return known;

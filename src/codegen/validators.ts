@@ -16,6 +16,8 @@
 import { availableParallelism } from 'node:os';
 import { DATA_KEYWORDS } from '../contract/schema-keywords.js';
 import standaloneModule from 'ajv/dist/standalone/index.js';
+import equalModule from 'ajv/dist/runtime/equal.js';
+import ucs2lengthModule from 'ajv/dist/runtime/ucs2length.js';
 import { createAjv, FORMATS_MODULE } from '../contract/ajv.js';
 import { workerBoot } from '../contract/worker-boot.js';
 import { DEFAULT_RUNTIME_IMPORT } from './config.js';
@@ -29,6 +31,16 @@ const standaloneCode = ((standaloneModule as unknown as { default?: unknown }).d
   ajv: unknown,
   refs: Record<string, string>,
 ) => string;
+
+/**
+ * ajv's runtime helpers, whose `code` property is the expression standalone code reads
+ * them with (`require("ajv/dist/runtime/equal").default`), and the name the generated file
+ * imports each under (see HELPERS). compileMode has ajv print the names themselves.
+ */
+const HELPER_FUNCTIONS: ReadonlyArray<[helper: { code: string }, name: string]> = [
+  [((ucs2lengthModule as unknown as { default?: unknown }).default ?? ucs2lengthModule) as { code: string }, 'ucs2length'],
+  [((equalModule as unknown as { default?: unknown }).default ?? equalModule) as { code: string }, 'equal'],
+];
 
 export interface ValidatorEntry {
   /** Export name, a safe identifier. */
@@ -103,12 +115,33 @@ const HELPERS: ReadonlyMap<string, string> = new Map([
 const REQUIRE_CALL = /require\("([^"\\]*)"\)(?:\.([A-Za-z_$][\w$]*))?/g;
 /** What `\b` before `require` rules out (chunkToEsm checks it itself). */
 const WORD_CHAR = /\w/;
+/** How ajv's scope code declares each helper when it prints the helpers by name (compileMode). */
+const HELPER_DECLARATIONS: ReadonlyArray<[name: string, declared: string[]]> = [
+  ['ucs2length', [' = ucs2length;']],
+  ['equal', [' = equal;']],
+  ['fullFormats', [' = fullFormats.', ' = fullFormats[']],
+];
 
 /** What ajv evaluates in place of each validator's code (see compileMode). */
 const STUB_VALIDATOR = 'return function standaloneOnly() { throw new Error("evc: validator compiled for its source text only"); };';
 
 /** ajv standalone code (CommonJS-shaped: `exports.name = fn`) of one mode. */
 export function compileMode(entries: readonly ValidatorEntry[], allErrors: boolean): string {
+  // ajv prints each helper's `code` where the validators take it from: the names the file
+  // imports, so the code needs no rewriting (a copy of every chunk, see chunkToEsm). Set for
+  // this synchronous call only; ajv reads it while compiling.
+  const before = HELPER_FUNCTIONS.map(([helper]) => helper.code);
+  for (const [helper, name] of HELPER_FUNCTIONS) helper.code = name;
+  try {
+    return compileModeWith(entries, allErrors);
+  } finally {
+    HELPER_FUNCTIONS.forEach(([helper], i) => {
+      helper.code = before[i]!;
+    });
+  }
+}
+
+function compileModeWith(entries: readonly ValidatorEntry[], allErrors: boolean): string {
   const ajv = createAjv({ allErrors, standalone: true });
   // Same configuration as every other ajv in the toolkit, but CommonJS-shaped output:
   // `exports.name = fn`, which we scope per mode (see the module comment).
@@ -538,29 +571,37 @@ function assemble(jobs: readonly CompileJob[], chunks: ReadonlyArray<CompiledChu
 }
 
 /**
- * ajv's CommonJS-shaped code of one job as code for an ES module: each `require(...)` of
- * HELPERS becomes the helper's name (imported by the file), anything else is refused.
+ * ajv's CommonJS-shaped code of one job as code for an ES module. compileMode has ajv print
+ * the helpers by the names the file imports (`const func0 = ucs2length;`, `fullFormats.uuid`):
+ * the code is kept as it is, and which helpers it uses is read off those declarations. A
+ * `require(...)` that is there all the same (an ajv that prints another way) of HELPERS
+ * becomes the helper's name; anything else is refused.
  */
-function chunkToEsm(code: string): CompiledChunk {
+export function chunkToEsm(code: string): CompiledChunk {
   const used = new Set<string>();
+  // ajv declares each helper it uses once, in its scope code: `const func0 = equal;`,
+  // `const formats0 = fullFormats.uuid;` (or `fullFormats["date-time"]`). The same text inside
+  // one of ajv's string literals would only add an unused import.
+  for (const [name, declared] of HELPER_DECLARATIONS) if (declared.some((d) => code.includes(d))) used.add(name);
   // Only the HELPERS, mapped to fixed names: nothing from a contract gets here. ajv's scope
   // names end in a counter (`func0`, `formats2`, `validate0`) and its fixed names are
   // others (`data`, `errors`, `vErrors`, `instancePath`...), so the helper names cannot
   // clash with ajv's.
-  // One pass over the code (it is megabytes per chunk on big contracts): the match starts
-  // at a literal, the word boundary is checked here.
-  const esm = code.replace(REQUIRE_CALL, (match: string, spec: string, member: string | undefined, offset: number) => {
-    if (offset > 0 && WORD_CHAR.test(code[offset - 1]!)) return match;
-    const name = HELPERS.get(`${spec}\0${member ?? ''}`);
-    if (name === undefined) {
-      const what = member === undefined ? `"${spec}"` : `"${spec}" (.${member})`;
-      throw new ValidatorCompileError(
-        `ajv standalone code requires ${what}, which generated validators cannot import: they import only ${VALIDATOR_SUPPORT_MODULE} (${[...HELPERS.values()].join(', ')})`,
-      );
-    }
-    used.add(name);
-    return name;
-  });
+  REQUIRE_CALL.lastIndex = 0;
+  const esm = !REQUIRE_CALL.test(code)
+    ? code
+    : code.replace(REQUIRE_CALL, (match: string, spec: string, member: string | undefined, offset: number) => {
+        if (offset > 0 && WORD_CHAR.test(code[offset - 1]!)) return match;
+        const name = HELPERS.get(`${spec}\0${member ?? ''}`);
+        if (name === undefined) {
+          const what = member === undefined ? `"${spec}"` : `"${spec}" (.${member})`;
+          throw new ValidatorCompileError(
+            `ajv standalone code requires ${what}, which generated validators cannot import: they import only ${VALIDATOR_SUPPORT_MODULE} (${[...HELPERS.values()].join(', ')})`,
+          );
+        }
+        used.add(name);
+        return name;
+      });
   // ajv escapes quotes and line separators in the values it embeds, but not `</script`;
   // that text can only sit inside ajv's string literals, where `<\/` reads the same.
   // Backstop: ajv prints a schema's $id into a `/*# sourceURL=... */` comment, where a

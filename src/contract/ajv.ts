@@ -14,9 +14,10 @@ import { DATA_KEYWORDS, ID_KEYWORDS, NAME_VALUED_KEYWORDS, SCHEMA_KEYWORDS } fro
 const formatLimit = ((formatLimitModule as unknown as { default?: unknown }).default ?? formatLimitModule) as (ajv: Ajv2020) => Ajv2020;
 
 /**
- * The module standalone validator code takes its formats from: `require(FORMATS_MODULE).fullFormats`
- * (src/runtime/formats.ts, the package export `@event-contracts/runtime/formats`). Codegen turns
- * it into an import of the runtime's formats module (see src/codegen/validators.ts).
+ * The module the formats of standalone validator code come from (src/runtime/formats.ts, the
+ * package export `@event-contracts/runtime/formats`): standalone code reads them as
+ * `fullFormats`, which the generated file imports from the runtime (src/codegen/validators.ts,
+ * whose HELPERS also map `require(FORMATS_MODULE).fullFormats` should ajv ever print that).
  */
 export const FORMATS_MODULE = '@event-contracts/runtime/formats';
 
@@ -94,7 +95,8 @@ export function createAjv(options: AjvOptions = {}): Ajv2020 {
     strictTuples: false,
     allowUnionTypes: true,
     validateFormats: true,
-    ...(options.standalone ? { code: { source: true, esm: true, formats: _`require(${FORMATS_MODULE}).fullFormats` } } : {}),
+    // Standalone code reads the formats as `fullFormats`, the name the generated file imports them under.
+    ...(options.standalone ? { code: { source: true, esm: true, formats: _`fullFormats` } } : {}),
   });
   for (const [name, format] of Object.entries(fullFormats)) ajv.addFormat(name, format);
   formatLimit(ajv);

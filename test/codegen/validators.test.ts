@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { syntheticContract } from '../../bench/generate-synthetic.js';
 import { type GenerateProgress, generate } from '../../src/codegen/generate.js';
+import equalModule from 'ajv/dist/runtime/equal.js';
 import {
+  chunkToEsm,
   compileValidators,
   compileValidatorsParallel,
   createCompilePool,
@@ -113,6 +115,25 @@ describe('validators', () => {
     const unique = compileValidators([{ name: 'validateU', what: 'payload of U', schema: { type: 'array', uniqueItems: true, items: { type: 'object' } } }]);
     expect(unique.imports).toEqual([{ name: 'equal', from: '@event-contracts/runtime/validator-support' }]);
     expect(unique.firstError[0]).toContain('= equal;');
+    // ajv's own helper keeps the expression it prints everywhere else: the names are set only while compiling.
+    const equal = ((equalModule as unknown as { default?: { code: string } }).default ?? equalModule) as unknown as { code: string };
+    expect(equal.code).toBe('require("ajv/dist/runtime/equal").default');
+  });
+
+  it('code that requires the helpers all the same (an ajv printing another way) gets their names; any other require is refused', () => {
+    const mapped = chunkToEsm(
+      'const func0 = require("ajv/dist/runtime/equal").default;const formats0 = require("@event-contracts/runtime/formats").fullFormats.uuid;const s = "xrequire(\\"q\\")";',
+    );
+    expect(mapped.code).toBe('const func0 = equal;const formats0 = fullFormats.uuid;const s = "xrequire(\\"q\\")";');
+    expect(mapped.helpers.sort()).toEqual(['equal', 'fullFormats']);
+    // Declared by name, as compileMode has ajv print them: kept as is.
+    const named = 'const func0 = ucs2length;const formats0 = fullFormats["date-time"];';
+    expect(chunkToEsm(named)).toEqual({ code: named, helpers: ['ucs2length', 'fullFormats'] });
+    expect(() => chunkToEsm('const func0 = require("fs").readFileSync;')).toThrow(
+      'ajv standalone code requires "fs" (.readFileSync), which generated validators cannot import',
+    );
+    // A word that ends in `require` is not a require.
+    expect(chunkToEsm('const x = myrequire("fs");').code).toBe('const x = myrequire("fs");');
   });
 
   it.each([

@@ -27,8 +27,14 @@ export interface PlannedFile {
   readonly lines?: readonly string[];
 }
 
-/** Characters from which a planned file keeps its text as lines (see PlannedFile.lines). */
-export const LINES_FROM = 4 * 2 ** 20;
+/** Characters written per call by writeText. */
+const WRITE_PIECE = 4 * 2 ** 20;
+
+/**
+ * Characters from which a planned file keeps its text as lines (see PlannedFile.lines):
+ * those of one write piece, below which a file is written in one piece anyway.
+ */
+export const LINES_FROM = WRITE_PIECE;
 
 /** A planned file of `lines`; `contents` joins them on first read (and keeps the text). */
 export function linesFile(path: string, lines: readonly string[]): PlannedFile {
@@ -117,9 +123,6 @@ export function applyChanges(root: string, changes: readonly FileChange[], files
     }
   }
 }
-
-/** Characters written per call by writeText. */
-const WRITE_PIECE = 4 * 2 ** 20;
 
 /**
  * A planned file's text as UTF-8, in pieces of up to WRITE_PIECE characters: encoding a big

@@ -115,12 +115,14 @@ const HELPERS: ReadonlyMap<string, string> = new Map([
 const REQUIRE_CALL = /require\("([^"\\]*)"\)(?:\.([A-Za-z_$][\w$]*))?/g;
 /** What `\b` before `require` rules out (chunkToEsm checks it itself). */
 const WORD_CHAR = /\w/;
-/** How ajv's scope code declares each helper when it prints the helpers by name (compileMode). */
-const HELPER_DECLARATIONS: ReadonlyArray<[name: string, declared: string[]]> = [
-  ['ucs2length', [' = ucs2length;']],
-  ['equal', [' = equal;']],
-  ['fullFormats', [' = fullFormats.', ' = fullFormats[']],
-];
+/**
+ * How ajv's scope code declares a helper it prints by name (compileMode): `const func0 = equal;`,
+ * `const formats0 = fullFormats.uuid;` or `fullFormats["date-time"]`.
+ */
+const HELPER_DECLARATIONS: ReadonlyArray<[name: string, declared: string[]]> = [...new Set(HELPERS.values())].map((name) => [
+  name,
+  [` = ${name};`, ` = ${name}.`, ` = ${name}[`],
+]);
 
 /** What ajv evaluates in place of each validator's code (see compileMode). */
 const STUB_VALIDATOR = 'return function standaloneOnly() { throw new Error("evc: validator compiled for its source text only"); };';
@@ -579,9 +581,8 @@ function assemble(jobs: readonly CompileJob[], chunks: ReadonlyArray<CompiledChu
  */
 export function chunkToEsm(code: string): CompiledChunk {
   const used = new Set<string>();
-  // ajv declares each helper it uses once, in its scope code: `const func0 = equal;`,
-  // `const formats0 = fullFormats.uuid;` (or `fullFormats["date-time"]`). The same text inside
-  // one of ajv's string literals would only add an unused import.
+  // ajv declares each helper it uses once, in its scope code (HELPER_DECLARATIONS). The same
+  // text inside one of ajv's string literals would only add an unused import.
   for (const [name, declared] of HELPER_DECLARATIONS) if (declared.some((d) => code.includes(d))) used.add(name);
   // Only the HELPERS, mapped to fixed names: nothing from a contract gets here. ajv's scope
   // names end in a counter (`func0`, `formats2`, `validate0`) and its fixed names are

@@ -135,6 +135,31 @@ describe('plainSchema', () => {
     });
   });
 
+  it('what it makes is plain already: a second pass gives the same text (validator jobs compile it as it is)', () => {
+    const node: S = { type: 'object', description: 'a node', 'x-evc-name': 'Node', properties: {} };
+    (node.properties as S).next = node;
+    const s: S = {
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      $id: 'https://example.com/s',
+      title: 'T',
+      'x-evc-name': 'T',
+      type: 'object',
+      properties: {
+        tuple: { type: 'array', items: [{ type: 'string' }, { type: 'integer' }], additionalItems: false },
+        when: { type: 'string', format: 'date-time' },
+        odd: { type: 'string', format: 'no-such-format', examples: ['x'], deprecated: true },
+        node,
+        'x-a': { const: { 'x-data': 1, title: 't' } },
+      },
+      dependencies: { when: ['odd'], odd: { required: ['tuple'] } },
+      unknownKeyword: 1,
+    };
+    for (const dropAnnotations of [true, false]) {
+      const once = plainSchema(s, { dropAnnotations });
+      expect(JSON.stringify(plainSchema(once, { dropAnnotations }))).toBe(JSON.stringify(once));
+    }
+  });
+
   it('keeps __proto__ as an own property', () => {
     const s = JSON.parse('{"type":"object","properties":{"__proto__":{"type":"string"}}}') as S;
     const out = plainSchema(s);

@@ -4,8 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { syntheticContract } from '../../bench/generate-synthetic.js';
 import { type GenerateProgress, generate } from '../../src/codegen/generate.js';
 import equalModule from 'ajv/dist/runtime/equal.js';
+import { plainSchema } from '../../src/codegen/schema-json.js';
+import type { JsonSchema } from '../../src/contract/ir.js';
 import {
   chunkToEsm,
+  compileJob,
   compileValidators,
   compileValidatorsParallel,
   createCompilePool,
@@ -69,6 +72,26 @@ describe('validators', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it("a job of plain schemas (jobsOf's, as the workers get them) compiles them as they are, to the same code as the contract's schemas", () => {
+    const node: Record<string, unknown> = { type: 'object', 'x-evc-name': 'Node', description: 'd', properties: {} };
+    (node.properties as Record<string, unknown>).next = node;
+    const schema = {
+      title: 'P',
+      'x-evc-name': 'P',
+      type: 'object',
+      properties: { node, tuple: { type: 'array', items: [{ type: 'string' }], additionalItems: false }, odd: { type: 'string', format: 'no-such' } },
+    } as unknown as JsonSchema;
+    const raw = [{ name: 'validateP', what: 'payload of P', schema }];
+    const plain = raw.map((e) => ({ ...e, schema: plainSchema(e.schema, { dropAnnotations: true }) }));
+    for (const allErrors of [true, false]) {
+      const code = compileJob({ entries: plain, allErrors, plain: true }).code;
+      expect(code).toBe(compileJob({ entries: raw, allErrors }).code);
+      expect(code).toContain('evc_cycle_0');
+    }
+    // The flag is what skips the copy: the contract's schema as it is does not compile (strict ajv, x- keys, a cycle).
+    expect(() => compileJob({ entries: raw, allErrors: false, plain: true })).toThrow();
   });
 
   it('boot the worker from TypeScript sources when the working directory has no tsconfig (as bin/evc.js runs outside the repository)', async () => {

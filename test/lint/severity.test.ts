@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { generate } from '../../src/codegen/generate.js';
 import { loadContract } from '../../src/contract/index.js';
 import { lintForGenerate, lintSystem } from '../../src/lint/index.js';
 import { contractDir } from '../helpers/contract-dir.js';
@@ -85,5 +86,52 @@ channels:
       '6:7 info message id "sendUserSignedupMessage" is derived from its operation ("sendUserSignedup"): it has no messageId or name; set `messageId` to choose it',
     ]);
     expect(lintForGenerate(s).filter((d) => d.rule === 'derived-name')).toEqual([]);
+  });
+});
+
+describe('evc generate --lint warn: the findings of every contract, in contract order', () => {
+  // The first contract's lint runs once its first system's validator jobs are posted (generate.ts, loadOne):
+  // the findings must be the same, in the same place, whatever path the run takes.
+  const named = (title: string) => foreign.replace('title: Foreign', `title: ${title}`).replace('address: a.b', `address: ${title.toLowerCase()}.b`);
+  const expected = async (dir: string, files: string[]) => {
+    const out: string[] = [];
+    for (const f of files) {
+      const r = await loadContract(join(dir, f), { specValidation: false });
+      out.push(...[...r.diagnostics, ...r.systems.flatMap((sys) => lintForGenerate(sys))].map((d) => `${f} ${d.location.line}:${d.location.col} ${d.severity} ${d.rule}`));
+    }
+    return out;
+  };
+  const got = (dir: string, ds: { severity: string; rule: string; location: { file: string; line: number; col: number } }[]) =>
+    ds.map((d) => `${d.location.file.slice(dir.length + 1)} ${d.location.line}:${d.location.col} ${d.severity} ${d.rule}`);
+
+  it('two contracts that generate', async () => {
+    const dir = contractDir({ 'asyncapi/a.yaml': named('Alpha'), 'asyncapi/b.yaml': named('Beta') });
+    const r = await generate({ root: dir, cache: false, docs: false, lint: 'warn', check: true });
+    const want = await expected(dir, ['asyncapi/a.yaml', 'asyncapi/b.yaml']);
+    expect(want.filter((l) => l.startsWith('asyncapi/a.yaml')).length).toBeGreaterThan(0);
+    expect(got(dir, r.diagnostics)).toEqual(want);
+  });
+
+  it('the second contract does not load: the first one is not planned, its findings are still there, before the error', async () => {
+    const dir = contractDir({ 'asyncapi/a.yaml': named('Alpha'), 'asyncapi/b.yaml': `${named('Beta')}components:\n  schemas:\n    X: {$ref: './gone.yaml'}\n` });
+    const r = await generate({ root: dir, cache: false, docs: false, lint: 'warn' });
+    expect(r.changes).toEqual([]);
+    const lines = got(dir, r.diagnostics);
+    expect(lines.some((l) => l.startsWith('asyncapi/b.yaml') && l.includes(' error '))).toBe(true);
+    expect(lines).toEqual(await expected(dir, ['asyncapi/a.yaml', 'asyncapi/b.yaml']));
+  });
+
+  it('the first system is refused (its folder is the docs folder): its findings are still there', async () => {
+    const dir = contractDir({ 'asyncapi/docs.yaml': named('Docs'), 'asyncapi/e.yaml': named('Echo') });
+    const r = await generate({ root: dir, cache: false, lint: 'warn', check: true, keepGoing: true });
+    const lines = got(dir, r.diagnostics).filter((l) => !l.includes('system-id-unique'));
+    expect(r.diagnostics.filter((d) => d.rule === 'system-id-unique').map((d) => d.location.file.slice(dir.length + 1))).toEqual(['asyncapi/docs.yaml']);
+    expect(r.systems).toEqual(['e']);
+    expect(lines).toEqual(await expected(dir, ['asyncapi/docs.yaml', 'asyncapi/e.yaml']));
+    // Alone: no system is planned at all.
+    const alone = contractDir({ 'asyncapi/docs.yaml': named('Docs') });
+    const r2 = await generate({ root: alone, cache: false, lint: 'warn', check: true });
+    expect(r2.systems).toEqual([]);
+    expect(got(alone, r2.diagnostics).filter((l) => !l.includes('system-id-unique'))).toEqual(await expected(alone, ['asyncapi/docs.yaml']));
   });
 });

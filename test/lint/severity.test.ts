@@ -97,7 +97,11 @@ describe('evc generate --lint warn: the findings of every contract, in contract 
     const out: string[] = [];
     for (const f of files) {
       const r = await loadContract(join(dir, f), { specValidation: false });
-      out.push(...[...r.diagnostics, ...r.systems.flatMap((sys) => lintForGenerate(sys))].map((d) => `${f} ${d.location.line}:${d.location.col} ${d.severity} ${d.rule}`));
+      out.push(
+        ...[...r.diagnostics, ...r.systems.flatMap((sys) => lintForGenerate(sys))].map(
+          (d) => `${f} ${d.location.line}:${d.location.col} ${d.severity} ${d.rule}`,
+        ),
+      );
     }
     return out;
   };
@@ -113,7 +117,10 @@ describe('evc generate --lint warn: the findings of every contract, in contract 
   });
 
   it('the second contract does not load: the first one is not planned, its findings are still there, before the error', async () => {
-    const dir = contractDir({ 'asyncapi/a.yaml': named('Alpha'), 'asyncapi/b.yaml': `${named('Beta')}components:\n  schemas:\n    X: {$ref: './gone.yaml'}\n` });
+    const dir = contractDir({
+      'asyncapi/a.yaml': named('Alpha'),
+      'asyncapi/b.yaml': `${named('Beta')}components:\n  schemas:\n    X: {$ref: './gone.yaml'}\n`,
+    });
     const r = await generate({ root: dir, cache: false, docs: false, lint: 'warn' });
     expect(r.changes).toEqual([]);
     const lines = got(dir, r.diagnostics);

@@ -10,6 +10,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { compileJob, type ValidatorEntry } from '../src/codegen/validators.js';
+import { plainSchema } from '../src/codegen/schema-json.js';
 import { fastParse } from '../src/contract/yaml-fast.js';
 import { syntheticContract } from './generate-synthetic.js';
 
@@ -25,7 +26,8 @@ const rounds = Number(values.rounds);
 const doc = fastParse(syntheticContract(Number(values.payloads), 10), 64)?.data as { components: { messages: Record<string, { payload: object }> } };
 const entries: ValidatorEntry[] = Object.entries(doc.components.messages).map(([id, m]) => ({
   name: `validate${id}`,
-  schema: m.payload as ValidatorEntry['schema'],
+  // Plain, as jobsOf makes the entries of the jobs it posts.
+  schema: plainSchema(m.payload as ValidatorEntry['schema'], { dropAnnotations: true }),
   what: `payload of message ${id}`,
 }));
 

@@ -128,17 +128,17 @@ const HELPER_DECLARATIONS: ReadonlyArray<[name: string, declared: string[]]> = [
 const STUB_VALIDATOR = 'return function standaloneOnly() { throw new Error("evc: validator compiled for its source text only"); };';
 
 /**
- * ajv standalone code (CommonJS-shaped: `exports.name = fn`) of one mode. `plain`: the
- * entries' schemas are plainSchema's output already (as jobsOf makes them), not copied again.
+ * ajv standalone code (CommonJS-shaped: `exports.name = fn`) of one mode. The entries'
+ * schemas are compiled as they are: plainSchema's output, as jobsOf makes them.
  */
-export function compileMode(entries: readonly ValidatorEntry[], allErrors: boolean, plain = false): string {
+export function compileMode(entries: readonly ValidatorEntry[], allErrors: boolean): string {
   // ajv prints each helper's `code` where the validators take it from: the names the file
   // imports, so the code needs no rewriting (a copy of every chunk, see chunkToEsm). Set for
   // this synchronous call only; ajv reads it while compiling.
   const before = HELPER_FUNCTIONS.map(([helper]) => helper.code);
   for (const [helper, name] of HELPER_FUNCTIONS) helper.code = name;
   try {
-    return compileModeWith(entries, allErrors, plain);
+    return compileModeWith(entries, allErrors);
   } finally {
     HELPER_FUNCTIONS.forEach(([helper], i) => {
       helper.code = before[i]!;
@@ -146,7 +146,7 @@ export function compileMode(entries: readonly ValidatorEntry[], allErrors: boole
   }
 }
 
-function compileModeWith(entries: readonly ValidatorEntry[], allErrors: boolean, plain: boolean): string {
+function compileModeWith(entries: readonly ValidatorEntry[], allErrors: boolean): string {
   const ajv = createAjv({ allErrors, standalone: true });
   // Same configuration as every other ajv in the toolkit, but CommonJS-shaped output:
   // `exports.name = fn`, which we scope per mode (see the module comment).
@@ -171,7 +171,7 @@ function compileModeWith(entries: readonly ValidatorEntry[], allErrors: boolean,
     const key = `evc:${e.name}`;
     let validate: unknown;
     try {
-      ajv.addSchema((plain ? e.schema : plainSchema(e.schema, { dropAnnotations: true })) as object, key);
+      ajv.addSchema(e.schema as object, key);
       validate = ajv.getSchema(key);
     } catch (err) {
       throw new ValidatorCompileError(`cannot compile the validator for the ${e.what}: ${(err as Error).message}`, { cause: err });
@@ -245,10 +245,9 @@ export const VALIDATOR_CHUNK = 25;
 
 /** One unit of work: a chunk of entries (plain schemas) in one mode. */
 export interface CompileJob {
+  /** Their schemas plainSchema's output, `dropAnnotations` (jobsOf makes them so): compiled as they are. */
   entries: readonly ValidatorEntry[];
   allErrors: boolean;
-  /** The entries' schemas are plainSchema's output (jobsOf): compiled as they are. */
-  plain?: boolean;
 }
 
 /** A job's code with ajv's requires made named imports, and the helper names it uses. */
@@ -261,7 +260,7 @@ export interface CompiledChunk {
 
 /** Compile one job into ESM-ready code (see chunkToEsm); throws ValidatorCompileError. */
 export function compileJob(job: CompileJob): CompiledChunk {
-  const chunk = chunkToEsm(compileMode(job.entries, job.allErrors, job.plain === true));
+  const chunk = chunkToEsm(compileMode(job.entries, job.allErrors));
   const withCandidate = job.allErrors ? [] : job.entries.filter((e) => e.candidate !== undefined);
   if (withCandidate.length > 0) {
     // Values certainly valid by their plain schema need no run (candidate-check.ts); the
@@ -280,7 +279,7 @@ function jobsOf(entries: readonly ValidatorEntry[]): CompileJob[] {
   const jobs: CompileJob[] = [];
   for (let i = 0; i < plain.length || i === 0; i += VALIDATOR_CHUNK) {
     const chunk = plain.slice(i, i + VALIDATOR_CHUNK);
-    jobs.push({ entries: chunk, allErrors: true, plain: true }, { entries: chunk, allErrors: false, plain: true });
+    jobs.push({ entries: chunk, allErrors: true }, { entries: chunk, allErrors: false });
   }
   return jobs;
 }

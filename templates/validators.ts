@@ -103,7 +103,8 @@ function printAjvCode(f: GeneratedFile, ctx: TemplateContext): void {
     f.print(`const ${mode} = {};`);
     for (const code of compiled[mode]) {
       f.print('(function (exports) {');
-      f.print(code);
+      if (typeof code === 'string') f.print(code);
+      else f.printSpooled(code);
       f.print(`})(${mode});`);
     }
     f.print();

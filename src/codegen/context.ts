@@ -9,6 +9,7 @@ import { decodePointerSegment } from '../contract/json-pointer.js';
 import { createRandom, hashSeed, sampleCandidate, sampleValid } from '../verify/sample.js';
 import { camelCase, createNameRegistry, operationMethodName, pascalCase, typeName } from '../contract/names.js';
 import type { Preamble } from './printer.js';
+import { lineText, type Spool } from './spool.js';
 import { createSchemaTypes, type SchemaTypes, schemaOwnName } from './schema-types.js';
 import {
   compileValidators,
@@ -128,9 +129,10 @@ export interface TemplateContext {
   /**
    * Start compiling the validators: the pool's worker works on them from now on, while the
    * caller renders the files that do not need them; `finish` compiles the rest here and
-   * waits for the worker, after which `validators()` returns them.
+   * waits for the worker, after which `validators()` returns them. With a `spool`, each
+   * chunk's code goes to it as it is compiled (`validators()` gives where it is).
    */
-  startValidators(pool?: CompilePool, onProgress?: (progress: ValidatorProgress) => void): Promise<{ finish(): Promise<void> }>;
+  startValidators(pool?: CompilePool, onProgress?: (progress: ValidatorProgress) => void, spool?: Spool): Promise<{ finish(): Promise<void> }>;
   /**
    * Let go of the compiled code (and the evaluated chunk) once the files that print or run it
    * are rendered: it is as big as validators.ts itself (megabytes per hundred messages). A
@@ -371,7 +373,7 @@ export function createTemplateContext(system: SystemModel, options: ContextOptio
       chunkOf ??= new Map(validatorEntries().map((e, i) => [e.name, Math.floor(i / VALIDATOR_CHUNK)]));
       const index = chunkOf.get(name);
       if (index === undefined || code[index] === undefined) return undefined;
-      if (evaluated?.index !== index) evaluated = { index, exports: evaluateChunk(code[index]) };
+      if (evaluated?.index !== index) evaluated = { index, exports: evaluateChunk(lineText(code[index])) };
       const fn = evaluated.exports[name];
       return typeof fn === 'function' ? fn : undefined;
     },
@@ -382,9 +384,9 @@ export function createTemplateContext(system: SystemModel, options: ContextOptio
       compiled = undefined;
       evaluated = undefined;
     },
-    async startValidators(pool, onProgress) {
+    async startValidators(pool, onProgress, spool) {
       if (compiled) return { finish: async () => {} };
-      const build = await startValidators(validatorEntries(), pool, options.runtimeImport, onProgress);
+      const build = await startValidators(validatorEntries(), pool, options.runtimeImport, onProgress, spool);
       return {
         async finish() {
           compiled ??= await build.finish();

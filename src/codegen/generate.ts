@@ -352,11 +352,28 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   if (hasError(diagnostics) && !keepGoing) return finish();
 
   async function loadAndPlan(pool: CompilePool | undefined): Promise<void> {
-    const [{ loadContract }, { planSystem, systemFolder }, { ValidatorCompileError, lastUseOf }] = await Promise.all([
+    const [{ loadContract }, { planSystem, systemFolder }, { ValidatorCompileError, lastUseOf }, { Spool }] = await Promise.all([
       import('../contract/load.js'),
       import('./plan.js'),
       import('./validators.js'),
+      import('./spool.js'),
     ]);
+    /**
+     * The compiled validators' code of every system goes to a spool file as it is compiled
+     * and is read back when validators.ts is compared and written (spool.ts): held in
+     * memory it was the peak of a big run. Where no temporary file can be made, it is held.
+     */
+    let spool: InstanceType<typeof Spool> | null | undefined;
+    const spoolFor = (): InstanceType<typeof Spool> | undefined => {
+      if (spool === undefined) {
+        try {
+          spool = new Spool();
+        } catch {
+          spool = null;
+        }
+      }
+      return spool ?? undefined;
+    };
     const loaded: Array<{ system?: SystemModel; rel: string }> = [];
     const progress: GenerateProgress = { contractsParsed: 0, contracts: toLoad.length + (needDocs ? cachedRoots.length : 0), systemsGenerated: 0, systems: 0 };
     // progress.validators is a new object at each report from startValidators: a shallow copy is a snapshot.
@@ -440,6 +457,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
       seen.set(folder, rel);
       const sources = system.files.map((f) => posix(relative(root, f)));
       let plan: PlannedFile[];
+      const systemSpool = spoolFor();
       try {
         plan = (
           await planSystem(system, {
@@ -449,6 +467,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
             sources,
             // The worker's heap goes once the last system's validators are compiled, before its validators.ts is printed.
             ...(pool ? { pool: index === loaded.length - 1 ? lastUseOf(pool) : pool } : {}),
+            ...(systemSpool ? { spool: systemSpool } : {}),
             onValidators: (v) => {
               progress.validators = v;
               report();

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, rmdirSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { type Line, lineText } from './spool.js';
 
 export interface FileChange {
   /** Path relative to the root, `/`-separated: `generated/chat/types.ts`. */
@@ -22,9 +23,10 @@ export interface PlannedFile {
    * A big file's text as lines (joined with `\n` they are `contents`): what comparing,
    * writing and hashing read, so that its text is never made in one piece. validators.ts is
    * over a hundred megabytes at thousands of channels: one string of it was a copy of
-   * every compiled validator beside the pieces it is printed from.
+   * every compiled validator beside the pieces it is printed from. A line may be text in a
+   * spool file (spool.ts): the compiled validators' code, read back piece by piece.
    */
-  readonly lines?: readonly string[];
+  readonly lines?: readonly Line[];
 }
 
 /** Characters written per call by writeText. */
@@ -37,13 +39,13 @@ const WRITE_PIECE = 4 * 2 ** 20;
 export const LINES_FROM = WRITE_PIECE;
 
 /** A planned file of `lines`; `contents` joins them on first read (and keeps the text). */
-export function linesFile(path: string, lines: readonly string[]): PlannedFile {
+export function linesFile(path: string, lines: readonly Line[]): PlannedFile {
   let text: string | undefined;
   return {
     path,
     lines,
     get contents() {
-      text ??= lines.join('\n');
+      text ??= lines.map(lineText).join('\n');
       return text;
     },
   };
@@ -131,7 +133,7 @@ export function applyChanges(root: string, changes: readonly FileChange[], files
  * a big text are encoded into one buffer (each valid until the next is asked for): a new
  * buffer per piece left a hundred megabytes of them to the collector per big file. A file
  * of lines (PlannedFile.lines) is encoded line by line, with the newlines between them,
- * never joined.
+ * never joined; a spooled line comes as the spool's own pieces.
  */
 function* utf8Pieces(file: PlannedFile): Generator<Buffer> {
   const lines = file.lines;
@@ -153,6 +155,12 @@ function* utf8Pieces(file: PlannedFile): Generator<Buffer> {
       buffer[used++] = 0x0a;
     }
     const text = texts[i]!;
+    if (typeof text !== 'string') {
+      if (used > 0) yield buffer.subarray(0, used);
+      used = 0;
+      yield* text.spool.pieces(text);
+      continue;
+    }
     for (let at = 0; at < text.length; ) {
       let end = Math.min(at + WRITE_PIECE, text.length);
       const last = text.charCodeAt(end - 1);
@@ -172,7 +180,7 @@ function* utf8Pieces(file: PlannedFile): Generator<Buffer> {
 function byteLength(file: PlannedFile): number {
   if (file.lines === undefined) return Buffer.byteLength(file.contents, 'utf8');
   let n = Math.max(0, file.lines.length - 1);
-  for (const l of file.lines) n += Buffer.byteLength(l, 'utf8');
+  for (const l of file.lines) n += typeof l === 'string' ? Buffer.byteLength(l, 'utf8') : l.bytes;
   return n;
 }
 
@@ -182,7 +190,8 @@ export function plannedSha256(file: PlannedFile): string {
   const h = createHash('sha256');
   file.lines.forEach((l, i) => {
     if (i > 0) h.update('\n');
-    h.update(l);
+    if (typeof l === 'string') h.update(l);
+    else for (const piece of l.spool.pieces(l)) h.update(piece);
   });
   return h.digest('hex');
 }

@@ -13,6 +13,7 @@ import { DEFAULT_EMIT, type Emit } from './config.js';
 import { createTemplateContext, type TemplateContext } from './context.js';
 import { LINES_FROM, linesFile, type PlannedFile } from './output.js';
 import { createGeneratedFile, type GeneratedFile, type Preamble } from './printer.js';
+import type { Spool } from './spool.js';
 import type { CompilePool, ValidatorProgress } from './validators.js';
 
 export type Template = (f: GeneratedFile, ctx: TemplateContext) => void;
@@ -31,6 +32,11 @@ export interface PlanOptions {
   emit?: Emit;
   /** Called as the system's validators compile: at the start, then after each chunk. */
   onValidators?: (progress: ValidatorProgress) => void;
+  /**
+   * Where the compiled validators' code goes as it is compiled, instead of memory: the
+   * planned validators file reads it from there (spool.ts). Without it the code is held.
+   */
+  spool?: Spool;
 }
 
 /**
@@ -71,15 +77,16 @@ export async function planSystem(system: SystemModel, options: PlanOptions): Pro
   const preamble: Preamble = { generator: options.generator.name, version: options.generator.version, sources: options.sources };
   const ctx = createTemplateContext(system, { preamble, runtimeImport: options.runtimeImport });
   // The worker compiles validators while this thread renders the files that do not need them.
-  const validators = await ctx.startValidators(options.pool, options.onValidators);
+  const validators = await ctx.startValidators(options.pool, options.onValidators, options.spool);
   const folder = systemFolder(system.id);
   const render = ([path, template]: [string, Template]): PlannedFile => {
     const f = createGeneratedFile(path, preamble);
     template(f, ctx);
     const lines = f.toLines();
     let length = lines.length;
-    for (const l of lines) length += l.length;
-    return length >= LINES_FROM ? linesFile(`${folder}/${path}`, lines) : { path: `${folder}/${path}`, contents: lines.join('\n') };
+    // A spooled line (the compiled validators' code) stays where it is: a file of lines.
+    for (const l of lines) length += typeof l === 'string' ? l.length : LINES_FROM;
+    return length >= LINES_FROM ? linesFile(`${folder}/${path}`, lines) : { path: `${folder}/${path}`, contents: (lines as string[]).join('\n') };
   };
   const list = outputs(ctx, options.emit);
   // validators.* print the compiled code; factories.* check their sampled values with it.

@@ -8,6 +8,7 @@
  * and aliased (`Name$1`) when a name clashes with a local declaration or another import.
  */
 import { compareCodeUnits } from '../contract/compare.js';
+import { type Line, lineText, type SpooledText } from './spool.js';
 
 /** An imported name. Printed as the local name the import ends up with. */
 export interface ImportSymbol {
@@ -34,6 +35,11 @@ export interface GeneratedFile {
   /** Append one line made of the parts (no parts: an empty line). */
   print(...parts: Printable[]): void;
   /**
+   * Append one line of text held in a spool file (spool.ts), as it is: the compiled
+   * validators' code, which stays on disk until the file is written.
+   */
+  printSpooled(text: SpooledText): void;
+  /**
    * Import `name` from `from`; type-only unless a value import of the same name exists.
    * With `default`, the module's default export under the local name `name`; with
    * `namespace`, the module namespace object (`import * as name`).
@@ -56,8 +62,11 @@ export interface GeneratedFile {
   literal(value: unknown, options?: { sortKeys?: boolean }): string;
   /** The file's text. */
   toString(): string;
-  /** The file's text as lines: joined with `\n` they are `toString()` (the last one is empty: the text ends with a newline). */
-  toLines(): string[];
+  /**
+   * The file's text as lines: joined with `\n` they are `toString()` (the last one is empty:
+   * the text ends with a newline). A line printed with printSpooled stays in its spool.
+   */
+  toLines(): Line[];
 }
 
 /**
@@ -182,7 +191,7 @@ export function preambleLines(p: Preamble, style: 'line' | 'json' = 'line'): str
 }
 
 export function createGeneratedFile(path: string, preamble: Preamble): GeneratedFile {
-  const lines: Printable[][] = [];
+  const lines: Array<Printable[] | SpooledText> = [];
   type Binding = 'named' | 'default' | 'namespace';
   const imports = new Map<string, { name: string; from: string; typeOnly: boolean; binding: Binding; symbol: ImportSymbol }>();
   const declared = new Set<string>();
@@ -192,6 +201,9 @@ export function createGeneratedFile(path: string, preamble: Preamble): Generated
     path,
     print(...parts) {
       lines.push(parts);
+    },
+    printSpooled(text) {
+      lines.push(text);
     },
     import(name, from, options = {}) {
       const binding: Binding = options.namespace === true ? 'namespace' : options.default === true ? 'default' : 'named';
@@ -218,7 +230,7 @@ export function createGeneratedFile(path: string, preamble: Preamble): Generated
     key: objectKey,
     literal: (value, options) => jsonLiteral(value, options),
     toString() {
-      return file.toLines().join('\n');
+      return file.toLines().map(lineText).join('\n');
     },
     toLines() {
       // Resolve local names: sorted by module, then name, so aliases are predictable.
@@ -263,10 +275,14 @@ export function createGeneratedFile(path: string, preamble: Preamble): Generated
       if (importLines.length > 0) out.push('', ...importLines);
       // No leading or doubled blank lines: templates may print separators freely. One pass
       // into the final array (client.ts has hundreds of thousands of lines on big contracts).
-      const all = out;
+      const all: Line[] = out;
       if (out.length > 0) all.push('');
       const bodyStart = all.length;
       for (const parts of lines) {
+        if (!Array.isArray(parts)) {
+          all.push(parts as SpooledText);
+          continue;
+        }
         const l = parts.length === 1 && typeof parts[0] === 'string' ? parts[0] : parts.map(render).join('');
         if (l === '' && (all.length === bodyStart || all[all.length - 1] === '')) continue;
         all.push(l);

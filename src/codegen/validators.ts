@@ -24,6 +24,7 @@ import { DEFAULT_RUNTIME_IMPORT } from './config.js';
 import type { JsonSchema } from '../contract/ir.js';
 import { certainlyValid } from './candidate-check.js';
 import { plainSchema } from './schema-json.js';
+import type { Line, Spool, SpooledText } from './spool.js';
 import { equal, fullFormats, ucs2length } from '@event-contracts/runtime/validator-support';
 
 // ajv's standalone is CommonJS with a default export; under NodeNext it sits on .default.
@@ -62,9 +63,10 @@ export interface CompiledValidators {
   /**
    * Per mode, one function body per chunk of VALIDATOR_CHUNK entries (each its own ajv
    * instance, whose generated names overlap the others'): code that assigns `exports.<name>`.
+   * Compiled with a spool (startValidators), each chunk's code is in the spool file.
    */
-  firstError: string[];
-  allErrors: string[];
+  firstError: Line[];
+  allErrors: Line[];
   /** Export name -> whether the entry's `candidate` passed its first-error validator (entries with a candidate only). */
   checked: Map<string, boolean>;
 }
@@ -314,7 +316,11 @@ export interface CompilePool {
    * Resolves when it has gone through the list, with its chunks by job index (holes where
    * another thread claimed the job or compiling failed); undefined when the worker cannot run.
    */
-  compile(jobs: readonly CompileJob[], claims: Int32Array, onChunk?: (index: number) => void): Promise<Array<CompiledChunk | undefined> | undefined>;
+  compile(
+    jobs: readonly CompileJob[],
+    claims: Int32Array,
+    onChunk?: (index: number, chunk: CompiledChunk) => void,
+  ): Promise<Array<CompiledChunk | undefined> | undefined>;
   /**
    * Whether the requesting thread should take jobs from the back of the list (asked after
    * `compile`): with a single worker it should, with more it leaves them the jobs.
@@ -365,7 +371,7 @@ export function createCompilePool(options: CompilePoolOptions = {}): CompilePool
     {
       chunks: Array<CompiledChunk | undefined>;
       left: number;
-      onChunk: ((index: number) => void) | undefined;
+      onChunk: ((index: number, chunk: CompiledChunk) => void) | undefined;
       resolve: (r: Array<CompiledChunk | undefined> | undefined) => void;
     }
   >();
@@ -388,7 +394,7 @@ export function createCompilePool(options: CompilePoolOptions = {}): CompilePool
       // A job that failed comes back without a chunk: the caller compiles it again and reports the error itself.
       if (m.index !== undefined) {
         p.chunks[m.index] = m.chunk;
-        if (m.chunk) p.onChunk?.(m.index);
+        if (m.chunk) p.onChunk?.(m.index, m.chunk);
       }
       if (m.done && --p.left === 0) {
         pending.delete(m.id);
@@ -487,18 +493,25 @@ export async function startValidators(
   pool?: CompilePool,
   runtimeImport = DEFAULT_RUNTIME_IMPORT,
   onProgress?: (progress: ValidatorProgress) => void,
+  spool?: Spool,
 ): Promise<ValidatorBuild> {
   const jobs = jobsOf(entries);
   // Two validators per entry (first error, all errors); a job holds one mode of a chunk of entries.
   const progress: ValidatorProgress = { compiled: 0, total: 2 * entries.length };
-  const compiled = (index: number) => {
+  /** With a spool, where each job's code went: appended as the chunk arrives, its string dropped. */
+  const spooled: Array<SpooledText | undefined> = [];
+  const compiled = (index: number, chunk: CompiledChunk) => {
+    if (spool) {
+      spooled[index] = spool.append(chunk.code);
+      chunk.code = '';
+    }
     progress.compiled += jobs[index]!.entries.length;
     onProgress?.({ ...progress });
   };
   /** Job `index` compiled in this thread (undefined when it does not compile), counted. */
   const here = (index: number): CompiledChunk | undefined => {
     const chunk = tryCompile(jobs[index]!);
-    if (chunk) compiled(index);
+    if (chunk) compiled(index, chunk);
     return chunk;
   };
   onProgress?.({ ...progress });
@@ -509,6 +522,7 @@ export async function startValidators(
           jobs,
           jobs.map((_, i) => here(i)),
           runtimeImport,
+          spooled,
         ),
     };
   await pool.ready();
@@ -530,7 +544,7 @@ export async function startValidators(
       parallelStats.jobs = jobs.length;
       parallelStats.workerJobs = theirs?.filter((c) => c !== undefined).length ?? 0;
       for (let i = 0; i < jobs.length; i++) chunks[i] ??= theirs?.[i];
-      return assemble(jobs, chunks, runtimeImport);
+      return assemble(jobs, chunks, runtimeImport, spooled);
     },
   };
 }
@@ -559,16 +573,21 @@ function tryCompile(job: CompileJob): CompiledChunk | undefined {
  * compiled here, in order, first-error mode before all-errors of the same chunk: the error
  * thrown names the first entry that does not compile, whichever thread met it first.
  */
-function assemble(jobs: readonly CompileJob[], chunks: ReadonlyArray<CompiledChunk | undefined>, runtimeImport: string): CompiledValidators {
-  const firstError: string[] = [];
-  const allErrors: string[] = [];
+function assemble(
+  jobs: readonly CompileJob[],
+  chunks: ReadonlyArray<CompiledChunk | undefined>,
+  runtimeImport: string,
+  spooled: ReadonlyArray<SpooledText | undefined> = [],
+): CompiledValidators {
+  const firstError: Line[] = [];
+  const allErrors: Line[] = [];
   const used = new Set<string>();
   const checked = new Map<string, boolean>();
   for (let i = 0; i < jobs.length; i += 2) {
     const first = chunks[i + 1] ?? compileJob(jobs[i + 1]!);
     const all = chunks[i] ?? compileJob(jobs[i]!);
-    firstError.push(first.code);
-    allErrors.push(all.code);
+    firstError.push(spooled[i + 1] ?? first.code);
+    allErrors.push(spooled[i] ?? all.code);
     for (const name of [...first.helpers, ...all.helpers]) used.add(name);
     for (const [name, passed] of first.checked ?? []) checked.set(name, passed);
   }

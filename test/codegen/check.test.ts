@@ -229,7 +229,9 @@ describe('evc generate in a scratch repository', () => {
     const uncached = await generate({ root, cache: false });
     expect(uncached.cachedSystems).toEqual([]);
     expect(uncached.docs).toBe('rendered');
-    expect(uncached.files).toEqual(first.files);
+    // Their texts (a planned file may hold its big lines in a spool file: where they are differs from run to run).
+    const texts = (r: typeof first) => r.files.map((f) => [f.path, f.contents]);
+    expect(texts(uncached)).toEqual(texts(first));
     // Another runtime import is another output: a miss, and the new specifier is written.
     const other = await generate({ root, runtimeImport: '@acme/evc-runtime' });
     expect(other.cachedSystems).toEqual([]);

@@ -200,7 +200,7 @@ describe('validators', () => {
       const compiled = compileValidators(many);
       expect([compiled.firstError.length, compiled.allErrors.length]).toEqual([3, 3]);
       for (const mode of [compiled.firstError, compiled.allErrors]) {
-        const exported = mode.map((code) => [...code.matchAll(/exports\.(validateE\d+) = /g)].map((m) => m[1]));
+        const exported = mode.map((code) => [...(code as string).matchAll(/exports\.(validateE\d+) = /g)].map((m) => m[1]));
         expect(exported.map((names) => names.length)).toEqual([VALIDATOR_CHUNK, VALIDATOR_CHUNK, 5]);
         expect(exported.flat()).toEqual(many.map((e) => e.name));
       }

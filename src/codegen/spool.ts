@@ -22,6 +22,28 @@ export interface SpooledText {
   readonly bytes: number;
 }
 
+/**
+ * What a worker thread needs to append to a spool itself (structured-cloneable): its
+ * descriptor, open in the whole process, and its end, shared: each append takes its place
+ * with one atomic add, so threads append side by side without a lock.
+ */
+export interface SpoolTarget {
+  readonly fd: number;
+  readonly end: BigInt64Array;
+}
+
+/** Appends `text` (as UTF-8) at a place of its own in a spool; where it went. */
+export function appendTo(target: SpoolTarget, text: string): { offset: number; bytes: number } {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  const offset = Number(Atomics.add(target.end, 0, BigInt(bytes)));
+  let done = writeSync(target.fd, text, offset, 'utf8');
+  if (done < bytes) {
+    const rest = Buffer.from(text, 'utf8');
+    while (done < bytes) done += writeSync(target.fd, rest, done, bytes - done, offset + done);
+  }
+  return { offset, bytes };
+}
+
 /** A line of a planned file: text, or text in a spool (always a whole line). */
 export type Line = string | SpooledText;
 
@@ -52,7 +74,8 @@ function release(held: { fd: number; path?: string }): void {
 
 export class Spool {
   private readonly held: { fd: number; path?: string };
-  private size = 0;
+  /** Where the next append goes (shared with the threads given target()). */
+  private readonly end = new BigInt64Array(new SharedArrayBuffer(8));
   /** One buffer for every piece read (each valid until the next is asked for). */
   private scratch: Buffer | undefined;
 
@@ -86,15 +109,19 @@ export class Spool {
 
   /** Appends `text` (as UTF-8); where it is. */
   append(text: string): SpooledText {
-    const offset = this.size;
-    const bytes = Buffer.byteLength(text, 'utf8');
-    let done = writeSync(this.held.fd, text, offset, 'utf8');
-    if (done < bytes) {
-      const rest = Buffer.from(text, 'utf8');
-      while (done < bytes) done += writeSync(this.held.fd, rest, done, bytes - done, offset + done);
-    }
-    this.size += bytes;
-    return { spool: this, offset, bytes };
+    return { spool: this, ...appendTo(this.target(), text) };
+  }
+
+  /** For a worker thread that appends with appendTo: valid as long as this spool is referred to. */
+  target(): SpoolTarget {
+    return { fd: this.held.fd, end: this.end };
+  }
+
+  /** A text appended by another thread (appendTo on target()), as a text of this spool. */
+  adopt(at: { offset: number; bytes: number }): SpooledText {
+    const ref = { spool: this, offset: at.offset, bytes: at.bytes };
+    this.check(ref);
+    return ref;
   }
 
   /** A spooled text's bytes in pieces of up to READ_PIECE, each valid until the next is asked for. */
@@ -129,7 +156,7 @@ export class Spool {
   }
 
   private check(ref: SpooledText): void {
-    if (ref.spool !== this || ref.offset < 0 || ref.offset + ref.bytes > this.size)
+    if (ref.spool !== this || ref.offset < 0 || ref.offset + ref.bytes > Number(Atomics.load(this.end, 0)))
       throw new Error('evc: a spooled text read from the wrong spool or past its end');
   }
 }

@@ -24,7 +24,7 @@ import { DEFAULT_RUNTIME_IMPORT } from './config.js';
 import type { JsonSchema } from '../contract/ir.js';
 import { certainlyValid } from './candidate-check.js';
 import { plainSchema } from './schema-json.js';
-import type { Line, Spool, SpooledText } from './spool.js';
+import type { Line, Spool, SpooledText, SpoolTarget } from './spool.js';
 import { equal, fullFormats, ucs2length } from '@event-contracts/runtime/validator-support';
 
 // ajv's standalone is CommonJS with a default export; under NodeNext it sits on .default.
@@ -315,11 +315,14 @@ export interface CompilePool {
    * Post `jobs` to the worker, which compiles each one it claims (`claims[i]` 0 -> 1).
    * Resolves when it has gone through the list, with its chunks by job index (holes where
    * another thread claimed the job or compiling failed); undefined when the worker cannot run.
+   * With a `spool`, the workers append each chunk's code to it and post the chunk without
+   * it (`code` empty): `onChunk` gets where the code went.
    */
   compile(
     jobs: readonly CompileJob[],
     claims: Int32Array,
-    onChunk?: (index: number, chunk: CompiledChunk) => void,
+    onChunk?: (index: number, chunk: CompiledChunk, spooled?: { offset: number; bytes: number }) => void,
+    spool?: SpoolTarget,
   ): Promise<Array<CompiledChunk | undefined> | undefined>;
   /**
    * Whether the requesting thread should take jobs from the back of the list (asked after
@@ -363,7 +366,7 @@ export const MAX_COMPILE_WORKERS = 4;
 export const SPREAD_AT = (2 * 2000) / VALIDATOR_CHUNK;
 
 export function createCompilePool(options: CompilePoolOptions = {}): CompilePool {
-  type Reply = { id: number; index?: number; chunk?: CompiledChunk; done?: boolean };
+  type Reply = { id: number; index?: number; chunk?: CompiledChunk; at?: { offset: number; bytes: number }; done?: boolean };
   const maxWorkers = Math.max(1, Math.floor(options.maxWorkers ?? Math.min(availableParallelism(), MAX_COMPILE_WORKERS)));
   const spreadAt = options.spreadAt ?? SPREAD_AT;
   const pending = new Map<
@@ -371,7 +374,7 @@ export function createCompilePool(options: CompilePoolOptions = {}): CompilePool
     {
       chunks: Array<CompiledChunk | undefined>;
       left: number;
-      onChunk: ((index: number, chunk: CompiledChunk) => void) | undefined;
+      onChunk: ((index: number, chunk: CompiledChunk, spooled?: { offset: number; bytes: number }) => void) | undefined;
       resolve: (r: Array<CompiledChunk | undefined> | undefined) => void;
     }
   >();
@@ -394,7 +397,7 @@ export function createCompilePool(options: CompilePoolOptions = {}): CompilePool
       // A job that failed comes back without a chunk: the caller compiles it again and reports the error itself.
       if (m.index !== undefined) {
         p.chunks[m.index] = m.chunk;
-        if (m.chunk) p.onChunk?.(m.index, m.chunk);
+        if (m.chunk) p.onChunk?.(m.index, m.chunk, m.at);
       }
       if (m.done && --p.left === 0) {
         pending.delete(m.id);
@@ -430,7 +433,7 @@ export function createCompilePool(options: CompilePoolOptions = {}): CompilePool
       // The count jobsOf will make of them: two modes per chunk.
       if (workers.length > 0 && !failed) spawnFor(2 * Math.ceil(entries / VALIDATOR_CHUNK));
     },
-    compile(jobs, claims, onChunk) {
+    compile(jobs, claims, onChunk, spool) {
       if (workers.length === 0 || failed) return Promise.resolve(undefined);
       spawnFor(jobs.length);
       const id = nextId++;
@@ -439,7 +442,7 @@ export function createCompilePool(options: CompilePoolOptions = {}): CompilePool
       for (const w of serving) w.ref();
       return new Promise<Array<CompiledChunk | undefined> | undefined>((resolve) => {
         pending.set(id, { chunks: new Array(jobs.length), left: serving.length, onChunk, resolve });
-        for (const w of serving) w.postMessage({ id, jobs, claims });
+        for (const w of serving) w.postMessage({ id, jobs, claims, ...(spool ? { spool } : {}) });
       }).finally(() => {
         if (pending.size === 0) for (const w of workers) w.unref();
       });
@@ -466,7 +469,7 @@ export function createCompilePool(options: CompilePoolOptions = {}): CompilePool
 export function lastUseOf(pool: CompilePool): CompilePool {
   return {
     ready: () => pool.ready(),
-    compile: (jobs, claims, onChunk) => pool.compile(jobs, claims, onChunk).finally(() => pool.close()),
+    compile: (jobs, claims, onChunk, spool) => pool.compile(jobs, claims, onChunk, spool).finally(() => pool.close()),
     callerCompiles: () => pool.callerCompiles(),
     expect: (entries) => pool.expect(entries),
     close: () => pool.close(),
@@ -500,8 +503,10 @@ export async function startValidators(
   const progress: ValidatorProgress = { compiled: 0, total: 2 * entries.length };
   /** With a spool, where each job's code went: appended as the chunk arrives, its string dropped. */
   const spooled: Array<SpooledText | undefined> = [];
-  const compiled = (index: number, chunk: CompiledChunk) => {
-    if (spool) {
+  const compiled = (index: number, chunk: CompiledChunk, at?: { offset: number; bytes: number }) => {
+    // A worker appended the code itself (at); this thread's chunks are appended here.
+    if (at && spool) spooled[index] = spool.adopt(at);
+    else if (spool) {
       spooled[index] = spool.append(chunk.code);
       chunk.code = '';
     }
@@ -527,7 +532,7 @@ export async function startValidators(
     };
   await pool.ready();
   const claims = new Int32Array(new SharedArrayBuffer(4 * jobs.length));
-  const fromWorker = pool.compile(jobs, claims, compiled);
+  const fromWorker = pool.compile(jobs, claims, compiled, spool?.target());
   return {
     async finish() {
       const chunks: Array<CompiledChunk | undefined> = new Array(jobs.length);

@@ -12,7 +12,7 @@ import { generate } from '../../src/codegen/generate.js';
 import { compareFiles, linesFile, plannedSha256 } from '../../src/codegen/output.js';
 import { createGeneratedFile } from '../../src/codegen/printer.js';
 import { isSpooled, Spool } from '../../src/codegen/spool.js';
-import { compileValidators, createCompilePool, startValidators, VALIDATOR_CHUNK, type ValidatorEntry } from '../../src/codegen/validators.js';
+import { compileValidators, createCompilePool, parallelStats, startValidators, VALIDATOR_CHUNK, type ValidatorEntry } from '../../src/codegen/validators.js';
 import { repoRoot } from './helpers.js';
 
 const scratch = join(repoRoot, 'test/.tmp/codegen-spool');
@@ -101,7 +101,8 @@ describe('validators compiled into a spool', () => {
 
   it('hold no chunk of code as a string: each is in the spool, the same code as compiled in memory', async () => {
     const inMemory = compileValidators(entries);
-    for (const pool of [undefined, createCompilePool()]) {
+    // Without a pool this thread appends every chunk; with two workers (spread from 2 jobs) they append them all.
+    for (const pool of [undefined, createCompilePool({ maxWorkers: 2, spreadAt: 2 })]) {
       try {
         const spool = new Spool();
         const compiled = await (await startValidators(entries, pool, undefined, undefined, spool)).finish();
@@ -110,6 +111,7 @@ describe('validators compiled into a spool', () => {
           expect(compiled[mode].map((c) => (isSpooled(c) ? spool.text(c) : c))).toEqual(inMemory[mode]);
         }
         expect(compiled.imports).toEqual(inMemory.imports);
+        if (pool) expect(parallelStats).toMatchObject({ worker: true, jobs: 6, workerJobs: 6, callerJobs: 0 });
       } finally {
         await pool?.close();
       }

@@ -507,8 +507,12 @@ export async function startValidators(
     // A worker appended the code itself (at); this thread's chunks are appended here.
     if (at && spool) spooled[index] = spool.adopt(at);
     else if (spool) {
-      spooled[index] = spool.append(chunk.code);
-      chunk.code = '';
+      try {
+        spooled[index] = spool.append(chunk.code);
+        chunk.code = '';
+      } catch {
+        // The spool cannot take it (a full disk): this chunk's code is held instead.
+      }
     }
     progress.compiled += jobs[index]!.entries.length;
     onProgress?.({ ...progress });

@@ -118,6 +118,23 @@ describe('validators compiled into a spool', () => {
     }
   });
 
+  it('a spool that cannot take a chunk leaves that code held, the same code', async () => {
+    const inMemory = compileValidators(entries);
+    const spool = new Spool();
+    // Every append from here on is past the largest file the file system allows (EFBIG), as ENOSPC would be on a full disk.
+    Atomics.store(spool.target().end, 0, 1n << 50n);
+    expect(() => spool.append('x')).toThrow(/EFBIG|EINVAL/);
+    for (const pool of [undefined, createCompilePool({ maxWorkers: 2, spreadAt: 2 })]) {
+      try {
+        const compiled = await (await startValidators(entries, pool, undefined, undefined, spool)).finish();
+        expect(compiled.firstError).toEqual(inMemory.firstError);
+        expect(compiled.allErrors).toEqual(inMemory.allErrors);
+      } finally {
+        await pool?.close();
+      }
+    }
+  });
+
   it('evc generate: validators.ts written from the spool, its code never held as text; the same bytes as a run without a spool', async () => {
     mkdirSync(join(scratch, 'asyncapi'), { recursive: true });
     writeFileSync(join(scratch, 'asyncapi/bench.yaml'), syntheticContract(VALIDATOR_CHUNK + 3, 2));

@@ -365,6 +365,9 @@ export const MAX_COMPILE_WORKERS = 4;
  */
 export const SPREAD_AT = (2 * 2000) / VALIDATOR_CHUNK;
 
+/** Each validator worker's young generation, in MB (see spawn in createCompilePool). */
+const WORKER_YOUNG_MB = 128;
+
 export function createCompilePool(options: CompilePoolOptions = {}): CompilePool {
   type Reply = { id: number; index?: number; chunk?: CompiledChunk; at?: { offset: number; bytes: number }; done?: boolean };
   const maxWorkers = Math.max(1, Math.floor(options.maxWorkers ?? Math.min(availableParallelism(), MAX_COMPILE_WORKERS)));
@@ -390,7 +393,10 @@ export function createCompilePool(options: CompilePoolOptions = {}): CompilePool
   const spawn = () => {
     if (!WorkerClass) return;
     // From the sources the worker registers tsx with the source tree's tsconfig (worker-boot.ts).
-    const w = new WorkerClass(workerBoot(import.meta.url, 'validators-worker'), { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
+    // A young generation of 128 MB (was 64): fewer of ajv's short-lived trees survive into the old
+    // one. At 5,000 channels on 2 cores faster in 7 of 9 alternating pairs (medians 11.7 s against
+    // 12.1 s in the first 7, up to 1 s less CPU), +30-80 MB of peak; 256 MB was no faster and +300 MB.
+    const w = new WorkerClass(workerBoot(import.meta.url, 'validators-worker'), { eval: true, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
     w.on('message', (m: Reply) => {
       const p = pending.get(m.id);
       if (!p) return;

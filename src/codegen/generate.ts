@@ -27,6 +27,7 @@ import { DEFAULT_EMIT, DEFAULT_RUNTIME_IMPORT, readConfig, type Emit, type EvcCo
 import { DOCS_FOLDER, docsSourceKey, generatedDocsFiles } from './docs.js';
 import { applyChanges, atPath, compareFiles, listFiles, plannedSha256, posix, readText, sha256, type FileChange } from './output.js';
 import type { PlannedFile } from './plan.js';
+import type { Spool } from './spool.js';
 import type { CompilePool, ValidatorProgress } from './validators.js';
 
 export type { FileChange } from './output.js';
@@ -78,6 +79,14 @@ export interface GenerateOptions {
   keepGoing?: boolean;
   /** Called as the run goes (each contract parsed, each system generated): for a progress line. */
   onProgress?: (progress: GenerateProgress) => void;
+  /**
+   * Keep the text of every planned file readable after the run (default true). The
+   * compiled validators' code goes through a temporary file (spool.ts), which the result's
+   * `files` then keep open until they are collected; with false it is closed when the run
+   * returns (its disk space free at once, as the CLI does in watch mode), and reading the
+   * `contents` of a validators file then throws.
+   */
+  keepFileContents?: boolean;
 }
 
 /** How far a run is: contracts parsed and systems generated so far, of how many. */
@@ -339,6 +348,8 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   // 2. The others: load (without spec validation: that is `evc lint`'s job) and plan; for
   //    the docs, every system is loaded.
   const loadedSystems: SystemModel[] = [];
+  /** Where the compiled validators' code goes (made with the first system planned; null when none could be made). */
+  let spool: Spool | null | undefined;
   if (toLoad.length > 0) {
     // The validator worker boots while this thread imports the loader and parses YAML.
     const { createCompilePool } = await import('./validators.js');
@@ -352,7 +363,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   if (hasError(diagnostics) && !keepGoing) return finish();
 
   async function loadAndPlan(pool: CompilePool | undefined): Promise<void> {
-    const [{ loadContract }, { planSystem, systemFolder }, { ValidatorCompileError, lastUseOf }, { Spool }] = await Promise.all([
+    const [{ loadContract }, { planSystem, systemFolder }, { ValidatorCompileError, lastUseOf }, { Spool: SpoolFile }] = await Promise.all([
       import('../contract/load.js'),
       import('./plan.js'),
       import('./validators.js'),
@@ -363,11 +374,10 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
      * and is read back when validators.ts is compared and written (spool.ts): held in
      * memory it was the peak of a big run. Where no temporary file can be made, it is held.
      */
-    let spool: InstanceType<typeof Spool> | null | undefined;
-    const spoolFor = (): InstanceType<typeof Spool> | undefined => {
+    const spoolFor = (): Spool | undefined => {
       if (spool === undefined) {
         try {
-          spool = new Spool();
+          spool = new SpoolFile();
         } catch {
           spool = null;
         }
@@ -611,6 +621,8 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   }
 
   function finish(): GenerateResult {
+    // The validator workers are gone by now (the pool is closed before any return after it).
+    if (options.keepFileContents === false) spool?.close();
     const byPath = (a: { path: string }, b: { path: string }) => compareCodeUnits(a.path, b.path);
     changes.sort(byPath);
     files.sort(byPath);

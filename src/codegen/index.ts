@@ -3,7 +3,7 @@ export { generate, version, GENERATOR_NAME, type FileChange, type GenerateOption
 export { planSystem, systemFolder, outputs, type PlannedFile, type PlanOptions, type Template } from './plan.js';
 export { planDocs, generatedDocsFiles, isGeneratedDocs, DOCS_FOLDER, type PlanDocsOptions } from './docs.js';
 export { compareFiles, applyChanges } from './output.js';
-export { Spool, isSpooled, lineText, type SpooledText, type Line } from './spool.js';
+export { Spool, SpoolError, isSpooled, lineText, type SpooledText, type Line } from './spool.js';
 export { createTemplateContext, type TemplateContext, type MessagePlan, type ChannelPlan, type OperationPlan } from './context.js';
 export {
   createGeneratedFile,

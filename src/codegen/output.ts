@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, rmdirSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { type Line, lineText } from './spool.js';
+import { type Line, lineText, SpoolError } from './spool.js';
 
 export interface FileChange {
   /** Path relative to the root, `/`-separated: `generated/chat/types.ts`. */
@@ -246,7 +246,9 @@ function holdsText(file: string, planned: PlannedFile): boolean | undefined {
       position += piece.length;
     }
     return true;
-  } catch {
+  } catch (err) {
+    // The planned text could not be read (its spool): not a fact about the file on disk.
+    if (err instanceof SpoolError) throw err;
     return undefined;
   } finally {
     closeSync(fd);

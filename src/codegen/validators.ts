@@ -388,6 +388,13 @@ export function createCompilePool(options: CompilePoolOptions = {}): CompilePool
     failed = true;
     for (const p of pending.values()) p.resolve(undefined);
     pending.clear();
+    // The other workers stop too: their requests are answered (the callers compile the
+    // jobs themselves), and a worker left running would still append to a spool whose
+    // descriptor its owner may close once the run is over.
+    for (const w of workers) {
+      w.removeAllListeners('exit');
+      void w.terminate();
+    }
   };
   let WorkerClass: typeof import('node:worker_threads').Worker | undefined;
   const spawn = () => {

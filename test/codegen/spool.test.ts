@@ -11,7 +11,7 @@ import { syntheticContract } from '../../bench/generate-synthetic.js';
 import { generate } from '../../src/codegen/generate.js';
 import { compareFiles, linesFile, plannedSha256 } from '../../src/codegen/output.js';
 import { createGeneratedFile } from '../../src/codegen/printer.js';
-import { isSpooled, Spool } from '../../src/codegen/spool.js';
+import { isSpooled, Spool, SpoolError } from '../../src/codegen/spool.js';
 import { compileValidators, createCompilePool, parallelStats, startValidators, VALIDATOR_CHUNK, type ValidatorEntry } from '../../src/codegen/validators.js';
 import { repoRoot } from './helpers.js';
 
@@ -62,6 +62,47 @@ describe('Spool', () => {
   });
 });
 
+describe('Spool: closing, readers side by side, JSON', () => {
+  it('reads nothing once closed: a SpoolError that says so; closing twice is fine', () => {
+    const spool = new Spool();
+    const ref = spool.append('gone after close');
+    expect(spool.size).toBe(16);
+    spool.close();
+    spool.close();
+    expect(() => spool.text(ref)).toThrow(SpoolError);
+    expect(() => spool.text(ref)).toThrow(/spool file is closed/);
+    expect(() => [...spool.pieces(ref)]).toThrow(SpoolError);
+    expect(() => spool.append('x')).toThrow(/closed/);
+  });
+
+  it('two pieces() generators stepped in turn each read their own bytes', () => {
+    const spool = new Spool();
+    const a = mixedText(9 * 2 ** 20);
+    const b = mixedText(6 * 2 ** 20).toUpperCase();
+    const ra = spool.append(a);
+    const rb = spool.append(b);
+    const ga = spool.pieces(ra);
+    const gb = spool.pieces(rb);
+    const got: Record<'a' | 'b', Buffer[]> = { a: [], b: [] };
+    for (;;) {
+      // Both generators step before either piece is copied: a piece stays valid while the other generator reads.
+      const na = ga.next();
+      const nb = gb.next();
+      if (!na.done) got.a.push(Buffer.from(na.value));
+      if (!nb.done) got.b.push(Buffer.from(nb.value));
+      if (na.done && nb.done) break;
+    }
+    expect(Buffer.concat(got.a).toString('utf8')).toBe(a);
+    expect(Buffer.concat(got.b).toString('utf8')).toBe(b);
+  });
+
+  it('a spooled text prints as JSON without its bytes (no BigInt error)', () => {
+    const spool = new Spool();
+    const ref = spool.append('abc');
+    expect(JSON.parse(JSON.stringify({ lines: ['x', ref] }))).toEqual({ lines: ['x', { spool: { spool: 'open', bytes: 3 }, offset: 0, bytes: 3 }] });
+  });
+});
+
 describe('planned files with spooled lines', () => {
   it('print, join, hash, compare and write like the same lines held as text', () => {
     const spool = new Spool();
@@ -89,6 +130,9 @@ describe('planned files with spooled lines', () => {
     const at = text.indexOf(code) + 3 * 2 ** 20;
     writeFileSync(join(scratch, 'out/validators.ts'), text.slice(0, at) + (text[at] === 'x' ? 'y' : 'x') + text.slice(at + 1));
     expect(compareFiles(scratch, [spooled], [], true)).toEqual([{ path: 'out/validators.ts', status: 'stale' }]);
+    // A spool that cannot be read is an error of the run, not a "missing" or "stale" file.
+    spool.close();
+    expect(() => compareFiles(scratch, [spooled], [], true)).toThrow(SpoolError);
   });
 });
 
@@ -126,9 +170,13 @@ describe('validators compiled into a spool', () => {
     expect(() => spool.append('x')).toThrow(/EFBIG|EINVAL/);
     for (const pool of [undefined, createCompilePool({ maxWorkers: 2, spreadAt: 2 })]) {
       try {
-        const compiled = await (await startValidators(entries, pool, undefined, undefined, spool)).finish();
+        const seen: number[] = [];
+        const compiled = await (await startValidators(entries, pool, undefined, (p) => seen.push(p.compiled), spool)).finish();
         expect(compiled.firstError).toEqual(inMemory.firstError);
         expect(compiled.allErrors).toEqual(inMemory.allErrors);
+        // Every chunk counted where it compiled: the workers' came back with their code, not as failed jobs to compile again.
+        expect(seen.at(-1)).toBe(2 * entries.length);
+        if (pool) expect(parallelStats).toMatchObject({ worker: true, jobs: 6, workerJobs: 6, callerJobs: 0 });
       } finally {
         await pool?.close();
       }
@@ -148,6 +196,14 @@ describe('validators compiled into a spool', () => {
     // Still readable once generate returned (the result keeps its spool).
     expect(planned.contents).toBe(written);
     expect((await generate({ ...options, check: true })).upToDate).toBe(true);
+
+    // keepFileContents false (the CLI): the spool is closed when the run returns; the file on disk is the same.
+    rmSync(join(scratch, 'out'), { recursive: true });
+    const released = await generate({ ...options, keepFileContents: false });
+    expect(readFileSync(join(scratch, 'out/bench/validators.ts'), 'utf8')).toBe(written);
+    const gone = released.files.find((f) => f.path === 'out/bench/validators.ts')!;
+    expect(() => gone.contents).toThrow(SpoolError);
+    expect(released.files.find((f) => f.path === 'out/bench/types.ts')!.contents).toBe(readFileSync(join(scratch, 'out/bench/types.ts'), 'utf8'));
 
     // Without a temporary folder to spool to, the code is held and the output is the same.
     const tmp = process.env.TMPDIR;

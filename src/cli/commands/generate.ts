@@ -93,6 +93,8 @@ export async function generateCommand(argv: string[]): Promise<number> {
     docs: !values['no-docs'],
     lint: values.strict || configStrict() ? 'strict' : 'warn',
     keepGoing: values['keep-going'],
+    // The CLI prints what changed, never a file's text: the validators' spool file goes at the end of each run.
+    keepFileContents: false,
   };
   const root = contractRoot(values);
   if (root !== undefined) options.contractRoot = root;

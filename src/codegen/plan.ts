@@ -85,8 +85,14 @@ export async function planSystem(system: SystemModel, options: PlanOptions): Pro
     const lines = f.toLines();
     let length = lines.length;
     // A spooled line (the compiled validators' code) stays where it is: a file of lines.
-    for (const l of lines) length += typeof l === 'string' ? l.length : LINES_FROM;
-    return length >= LINES_FROM ? linesFile(`${folder}/${path}`, lines) : { path: `${folder}/${path}`, contents: (lines as string[]).join('\n') };
+    let spooled = false;
+    for (const l of lines) {
+      if (typeof l === 'string') length += l.length;
+      else spooled = true;
+    }
+    if (spooled || length >= LINES_FROM) return linesFile(`${folder}/${path}`, lines);
+    // Only text lines here.
+    return { path: `${folder}/${path}`, contents: (lines as string[]).join('\n') };
   };
   const list = outputs(ctx, options.emit);
   // validators.* print the compiled code; factories.* check their sampled values with it.

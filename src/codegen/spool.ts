@@ -98,11 +98,13 @@ export class Spool {
 
   /** A new spool file in `dir` (default: the system's temporary folder). */
   constructor(dir = tmpdir()) {
+    const cannot = (err: unknown) =>
+      new SpoolError(`evc: cannot make a spool file for the compiled validators in ${dir} (${(err as Error).message}); set TMPDIR to a writable folder`);
     let folder: string;
     try {
       folder = mkdtempSync(join(dir, 'evc-spool-'));
     } catch (err) {
-      throw new SpoolError(`evc: cannot make a spool file for the compiled validators in ${dir} (${(err as Error).message}); set TMPDIR to a writable folder`);
+      throw cannot(err);
     }
     const path = join(folder, 'validators');
     let fd: number;
@@ -110,7 +112,7 @@ export class Spool {
       fd = openSync(path, 'w+', 0o600);
     } catch (err) {
       rmSync(folder, { recursive: true, force: true });
-      throw new SpoolError(`evc: cannot make a spool file for the compiled validators in ${dir} (${(err as Error).message}); set TMPDIR to a writable folder`);
+      throw cannot(err);
     }
     this.held = { fd, closed: false };
     try {

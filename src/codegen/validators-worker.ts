@@ -27,7 +27,7 @@ parentPort!.on('message', (m: { id: number; jobs: CompileJob[]; claims: Int32Arr
         at = appendTo(m.spool, chunk.code);
         chunk.code = '';
       } catch {
-        at = undefined;
+        // Posted with its code.
       }
     }
     parentPort!.postMessage(at ? { id: m.id, index, chunk, at } : { id: m.id, index, chunk });

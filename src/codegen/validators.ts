@@ -514,9 +514,12 @@ export async function startValidators(
   const jobs = jobsOf(entries);
   // Two validators per entry (first error, all errors); a job holds one mode of a chunk of entries.
   const progress: ValidatorProgress = { compiled: 0, total: 2 * entries.length };
+  /** Every job's chunk as it arrives, from whichever thread (assemble compiles the missing ones here). */
+  const chunks: Array<CompiledChunk | undefined> = new Array(jobs.length);
   /** With a spool, where each job's code went: appended as the chunk arrives, its string dropped. */
   const spooled: Array<SpooledText | undefined> = [];
   const compiled = (index: number, chunk: CompiledChunk, at?: { offset: number; bytes: number }) => {
+    chunks[index] = chunk;
     // A worker appended the code itself (at); this thread's chunks are appended here.
     if (at && spool) spooled[index] = spool.adopt(at);
     else if (spool) {
@@ -530,42 +533,37 @@ export async function startValidators(
     progress.compiled += jobs[index]!.entries.length;
     onProgress?.({ ...progress });
   };
-  /** Job `index` compiled in this thread (undefined when it does not compile), counted. */
-  const here = (index: number): CompiledChunk | undefined => {
+  /** Job `index` compiled in this thread and recorded (a job that does not compile is left to assemble). */
+  const here = (index: number): void => {
     const chunk = tryCompile(jobs[index]!);
     if (chunk) compiled(index, chunk);
-    return chunk;
   };
   onProgress?.({ ...progress });
   if (!pool)
     return {
-      finish: async () =>
-        assemble(
-          jobs,
-          jobs.map((_, i) => here(i)),
-          runtimeImport,
-          spooled,
-        ),
+      async finish() {
+        for (let i = 0; i < jobs.length; i++) here(i);
+        return assemble(jobs, chunks, runtimeImport, spooled);
+      },
     };
   await pool.ready();
   const claims = new Int32Array(new SharedArrayBuffer(4 * jobs.length));
   const fromWorker = pool.compile(jobs, claims, compiled, spool?.target());
   return {
     async finish() {
-      const chunks: Array<CompiledChunk | undefined> = new Array(jobs.length);
       let mine = 0;
       if (pool.callerCompiles())
         for (let i = jobs.length - 1; i >= 0; i--)
           if (Atomics.compareExchange(claims, i, 0, 1) === 0) {
-            chunks[i] = here(i);
+            here(i);
             mine++;
           }
+      // Chunks a worker delivered before its pool failed are kept (recorded by compiled), not compiled again.
       const theirs = await fromWorker;
       parallelStats.callerJobs = mine;
       parallelStats.worker = theirs !== undefined;
       parallelStats.jobs = jobs.length;
       parallelStats.workerJobs = theirs?.filter((c) => c !== undefined).length ?? 0;
-      for (let i = 0; i < jobs.length; i++) chunks[i] ??= theirs?.[i];
       return assemble(jobs, chunks, runtimeImport, spooled);
     },
   };
